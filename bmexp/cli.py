@@ -1,0 +1,136 @@
+"""``python -m bmexp <command> [hydra overrides]``: the only code that reads a Hydra config.
+
+Bad input of any kind (an unknown key, a wrongly typed value, a value out of range, an
+unknown command) prints one line on stderr and exits with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig
+
+from .errors import InputError
+
+__all__ = ["main", "config_path", "build_model"]
+
+EXIT_BAD_INPUT = 2
+
+
+def config_path() -> str:
+    """The repository's ``conf/`` from a checkout, else the installed ``bmexp.conf`` package."""
+    checkout = Path(__file__).resolve().parent.parent / "conf"
+    if (checkout / "table.yaml").is_file():
+        return str(checkout)
+    return "pkg://bmexp.conf"
+
+
+def build_model(cfg: DictConfig):
+    """The model selected by ``cfg.model`` in convention ``cfg.convention``."""
+    from .zoo import build
+
+    m = cfg.model
+    return build(m.name, convention=cfg.convention, n_visible=m.n_visible, n_hidden=m.n_hidden,
+                 weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed)
+
+
+def _fmt(df: pd.DataFrame) -> str:
+    return df.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+
+
+def cmd_table(cfg: DictConfig) -> None:
+    from .exact import ExactDistribution
+
+    model = build_model(cfg)
+    exact = ExactDistribution.of(model, max_units=cfg.max_units)
+    print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, "
+          f"n_hidden = {model.n_hidden}")
+    print(_fmt(exact.table().iloc[::-1]))
+    print(f"Z = {exact.z:.2f}   (log Z = {exact.log_z:.6f})")
+    if model.n_visible:
+        print("\n# visible marginal p(v)")
+        print(_fmt(exact.visible_marginal().iloc[::-1]))
+    if model.n_hidden and model.n_visible:
+        on = model.convention.values[1]
+        given = list(cfg.given_hidden) if cfg.given_hidden is not None else [on] * model.n_hidden
+        print(f"\n# conditional p(v | h = {given})")
+        print(_fmt(exact.p_visible_given_hidden(given).iloc[::-1]))
+
+
+COMMANDS: dict[str, tuple[Callable[[DictConfig], None], str]] = {
+    "table": (cmd_table, "exact energy table, Z, p(v) and a conditional p(v | h)"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: python -m bmexp <command> [key=value ...] [hydra options]", "commands:"]
+    lines += [f"  {name:<8} {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A message in one line: the exception, its cause, without Hydra's search-path dump."""
+    parts = [str(exc)]
+    if exc.__cause__ is not None and str(exc.__cause__) not in parts[0]:
+        parts.append(str(exc.__cause__))
+    text = " ".join(line.strip() for part in parts for line in part.splitlines() if line.strip())
+    text = text.split(" Config search path:")[0]
+    text = re.sub(r"\s*full_key: .*$", "", text)  # OmegaConf's trailing key/object dump
+    return text or type(exc).__name__
+
+
+class _BadInput(SystemExit):
+    """Raised inside a Hydra job so that Hydra does not print its own error banner."""
+
+
+def _run_hydra(command: str, argv: list[str]) -> None:
+    import hydra
+
+    from .config import register
+
+    register()
+    task, _ = COMMANDS[command]
+
+    @hydra.main(version_base="1.3", config_path=config_path(), config_name=command)
+    def app(cfg: DictConfig) -> None:
+        try:
+            task(cfg)
+        except InputError as exc:
+            raise _BadInput(_one_line(exc)) from exc
+
+    sys.argv = [f"bmexp {command}", *argv]
+    app()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_usage())
+        return 0 if argv else EXIT_BAD_INPUT
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"bmexp: error: command must be one of {sorted(COMMANDS)}; received {command!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, so we can print them in one line
+    saved = sys.argv
+    try:
+        _run_hydra(command, rest)
+    except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
+        print(f"bmexp {command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def console_main() -> None:  # entry point of the ``bmexp`` script
+    sys.exit(main())

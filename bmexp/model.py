@@ -1,0 +1,184 @@
+"""The Boltzmann machine: a frozen, validated set of weights, biases and a unit convention.
+
+Energy of a state ``s`` (a vector over all units, visible first)::
+
+    E(s) = -1/2 s^T W s - b^T s
+
+with ``W`` symmetric and zero on the diagonal.  Units ``0 .. n_visible-1`` are visible,
+the rest hidden.  A model never changes: conversion returns a new model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .conventions import Convention, as_convention, check_states
+from .errors import InputError
+
+__all__ = ["BoltzmannMachine", "convert_model", "SYMMETRY_RTOL"]
+
+#: Weights count as symmetric when ``|W - W^T| <= SYMMETRY_RTOL * max(1, max|W|)``
+#: element-wise; the stored matrix is then exactly symmetrised as ``(W + W^T) / 2``.
+SYMMETRY_RTOL = 1e-10
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class BoltzmannMachine:
+    """A fully connected Boltzmann machine with visible and hidden units.
+
+    Parameters
+    ----------
+    weights : (n, n) array
+        Symmetric (within :data:`SYMMETRY_RTOL`), zero diagonal, finite.
+    biases : (n,) array
+        Finite.
+    n_visible : int
+        Number of visible units, in ``[0, n]``; they are the first ``n_visible`` units.
+    convention : "binary" or "spin"
+        Unit values {0, 1} or {-1, 1}.
+    """
+
+    weights: np.ndarray
+    biases: np.ndarray
+    n_visible: int
+    convention: Convention = Convention.BINARY
+    unit_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        conv = as_convention(self.convention)
+        w = np.asarray(self.weights)
+        if w.dtype == object or not np.issubdtype(w.dtype, np.number):
+            raise InputError(f"weights must be a numeric (n, n) array; received dtype {w.dtype}")
+        if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] < 1:
+            raise InputError(f"weights must be a square (n, n) array with n >= 1; received shape {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise InputError(f"weights must be finite; received {w[~np.isfinite(w)].flat[0].item()!r}")
+        n = w.shape[0]
+        diag = np.diag(w)
+        if np.any(diag != 0):
+            i = int(np.flatnonzero(diag)[0])
+            raise InputError(f"weights must have a zero diagonal; weights[{i}, {i}] = {diag[i].item()!r}")
+        tol = SYMMETRY_RTOL * max(1.0, float(np.max(np.abs(w))))
+        asym = np.abs(w - w.T)
+        if np.any(asym > tol):
+            i, j = np.unravel_index(int(np.argmax(asym)), asym.shape)
+            raise InputError(
+                f"weights must be symmetric within {tol:g}; weights[{i}, {j}] = {w[i, j].item()!r} "
+                f"but weights[{j}, {i}] = {w[j, i].item()!r}"
+            )
+        b = np.asarray(self.biases)
+        if b.dtype == object or not np.issubdtype(b.dtype, np.number):
+            raise InputError(f"biases must be a numeric (n,) array; received dtype {b.dtype}")
+        if b.shape != (n,):
+            raise InputError(f"biases must have shape ({n},) to match weights; received shape {b.shape}")
+        if not np.all(np.isfinite(b)):
+            raise InputError(f"biases must be finite; received {b[~np.isfinite(b)].flat[0].item()!r}")
+        nv = self.n_visible
+        if isinstance(nv, bool) or not isinstance(nv, (int, np.integer)) or not 0 <= nv <= n:
+            raise InputError(f"n_visible must be an integer in [0, {n}]; received {nv!r}")
+        object.__setattr__(self, "weights", _readonly((w + w.T) / 2.0))
+        object.__setattr__(self, "biases", _readonly(b))
+        object.__setattr__(self, "n_visible", int(nv))
+        object.__setattr__(self, "convention", conv)
+        names = tuple(f"v{i + 1}" for i in range(nv)) + tuple(f"h{i + 1}" for i in range(n - nv))
+        object.__setattr__(self, "unit_names", names)
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_units(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def n_hidden(self) -> int:
+        return self.n_units - self.n_visible
+
+    # --------------------------------------------------------------- energies
+    def _states(self, states, name: str = "states") -> np.ndarray:
+        s = check_states(states, self.convention, name=name)
+        if s.ndim == 0 or s.shape[-1] != self.n_units:
+            raise InputError(
+                f"{name} must have last axis of length n_units = {self.n_units}; received shape {s.shape}"
+            )
+        return s
+
+    def local_fields(self, states) -> np.ndarray:
+        """Local field ``W s + b`` of every unit, shape like ``states``."""
+        s = self._states(states)
+        return s @ self.weights + self.biases
+
+    def energy(self, states) -> np.ndarray | float:
+        """Energy ``-1/2 s^T W s - b^T s`` of one state (shape (n,)) or a batch (shape (..., n))."""
+        s = self._states(states)
+        e = -0.5 * np.einsum("...i,...i->...", s @ self.weights, s) - s @ self.biases
+        return float(e) if np.ndim(e) == 0 else e
+
+    def activation_gaps(self, states) -> np.ndarray:
+        """``E(s with unit i off) - E(s with unit i on)`` for every unit: ``(on - off) * field_i``.
+
+        The heat-bath rule turns unit i on with probability ``sigmoid(gap_i / T)``.
+        For binary units the gap is the field, for spin units twice the field.
+        """
+        off, on = self.convention.values
+        return (on - off) * self.local_fields(states)
+
+    def flip_gaps(self, states) -> np.ndarray:
+        """``E(s with unit i flipped) - E(s)`` for every unit, from local fields alone."""
+        s = self._states(states)
+        off, on = self.convention.values
+        delta = (on + off) - 2.0 * s  # new value minus old value
+        return -delta * (s @ self.weights + self.biases)
+
+    # ------------------------------------------------------------ conversion
+    def to(self, convention: Convention | str) -> "BoltzmannMachine":
+        """The same distribution in another convention (a new model)."""
+        return convert_model(self, convention)[0]
+
+    def replace(self, **changes) -> "BoltzmannMachine":
+        """A new, validated model with some fields changed."""
+        fields = dict(weights=self.weights, biases=self.biases, n_visible=self.n_visible,
+                      convention=self.convention)
+        fields.update(changes)
+        return BoltzmannMachine(**fields)
+
+    def to_dict(self) -> dict:
+        return {
+            "weights": self.weights.tolist(),
+            "biases": self.biases.tolist(),
+            "n_visible": self.n_visible,
+            "convention": self.convention.value,
+        }
+
+    def __repr__(self) -> str:
+        return (f"BoltzmannMachine(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
+                f"convention={self.convention.value!r})")
+
+
+def convert_model(model: BoltzmannMachine, convention: Convention | str) -> tuple[BoltzmannMachine, float]:
+    """Convert ``model`` exactly to ``convention``.
+
+    Returns ``(new_model, c)`` with ``model.energy(s) == new_model.energy(s') + c`` for
+    every state ``s`` and its converted state ``s'``; the distributions are identical.
+
+    binary -> spin (``x = 2 s - 1``): ``W' = W / 4``, ``b' = b / 2 + W 1 / 4``,
+    ``c = -1^T W 1 / 8 - 1^T b / 2``.  spin -> binary: ``W = 4 W'``, ``b = 2 b' - 2 W' 1``,
+    and ``c`` is minus the constant of the reverse conversion.
+    """
+    target = as_convention(convention)
+    w, b = model.weights, model.biases
+    if target is model.convention:
+        return model, 0.0
+    if target is Convention.SPIN:
+        new_w, new_b = w / 4.0, b / 2.0 + w.sum(axis=1) / 4.0
+        c = -w.sum() / 8.0 - b.sum() / 2.0
+    else:
+        new_w, new_b = 4.0 * w, 2.0 * b - 2.0 * w.sum(axis=1)
+        c = -(-new_w.sum() / 8.0 - new_b.sum() / 2.0)
+    return model.replace(weights=new_w, biases=new_b, convention=target), float(c)

@@ -1,0 +1,1 @@
+"""Reusable test kit: Hypothesis strategies for models and states."""

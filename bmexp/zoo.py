@@ -1,0 +1,75 @@
+"""Built-in models: the post's example, its training target, and random models."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conventions import Convention
+from .errors import InputError
+from .model import BoltzmannMachine
+
+__all__ = ["slide35", "seed_target", "random_model", "SLIDE35_WEIGHTS", "build"]
+
+#: Hinton's slide-35 example: v1 v2 h1 h2, binary units, zero biases.
+SLIDE35_WEIGHTS = np.array(
+    [[0, 0, 2, 0],
+     [0, 0, 0, 1],
+     [2, 0, 0, -1],
+     [0, 1, -1, 0]], dtype=float)
+
+
+def slide35(convention: Convention | str = "binary") -> BoltzmannMachine:
+    """The post's 2 visible + 2 hidden example (Z = 39.69 in the binary convention)."""
+    return BoltzmannMachine(SLIDE35_WEIGHTS, np.zeros(4), n_visible=2).to(convention)
+
+
+def seed_target(convention: Convention | str = "binary") -> BoltzmannMachine:
+    """``0.3 * slide35`` (b = 0, binary), the target the post's notebook trains towards."""
+    return BoltzmannMachine(0.3 * SLIDE35_WEIGHTS, np.zeros(4), n_visible=2).to(convention)
+
+
+def _count(value, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InputError(f"{name} must be an integer >= {low}; received {value!r}")
+    return int(value)
+
+
+def _scale(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
+            np.isfinite(value) and value >= 0):
+        raise InputError(f"{name} must be a finite number >= 0; received {value!r}")
+    return float(value)
+
+
+def random_model(n_visible: int, n_hidden: int, *, rng: np.random.Generator,
+                 weight_scale: float = 1.0, bias_scale: float = 0.5,
+                 convention: Convention | str = "binary") -> BoltzmannMachine:
+    """Weights ``N(0, weight_scale^2)`` (symmetric, zero diagonal) and biases ``N(0, bias_scale^2)``.
+
+    The parameters are drawn in ``convention``; biases are non-zero unless ``bias_scale = 0``.
+    """
+    nv, nh = _count(n_visible, "n_visible", 0), _count(n_hidden, "n_hidden", 0)
+    if nv + nh < 1:
+        raise InputError(f"n_visible + n_hidden must be >= 1; received {nv} + {nh}")
+    ws, bs = _scale(weight_scale, "weight_scale"), _scale(bias_scale, "bias_scale")
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
+    n = nv + nh
+    upper = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)
+    return BoltzmannMachine(upper + upper.T, rng.normal(0.0, bs, size=n), n_visible=nv, convention=convention)
+
+
+_BUILTIN = ("slide35", "seed_target", "random")
+
+
+def build(name: str, *, convention: Convention | str = "binary", n_visible: int = 4, n_hidden: int = 2,
+          weight_scale: float = 1.0, bias_scale: float = 0.5, seed: int = 0) -> BoltzmannMachine:
+    """A built-in model by name (what the ``model`` config group selects)."""
+    if name == "slide35":
+        return slide35(convention)
+    if name == "seed_target":
+        return seed_target(convention)
+    if name == "random":
+        return random_model(n_visible, n_hidden, rng=np.random.default_rng(seed), weight_scale=weight_scale,
+                            bias_scale=bias_scale, convention=convention)
+    raise InputError(f"model.name must be one of {list(_BUILTIN)}; received {name!r}")

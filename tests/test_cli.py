@@ -1,0 +1,60 @@
+"""The CLI, in process (fast) and as a real subprocess (exit codes, no traceback)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bmexp.cli import main
+
+
+def test_table_prints_the_post_table(capsys):
+    assert main(["table"]) == 0
+    out = capsys.readouterr().out
+    assert " v1  v2  h1  h2     -E  exp(-E)     p" in out
+    assert "  1   1   1   1  2.000    7.389 0.186" in out
+    assert "Z = 39.69" in out
+    # p(v | h = [1, 1]) for v = 11, 10, 01, 00: e^2, e, 1, 1/e over 11.48
+    cond = out.split("# conditional p(v | h = [1, 1])")[1].splitlines()[2:6]
+    assert [line.split()[-1] for line in cond] == ["0.644", "0.237", "0.087", "0.032"]
+
+
+def test_table_overrides_model_and_convention(capsys):
+    assert main(["table", "model=random", "model.n_visible=3", "model.n_hidden=1", "convention=spin"]) == 0
+    out = capsys.readouterr().out
+    assert "# random (spin), n_visible = 3, n_hidden = 1" in out
+    assert " -1  -1  -1  -1" in out and "# visible marginal p(v)" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["table", "model=foo"], "Could not find 'model/foo' Available options in 'model': random seed_target slide35"),
+    (["table", "convention=ising"], "Could not find 'convention/ising'"),
+    (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),
+    (["table", "model=random", "model.n_hidden=x"], "Value 'x' of type 'str' could not be converted to Integer"),
+    (["table", "model=random", "model.n_visible=-2"], "n_visible must be an integer >= 0; received -2"),
+    (["table", "given_hidden=[1,3]"], "h must contain only binary values {0, 1}; found 3"),
+    (["table", "max_units=3"], "max_units = 3"),
+    (["frobnicate"], "command must be one of"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_subprocess_bad_override_exit_code_and_no_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bmexp", "table", "model.n_visible=abc"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "model.n_visible=abc" in proc.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written (no outputs/, no .log)
+
+
+def test_subprocess_table_writes_nothing(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bmexp", "table"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Z = 39.69" in proc.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from bmexp import ExactDistribution, InputError, random_model, seed_target, slide35
+from bmexp.zoo import SLIDE35_WEIGHTS, build
+
+
+def test_slide35_and_seed_target():
+    np.testing.assert_array_equal(slide35().weights, SLIDE35_WEIGHTS)
+    np.testing.assert_array_equal(seed_target().weights, 0.3 * SLIDE35_WEIGHTS)
+    assert not seed_target().biases.any() and seed_target().n_visible == 2
+
+
+def test_builtin_in_spin_is_the_same_distribution():
+    for make in (slide35, seed_target):
+        np.testing.assert_allclose(ExactDistribution.of(make("spin")).p, ExactDistribution.of(make()).p,
+                                   rtol=1e-12)
+
+
+def test_random_model_is_seeded_and_has_nonzero_biases():
+    a = random_model(4, 2, rng=np.random.default_rng(7))
+    b = random_model(4, 2, rng=np.random.default_rng(7))
+    c = random_model(4, 2, rng=np.random.default_rng(8))
+    np.testing.assert_array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.weights, c.weights)
+    assert np.all(a.biases != 0)
+    assert (a.n_visible, a.n_hidden) == (4, 2)
+
+
+def test_build_by_name():
+    assert build("random", n_visible=3, n_hidden=1, seed=1).n_units == 4
+    with pytest.raises(InputError, match=r"model.name must be one of \['slide35', 'seed_target', 'random'\]; received 'x'"):
+        build("x")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_visible=-1, n_hidden=2), r"n_visible must be an integer >= 0; received -1"),
+    (dict(n_visible=0, n_hidden=0), r"n_visible \+ n_hidden must be >= 1"),
+    (dict(n_visible=2, n_hidden=2, weight_scale=-1.0), r"weight_scale must be a finite number >= 0; received -1.0"),
+    (dict(n_visible=2, n_hidden=2, bias_scale=float("nan")), r"bias_scale must be a finite number >= 0; received nan"),
+])
+def test_random_model_bad_input(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        random_model(rng=np.random.default_rng(0), **kwargs)
+
+
+def test_random_model_needs_a_generator():
+    with pytest.raises(InputError, match=r"rng must be a numpy.random.Generator; received int"):
+        random_model(2, 2, rng=3)
