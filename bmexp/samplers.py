@@ -1,0 +1,347 @@
+"""Gibbs sampling over many independent chains, with annealing schedules and clamping.
+
+The sampler contract (what :mod:`bmexp.validation` calls, ours or a third party's)::
+
+    sampler(model, *, rng, n_chains, schedule, init="random", clamp=None) -> SampleResult | ndarray
+
+returning final states of shape ``(n_chains, n_units)`` in the model's convention (a
+``SampleResult`` carries them in ``.states``).
+
+Random streams: chain ``c`` reads the uniforms at positions ``[c L, (c + 1) L)`` of the
+stream of ``rng`` (``L`` = uniforms one chain needs: ``n_units`` for the random start, then one
+per update, two with random scan).  So a chain's trajectory depends only on the seed, its
+index and the schedule -- not on the number of chains, threads or block size -- and ``rng``
+is advanced past every chain's stream.
+
+Update rules (both exact heat-bath kernels for two-state units, computed from local fields):
+``heat_bath`` sets unit i on with probability ``sigmoid(gap_i / T)``; ``flip`` is the post's
+rule, proposing a flip accepted with ``sigmoid(-dE / T)``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from .conventions import Convention, check_states
+from .errors import InputError
+from .model import BoltzmannMachine
+from .schedules import Schedule
+
+__all__ = ["GibbsSampler", "SampleResult", "fill_uniforms", "gibbs_sample", "normalize_clamp", "run_chains"]
+
+RULES = ("heat_bath", "flip")
+SCANS = ("sequential", "random")
+BACKENDS = ("numba", "numpy")
+_BLOCK_BYTES = 32 * 2**20  # pre-drawn uniforms per chain block (a reused buffer)
+
+
+def _readonly(a):
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class SampleResult:
+    """Final states of all chains, their energies and (optionally) the mean energy per step."""
+
+    states: np.ndarray               # (n_chains, n_units)
+    energies: np.ndarray             # (n_chains,)
+    mean_energy: np.ndarray | None   # (len(schedule.steps),): mean over chains at each step's end
+    schedule: Schedule
+    convention: Convention
+    n_updates: int
+    seconds: float
+
+    @property
+    def n_chains(self) -> int:
+        return self.states.shape[0]
+
+    @property
+    def updates_per_second(self) -> float:
+        return self.n_updates / self.seconds if self.seconds > 0 else float("inf")
+
+    def to_dict(self) -> dict:
+        return {"n_chains": self.n_chains, "n_updates": self.n_updates, "seconds": self.seconds,
+                "updates_per_second": self.updates_per_second, "schedule": self.schedule.to_dict(),
+                "mean_energy": None if self.mean_energy is None else self.mean_energy.tolist(),
+                "convention": self.convention.value}
+
+
+def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.ndarray, np.ndarray]:
+    """``clamp`` as ``(unit indices (k,), values (n_chains, k))``.
+
+    Accepted: ``None``; a mapping ``unit -> value`` (unit index or name; value a scalar for
+    every chain or an array of ``n_chains`` values); or a pair ``(units, values)`` with
+    ``values`` of shape ``(k,)`` or ``(n_chains, k)``.
+    """
+    if clamp is None:
+        return np.zeros(0, dtype=np.int64), np.zeros((n_chains, 0))
+    if isinstance(clamp, Mapping):
+        units, values = list(clamp.keys()), list(clamp.values())
+        try:
+            cols = [np.broadcast_to(np.asarray(v, dtype=float), (n_chains,)) for v in values]
+        except (ValueError, TypeError):
+            raise InputError(f"clamp values must be scalars or arrays of n_chains = {n_chains} values; "
+                             f"received shapes {[np.shape(v) for v in values]}") from None
+        vals = np.stack(cols, axis=1) if cols else np.zeros((n_chains, 0))
+    elif isinstance(clamp, tuple) and len(clamp) == 2:
+        units = list(np.atleast_1d(clamp[0]))
+        vals = np.asarray(clamp[1], dtype=float)
+        if vals.ndim == 1:
+            vals = np.broadcast_to(vals, (n_chains, vals.size))
+        if vals.shape != (n_chains, len(units)):
+            raise InputError(f"clamp values must have shape ({len(units)},) or ({n_chains}, {len(units)}); "
+                             f"received {np.shape(clamp[1])}")
+    else:
+        raise InputError(f"clamp must be None, a mapping unit -> value(s) or a pair (units, values); received {clamp!r}")
+    names = model.unit_names
+    idx = []
+    for u in units:
+        if isinstance(u, str) and u in names:
+            idx.append(names.index(u))
+        elif isinstance(u, (int, np.integer)) and not isinstance(u, bool) and 0 <= u < model.n_units:
+            idx.append(int(u))
+        else:
+            raise InputError(f"clamp units must be indices in [0, {model.n_units}) or names in {list(names)}; "
+                             f"received {u!r}")
+    if len(set(idx)) != len(idx):
+        raise InputError(f"clamp units must not repeat; received {units!r}")
+    vals = check_states(vals, model.convention, name="clamp values")
+    return np.array(idx, dtype=np.int64), np.ascontiguousarray(vals)
+
+
+@dataclass(frozen=True)
+class GibbsSampler:
+    """Vectorised Gibbs sampler; call it like :func:`gibbs_sample`.
+
+    rule : "heat_bath" (default) or "flip" (the post's flip-and-accept)
+    scan : "sequential" (units in order, default) or "random" (n uniformly chosen sites a sweep)
+    backend : "numba" (compiled, parallel over chains) or "numpy" (reference, same numbers)
+    """
+
+    rule: str = "heat_bath"
+    scan: str = "sequential"
+    backend: str = "numba"
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (("rule", self.rule, RULES), ("scan", self.scan, SCANS),
+                                     ("backend", self.backend, BACKENDS)):
+            if value not in allowed:
+                raise InputError(f"{name} must be one of {list(allowed)}; received {value!r}")
+
+    def __call__(self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int,
+                 schedule: Schedule, init="random", clamp=None, record_energy: bool = False) -> SampleResult:
+        return _sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp,
+                       record_energy=record_energy, rule=self.rule, scan=self.scan, backend=self.backend)
+
+
+def gibbs_sample(model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int, schedule: Schedule,
+                 init="random", clamp=None, record_energy: bool = False, rule: str = "heat_bath",
+                 scan: str = "sequential", backend: str = "numba") -> SampleResult:
+    """Run ``n_chains`` independent chains through ``schedule`` and return their final states.
+
+    init : "random" (each unit on with probability 1/2), "off" (every unit off), or states of
+        shape ``(n_units,)`` or ``(n_chains, n_units)``.  Clamped units start at their clamp value.
+    clamp : see :func:`normalize_clamp`; clamped units never change.
+    record_energy : also return the mean energy over chains at the end of every temperature step.
+    """
+    return GibbsSampler(rule=rule, scan=scan, backend=backend)(
+        model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp, record_energy=record_energy)
+
+
+def _check_args(model, rng, n_chains, schedule):
+    if not isinstance(model, BoltzmannMachine):
+        raise InputError(f"model must be a BoltzmannMachine; received {type(model).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
+    if isinstance(n_chains, bool) or not isinstance(n_chains, (int, np.integer)) or n_chains < 1:
+        raise InputError(f"n_chains must be an integer >= 1; received {n_chains!r}")
+    if not isinstance(schedule, Schedule):
+        raise InputError(f"schedule must be a bmexp Schedule; received {type(schedule).__name__}")
+
+
+def _initial(model, init, n_chains, start_uniforms):
+    off, on = model.convention.values
+    if isinstance(init, str):
+        if init == "random":
+            return np.where(start_uniforms < 0.5, float(on), float(off))
+        if init == "off":
+            return np.full((n_chains, model.n_units), float(off))
+        raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
+    s = check_states(init, model.convention, name="init")
+    if s.shape not in ((model.n_units,), (n_chains, model.n_units)):
+        raise InputError(f"init must have shape ({model.n_units},) or ({n_chains}, {model.n_units}); "
+                         f"received {s.shape}")
+    return np.array(np.broadcast_to(s, (n_chains, model.n_units)))
+
+
+def _split_streams(rng: np.random.Generator, sizes: list[int]) -> list[np.random.Generator]:
+    """Generators that continue ``rng``'s stream at offsets 0, sizes[0], sizes[0] + sizes[1], ...
+
+    Needs a bit generator that can ``advance`` (PCG64, PCG64DXSM, Philox); ``rng`` itself is
+    advanced past all of them.  Each float64 uniform consumes exactly one 64-bit output.
+    """
+    bg = rng.bit_generator
+    gens, offset = [], 0
+    for size in sizes:
+        twin = type(bg)()
+        twin.state = bg.state
+        twin.advance(offset)
+        gens.append(np.random.Generator(twin))
+        offset += size
+    bg.advance(offset)
+    return gens
+
+
+def _parallel_rows(rng: np.random.Generator, out: np.ndarray, work) -> None:
+    """Fill the rows of ``out`` with the next ``out.size`` uniforms of ``rng`` (C order) and call
+    ``work(rows)`` on each filled row range, in up to ``os.cpu_count()`` threads."""
+    n_rows = out.shape[0]
+    parts = min(os.cpu_count() or 1, n_rows) if out.size >= 2**16 and hasattr(rng.bit_generator, "advance") else 1
+    if parts == 1:
+        rng.random(out=out.reshape(-1))
+        work(slice(0, n_rows))
+        return
+    bounds = np.linspace(0, n_rows, parts + 1).astype(int)
+    gens = _split_streams(rng, [int(hi - lo) * out.shape[1] for lo, hi in zip(bounds[:-1], bounds[1:])])
+
+    def job(g, lo, hi):
+        g.random(out=out[lo:hi].reshape(-1))
+        work(slice(lo, hi))
+
+    threads = [threading.Thread(target=job, args=(g, lo, hi)) for g, lo, hi in zip(gens, bounds[:-1], bounds[1:])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def fill_uniforms(rng: np.random.Generator, out: np.ndarray) -> None:
+    """``rng.random(out=out)`` (same numbers, same final state of ``rng``), drawn in parallel."""
+    _parallel_rows(rng, out.reshape(out.shape[0], -1) if out.ndim > 1 else out.reshape(1, -1), lambda rows: None)
+
+
+def _logit_inplace(u: np.ndarray, tmp: np.ndarray) -> None:
+    """``u <- log(u / (1 - u))``: logistic thresholds.  ``1 - u`` is exact for numpy's uniforms
+    (multiples of 2**-53), the quotient is correctly rounded, and ``u = 0`` gives ``-inf``."""
+    np.subtract(1.0, u, out=tmp)
+    np.divide(u, tmp, out=u)
+    with np.errstate(divide="ignore"):
+        np.log(u, out=u)
+
+
+def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
+    """(updates per chain, uniforms per chain)."""
+    n_upd = n_sweeps * n
+    return n_upd, n + n_upd * (2 if scan == "random" else 1)
+
+
+def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray, schedule: Schedule, *,
+               clamped: np.ndarray, rule: str, scan: str, backend: str, record_energy: bool = False,
+               thresholds_ready: bool = False) -> np.ndarray:
+    """Advance ``states`` (in place) through ``schedule`` driven by the given ``uniforms``.
+
+    ``uniforms`` (chains x uniforms per chain, see the module notes; its first ``n`` columns
+    are not read here) is overwritten with logistic thresholds.  Returns the per-step energies
+    (chains x steps; zeros unless ``record_energy``).  Deterministic: the tests drive it with
+    chosen uniforms to read off the exact update probabilities.
+    """
+    n = model.n_units
+    n_upd, per_chain = _layout(n, schedule.total_sweeps, scan)
+    if uniforms.shape != (states.shape[0], per_chain):
+        raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
+    if not thresholds_ready:
+        acc = uniforms[:, n:n + n_upd]
+        _logit_inplace(acc, np.empty_like(acc))
+    betas = 1.0 / schedule.sweep_temperatures()
+    record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
+    if record_energy:
+        record_at[np.cumsum(schedule.sweeps) - 1] = np.arange(len(schedule.sweeps))
+    energy = np.zeros((states.shape[0], len(schedule.sweeps)))
+    off, on = (float(v) for v in model.convention.values)
+    w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
+    if backend == "numba":
+        from ._kernels import FLIP, HEAT_BATH, gibbs_kernel
+        gibbs_kernel(states, w, b, off, on, betas, record_at, clamped, uniforms,
+                     HEAT_BATH if rule == "heat_bath" else FLIP, scan == "random", energy)
+    else:
+        _numpy_sweeps(states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy)
+    return energy
+
+
+def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule, scan, backend) -> SampleResult:
+    _check_args(model, rng, n_chains, schedule)
+    n_chains = int(n_chains)
+    idx, vals = normalize_clamp(model, clamp, n_chains)
+    if not isinstance(init, str):
+        init_states = _initial(model, init, n_chains, None)  # validate before drawing anything
+    n = model.n_units
+    n_upd, per_chain = _layout(n, schedule.total_sweeps, scan)
+    clamped = np.zeros(n, dtype=np.bool_)
+    clamped[idx] = True
+    states = np.empty((n_chains, n))
+    energy_rec = np.zeros((n_chains, len(schedule.sweeps)))
+    block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
+    buf, tmp = np.empty((block, per_chain)), np.empty((block, n_upd))
+
+    def to_thresholds(rows):
+        _logit_inplace(noise[rows, n:n + n_upd], tmp[rows])
+
+    t0 = time.perf_counter()
+    for c0 in range(0, n_chains, block):
+        c1 = min(n_chains, c0 + block)
+        noise = buf[:c1 - c0]
+        _parallel_rows(rng, noise, to_thresholds)
+        s = (_initial(model, init, c1 - c0, noise[:, :n]) if isinstance(init, str)
+             else init_states[c0:c1].copy())
+        s[:, idx] = vals[c0:c1]
+        energy_rec[c0:c1] = run_chains(model, s, noise, schedule, clamped=clamped, rule=rule, scan=scan,
+                                       backend=backend, record_energy=record_energy, thresholds_ready=True)
+        states[c0:c1] = s
+    seconds = time.perf_counter() - t0
+    energies = model.energy(states)
+    n_free = n - int(clamped.sum())
+    return SampleResult(
+        states=_readonly(states), energies=_readonly(np.asarray(energies, dtype=float).reshape(n_chains)),
+        mean_energy=_readonly(energy_rec.mean(axis=0)) if record_energy else None,
+        schedule=schedule, convention=model.convention,
+        n_updates=n_chains * schedule.total_sweeps * (n_free if scan == "sequential" else n),
+        seconds=seconds)
+
+
+def _numpy_sweeps(s, w, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out):
+    """Reference implementation, vectorised across chains: the same numbers as the kernel."""
+    n_chains, n = s.shape
+    n_upd = len(betas) * n
+    thresholds = np.ascontiguousarray(noise[:, n:n + n_upd].T)  # one row per update
+    sites = (np.minimum((noise[:, n + n_upd:] * n).astype(np.int64), n - 1).T if random_scan else None)
+    rows = np.arange(n_chains)
+    k = 0
+    for sw, beta in enumerate(betas):
+        for j in range(n):
+            x = thresholds[k]
+            if random_scan:
+                site = sites[k]
+                si = s[rows, site]
+                field = np.einsum("ci,ci->c", s, w[site]) + b[site]
+                s[rows, site] = np.where(clamped[site], si, _decide(si, field, x, beta, off, on, rule))
+            elif not clamped[j]:
+                s[:, j] = _decide(s[:, j], s @ w[j] + b[j], x, beta, off, on, rule)
+            k += 1
+        r = record_at[sw]
+        if r >= 0:
+            energy_out[:, r] = -0.5 * np.einsum("ci,ci->c", s, s @ w + 2 * b)
+
+
+def _decide(si, field, threshold, beta, off, on, rule):
+    if rule == "heat_bath":
+        return np.where(threshold < beta * (on - off) * field, on, off)
+    flip = on + off - si
+    return np.where(threshold < beta * (flip - si) * field, flip, si)

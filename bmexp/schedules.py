@@ -1,0 +1,132 @@
+"""Annealing schedules: a sequence of (temperature, sweeps) steps ending at ``T_end``.
+
+The model is defined at T = 1; annealing from ``T0 > 1`` down to 1 is only a way to reach
+equilibrium faster.  Every schedule is a frozen :class:`Schedule` with the explicit
+``steps``; the constructors are the post's recipes:
+
+* :meth:`Schedule.linear` -- ``T0, T0 - step, ...`` while above ``T_end``, then
+  ``final_sweeps`` at ``T_end`` (default: twice the sweeps per temperature, as the post advises);
+* :meth:`Schedule.geometric` -- ``T0, T0 f, T0 f^2, ...`` while above ``T_end``, then the final sweeps;
+* :meth:`Schedule.explicit` -- a list of temperatures (repeats allowed), e.g. the post's
+  ``[20, 15, 10, 5, 1, 1]`` with 2 sweeps each;
+* :meth:`Schedule.constant` -- ``sweeps`` at one temperature (no annealing).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["Schedule"]
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"{name} must be an integer >= 1; received {value!r}")
+    return int(value)
+
+
+def _positive_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
+            math.isfinite(value) and value > 0):
+        raise InputError(f"{name} must be a finite number > 0; received {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Explicit annealing schedule: ``temperatures[k]`` held for ``sweeps[k]`` sweeps."""
+
+    temperatures: tuple[float, ...]
+    sweeps: tuple[int, ...]
+    kind: str = "explicit"
+
+    def __post_init__(self) -> None:
+        temps, sweeps = tuple(self.temperatures), tuple(self.sweeps)
+        if not temps:
+            raise InputError("temperatures must be a non-empty list of numbers > 0; received []")
+        if len(sweeps) != len(temps):
+            raise InputError(f"sweeps must have one entry per temperature ({len(temps)}); received {len(sweeps)}")
+        object.__setattr__(self, "temperatures", tuple(_positive_float(t, "temperature") for t in temps))
+        object.__setattr__(self, "sweeps", tuple(_positive_int(s, "sweeps") for s in sweeps))
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def linear(cls, T0: float, step: float, *, sweeps_per_temperature: int, T_end: float = 1.0,
+               final_sweeps: int | None = None) -> "Schedule":
+        """``T0, T0 - step, ...`` (each for ``sweeps_per_temperature``) while above ``T_end``, then
+        ``final_sweeps`` (default ``2 * sweeps_per_temperature``) at ``T_end``."""
+        T0, step, T_end = _positive_float(T0, "T0"), _positive_float(step, "step"), _positive_float(T_end, "T_end")
+        if T0 < T_end:
+            raise InputError(f"T0 must be >= T_end = {T_end:g}; received T0 = {T0:g}")
+        spt = _positive_int(sweeps_per_temperature, "sweeps_per_temperature")
+        final = 2 * spt if final_sweeps is None else _positive_int(final_sweeps, "final_sweeps")
+        n_hot = max(0, math.ceil((T0 - T_end) / step - 1e-9))  # temperatures strictly above T_end
+        temps = [T0 - k * step for k in range(n_hot)]
+        return cls(tuple(temps) + (T_end,), (spt,) * n_hot + (final,), kind="linear")
+
+    @classmethod
+    def geometric(cls, T0: float, factor: float, *, sweeps_per_temperature: int, T_end: float = 1.0,
+                  final_sweeps: int | None = None) -> "Schedule":
+        """``T0 * factor**k`` while above ``T_end``, then ``final_sweeps`` at ``T_end``."""
+        T0, T_end = _positive_float(T0, "T0"), _positive_float(T_end, "T_end")
+        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.number)) or not 0 < factor < 1:
+            raise InputError(f"factor must be a number in (0, 1); received {factor!r}")
+        if T0 < T_end:
+            raise InputError(f"T0 must be >= T_end = {T_end:g}; received T0 = {T0:g}")
+        spt = _positive_int(sweeps_per_temperature, "sweeps_per_temperature")
+        final = 2 * spt if final_sweeps is None else _positive_int(final_sweeps, "final_sweeps")
+        temps = []
+        t = T0
+        while t > T_end * (1 + 1e-12):
+            temps.append(t)
+            t *= factor
+        return cls(tuple(temps) + (T_end,), (spt,) * len(temps) + (final,), kind="geometric")
+
+    @classmethod
+    def explicit(cls, temperatures: Sequence[float], *, sweeps_per_temperature: int | Sequence[int] = 1) -> "Schedule":
+        """Given temperatures (repeats allowed), each for ``sweeps_per_temperature`` sweeps."""
+        if isinstance(temperatures, (str, bytes)) or not hasattr(temperatures, "__len__") or len(temperatures) == 0:
+            raise InputError(f"temperatures must be a non-empty list of numbers > 0; received {temperatures!r}")
+        if isinstance(sweeps_per_temperature, (int, np.integer)) and not isinstance(sweeps_per_temperature, bool):
+            sweeps = (sweeps_per_temperature,) * len(temperatures)
+        else:
+            sweeps = tuple(sweeps_per_temperature)
+        return cls(tuple(temperatures), sweeps, kind="explicit")
+
+    @classmethod
+    def constant(cls, sweeps: int, *, T: float = 1.0) -> "Schedule":
+        """``sweeps`` sweeps at temperature ``T`` (default 1: no annealing)."""
+        return cls((_positive_float(T, "T"),), (_positive_int(sweeps, "sweeps"),), kind="constant")
+
+    @classmethod
+    def post(cls) -> "Schedule":
+        """The post's notebook schedule: [20, 15, 10, 5, 1, 1], 2 sweeps each."""
+        return cls.explicit([20, 15, 10, 5, 1, 1], sweeps_per_temperature=2)
+
+    # --------------------------------------------------------------- views
+    @property
+    def steps(self) -> list[tuple[float, int]]:
+        """``[(temperature, sweeps), ...]`` in order."""
+        return list(zip(self.temperatures, self.sweeps))
+
+    @property
+    def total_sweeps(self) -> int:
+        return sum(self.sweeps)
+
+    @property
+    def final_temperature(self) -> float:
+        return self.temperatures[-1]
+
+    def sweep_temperatures(self) -> np.ndarray:
+        """The temperature of every sweep, in order (length ``total_sweeps``)."""
+        return np.repeat(np.array(self.temperatures), self.sweeps)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "temperatures": list(self.temperatures), "sweeps": list(self.sweeps),
+                "total_sweeps": self.total_sweeps}

@@ -1,0 +1,48 @@
+"""Sample-size planning for the chi-square test, from the noncentral chi-square.
+
+Under an alternative ``q`` the statistic is approximately noncentral chi-square with
+``dof = k - 1`` and noncentrality ``lambda = n w^2``, ``w^2 = sum (q - p)^2 / p`` (Cohen's w).
+Since ``w >= 2 TV`` for any distributions, ``n = lambda_{k-1}(alpha, power) / (4 TV^2)``
+samples detect *every* alternative at total variation ``TV`` with at least that power
+(asymptotically).  For 16 states, alpha 0.01, power 0.9, TV 0.02 this is 19,202.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, stats
+
+from ..errors import InputError
+from .gof import check_alpha, check_probabilities
+
+__all__ = ["noncentrality", "required_samples", "power_at"]
+
+
+def noncentrality(dof: int, alpha: float, power: float) -> float:
+    """The ``lambda`` with ``P(ncx2(dof, lambda) > chi2_{dof, 1-alpha}) = power``."""
+    if dof < 1:
+        raise InputError(f"dof must be >= 1; received {dof!r}")
+    alpha = check_alpha(alpha)
+    if not 0 < power < 1:
+        raise InputError(f"power must be in (0, 1); received {power!r}")
+    crit = stats.chi2.isf(alpha, dof)
+    return float(optimize.brentq(lambda lam: stats.ncx2.sf(crit, dof, lam) - power, 1e-9, 1e6, xtol=1e-10))
+
+
+def required_samples(p, *, tv: float = 0.02, alpha: float = 0.01, power: float = 0.9) -> int:
+    """Samples that detect any distribution at total variation ``tv`` from ``p`` (``k`` = cells with p > 0)."""
+    p = check_probabilities(p)
+    if not 0 < tv <= 1:
+        raise InputError(f"tv must be in (0, 1]; received {tv!r}")
+    k = int(np.count_nonzero(p))
+    if k < 2:
+        raise InputError("p must have at least two cells with p > 0 to plan a test")
+    return int(math.ceil(noncentrality(k - 1, alpha, power) / (4 * tv**2)))
+
+
+def power_at(w: float, n: int, dof: int, alpha: float) -> float:
+    """Asymptotic power of the test at effect size ``w`` with ``n`` samples."""
+    crit = stats.chi2.isf(check_alpha(alpha), dof)
+    return float(stats.ncx2.sf(crit, dof, n * w**2))
