@@ -228,13 +228,21 @@ def fill_uniforms(rng: np.random.Generator, out: np.ndarray) -> None:
     _parallel_rows(rng, out.reshape(out.shape[0], -1) if out.ndim > 1 else out.reshape(1, -1), lambda rows: None)
 
 
-def _logit_inplace(u: np.ndarray, tmp: np.ndarray) -> None:
-    """``u <- log(u / (1 - u))``: logistic thresholds.  ``1 - u`` is exact for numpy's uniforms
-    (multiples of 2**-53), the quotient is correctly rounded, and ``u = 0`` gives ``-inf``."""
-    np.subtract(1.0, u, out=tmp)
-    np.divide(u, tmp, out=u)
+def _logit_inplace(u: np.ndarray, chunk: int = 2**15) -> None:
+    """``u <- log(u / (1 - u))`` (2-D, row by row in chunks): logistic thresholds.
+
+    ``1 - u`` is exact for numpy's uniforms (multiples of 2**-53), the quotient is correctly
+    rounded, and ``u = 0`` gives ``-inf``.  A small scratch buffer keeps it in cache.
+    """
+    tmp = np.empty(min(chunk, u.shape[1]))
     with np.errstate(divide="ignore"):
-        np.log(u, out=u)
+        for row in u:
+            for start in range(0, row.size, chunk):
+                part = row[start:start + chunk]
+                t = tmp[:part.size]
+                np.subtract(1.0, part, out=t)
+                np.divide(part, t, out=part)
+                np.log(part, out=part)
 
 
 def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
@@ -258,8 +266,7 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     if uniforms.shape != (states.shape[0], per_chain):
         raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
     if not thresholds_ready:
-        acc = uniforms[:, n:n + n_upd]
-        _logit_inplace(acc, np.empty_like(acc))
+        _logit_inplace(uniforms[:, n:n + n_upd])
     betas = 1.0 / schedule.sweep_temperatures()
     record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
     if record_energy:
@@ -289,10 +296,10 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     states = np.empty((n_chains, n))
     energy_rec = np.zeros((n_chains, len(schedule.sweeps)))
     block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
-    buf, tmp = np.empty((block, per_chain)), np.empty((block, n_upd))
+    buf = np.empty((block, per_chain))
 
     def to_thresholds(rows):
-        _logit_inplace(noise[rows, n:n + n_upd], tmp[rows])
+        _logit_inplace(noise[rows, n:n + n_upd])
 
     t0 = time.perf_counter()
     for c0 in range(0, n_chains, block):

@@ -1,0 +1,156 @@
+"""Gibbs sampling speed: spin updates per second, side by side in one run.
+
+Implementations (median of --repeats runs each):
+  bmexp          numba kernel, parallel over chains (all cores)
+  bmexp-1thread  the same kernel on one thread
+  bmexp-numpy    the numpy reference path (vectorised across chains)
+  dwave          dwave-samplers SimulatedAnnealingSampler, Gibbs acceptance, beta = 1 (optional extra)
+  post-loop      the post's loop: one chain, flip a unit, recompute the full energy (reduced workload)
+  floor          draw the same number of uniforms and take as many exponentials (numpy, one thread)
+
+Workloads: dense 4 units (10,000 chains x 1,000 sweeps), dense 64 and 256 units
+(1,000 chains x 100 sweeps); spin units, W ~ N(0, 1/n), b ~ N(0, 0.25), T = 1.
+
+    python benchmarks/sampler.py [--repeats 3] [--json PATH] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+
+from bmexp import random_model
+from bmexp.samplers import gibbs_sample
+from bmexp.schedules import Schedule
+
+WORKLOADS = [(4, 10_000, 1_000), (64, 1_000, 100), (256, 1_000, 100)]
+POST_LOOP_WORK = {4: (10, 1_000), 64: (2, 50), 256: (1, 10)}  # chains, sweeps (reduced)
+
+
+def make_model(n: int):
+    return random_model(n // 2, n - n // 2, rng=np.random.default_rng(n), weight_scale=1 / np.sqrt(n),
+                        bias_scale=0.5, convention="spin")
+
+
+def run_bmexp(model, chains, sweeps, backend="numba"):
+    res = gibbs_sample(model, rng=np.random.default_rng(0), n_chains=chains, schedule=Schedule.constant(sweeps),
+                       backend=backend)
+    return res.n_updates
+
+
+def run_post_loop(model, chains, sweeps):
+    """The post's update, faithfully: flip unit i, recompute both full energies, accept with sigmoid(-dE/T)."""
+    w, b = np.array(model.weights), np.array(model.biases)
+    rng = np.random.default_rng(0)
+    T = 1.0
+
+    def energy(s):
+        return -0.5 * s @ w @ s - b @ s
+
+    n = len(b)
+    for _ in range(chains):
+        s = rng.choice([-1.0, 1.0], size=n)
+        for _ in range(sweeps):
+            for i in range(n):
+                s_new = s.copy()
+                s_new[i] = -s_new[i]
+                d_e = energy(s_new) - energy(s)
+                if rng.random() < 1.0 / (1.0 + np.exp(d_e / T)):
+                    s = s_new
+    return chains * sweeps * n
+
+
+def run_dwave(model, chains, sweeps):
+    import dimod
+    from dwave.samplers import SimulatedAnnealingSampler
+
+    n, w, b = model.n_units, model.weights, model.biases
+    bqm = dimod.BinaryQuadraticModel.from_ising({i: -b[i] for i in range(n)},
+                                                {(i, j): -w[i, j] for i in range(n) for j in range(i + 1, n)})
+    SimulatedAnnealingSampler().sample(bqm, num_reads=chains, num_sweeps=sweeps, beta_schedule_type="custom",
+                                       beta_schedule=[1.0] * sweeps, proposal_acceptance_criteria="Gibbs",
+                                       randomize_order=False, seed=1)
+    return chains * sweeps * n
+
+
+def run_floor(model, chains, sweeps):
+    total = chains * sweeps * model.n_units
+    rng = np.random.default_rng(0)
+    buf = np.empty(min(total, 2**22))
+    done = 0
+    while done < total:
+        part = buf[:min(buf.size, total - done)]
+        rng.random(out=part)
+        np.exp(part, out=part)
+        done += part.size
+    return total
+
+
+def timed(fn, repeats):
+    times, updates = [], 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        updates = fn()
+        times.append(time.perf_counter() - t0)
+    return updates, statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--json", help="write one record per implementation and workload")
+    ap.add_argument("--quick", action="store_true", help="a tenth of the chains (smoke test)")
+    args = ap.parse_args()
+    import numba
+
+    try:
+        import dwave.samplers  # noqa: F401
+        have_dwave = True
+    except ImportError:
+        have_dwave = False
+        print("dwave-samplers not installed (pip install -e .[bench]): skipped")
+    records = []
+    for n, chains, sweeps in WORKLOADS:
+        if args.quick:
+            chains = max(1, chains // 10)
+        model = make_model(n)
+        run_bmexp(model, 2, 1)  # compile / load the kernel outside the timing
+        impls = {"bmexp": lambda: run_bmexp(model, chains, sweeps)}
+
+        def one_thread():
+            numba.set_num_threads(1)
+            try:
+                return run_bmexp(model, chains, sweeps)
+            finally:
+                numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+        impls["bmexp-1thread"] = one_thread
+        impls["bmexp-numpy"] = lambda: run_bmexp(model, chains, sweeps, backend="numpy")
+        if have_dwave:
+            impls["dwave"] = lambda: run_dwave(model, chains, sweeps)
+        pc, ps = POST_LOOP_WORK[n]
+        impls["post-loop"] = lambda: run_post_loop(model, pc, ps)
+        impls["floor"] = lambda: run_floor(model, chains, sweeps)
+        for name, fn in impls.items():
+            reps = 1 if name == "post-loop" else args.repeats
+            updates, seconds = timed(fn, reps)
+            work_chains, work_sweeps = (pc, ps) if name == "post-loop" else (chains, sweeps)
+            records.append({"implementation": name, "n_units": n, "chains": work_chains, "sweeps": work_sweeps,
+                            "seconds": seconds, "updates_per_s": updates / seconds})
+    print(f"{'n':>4} {'implementation':<14} {'chains':>7} {'sweeps':>6} {'M updates/s':>12} {'vs bmexp':>9}")
+    for r in records:
+        ref = next(q for q in records if q["n_units"] == r["n_units"] and q["implementation"] == "bmexp")
+        print(f"{r['n_units']:>4} {r['implementation']:<14} {r['chains']:>7} {r['sweeps']:>6} "
+              f"{r['updates_per_s'] / 1e6:>12.2f} {ref['updates_per_s'] / r['updates_per_s']:>8.2f}x")
+    print("\n'vs bmexp' = bmexp's rate / this rate (above 1: bmexp is faster; for floor: bmexp's share is its inverse)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(records, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
