@@ -32,7 +32,8 @@ def _axpy(field, d, row, n):
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out):
+def gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out,
+                 trace_at, trace_out):
     n_chains, n = S.shape
     n_sweeps = betas.shape[0]
     n_upd = n_sweeps * n
@@ -72,6 +73,10 @@ def gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, rando
                     else:
                         for m in range(n):
                             field[m] += d * W[i, m]
+            t = trace_at[sw]
+            if t >= 0:
+                for m in range(n):
+                    trace_out[c, t, m] = s[m]
             r = record_at[sw]
             if r >= 0:
                 e = 0.0

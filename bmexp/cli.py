@@ -40,6 +40,30 @@ def build_model(cfg: DictConfig):
                  weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed)
 
 
+def build_schedule(sc: DictConfig):
+    """The annealing schedule described by ``cfg.schedule``."""
+    from .schedules import Schedule
+
+    kinds = ("linear", "geometric", "explicit", "constant")
+    if sc.kind == "linear":
+        return Schedule.linear(sc.T0, sc.step, sweeps_per_temperature=sc.sweeps_per_temperature, T_end=sc.T_end,
+                               final_sweeps=sc.final_sweeps)
+    if sc.kind == "geometric":
+        return Schedule.geometric(sc.T0, sc.factor, sweeps_per_temperature=sc.sweeps_per_temperature,
+                                  T_end=sc.T_end, final_sweeps=sc.final_sweeps)
+    if sc.kind == "explicit":
+        return Schedule.explicit(list(sc.temperatures), sweeps_per_temperature=sc.sweeps_per_temperature)
+    if sc.kind == "constant":
+        return Schedule.constant(sc.sweeps)
+    raise InputError(f"schedule.kind must be one of {list(kinds)}; received {sc.kind!r}")
+
+
+def build_sampler(sc: DictConfig):
+    from .samplers import GibbsSampler
+
+    return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+
+
 def _fmt(df: pd.DataFrame) -> str:
     return df.to_string(index=False, float_format=lambda x: f"{x:.3f}")
 
@@ -63,8 +87,28 @@ def cmd_table(cfg: DictConfig) -> None:
         print(_fmt(exact.p_visible_given_hidden(given).iloc[::-1]))
 
 
+def cmd_check(cfg: DictConfig) -> None:
+    from .validation.checks import run_check
+
+    model = build_model(cfg)
+    kwargs = dict(rng=np.random.default_rng(cfg.seed), schedule=build_schedule(cfg.schedule), n=cfg.check.n,
+                  alpha=cfg.check.alpha)
+    if cfg.check.name == "conditional" and cfg.check.get("hidden") is not None:
+        kwargs["hidden"] = list(cfg.check.hidden)
+    result = run_check(cfg.check.name, model, build_sampler(cfg.sampler), **kwargs)
+    print(f"# {cfg.model.name} ({model.convention.value}), schedule {cfg.schedule.kind}: "
+          f"{result.n} samples, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}")
+    print(result.report())
+    if cfg.check.plot:
+        result.plot(cfg.check.plot)
+        print(f"plot: {cfg.check.plot}")
+    if not result.passed:
+        raise SystemExit(1)  # a failed check is a finding, not bad input: exit 1
+
+
 COMMANDS: dict[str, tuple[Callable[[DictConfig], None], str]] = {
     "table": (cmd_table, "exact energy table, Z, p(v) and a conditional p(v | h)"),
+    "check": (cmd_check, "one of the post's sampling checks: check=conditional|joint|random_hidden|schedule"),
 }
 
 

@@ -12,7 +12,8 @@ from typing import Optional
 
 from hydra.core.config_store import ConfigStore
 
-__all__ = ["ModelConfig", "TableConfig", "register"]
+__all__ = ["CheckCommandConfig", "CheckConfig", "ModelConfig", "SamplerConfig", "ScheduleConfig", "TableConfig",
+           "register"]
 
 
 @dataclass
@@ -26,6 +27,35 @@ class ModelConfig:
 
 
 @dataclass
+class ScheduleConfig:
+    kind: str = "linear"           # linear | geometric | explicit | constant
+    T0: float = 5.0                # linear, geometric
+    step: float = 1.0              # linear
+    factor: float = 0.5            # geometric
+    T_end: float = 1.0             # linear, geometric
+    sweeps_per_temperature: int = 2
+    final_sweeps: Optional[int] = 20          # null: twice sweeps_per_temperature
+    temperatures: list[float] = field(default_factory=list)   # explicit
+    sweeps: int = 20               # constant
+
+
+@dataclass
+class SamplerConfig:
+    rule: str = "heat_bath"        # heat_bath | flip
+    scan: str = "sequential"       # sequential | random
+    backend: str = "numba"         # numba | numpy
+
+
+@dataclass
+class CheckConfig:
+    name: str = "conditional"      # conditional | joint | random_hidden | schedule
+    n: Optional[int] = None        # null: planned n (detects TV 0.02 with power 0.9)
+    alpha: float = 0.01
+    hidden: Optional[list[float]] = None      # conditional: clamp h (null: all on)
+    plot: Optional[str] = "reports/check_${check.name}.png"   # null: no plot
+
+
+@dataclass
 class TableConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     convention: str = "binary"
@@ -36,4 +66,18 @@ class TableConfig:
 def register() -> None:
     cs = ConfigStore.instance()
     cs.store(name="table_schema", node=TableConfig)
+    cs.store(name="check_schema", node=CheckCommandConfig)
+    cs.store(group="schema", name="schedule", node=ScheduleConfig)
+    cs.store(group="schema", name="sampler", node=SamplerConfig)
+    cs.store(group="schema", name="check", node=CheckConfig)
     cs.store(group="schema", name="model", node=ModelConfig)
+
+
+@dataclass
+class CheckCommandConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    convention: str = "binary"
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
+    seed: int = 0

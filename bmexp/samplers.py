@@ -33,7 +33,8 @@ from .errors import InputError
 from .model import BoltzmannMachine
 from .schedules import Schedule
 
-__all__ = ["GibbsSampler", "SampleResult", "fill_uniforms", "gibbs_sample", "normalize_clamp", "run_chains"]
+__all__ = ["GibbsSampler", "SampleResult", "fill_uniforms", "gibbs_sample", "normalize_clamp", "run_chains",
+           "sample_chain"]
 
 RULES = ("heat_bath", "flip")
 SCANS = ("sequential", "random")
@@ -253,13 +254,14 @@ def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
 
 def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray, schedule: Schedule, *,
                clamped: np.ndarray, rule: str, scan: str, backend: str, record_energy: bool = False,
-               thresholds_ready: bool = False) -> np.ndarray:
+               thresholds_ready: bool = False, trace_every: int = 0) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Advance ``states`` (in place) through ``schedule`` driven by the given ``uniforms``.
 
     ``uniforms`` (chains x uniforms per chain, see the module notes; its first ``n`` columns
     are not read here) is overwritten with logistic thresholds.  Returns the per-step energies
     (chains x steps; zeros unless ``record_energy``).  Deterministic: the tests drive it with
-    chosen uniforms to read off the exact update probabilities.
+    chosen uniforms to read off the exact update probabilities.  With ``trace_every = k > 0``
+    it also returns the states after every k-th sweep (chains x records x units).
     """
     n = model.n_units
     n_upd, per_chain = _layout(n, schedule.total_sweeps, scan)
@@ -272,15 +274,21 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     if record_energy:
         record_at[np.cumsum(schedule.sweeps) - 1] = np.arange(len(schedule.sweeps))
     energy = np.zeros((states.shape[0], len(schedule.sweeps)))
+    trace_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
+    if trace_every:
+        marks = np.arange(trace_every - 1, schedule.total_sweeps, trace_every)
+        trace_at[marks] = np.arange(marks.size)
+    trace = np.zeros((states.shape[0] if trace_every else 1, max(1, int((trace_at >= 0).sum())), n))
     off, on = (float(v) for v in model.convention.values)
     w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
     if backend == "numba":
         from ._kernels import FLIP, HEAT_BATH, gibbs_kernel
         gibbs_kernel(states, w, b, off, on, betas, record_at, clamped, uniforms,
-                     HEAT_BATH if rule == "heat_bath" else FLIP, scan == "random", energy)
+                     HEAT_BATH if rule == "heat_bath" else FLIP, scan == "random", energy, trace_at, trace)
     else:
-        _numpy_sweeps(states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy)
-    return energy
+        _numpy_sweeps(states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy,
+                      trace_at, trace)
+    return (energy, trace) if trace_every else energy
 
 
 def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule, scan, backend) -> SampleResult:
@@ -323,7 +331,37 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
         seconds=seconds)
 
 
-def _numpy_sweeps(s, w, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out):
+def sample_chain(model: BoltzmannMachine, *, rng: np.random.Generator, n_draws: int, burn_in: int = 100,
+                 sweeps_between: int = 1, temperature: float = 1.0, rule: str = "heat_bath",
+                 scan: str = "sequential", backend: str = "numba") -> np.ndarray:
+    """One long chain: ``n_draws`` states, ``sweeps_between`` sweeps apart, after ``burn_in`` sweeps.
+
+    Successive draws are correlated: test them with
+    :func:`bmexp.validation.correlation.chain_gof_test`, which thins or refuses.
+    """
+    GibbsSampler(rule=rule, scan=scan, backend=backend)  # validates the names
+    _check_args(model, rng, 1, Schedule.constant(1))
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise InputError(f"n_draws must be an integer >= 1; received {n_draws!r}")
+    n = model.n_units
+    off, on = model.convention.values
+    clamped = np.zeros(n, dtype=np.bool_)
+    state = np.where(rng.random((1, n)) < 0.5, float(on), float(off))
+    if burn_in:
+        burn = Schedule.constant(burn_in, T=temperature)
+        u = rng.random((1, _layout(n, burn.total_sweeps, scan)[1]))
+        run_chains(model, state, u, burn, clamped=clamped, rule=rule, scan=scan, backend=backend)
+    if isinstance(sweeps_between, bool) or not isinstance(sweeps_between, (int, np.integer)) or sweeps_between < 1:
+        raise InputError(f"sweeps_between must be an integer >= 1; received {sweeps_between!r}")
+    run = Schedule.constant(n_draws * sweeps_between, T=temperature)
+    u = rng.random((1, _layout(n, run.total_sweeps, scan)[1]))
+    _, trace = run_chains(model, state, u, run, clamped=clamped, rule=rule, scan=scan, backend=backend,
+                          trace_every=sweeps_between)
+    return trace[0]
+
+
+def _numpy_sweeps(s, w, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out, trace_at,
+                  trace_out):
     """Reference implementation, vectorised across chains: the same numbers as the kernel."""
     n_chains, n = s.shape
     n_upd = len(betas) * n
@@ -342,6 +380,8 @@ def _numpy_sweeps(s, w, b, off, on, betas, record_at, clamped, noise, rule, rand
             elif not clamped[j]:
                 s[:, j] = _decide(s[:, j], s @ w[j] + b[j], x, beta, off, on, rule)
             k += 1
+        if trace_at[sw] >= 0:
+            trace_out[:, trace_at[sw]] = s
         r = record_at[sw]
         if r >= 0:
             energy_out[:, r] = -0.5 * np.einsum("ci,ci->c", s, s @ w + 2 * b)

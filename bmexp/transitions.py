@@ -73,13 +73,16 @@ def _site_update(cube: np.ndarray, i: int, p_on: np.ndarray) -> np.ndarray:
 
 def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="random",
                     clamp: dict | None = None, fixed: Iterable[int] = (), scan: str = "sequential",
-                    max_units: int = MAX_UNITS_SCHEDULE) -> np.ndarray:
+                    max_units: int = MAX_UNITS_SCHEDULE, gaps: np.ndarray | None = None) -> np.ndarray:
     """Exact distribution (over all ``2**n`` states, index order) of the final state.
 
     start : "random", "off" or a probability vector (see :func:`start_distribution`).
     clamp : ``{unit index: value}`` held by every chain (conditions the start, never updated).
     fixed : further units never updated -- e.g. hidden units clamped to a different random
         value per chain: give a ``start`` vector that mixes them and list them here.
+    gaps : optional ``(2**n, n)`` array replacing the activation gaps ``E(off) - E(on)`` of
+        every unit in every state (column i must not depend on unit i); used to compute the
+        exact output of deliberately wrong samplers (:mod:`bmexp.testing.mutants`).
     """
     n = model.n_units
     if n > max_units:
@@ -92,9 +95,10 @@ def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="rando
     free = [i for i in range(n) if i not in held]
     p = start_distribution(model, start, clamp)
     # gap_i(rest) for every state: E(off) - E(on), evaluated with unit i set either way
-    off, on = model.convention.values
-    states = all_states(n, model.convention)
-    gaps = (on - off) * (states @ model.weights + model.biases)  # field ignores s_i (zero diagonal)
+    if gaps is None:
+        off, on = model.convention.values
+        states = all_states(n, model.convention)
+        gaps = (on - off) * (states @ model.weights + model.biases)  # field ignores s_i (zero diagonal)
     gap_cubes = []
     for i in range(n):
         g = gaps[:, i].reshape((2,) * n)

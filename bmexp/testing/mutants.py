@@ -1,0 +1,168 @@
+"""Deliberately wrong samplers ("mutants") with their exact output distributions.
+
+Each mutant follows the sampler contract of :mod:`bmexp.samplers` (it returns final states)
+and knows the exact distribution it produces on a tiny model, so the effect a validation
+test must detect -- the total variation between that and the Boltzmann distribution -- is
+computed, not guessed.  Use them to prove a test has power::
+
+    for mutant in MUTANTS.values():
+        states = mutant(model, rng=rng, n_chains=n, schedule=schedule)
+        ...
+        exact_tv = mutant.exact_tv(model, schedule)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit
+
+from ..exact import ExactDistribution
+from ..model import BoltzmannMachine
+from ..schedules import Schedule
+from ..states import all_states, indices_from_states
+from ..transitions import schedule_output
+
+__all__ = ["Mutant", "MUTANTS", "correct_gaps"]
+
+GapFn = Callable[[BoltzmannMachine, np.ndarray, int], np.ndarray]
+
+
+def correct_gaps(model: BoltzmannMachine, s: np.ndarray, i: int) -> np.ndarray:
+    off, on = model.convention.values
+    return (on - off) * (s @ model.weights[:, i] + model.biases[i])
+
+
+def _sign_error(model, s, i):
+    return -correct_gaps(model, s, i)
+
+
+def _missing_half(model, s, i):  # dE from E = -s^T W s - b^T s: the coupling term counts twice
+    off, on = model.convention.values
+    return (on - off) * (2.0 * (s @ model.weights[:, i]) + model.biases[i])
+
+
+def _upper_triangle(model, s, i):  # field_i = sum_{j > i} W_ij s_j + b_i
+    off, on = model.convention.values
+    return (on - off) * (s[..., i + 1:] @ model.weights[i, i + 1:] + model.biases[i])
+
+
+def _lower_triangle(model, s, i):  # the transposed half: field_i = sum_{j < i} W_ij s_j + b_i
+    off, on = model.convention.values
+    return (on - off) * (s[..., :i] @ model.weights[i, :i] + model.biases[i])
+
+
+def _dropped_bias(model, s, i):
+    off, on = model.convention.values
+    return (on - off) * (s @ model.weights[:, i])
+
+
+def _wrong_convention(model, s, i):  # the other convention's gap: 2 * field on binary units, field on spins
+    factor = 2.0 if model.convention.value == "binary" else 1.0
+    return factor * (s @ model.weights[:, i] + model.biases[i])
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong sampler: a wrong gap, frozen units, synchronous updates or a wrong schedule."""
+
+    name: str
+    description: str
+    gap: GapFn = correct_gaps
+    frozen: str = "none"          # "none" | "hidden" | "last"
+    synchronous: bool = False
+    final_temperature: float | None = None
+    drop_last_step: bool = False
+
+    # ------------------------------------------------------------ schedule
+    def effective_schedule(self, schedule: Schedule) -> Schedule:
+        temps, sweeps = list(schedule.temperatures), list(schedule.sweeps)
+        if self.drop_last_step and len(temps) > 1:
+            temps, sweeps = temps[:-1], sweeps[:-1]
+        if self.final_temperature is not None:
+            temps[-1] = self.final_temperature
+        return Schedule(tuple(temps), tuple(sweeps), kind=schedule.kind)
+
+    def _frozen_units(self, model) -> list[int]:
+        if self.frozen == "hidden":
+            return list(range(model.n_visible, model.n_units))
+        if self.frozen == "last":
+            return [model.n_units - 1]
+        return []
+
+    # ------------------------------------------------------------ sampling
+    def __call__(self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int,
+                 schedule: Schedule, init="random", clamp=None) -> np.ndarray:
+        """Final states ``(n_chains, n)`` from random starts (``init`` and ``clamp`` not supported)."""
+        if init != "random" or clamp is not None:
+            raise NotImplementedError("mutants sample free chains from random starts only")
+        off, on = model.convention.values
+        n = model.n_units
+        s = np.where(rng.random((n_chains, n)) < 0.5, float(on), float(off))
+        frozen = set(self._frozen_units(model))
+        for temperature, sweeps in self.effective_schedule(schedule).steps:
+            for _ in range(sweeps):
+                if self.synchronous:
+                    p = np.stack([expit(self.gap(model, s, i) / temperature) for i in range(n)], axis=1)
+                    new = np.where(rng.random((n_chains, n)) < p, float(on), float(off))
+                    keep = sorted(frozen)
+                    new[:, keep] = s[:, keep]
+                    s = new
+                    continue
+                for i in range(n):
+                    u = rng.random(n_chains)
+                    if i in frozen:
+                        continue
+                    s[:, i] = np.where(u < expit(self.gap(model, s, i) / temperature), on, off)
+        return s
+
+    # --------------------------------------------------------------- exact
+    def exact_output(self, model: BoltzmannMachine, schedule: Schedule) -> np.ndarray:
+        """Exact distribution of the final state over all ``2**n`` states (random start)."""
+        n = model.n_units
+        states = all_states(n, model.convention)
+        gaps = np.stack([self.gap(model, states, i) for i in range(n)], axis=1)
+        sched = self.effective_schedule(schedule)
+        if not self.synchronous:
+            return schedule_output(model, sched, fixed=self._frozen_units(model), gaps=gaps)
+        frozen = self._frozen_units(model)
+        on = model.convention.values[1]
+        is_on = states == on  # (2**n, n): target state bits
+        p = np.full(2**n, 1.0 / 2**n)
+        for temperature, sweeps in sched.steps:
+            p_on = expit(gaps / temperature)  # (from-state, unit)
+            # T[a, b] = prod_i P(unit i of b | a); frozen units must keep their value
+            t = np.ones((2**n, 2**n))
+            for i in range(n):
+                if i in frozen:
+                    t *= (is_on[:, None, i] == is_on[None, :, i])
+                else:
+                    t *= np.where(is_on[None, :, i], p_on[:, None, i], 1.0 - p_on[:, None, i])
+            for _ in range(sweeps):
+                p = p @ t
+        return p
+
+    def exact_tv(self, model: BoltzmannMachine, schedule: Schedule) -> float:
+        """Total variation between this mutant's exact output and the Boltzmann distribution."""
+        return 0.5 * float(np.abs(self.exact_output(model, schedule) - ExactDistribution.of(model).p).sum())
+
+    def counts(self, model, *, rng, n_chains, schedule) -> np.ndarray:
+        states = self(model, rng=rng, n_chains=n_chains, schedule=schedule)
+        return np.bincount(indices_from_states(states, model.convention), minlength=2**model.n_units)
+
+
+MUTANTS: dict[str, Mutant] = {m.name: m for m in [
+    Mutant("sign_error", "unit turned on with sigmoid(-gap / T): samples exp(+E)", gap=_sign_error),
+    Mutant("missing_half", "energy without the 1/2: couplings count twice in dE", gap=_missing_half),
+    Mutant("upper_triangle", "local field from the upper triangle of W only", gap=_upper_triangle),
+    Mutant("transposed_half", "local field from the lower triangle (W used as asymmetric)", gap=_lower_triangle),
+    Mutant("dropped_bias", "local field without the bias", gap=_dropped_bias),
+    Mutant("wrong_convention", "the other convention's update (spin rule on binary weights)", gap=_wrong_convention),
+    Mutant("hidden_uniform", "hidden units never updated: left uniform", frozen="hidden"),
+    Mutant("synchronous", "all units updated at once from the old state", synchronous=True),
+    Mutant("last_unit_frozen", "last unit never updated (random start)", frozen="last"),
+    Mutant("final_temperature_1.05", "the schedule ends at T = 1.05", final_temperature=1.05),
+    Mutant("stops_one_step_early", "the schedule's last step is skipped", drop_last_step=True),
+]}

@@ -1,0 +1,215 @@
+"""The post's sampling checks as measured tests, for any model, convention, schedule and sampler.
+
+* ``conditional`` -- hidden units clamped to a given state (default: all on), visible units
+  sampled; compared with the exact ``p(v | h)``.
+* ``joint`` -- free sampling from random starts; compared with the exact joint.
+* ``random_hidden`` -- the post's third way: each chain clamps a uniformly random hidden
+  state.  That samples the mixture ``sum_h U(h) p(v | h)``, not ``p(v)``: both are tested and
+  the result says which one the samples match.
+* ``schedule`` (n <= 12) -- the exact output of the schedule against the Boltzmann
+  distribution (how far the schedule falls short) and the samples against that exact output
+  (whether the sampler is right).
+
+A sampler is any callable ``sampler(model, *, rng, n_chains, schedule, init, clamp)``
+returning states ``(n_chains, n)`` or an object with ``.states`` (see :mod:`bmexp.samplers`).
+Sample sizes default to the planned ``n`` that detects a total variation of 0.02 with power
+0.9 at ``alpha`` (:func:`bmexp.validation.planning.required_samples`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import InputError
+from ..exact import ExactDistribution
+from ..model import BoltzmannMachine
+from ..samplers import GibbsSampler
+from ..schedules import Schedule
+from ..states import indices_from_states, state_labels
+from ..transitions import MAX_UNITS_SCHEDULE, schedule_output
+from .gof import GofResult, check_alpha, gof_test
+from .planning import required_samples
+
+__all__ = ["CHECKS", "CheckResult", "run_check", "check_conditional", "check_joint", "check_random_hidden",
+           "check_schedule"]
+
+
+def _states_of(result) -> np.ndarray:
+    return np.asarray(getattr(result, "states", result), dtype=float)
+
+
+def _counts(states: np.ndarray, n_cells: int, convention) -> np.ndarray:
+    return np.bincount(indices_from_states(states, convention), minlength=n_cells)
+
+
+def _table(labels, counts, expected: dict[str, np.ndarray]) -> pd.DataFrame:
+    n = int(counts.sum())
+    df = pd.DataFrame({"state": labels, "observed": counts, "observed_p": counts / n})
+    for name, p in expected.items():
+        lo, hi = stats.binom.interval(0.95, n, p)
+        df[f"p_{name}"] = p
+        df[f"lo95_{name}"] = lo / n   # where observed_p falls with 95% probability if p is right
+        df[f"hi95_{name}"] = hi / n
+    return df
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """Outcome of one check: the per-state table, the tests and the verdict."""
+
+    check: str
+    n: int
+    tests: dict[str, GofResult]
+    table: pd.DataFrame
+    passed: bool
+    message: str
+    units: tuple[str, ...]
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"check": self.check, "n": self.n, "passed": self.passed, "message": self.message,
+                "units": list(self.units), "tests": {k: v.to_dict() for k, v in self.tests.items()},
+                **self.extra}
+
+    def report(self) -> str:
+        lines = [f"check {self.check}: n = {self.n}, units {' '.join(self.units)}"]
+        lines.append(self.table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        for name, res in self.tests.items():
+            lines.append(f"  vs {name}: {res.summary()}")
+        lines.append(("PASS: " if self.passed else "FAIL: ") + self.message)
+        return "\n".join(lines)
+
+    def plot(self, path) -> None:
+        from .plots import bar_plot
+        bar_plot(self, path)
+
+
+def _prepare(model, sampler, rng, schedule, alpha):
+    if not isinstance(model, BoltzmannMachine):
+        raise InputError(f"model must be a BoltzmannMachine; received {type(model).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
+    check_alpha(alpha)
+    return (sampler or GibbsSampler()), (schedule or Schedule.linear(5, 1, sweeps_per_temperature=2,
+                                                                   final_sweeps=20))
+
+
+def _planned(n, p, alpha):
+    if n is None:
+        return required_samples(p, alpha=alpha)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"n must be an integer >= 1; received {n!r}")
+    return int(n)
+
+
+def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n=None, alpha=0.01) -> CheckResult:
+    """Clamp the hidden units to ``hidden`` (default all on) and test ``p(v | h)``."""
+    sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
+    if model.n_visible == 0 or model.n_hidden == 0:
+        raise InputError("check 'conditional' needs visible and hidden units")
+    on = model.convention.values[1]
+    h = [on] * model.n_hidden if hidden is None else list(hidden)
+    exact = ExactDistribution.of(model)
+    clamp = exact._block_clamp(h, model.n_visible, model.n_hidden, "hidden")
+    p = exact.conditional_p(clamp)
+    n = _planned(n, p, alpha)
+    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp))
+    counts = _counts(states[:, :model.n_visible], p.size, model.convention)
+    res = gof_test(counts, p, alpha=alpha, rng=rng)
+    units = model.unit_names[:model.n_visible]
+    msg = f"visible samples with h = {h} {'match' if not res.reject else 'do not match'} the exact p(v | h)."
+    return CheckResult("conditional", n, {"p(v|h)": res},
+                       _table(state_labels(model.n_visible), counts, {"p(v|h)": p}), not res.reject, msg, units,
+                       {"hidden": [float(x) for x in h]})
+
+
+def check_joint(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) -> CheckResult:
+    """Free chains from random starts against the exact joint."""
+    sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
+    p = ExactDistribution.of(model).p
+    n = _planned(n, p, alpha)
+    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=None))
+    counts = _counts(states, p.size, model.convention)
+    res = gof_test(counts, p, alpha=alpha, rng=rng)
+    msg = f"free samples {'match' if not res.reject else 'do not match'} the exact joint distribution."
+    return CheckResult("joint", n, {"joint": res}, _table(state_labels(model.n_units), counts, {"joint": p}),
+                       not res.reject, msg, model.unit_names)
+
+
+def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) -> CheckResult:
+    """Each chain clamps a uniformly random hidden state; test ``p(v)`` and ``sum_h U(h) p(v | h)``.
+
+    Passes when the samples match the mixture, which is what this procedure samples.
+    """
+    sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
+    if model.n_visible == 0 or model.n_hidden == 0:
+        raise InputError("check 'random_hidden' needs visible and hidden units")
+    exact = ExactDistribution.of(model)
+    p_v = exact.visible_p()
+    mixture = exact.p.reshape(2**model.n_visible, 2**model.n_hidden)
+    mixture = (mixture / mixture.sum(axis=0, keepdims=True)).mean(axis=1)  # sum_h U(h) p(v | h)
+    n = _planned(n, mixture, alpha)
+    off, on = model.convention.values
+    hidden = np.where(rng.random((n, model.n_hidden)) < 0.5, float(on), float(off))
+    clamp = (list(range(model.n_visible, model.n_units)), hidden)
+    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp))
+    counts = _counts(states[:, :model.n_visible], p_v.size, model.convention)
+    r_mix = gof_test(counts, mixture, alpha=alpha, rng=rng)
+    r_pv = gof_test(counts, p_v, alpha=alpha, rng=rng)
+    gap = 0.5 * float(np.abs(mixture - p_v).sum())
+    if not r_mix.reject and r_pv.reject:
+        msg = (f"the samples follow the mixture sum_h U(h) p(v|h), not p(v) (they differ by TV {gap:.3f}): "
+               "clamping a uniform hidden state assumes p(h) is uniform.")
+    elif not r_mix.reject:
+        msg = (f"the samples follow the mixture; p(v) is not rejected either (the two differ by TV {gap:.3f}, "
+               "too little for n = {n})".replace("{n}", str(n)))
+    else:
+        msg = "the samples do not follow the mixture sum_h U(h) p(v|h): the sampler is wrong."
+    return CheckResult("random_hidden", n, {"mixture": r_mix, "p(v)": r_pv},
+                       _table(state_labels(model.n_visible), counts, {"mixture": mixture, "p(v)": p_v}),
+                       not r_mix.reject, msg, model.unit_names[:model.n_visible], {"tv_mixture_vs_pv": gap})
+
+
+def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01,
+                   shortfall_tv: float = 0.01) -> CheckResult:
+    """Exact schedule output vs Boltzmann (``shortfall_tv`` allowed) and samples vs exact output."""
+    sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
+    if model.n_units > MAX_UNITS_SCHEDULE:
+        raise InputError(f"check 'schedule' needs n_units <= {MAX_UNITS_SCHEDULE}; received {model.n_units}")
+    p = ExactDistribution.of(model).p
+    out = schedule_output(model, schedule)
+    shortfall = 0.5 * float(np.abs(out - p).sum())
+    n = _planned(n, out, alpha)
+    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=None))
+    counts = _counts(states, p.size, model.convention)
+    r_out = gof_test(counts, out, alpha=alpha, rng=rng)
+    r_boltz = gof_test(counts, p, alpha=alpha, rng=rng)
+    sampler_ok = not r_out.reject
+    schedule_ok = shortfall <= shortfall_tv
+    msg = (f"sampler {'agrees with' if sampler_ok else 'DIFFERS from'} the exact schedule output; "
+           f"the schedule ({schedule.total_sweeps} sweeps) ends at TV {shortfall:.2e} from Boltzmann "
+           f"({'adequate' if schedule_ok else 'too short'} at {shortfall_tv:g}).")
+    return CheckResult("schedule", n, {"schedule_output": r_out, "boltzmann": r_boltz},
+                       _table(state_labels(model.n_units), counts, {"schedule_output": out, "boltzmann": p}),
+                       sampler_ok and schedule_ok, msg, model.unit_names,
+                       {"schedule_tv": shortfall, "sampler_ok": sampler_ok, "schedule_ok": schedule_ok})
+
+
+CHECKS: dict[str, Callable[..., CheckResult]] = {
+    "conditional": check_conditional,
+    "joint": check_joint,
+    "random_hidden": check_random_hidden,
+    "schedule": check_schedule,
+}
+
+
+def run_check(name: str, model, sampler=None, **kwargs) -> CheckResult:
+    """Run a check by name (one of :data:`CHECKS`)."""
+    if name not in CHECKS:
+        raise InputError(f"check must be one of {list(CHECKS)}; received {name!r}")
+    return CHECKS[name](model, sampler, **kwargs)

@@ -1,0 +1,102 @@
+"""Correlated draws: one long chain is not a sample of independent states.
+
+A chi-square test assumes i.i.d. draws; successive sweeps of one chain are correlated and
+would raise false alarms.  :func:`thin` measures the integrated autocorrelation time
+``tau`` (Sokal's automatic window, ``c = 5``) of the chain's most frequent state indicators
+and of its units, keeps every ``k = ceil(5 tau)``-th draw (for an exponential decay the
+correlation left is ``e^-5 < 0.01``), re-measures the thinned series, and refuses -- with a
+message that says what to do -- when too few draws would remain or the thinned draws are still
+correlated.  It never passes correlated draws to the test as if they were independent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..states import indices_from_states
+from .gof import GofResult, gof_test
+
+__all__ = ["CorrelatedDrawsError", "ThinnedChain", "integrated_autocorrelation_time", "thin", "chain_gof_test"]
+
+
+class CorrelatedDrawsError(InputError):
+    """The chain is too correlated for an honest test of its draws."""
+
+
+def integrated_autocorrelation_time(x, c: float = 5.0) -> np.ndarray:
+    """``tau_int`` of each column of ``x`` (shape ``(T,)`` or ``(T, k)``), Sokal's window ``M >= c tau``.
+
+    Constant columns get ``tau = 1`` (they carry no correlation to measure).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    t = x.shape[0]
+    if t < 4:
+        raise InputError(f"chain must have at least 4 draws; received {t}")
+    x = x - x.mean(axis=0)
+    size = 1 << (2 * t - 1).bit_length()
+    f = np.fft.rfft(x, n=size, axis=0)
+    acf = np.fft.irfft(f * np.conj(f), n=size, axis=0)[:t]
+    var = acf[0]
+    out = np.ones(x.shape[1])
+    for j in range(x.shape[1]):
+        if var[j] <= 0:
+            continue
+        rho = acf[:, j] / var[j]
+        taus = 2.0 * np.cumsum(rho) - 1.0
+        window = np.arange(t) >= c * taus
+        m = int(np.argmax(window)) if window.any() else t - 1
+        out[j] = max(1.0, float(taus[m]))
+    return out
+
+
+def _series(states: np.ndarray, convention, max_states: int = 64) -> np.ndarray:
+    idx = indices_from_states(states, convention)
+    values, counts = np.unique(idx, return_counts=True)
+    top = values[np.argsort(counts)[::-1][:max_states]]
+    indicators = (idx[:, None] == top[None, :]).astype(float)
+    return np.hstack([indicators, states])
+
+
+@dataclass(frozen=True, eq=False)
+class ThinnedChain:
+    states: np.ndarray       # the kept draws
+    interval: int            # every interval-th draw kept
+    tau: float               # max integrated autocorrelation time of the raw chain
+    tau_thinned: float       # the same, measured on the kept draws
+
+
+def thin(states, convention, *, min_draws: int = 200, factor: float = 5.0, max_tau_thinned: float = 1.5) -> ThinnedChain:
+    """Thin a single chain ``(T, n)`` to approximately independent draws, or refuse."""
+    s = np.asarray(states, dtype=float)
+    if s.ndim != 2:
+        raise InputError(f"states must be a (draws, n_units) array from one chain; received shape {s.shape}")
+    tau = float(integrated_autocorrelation_time(_series(s, convention)).max())
+    if s.shape[0] < 50 * tau:
+        raise CorrelatedDrawsError(
+            f"chain of {s.shape[0]} draws is too short to measure its autocorrelation (tau = {tau:.1f} "
+            f"draws; need >= 50 tau): run it longer or use independent chains")
+    k = max(1, math.ceil(factor * tau))
+    kept = s[::k]
+    if kept.shape[0] < min_draws:
+        raise CorrelatedDrawsError(
+            f"thinning by {k} (tau = {tau:.1f} draws) leaves {kept.shape[0]} draws < min_draws = {min_draws}: "
+            f"run the chain {math.ceil(min_draws * k / s.shape[0])}x longer or use independent chains")
+    tau2 = float(integrated_autocorrelation_time(_series(kept, convention)).max())
+    if tau2 > max_tau_thinned:
+        raise CorrelatedDrawsError(
+            f"draws thinned by {k} are still correlated (tau = {tau2:.2f} > {max_tau_thinned}): "
+            "use independent chains")
+    return ThinnedChain(kept, k, tau, tau2)
+
+
+def chain_gof_test(states, p, convention, *, alpha: float = 0.01, rng=None, **thin_kwargs) -> tuple[GofResult, ThinnedChain]:
+    """Goodness of fit of one long chain's draws against ``p``, after :func:`thin`."""
+    thinned = thin(states, convention, **thin_kwargs)
+    counts = np.bincount(indices_from_states(thinned.states, convention), minlength=np.size(p))
+    return gof_test(counts, p, alpha=alpha, rng=rng), thinned

@@ -1,0 +1,38 @@
+"""Bar plot of observed vs expected frequencies with the 95% band under the null."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def bar_plot(result, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = result.table
+    names = [c[2:] for c in table.columns if c.startswith("p_")]
+    x = np.arange(len(table))
+    width = 0.8 / (1 + len(names))
+    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(table) + 2), 4))
+    ax.bar(x, table["observed_p"], width, label=f"observed (n = {result.n})", color="0.25")
+    for k, name in enumerate(names, start=1):
+        p = table[f"p_{name}"].to_numpy()
+        lo, hi = table[f"lo95_{name}"].to_numpy(), table[f"hi95_{name}"].to_numpy()
+        ax.bar(x + k * width, p, width, label=f"exact {name}", alpha=0.7,
+               yerr=np.vstack([p - lo, hi - p]), capsize=2)
+    ax.set_xticks(x + width * len(names) / 2)
+    ax.set_xticklabels(table["state"], rotation=90 if len(table) > 16 else 0, family="monospace")
+    ax.set_xlabel("state (" + " ".join(result.units) + ")")
+    ax.set_ylabel("probability")
+    verdict = "PASS" if result.passed else "FAIL"
+    ax.set_title(f"check {result.check}: {verdict}", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
