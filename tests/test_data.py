@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from bmexp import ExactDistribution, InputError, seed_target
+from bmexp.data import as_convention_of, empirical_distribution, load_vectors, sample_visible
+from bmexp.validation import gof_test
+
+
+def test_sample_visible_follows_the_teacher_marginal():
+    t = seed_target()
+    v = sample_visible(t, 20000, rng=np.random.default_rng(0))
+    assert v.shape == (20000, 2)
+    assert not gof_test(np.round(empirical_distribution(v, "binary") * 20000).astype(int),
+                        ExactDistribution.of(t).visible_p()).reject
+    np.testing.assert_array_equal(v, sample_visible(t, 20000, rng=np.random.default_rng(0)))
+
+
+def test_load_npy_and_csv_in_either_convention(tmp_path):
+    data = np.array([[0, 1], [1, 1], [0, 0]])
+    np.save(tmp_path / "d.npy", data)
+    np.savetxt(tmp_path / "d.csv", 2 * data - 1, delimiter=",", fmt="%d")
+    np.testing.assert_array_equal(load_vectors(tmp_path / "d.npy", 2, "spin"), 2 * data - 1)
+    np.testing.assert_array_equal(load_vectors(tmp_path / "d.csv", 2, "binary"), data)
+
+
+def test_pickled_files_are_refused(tmp_path):
+    path = tmp_path / "evil.npy"
+    np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(InputError, match="could not be read as numbers without pickle"):
+        load_vectors(path, 2, "binary")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("0,1,1\n1,0,0\n", r"must have shape \(n_vectors, 2\) to match n_visible = 2; received shape \(2, 3\)"),
+    ("0,2\n1,0\n", r"must hold unit values \{0, 1\} or \{-1, 1\}; found \[2.0\]"),
+    ("0,nan\n1,0\n", r"must be finite; found nan"),
+    ("0,x\n", r"could not be read as numbers"),
+])
+def test_bad_csv_files(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        load_vectors(path, 2, "binary")
+
+
+def test_missing_or_wrong_suffix(tmp_path):
+    with pytest.raises(InputError, match=r"data file must end in .npy or .csv; received '.*x.pkl'"):
+        load_vectors(tmp_path / "x.pkl", 2, "binary")
+    with pytest.raises(InputError, match=r"does not exist"):
+        load_vectors(tmp_path / "none.csv", 2, "binary")
+
+
+def test_mixed_conventions_in_one_array_are_refused():
+    with pytest.raises(InputError, match=r"data must use one convention, \{0, 1\} or \{-1, 1\}; found all of \[-1.0, 0.0, 1.0\]"):
+        as_convention_of([[0, 1], [-1, 1]], 2, "binary")
