@@ -9,6 +9,8 @@ happens with probability ``sigmoid(gap / T)``; the post's flip rule accepts a fl
 
 from __future__ import annotations
 
+import types
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -21,8 +23,15 @@ if numba.config.THREADING_LAYER == "default":
     numba.config.THREADING_LAYER = "workqueue"
 
 HEAT_BATH, FLIP = 0, 1
-_ROW_VIEW_MIN_UNITS = 16  # measured: a row view vectorises the field update for wide models,
-                          # while for 4 units creating the view costs more than it saves
+#: Measured (benchmarks/sampler.py): for wide models the field update through a row view
+#: vectorises and runs about 2x faster; for 4 units the view costs more than it saves.  The
+#: choice is compiled in (``_WIDE`` is a constant of each compiled copy), since a runtime branch
+#: between the two loops made both slow.
+WIDE_MIN_UNITS = 16
+_WIDE = False
+#: Recording energies or traces at the end of sweeps, even when never taken, halves the speed
+#: of the wide kernel (measured), so it is compiled in only where asked for.
+_RECORD = False
 
 
 @njit(inline="always")
@@ -31,8 +40,7 @@ def _axpy(field, d, row, n):
         field[m] += d * row[m]
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out,
+def _gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out,
                  trace_at, trace_out):
     n_chains, n = S.shape
     n_sweeps = betas.shape[0]
@@ -68,11 +76,13 @@ def gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, rando
                 d = new - si
                 if d != 0.0:
                     s[i] = new
-                    if n >= _ROW_VIEW_MIN_UNITS:
+                    if _WIDE:
                         _axpy(field, d, W[i], n)
                     else:
                         for m in range(n):
                             field[m] += d * W[i, m]
+            if not _RECORD:
+                continue
             t = trace_at[sw]
             if t >= 0:
                 for m in range(n):
@@ -83,3 +93,31 @@ def gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, rando
                 for m in range(n):
                     e -= 0.5 * s[m] * (field[m] + b[m])
                 energy_out[c, r] = e
+
+
+def _variant(fn, name, **constants):
+    """A copy of ``fn`` named ``name`` whose globals override ``constants``.
+
+    numba freezes globals at compile time, so each copy compiles with its own constants; it keys
+    its on-disk cache by qualified name, so each copy needs its own name.
+    """
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **constants}, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = name
+    return copy
+
+
+def _compile(wide, parallel, record):
+    name = f"gibbs_{'wide' if wide else 'narrow'}_{'parallel' if parallel else 'serial'}{'_record' if record else ''}"
+    fn = _variant(_gibbs_kernel, name, _WIDE=wide, _RECORD=record)
+    return njit(parallel=parallel, cache=True, nogil=True)(fn)
+
+
+#: (wide, parallel, record) -> kernel (each compiles on first use, then loads from the disk cache).
+#: Parallel over chains for large blocks; serial for small blocks, where starting threads
+#: (~0.1 ms) costs more than the work.
+KERNELS = {(w, p, r): _compile(w, p, r) for w in (False, True) for p in (False, True) for r in (False, True)}
+PARALLEL_MIN_UNIFORMS = 2**18
+
+
+def kernel_for(n_units: int, n_uniforms: int, record: bool):
+    return KERNELS[(n_units >= WIDE_MIN_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]

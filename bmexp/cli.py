@@ -106,9 +106,77 @@ def cmd_check(cfg: DictConfig) -> None:
         raise SystemExit(1)  # a failed check is a finding, not bad input: exit 1
 
 
+def build_training(cfg: DictConfig) -> dict:
+    """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`."""
+    from .data import load_vectors, sample_visible
+    from .exact import ExactDistribution
+    from .zoo import random_model
+
+    teacher = build_model(cfg)
+    tc, dc = cfg.training, cfg.data
+    student = random_model(teacher.n_visible, teacher.n_hidden, rng=np.random.default_rng(tc.seed),
+                           weight_scale=tc.init_scale, bias_scale=0.0).to(cfg.convention)
+    kwargs = dict(teacher=teacher, variant=tc.variant, eta=tc.eta, epochs=tc.epochs,
+                  schedule=build_schedule(cfg.schedule), n_negative=tc.n_negative, pcd_sweeps=tc.pcd_sweeps,
+                  weight_decay=tc.weight_decay, learn_biases=tc.learn_biases, max_weight=tc.max_weight,
+                  sampler=build_sampler(cfg.sampler))
+    if dc.source == "teacher":
+        kwargs["data"] = sample_visible(teacher, dc.n, rng=np.random.default_rng(dc.seed))
+    elif dc.source == "file":
+        if not dc.get("path"):
+            raise InputError("data.path must name a .npy or .csv file of visible vectors; received None")
+        kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
+    elif dc.source == "exact":
+        kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
+    else:
+        raise InputError(f"data.source must be one of ['teacher', 'file', 'exact']; received {dc.source!r}")
+    return {"student": student, "rng": np.random.default_rng(tc.seed + 1), **kwargs}
+
+
+class _Progress:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, total: int):
+        self.total, self.live = total, sys.stderr.isatty()
+
+    def __call__(self, row: dict) -> None:
+        if not self.live:
+            return
+        done = int(row["epoch"])
+        bar = "#" * (30 * done // self.total)
+        sys.stderr.write(f"\r[{bar:<30}] epoch {done}/{self.total}  KL(data||model) {row['kl_data']:.2e}")
+        if done == self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_train(cfg: DictConfig) -> None:
+    from .training import conditional_table, train
+
+    args = build_training(cfg)
+    progress = _Progress(cfg.training.epochs)
+    result = train(callback=progress, **args)
+    if progress.live and result.diverged:
+        sys.stderr.write("\n")
+    m = result.metrics
+    print(f"# {result.variant} training of {cfg.model.name} ({cfg.convention}), eta = {result.eta:g}, "
+          f"{int(m['epoch'].iloc[-1])} epochs: {'DIVERGED: ' + result.reason if result.diverged else result.reason}")
+    shown = m.iloc[np.unique(np.linspace(0, len(m) - 1, min(len(m), 6)).astype(int))]
+    print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
+    table = conditional_table({"teacher": args["teacher"].to(cfg.convention), "random initial": result.initial,
+                               "trained": result.model})
+    print(f"\n# p(v | h = {table.attrs['hidden']}) and p(v)")
+    print(_fmt(table))
+    if cfg.metrics_csv:
+        m.to_csv(cfg.metrics_csv, index=False)
+        print(f"metrics: {cfg.metrics_csv}")
+
+
 COMMANDS: dict[str, tuple[Callable[[DictConfig], None], str]] = {
     "table": (cmd_table, "exact energy table, Z, p(v) and a conditional p(v | h)"),
     "check": (cmd_check, "one of the post's sampling checks: check=conditional|joint|random_hidden|schedule"),
+    "train": (cmd_train, "Boltzmann learning measured by exact KL: training=annealed|pcd|exact"),
 }
 
 
@@ -176,5 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def console_main() -> None:  # entry point of the ``bmexp`` script
-    sys.exit(main())
+def console_main() -> None:  # entry point of ``python -m bmexp`` and the ``bmexp`` script
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

@@ -56,6 +56,28 @@ class CheckConfig:
 
 
 @dataclass
+class TrainingConfig:
+    variant: str = "annealed"      # annealed | pcd | exact
+    eta: float = 0.01
+    epochs: int = 300
+    n_negative: int = 100          # free chains in the negative phase
+    pcd_sweeps: int = 1            # pcd: sweeps at T = 1 per epoch for the persistent chains
+    weight_decay: float = 0.0
+    learn_biases: bool = True
+    max_weight: float = 10.0       # |W| past this: diverged
+    init_scale: float = 0.5        # random start: W ~ N(0, init_scale^2), b = 0 (binary), converted
+    seed: int = 0
+
+
+@dataclass
+class DataConfig:
+    source: str = "teacher"        # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself
+    n: int = 1000
+    path: Optional[str] = None     # .npy or .csv, either convention
+    seed: int = 1
+
+
+@dataclass
 class TableConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     convention: str = "binary"
@@ -70,6 +92,9 @@ def register() -> None:
     cs.store(group="schema", name="schedule", node=ScheduleConfig)
     cs.store(group="schema", name="sampler", node=SamplerConfig)
     cs.store(group="schema", name="check", node=CheckConfig)
+    cs.store(name="train_schema", node=TrainCommandConfig)
+    cs.store(group="schema", name="training", node=TrainingConfig)
+    cs.store(group="schema", name="data", node=DataConfig)
     cs.store(group="schema", name="model", node=ModelConfig)
 
 
@@ -81,3 +106,14 @@ class CheckCommandConfig:
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     seed: int = 0
+
+
+@dataclass
+class TrainCommandConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)      # the teacher (and the student's shape)
+    convention: str = "binary"                                   # the student's convention
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    metrics_csv: Optional[str] = None

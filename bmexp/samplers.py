@@ -230,20 +230,23 @@ def fill_uniforms(rng: np.random.Generator, out: np.ndarray) -> None:
 
 
 def _logit_inplace(u: np.ndarray, chunk: int = 2**15) -> None:
-    """``u <- log(u / (1 - u))`` (2-D, row by row in chunks): logistic thresholds.
+    """``u <- log(u / (1 - u))`` (2-D, in blocks of rows): logistic thresholds.
 
     ``1 - u`` is exact for numpy's uniforms (multiples of 2**-53), the quotient is correctly
-    rounded, and ``u = 0`` gives ``-inf``.  A small scratch buffer keeps it in cache.
+    rounded, and ``u = 0`` gives ``-inf``.  A small scratch buffer keeps the work in cache.
     """
-    tmp = np.empty(min(chunk, u.shape[1]))
+    rows, width = u.shape
+    if u.size == 0:
+        return
+    step = max(1, chunk // width)
+    tmp = np.empty((min(step, rows), width))
     with np.errstate(divide="ignore"):
-        for row in u:
-            for start in range(0, row.size, chunk):
-                part = row[start:start + chunk]
-                t = tmp[:part.size]
-                np.subtract(1.0, part, out=t)
-                np.divide(part, t, out=part)
-                np.log(part, out=part)
+        for r0 in range(0, rows, step):
+            part = u[r0:r0 + step]
+            t = tmp[:part.shape[0]]
+            np.subtract(1.0, part, out=t)
+            np.divide(part, t, out=part)
+            np.log(part, out=part)
 
 
 def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
@@ -282,8 +285,8 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     off, on = (float(v) for v in model.convention.values)
     w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
     if backend == "numba":
-        from ._kernels import FLIP, HEAT_BATH, gibbs_kernel
-        gibbs_kernel(states, w, b, off, on, betas, record_at, clamped, uniforms,
+        from ._kernels import FLIP, HEAT_BATH, kernel_for
+        kernel_for(n, uniforms.size, record_energy or trace_every)(states, w, b, off, on, betas, record_at, clamped, uniforms,
                      HEAT_BATH if rule == "heat_bath" else FLIP, scan == "random", energy, trace_at, trace)
     else:
         _numpy_sweeps(states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy,

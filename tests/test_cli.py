@@ -58,3 +58,37 @@ def test_subprocess_table_writes_nothing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Z = 39.69" in proc.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_train_prints_final_metrics_and_the_post_table(tmp_path, capsys):
+    csv = tmp_path / "m.csv"
+    assert main(["train", "training.epochs=20", "training.eta=0.1", f"metrics_csv={csv}"]) == 0
+    out = capsys.readouterr().out
+    assert "# annealed training of seed_target (binary), eta = 0.1, 20 epochs" in out
+    assert "kl_teacher" in out and "not identifiable" in out
+    assert "p(v|h) teacher" in out and "p(v|h) random initial" in out and "p(v|h) trained" in out
+    import pandas as pd
+    assert len(pd.read_csv(csv)) == 21
+
+
+def test_train_exact_spin_from_file(tmp_path, capsys):
+    import numpy as np
+    data = tmp_path / "v.npy"
+    np.save(data, np.array([[1, 1], [0, 1], [1, 0], [1, 1]]))
+    assert main(["train", "training=pcd", "convention=spin", "data=file", f"data.path={data}",
+                 "training.epochs=3", "schedule=constant", "schedule.sweeps=5"]) == 0
+    assert "# pcd training of seed_target (spin)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "training.eta=-1"], "eta must be a finite number > 0; received -1.0"),
+    (["train", "training.epochs=0"], "epochs must be an integer >= 1; received 0"),
+    (["train", "training=cd1"], "Could not find 'training/cd1'"),
+    (["train", "data=file"], "data.path must name a .npy or .csv file"),
+    (["train", "data.source=web"], "data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),
+    (["train", "training.variant=annealed", "data=exact"], "variant 'annealed' clamps data vectors"),
+])
+def test_train_bad_input(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
