@@ -173,10 +173,214 @@ def cmd_train(cfg: DictConfig) -> None:
         print(f"metrics: {cfg.metrics_csv}")
 
 
+# ----------------------------------------------------------------------------- run / sweep
+def _set_threads(threads: int) -> None:
+    if threads:
+        from .samplers import set_threads
+        set_threads(threads)
+
+
+def validate_run_config(cfg: DictConfig) -> dict:
+    """Build everything a job needs from ``cfg`` (raises InputError naming the problem)."""
+    from .tracking import Store
+    from .validation.checks import CHECKS
+
+    for name in cfg.checks.names:
+        if name not in CHECKS:
+            raise InputError(f"checks.names must be a subset of {list(CHECKS)}; received {name!r}")
+    from .validation.gof import check_alpha
+    check_alpha(cfg.checks.alpha)
+    if cfg.checks.n is not None and cfg.checks.n < 1:
+        raise InputError(f"checks.n must be an integer >= 1 or null; received {cfg.checks.n!r}")
+    if cfg.threads < 0:
+        raise InputError(f"threads must be >= 0 (0: all cores); received {cfg.threads!r}")
+    Store.default(uri=cfg.tracking.uri)
+    args = build_training(cfg)
+    from .training import check_training
+    check_training(**args)
+    return args
+
+
+def _run_name() -> str:
+    from hydra.core.hydra_config import HydraConfig
+    try:
+        name = HydraConfig.get().job.override_dirname
+    except ValueError:
+        name = ""
+    return name or "single"
+
+
+def _in_multirun() -> tuple[bool, str | None]:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    try:
+        hc = HydraConfig.get()
+    except ValueError:
+        return False, None
+    multi = hc.mode == RunMode.MULTIRUN
+    return multi, (hc.sweep.dir if multi else None)
+
+
+def cmd_run(cfg: DictConfig) -> None:
+    import tempfile
+
+    from omegaconf import OmegaConf
+
+    from . import tracking
+    from .experiment import run_experiment
+    from .provenance import config_hash, provenance_tags
+
+    multirun, sweep_dir = _in_multirun()
+    args = validate_run_config(cfg)  # bad input: exit 2 before anything is written
+    _set_threads(cfg.threads)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    chash = config_hash(resolved)
+    store = tracking.Store.default(uri=cfg.tracking.uri)
+    parent = tracking.parent_from_env(sweep_dir) if multirun else None
+    tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}
+    training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler")}
+    try:
+        with tracking.job_run(store, cfg.tracking.experiment, run_name=_run_name(), parent_id=parent,
+                              tags=tags) as job:
+            job.params(resolved)
+            result = run_experiment(args["teacher"], rng=args["rng"], schedule=args["schedule"],
+                                    sampler=args["sampler"], checks=tuple(cfg.checks.names), check_n=cfg.checks.n,
+                                    alpha=cfg.checks.alpha, training=training)
+            job.metrics(result.metrics())
+            for step, values in result.step_metrics():
+                job.metrics(values, step=step)
+            if result.training is not None:
+                job.tags({"bmexp.diverged": str(result.training.diverged).lower()})
+            with tempfile.TemporaryDirectory() as tmp:
+                _write_artifacts(Path(tmp), resolved, result)
+                for path in sorted(Path(tmp).iterdir()):
+                    job.artifact(path, {".csv": "tables", ".png": "plots"}.get(path.suffix))
+            run_id = job.run_id
+    except InputError:
+        raise
+    except Exception as exc:  # the run is FAILED with the error; a sweep goes on
+        print(f"bmexp run: job failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if not multirun:
+            raise SystemExit(1)
+        return
+    m = result.metrics()
+    summary = ", ".join(f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher",
+                                                        "wall_time_s") if k in m)
+    print(f"run {run_id} [{_run_name()}]: {summary}")
+
+
+def _write_artifacts(folder: Path, resolved: dict, result) -> None:
+    import yaml
+
+    (folder / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+    for name, check in result.checks.items():
+        check.table.to_csv(folder / f"check_{name}.csv", index=False)
+        check.plot(folder / f"check_{name}.png")
+    if result.training is not None:
+        result.training.metrics.to_csv(folder / "training_metrics.csv", index=False)
+        from .report import plot_training_curve
+        plot_training_curve(result.training.metrics, folder / "training_kl.png")
+
+
+def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
+    """Every job's overrides of a sweep, each composed and validated before anything runs."""
+    import itertools
+
+    from hydra import compose, initialize_config_dir, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from .config import register
+
+    register()
+    parser = OverridesParser.create()
+    parsed = parser.parse_overrides(overrides)
+    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    cli_sweeps = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
+    path = config_path()
+    GlobalHydra.instance().clear()
+    init = (initialize_config_module("bmexp.conf", version_base="1.3") if path.startswith("pkg://")
+            else initialize_config_dir(config_dir=path, version_base="1.3"))
+    with init:
+        base = compose(config_name, overrides=fixed, return_hydra_config=True)
+        params = dict(base.hydra.sweeper.get("params") or {})
+        fixed_keys = {o.get_key_element() for o in parsed if not o.is_sweep_override()}
+        axes = {k: parser.parse_override(f"{k}={v}") for k, v in params.items() if k not in fixed_keys}
+        axes.update(cli_sweeps)
+        choices = [[f"{key}={value}" for value in o.sweep_string_iterator()] for key, o in axes.items()]
+        jobs = [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
+        for job in jobs:
+            validate_run_config(compose(config_name, overrides=job))
+    GlobalHydra.instance().clear()
+    return jobs
+
+
+def cmd_report(cfg: DictConfig) -> None:
+    from . import tracking
+    from .report import build_report
+    from .validation.gof import check_alpha
+
+    check_alpha(cfg.report.alpha)
+    store = tracking.Store.default(uri=cfg.tracking.uri)
+    sweep = tracking.find_sweep(store, cfg.tracking.experiment, cfg.report.sweep)
+    if sweep is None:
+        which = f"named {cfg.report.sweep!r}" if cfg.report.sweep else "at all"
+        raise InputError(f"report.sweep: no sweep {which} in experiment {cfg.tracking.experiment!r} of "
+                         f"{store.uri}; run `python -m bmexp sweep` first")
+    runs = tracking.child_runs(store, cfg.tracking.experiment, sweep["run_id"])
+    curves = {r["run_id"]: tracking.metric_history(store, r["run_id"], "train.kl_teacher") for r in runs}
+    name = sweep["tags"].get(tracking.SWEEP_TAG, "sweep")
+    out = Path(cfg.report.out) / name
+    report = build_report(sweep, runs, curves, out, alpha=cfg.report.alpha)
+    print(report.text())
+    print(f"\nreport files: {out}/ ({', '.join(f.name for f in report.files)})")
+    if cfg.report.log_to_parent:
+        tracking.log_folder(store, sweep["run_id"], out, "report")
+        print(f"logged on the sweep's parent run {sweep['run_id']} under artifacts/report")
+
+
+def ui_command(store, host: str, port: int, workers: int) -> list[str]:
+    """The ``mlflow ui`` command line for ``store``."""
+    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", store.uri, "--host", host,
+           "--port", str(port), "--workers", str(workers)]
+    if store.artifact_root:
+        cmd[6:6] = ["--default-artifact-root", store.artifact_root]
+    return cmd
+
+
+def cmd_ui(cfg: DictConfig) -> None:
+    import subprocess
+
+    from . import tracking
+
+    if not 1 <= cfg.ui.port <= 65535:
+        raise InputError(f"ui.port must be in [1, 65535]; received {cfg.ui.port!r}")
+    if cfg.ui.workers < 1:
+        raise InputError(f"ui.workers must be >= 1; received {cfg.ui.workers!r}")
+    store = tracking.Store.default(uri=cfg.tracking.uri)
+    if not store.uri.startswith("sqlite:///"):
+        raise InputError(f"tracking.uri {store.uri!r} is a tracking server: open it in a browser instead")
+    store.client()  # create the schema here, once, before the server's workers touch it
+    if cfg.ui.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: ui.host = {cfg.ui.host!r} exposes the runs to the network", file=sys.stderr)
+    proc = subprocess.Popen(ui_command(store, cfg.ui.host, cfg.ui.port, cfg.ui.workers))
+    print(f"MLflow UI for {store.uri}: http://{cfg.ui.host}:{cfg.ui.port}  (pid {proc.pid}; Ctrl-C stops it)",
+          flush=True)
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 COMMANDS: dict[str, tuple[Callable[[DictConfig], None], str]] = {
     "table": (cmd_table, "exact energy table, Z, p(v) and a conditional p(v | h)"),
     "check": (cmd_check, "one of the post's sampling checks: check=conditional|joint|random_hidden|schedule"),
     "train": (cmd_train, "Boltzmann learning measured by exact KL: training=annealed|pcd|exact"),
+    "run": (cmd_run, "one experiment job (checks + training) logged as one MLflow run"),
+    "sweep": (cmd_run, "the main job: a multirun of `run` over conventions, T0, step, sweeps, eta"),
+    "report": (cmd_report, "tables, verdicts, plots and answers for a sweep (default: the latest)"),
+    "ui": (cmd_ui, "start the MLflow UI for the project's store on 127.0.0.1"),
 }
 
 
@@ -235,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, so we can print them in one line
     saved = sys.argv
     try:
+        if command == "sweep" or {"-m", "--multirun"} & set(rest):
+            if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
+                jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
+                print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
         print(f"bmexp {command}: error: {_one_line(exc)}", file=sys.stderr)

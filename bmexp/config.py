@@ -95,6 +95,10 @@ def register() -> None:
     cs.store(name="train_schema", node=TrainCommandConfig)
     cs.store(group="schema", name="training", node=TrainingConfig)
     cs.store(group="schema", name="data", node=DataConfig)
+    cs.store(name="run_schema", node=RunCommandConfig)
+    cs.store(group="schema", name="tracking", node=TrackingConfig)
+    cs.store(name="report_schema", node=ReportCommandConfig)
+    cs.store(name="ui_schema", node=UiCommandConfig)
     cs.store(group="schema", name="model", node=ModelConfig)
 
 
@@ -117,3 +121,58 @@ class TrainCommandConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     metrics_csv: Optional[str] = None
+
+
+@dataclass
+class ChecksConfig:
+    names: list[str] = field(default_factory=lambda: ["conditional", "joint", "random_hidden", "schedule"])
+    n: Optional[int] = None        # null: planned n per check
+    alpha: float = 0.01
+
+
+@dataclass
+class TrackingConfig:
+    uri: Optional[str] = None      # null: MLFLOW_TRACKING_URI, else sqlite:///<cwd>/mlruns/mlflow.db
+    experiment: str = "bmexp"
+    sweep_name: str = "single"
+
+
+@dataclass
+class RunCommandConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    convention: str = "binary"
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    seed: int = 0
+    threads: int = 0               # numba threads per job (0: all cores)
+
+
+@dataclass
+class ReportConfig:
+    sweep: Optional[str] = None    # sweep name (tracking.sweep_name); null: the latest sweep
+    out: str = "reports"           # written to <out>/<sweep name>/
+    alpha: float = 0.01
+    log_to_parent: bool = True     # also log the report as artifacts of the sweep's parent run
+
+
+@dataclass
+class ReportCommandConfig:
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+
+@dataclass
+class UiConfig:
+    host: str = "127.0.0.1"        # anything else exposes the UI to the network
+    port: int = 5000
+    workers: int = 1
+
+
+@dataclass
+class UiCommandConfig:
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    ui: UiConfig = field(default_factory=UiConfig)

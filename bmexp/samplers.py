@@ -183,6 +183,12 @@ def _initial(model, init, n_chains, start_uniforms):
     return np.array(np.broadcast_to(s, (n_chains, model.n_units)))
 
 
+def set_threads(n: int) -> None:
+    """Threads of the compiled kernel (at most the number of cores numba found)."""
+    import numba
+    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+
+
 def _split_streams(rng: np.random.Generator, sizes: list[int]) -> list[np.random.Generator]:
     """Generators that continue ``rng``'s stream at offsets 0, sizes[0], sizes[0] + sizes[1], ...
 

@@ -37,7 +37,7 @@ from .samplers import GibbsSampler
 from .schedules import Schedule
 from .data import as_convention_of, empirical_distribution
 
-__all__ = ["VARIANTS", "TrainResult", "train", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
+__all__ = ["VARIANTS", "TrainResult", "train", "check_training", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
 
 VARIANTS = ("annealed", "pcd", "exact")
 METRIC_COLUMNS = ("epoch", "kl_data", "kl_teacher", "kl_floor", "log_likelihood", "w_dist_teacher_unidentifiable",
@@ -108,6 +108,34 @@ def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd
                                                                                                    "pcd_sweeps")
 
 
+def check_training(student: BoltzmannMachine, *, data=None, p_data=None, teacher=None, variant="annealed",
+                   eta=0.01, epochs=100, n_negative=100, pcd_sweeps=1, weight_decay=0.0, max_weight=10.0,
+                   **_ignored) -> None:
+    """Validate :func:`train`'s arguments without training (the CLI calls this before writing anything)."""
+    _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight)
+    _data(student, data, p_data, variant)
+
+
+def _data(student, data, p_data, variant):
+    nv = student.n_visible
+    vectors = None
+    if data is not None:
+        vectors = as_convention_of(data, nv, student.convention)
+        p_emp = empirical_distribution(vectors, student.convention)
+        floor = (2**nv - 1) / (2 * len(vectors))
+    elif p_data is not None:
+        from .validation.gof import check_probabilities
+        p_emp = check_probabilities(p_data, "p_data")
+        if p_emp.size != 2**nv:
+            raise InputError(f"p_data must have 2**n_visible = {2**nv} entries; received {p_emp.size}")
+        floor = 0.0
+    else:
+        raise InputError("give data (visible vectors) or p_data (a distribution over visible states)")
+    if variant != "exact" and vectors is None:
+        raise InputError(f"variant {variant!r} clamps data vectors: give data, not only p_data")
+    return vectors, p_emp, floor
+
+
 def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_data=None,
           teacher: BoltzmannMachine | None = None, variant: str = "annealed", eta: float = 0.01,
           epochs: int = 100, schedule: Schedule | None = None, n_negative: int = 100, pcd_sweeps: int = 1,
@@ -126,21 +154,7 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
         raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
     conv = student.convention
     nv, nh, n = student.n_visible, student.n_hidden, student.n_units
-    vectors = None
-    if data is not None:
-        vectors = as_convention_of(data, nv, conv)
-        p_emp = empirical_distribution(vectors, conv)
-        floor = (2**nv - 1) / (2 * len(vectors))
-    elif p_data is not None:
-        from .validation.gof import check_probabilities
-        p_emp = check_probabilities(p_data, "p_data")
-        if p_emp.size != 2**nv:
-            raise InputError(f"p_data must have 2**n_visible = {2**nv} entries; received {p_emp.size}")
-        floor = 0.0
-    else:
-        raise InputError("give data (visible vectors) or p_data (a distribution over visible states)")
-    if variant != "exact" and vectors is None:
-        raise InputError(f"variant {variant!r} clamps data vectors: give data, not only p_data")
+    vectors, p_emp, floor = _data(student, data, p_data, variant)
     teacher = teacher.to(conv) if teacher is not None else None
     p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None else None
     schedule = schedule or Schedule.post()

@@ -28,6 +28,7 @@ def test_normal_install_in_another_directory_finds_the_configs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "# seed_target (binary)" in proc.stdout
     # it ran the installed copy, not the checkout
-    where = subprocess.run([sys.executable, "-c", "import bmexp.cli as c; print(c.__file__, c.config_path())"],
+    where = subprocess.run([sys.executable, "-c", "import bmexp.cli as c, bmexp.validation.checks, bmexp.testing.mutants, "
+                            "bmexp.report; print(c.__file__, c.config_path())"],
                            capture_output=True, text=True, cwd=work, env=env).stdout
     assert str(target) in where and "pkg://bmexp.conf" in where

@@ -1,0 +1,111 @@
+"""One experiment job: the post's sampling checks and a training run for one configuration.
+
+Library code with plain arguments (no Hydra, no MLflow): the CLI builds the arguments from the
+config and hands the result to :mod:`bmexp.tracking`.  Metric names are stable (README):
+
+* ``check.<test>.p_value | statistic | tv | kl | reject`` for the tests ``conditional``,
+  ``joint``, ``random_hidden_mixture``, ``random_hidden_pv``, ``schedule_sampler``,
+  ``schedule_boltzmann``; ``check.schedule.tv`` (exact schedule output vs Boltzmann);
+  ``check.<name>.passed``;
+* ``train.<column>`` per epoch (step = epoch) for the columns of :data:`bmexp.training.METRIC_COLUMNS`;
+* ``train.final_kl_data``, ``train.final_kl_teacher``, ``train.diverged``, ``train.epochs``,
+  ``train.epochs_to_kl_teacher_<threshold>`` (NaN when never reached);
+* ``sampler.updates_per_s``, ``wall_time_s``, ``schedule.total_sweeps``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import BoltzmannMachine
+from .schedules import Schedule
+from .transitions import MAX_UNITS_SCHEDULE
+from .training import METRIC_COLUMNS, TrainResult, train
+from .validation.checks import CheckResult, run_check
+
+__all__ = ["ExperimentResult", "run_experiment", "KL_THRESHOLDS", "IMPLEMENTATION_TESTS", "SCHEDULE_TESTS"]
+
+#: epochs to KL(teacher || model) below these are reported
+KL_THRESHOLDS = (1e-2, 5e-3)
+#: tests that ask "is the implementation right" (Holm) and "is the schedule long enough" (BH)
+IMPLEMENTATION_TESTS = ("conditional", "joint", "random_hidden_mixture", "schedule_sampler")
+SCHEDULE_TESTS = ("schedule_boltzmann",)
+
+_TEST_KEYS = {("conditional", "p(v|h)"): "conditional", ("joint", "joint"): "joint",
+              ("random_hidden", "mixture"): "random_hidden_mixture", ("random_hidden", "p(v)"): "random_hidden_pv",
+              ("schedule", "schedule_output"): "schedule_sampler", ("schedule", "boltzmann"): "schedule_boltzmann"}
+
+
+class _CountingSampler:
+    """Wraps a sampler to add up its updates and time (for ``sampler.updates_per_s``)."""
+
+    def __init__(self, sampler):
+        self.sampler, self.updates, self.seconds = sampler, 0, 0.0
+
+    def __call__(self, model, **kwargs):
+        result = self.sampler(model, **kwargs)
+        self.updates += getattr(result, "n_updates", 0)
+        self.seconds += getattr(result, "seconds", 0.0)
+        return result
+
+
+@dataclass(frozen=True, eq=False)
+class ExperimentResult:
+    checks: dict[str, CheckResult]
+    training: TrainResult | None
+    seconds: float
+    updates_per_s: float
+    schedule: Schedule
+    extra: dict = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, float]:
+        """Scalar metrics (stable names, see the module docstring)."""
+        out: dict[str, float] = {"wall_time_s": self.seconds, "sampler.updates_per_s": self.updates_per_s,
+                                 "schedule.total_sweeps": float(self.schedule.total_sweeps)}
+        for name, check in self.checks.items():
+            out[f"check.{name}.passed"] = float(check.passed)
+            for test_name, res in check.tests.items():
+                key = _TEST_KEYS[(name, test_name)]
+                out.update({f"check.{key}.p_value": res.p_value, f"check.{key}.statistic": res.statistic,
+                            f"check.{key}.tv": res.tv, f"check.{key}.kl": res.kl,
+                            f"check.{key}.reject": float(res.reject)})
+            if name == "schedule":
+                out["check.schedule.tv"] = check.extra["schedule_tv"]
+        if self.training is not None:
+            t = self.training
+            final = t.final
+            out.update({"train.final_kl_data": final["kl_data"], "train.final_kl_teacher": final["kl_teacher"],
+                        "train.diverged": float(t.diverged), "train.epochs": float(final["epoch"])})
+            for thr in KL_THRESHOLDS:
+                hit = t.epochs_to(thr, "kl_teacher")
+                out[f"train.epochs_to_kl_teacher_{thr:g}"] = float("nan") if hit is None else float(hit)
+        return out
+
+    def step_metrics(self) -> list[tuple[int, dict[str, float]]]:
+        """Training curves: ``(epoch, {train.<column>: value})``."""
+        if self.training is None:
+            return []
+        cols = [c for c in METRIC_COLUMNS if c != "epoch"]
+        return [(int(row["epoch"]), {f"train.{c}": float(row[c]) for c in cols if np.isfinite(row[c])})
+                for _, row in self.training.metrics.iterrows()]
+
+
+def run_experiment(model: BoltzmannMachine, *, rng: np.random.Generator, schedule: Schedule, sampler,
+                   checks: tuple[str, ...] = ("conditional", "joint", "random_hidden", "schedule"),
+                   check_n: int | None = None, alpha: float = 0.01, training: dict | None = None) -> ExperimentResult:
+    """Run the checks (``schedule`` only where ``n_units <= 12``) and, if given, ``train(**training)``."""
+    t0 = time.perf_counter()
+    counting = _CountingSampler(sampler)
+    results = {}
+    for name in checks:
+        if name == "schedule" and model.n_units > MAX_UNITS_SCHEDULE:
+            continue
+        if name in ("conditional", "random_hidden") and (model.n_hidden == 0 or model.n_visible == 0):
+            continue
+        results[name] = run_check(name, model, counting, rng=rng, schedule=schedule, n=check_n, alpha=alpha)
+    trained = train(rng=rng, schedule=schedule, sampler=counting, **training) if training else None
+    rate = counting.updates / counting.seconds if counting.seconds > 0 else float("nan")
+    return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule)

@@ -1,0 +1,37 @@
+"""Hydra callback: open a sweep's MLflow parent run in the launching process, close it at the end.
+
+Runs before any job starts (``on_multirun_start``), so the SQLite schema, the experiment and the
+parent run exist before parallel jobs write to the store (DESIGN section 6).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from . import tracking
+from .provenance import provenance_tags
+
+__all__ = ["SweepTracking"]
+
+
+class SweepTracking(Callback):
+    def __init__(self) -> None:
+        self.parent_id: str | None = None
+        self.store: tracking.Store | None = None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        self.store = tracking.Store.default(uri=config.tracking.uri)
+        params = OmegaConf.to_container(config.hydra.sweeper.params, resolve=True) if config.hydra.sweeper.get(
+            "params") else {}
+        self.parent_id = tracking.open_sweep(
+            self.store, config.tracking.experiment, config.tracking.sweep_name, sweep_dir=config.hydra.sweep.dir,
+            params={"sweep": params or {}, "overrides": list(config.hydra.overrides.task)},
+            tags={**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)})
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        if self.parent_id and self.store:
+            tracking.close_parent(self.store, self.parent_id, "FINISHED")
+            os.environ.pop(tracking.PARENT_ENV, None)

@@ -1,0 +1,260 @@
+"""Reports: a sweep's runs as tables and plots that answer the post's open questions.
+
+Reads runs through :mod:`bmexp.tracking` (which alone talks to MLflow), then:
+
+* a summary table, one row per job (CSV);
+* Holm-adjusted verdicts for the *implementation* family (the checks that ask whether the
+  sampler is right) and Benjamini-Hochberg for *schedule adequacy* (samples vs Boltzmann);
+* plots: p-value and TV heatmaps over T0 x sweeps per temperature for each convention, KL
+  curves by convention, final KL and divergence against eta;
+* a few sentences that say what the sweep answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .errors import InputError  # noqa: E402
+from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS  # noqa: E402
+from .validation.multiple import benjamini_hochberg, holm  # noqa: E402
+
+__all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
+
+#: sweep axes, as config keys
+AXES = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "training.eta")
+SCHEDULE_TV_OK = 0.01
+
+
+def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
+    """KL(data || model) and KL(teacher || model) per epoch, with the finite-data floor."""
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(metrics["epoch"], metrics["kl_data"], label="KL(data || model)")
+    if metrics["kl_teacher"].notna().any():
+        ax.semilogy(metrics["epoch"], metrics["kl_teacher"], label="KL(teacher || model)")
+    floor = float(metrics["kl_floor"].iloc[0])
+    if floor > 0:
+        ax.axhline(floor, color="0.5", ls="--", label="finite-data floor (K-1)/2N")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("KL divergence (nats)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def runs_frame(runs: list[dict]) -> pd.DataFrame:
+    """One row per run: status, the sweep axes and every metric."""
+    rows = []
+    for r in runs:
+        row = {"run_id": r["run_id"], "status": r["status"], "diverged": r["tags"].get("bmexp.diverged")}
+        row.update({k: _number(r["params"].get(k)) for k in AXES})
+        row.update(r["metrics"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def add_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> pd.DataFrame:
+    """Holm over the implementation family, BH over the schedule family (adjusted p-values added)."""
+    df = df.copy()
+    impl_cols = [f"check.{t}.p_value" for t in IMPLEMENTATION_TESTS if f"check.{t}.p_value" in df]
+    if impl_cols:
+        stacked = df[impl_cols].to_numpy().ravel()
+        ok = np.isfinite(stacked)
+        adj = np.full(stacked.shape, np.nan)
+        if ok.any():
+            adj[ok] = holm(stacked[ok], alpha)[0]
+        adj = adj.reshape(len(df), len(impl_cols))
+        for j, col in enumerate(impl_cols):
+            df[col.replace("p_value", "p_holm")] = adj[:, j]
+        df["implementation_ok"] = np.nanmin(np.where(np.isnan(adj), np.inf, adj), axis=1) > alpha
+    sched_cols = [f"check.{t}.p_value" for t in SCHEDULE_TESTS if f"check.{t}.p_value" in df]
+    for col in sched_cols:
+        p = df[col].to_numpy()
+        ok = np.isfinite(p)
+        adj = np.full(p.shape, np.nan)
+        if ok.any():
+            adj[ok] = benjamini_hochberg(p[ok], alpha)[0]
+        df[col.replace("p_value", "p_bh")] = adj
+    if "check.schedule.tv" in df:
+        bh = df.get("check.schedule_boltzmann.p_bh", pd.Series(np.ones(len(df))))
+        df["schedule_adequate"] = (df["check.schedule.tv"] <= SCHEDULE_TV_OK) & (bh > alpha)
+    return df
+
+
+def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = False) -> Path | None:
+    if value not in df or df[value].isna().all():
+        return None
+    conventions = sorted(df["convention"].dropna().unique())
+    fig, axes = plt.subplots(1, len(conventions), figsize=(4.5 * len(conventions), 3.6), squeeze=False)
+    for ax, conv in zip(axes[0], conventions):
+        sub = df[df["convention"] == conv]
+        grid = sub.pivot_table(index="schedule.T0", columns="schedule.sweeps_per_temperature", values=value,
+                               aggfunc="median")
+        data = np.log10(np.maximum(grid.to_numpy(dtype=float), 1e-300)) if log else grid.to_numpy(dtype=float)
+        im = ax.imshow(data, origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [f"{c:g}" for c in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [f"{r:g}" for r in grid.index])
+        ax.set_xlabel("sweeps per temperature")
+        ax.set_ylabel("T0")
+        ax.set_title(f"{conv}", fontsize=10)
+        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", color="w", fontsize=8)
+        fig.colorbar(im, ax=ax, label=("log10 " if log else "") + value.split(".")[-1])
+    fig.suptitle(title + " (median over the other axes)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+@dataclass
+class SweepReport:
+    sweep: dict
+    table: pd.DataFrame
+    answers: list[str]
+    files: list[Path] = field(default_factory=list)
+
+    def text(self) -> str:
+        cols = [c for c in ("status", *AXES, "check.joint.p_value", "check.schedule.tv", "implementation_ok",
+                            "schedule_adequate", "train.final_kl_teacher", "train.diverged") if c in self.table]
+        lines = [f"sweep {self.sweep['tags'].get('bmexp.sweep')} (parent run {self.sweep['run_id']}, "
+                 f"{len(self.table)} jobs)",
+                 self.table[cols].to_string(index=False, float_format=lambda x: f"{x:.3g}"), "", "What the sweep says:"]
+        lines += [f"- {a}" for a in self.answers]
+        return "\n".join(lines)
+
+
+def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
+    out = []
+    finished = df[df["status"] == "FINISHED"]
+    failed = len(df) - len(finished)
+    if failed:
+        out.append(f"{failed} of {len(df)} jobs did not finish (see their bmexp.error tags).")
+    if "implementation_ok" in finished:
+        bad = finished[~finished["implementation_ok"]]
+        out.append("Implementation: every sampling check passes after Holm's correction over "
+                   f"{len(finished)} jobs." if bad.empty else
+                   f"Implementation: {len(bad)} job(s) fail a sampling check after Holm's correction -- inspect them.")
+    if "schedule_adequate" in finished:
+        good = finished[finished["schedule_adequate"]]
+        keys = ["schedule.T0", "schedule.step", "schedule.sweeps_per_temperature"]
+        if len(good):
+            cost = "schedule.total_sweeps" if "schedule.total_sweeps" in good else "schedule.sweeps_per_temperature"
+            best = good.sort_values(cost).iloc[0]
+            out.append(f"Schedules: {len(good.drop_duplicates(keys))} of {len(finished.drop_duplicates(keys))} "
+                       f"(T0, step, sweeps) settings end within TV {SCHEDULE_TV_OK} of Boltzmann; the cheapest is "
+                       f"T0 = {best['schedule.T0']:g}, step = {best['schedule.step']:g}, "
+                       f"{best['schedule.sweeps_per_temperature']:g} sweeps per temperature"
+                       + (f" ({best['schedule.total_sweeps']:.0f} sweeps in all)." if cost != "schedule.sweeps_per_temperature"
+                          else "."))
+        else:
+            out.append("Schedules: no setting ends within TV 0.01 of Boltzmann.")
+    thr = KL_THRESHOLDS[0]
+    col = f"train.epochs_to_kl_teacher_{thr:g}"
+    if col in finished and "training.eta" in finished:
+        parts = []
+        for eta, sub in finished.groupby("training.eta"):
+            med = sub.groupby("convention")[col].median()
+            parts.append(f"eta = {eta:g}: " + ", ".join(
+                f"{conv} {('never' if np.isnan(v) else f'{v:.0f} epochs')}" for conv, v in med.items()))
+        out.append(f"Convention: median epochs to KL(teacher || model) < {thr:g} -- " + "; ".join(parts) + ".")
+    if "train.diverged" in finished:
+        div = finished.groupby("training.eta")["train.diverged"].mean()
+        bad = [f"{eta:g} ({100 * frac:.0f}% of jobs)" for eta, frac in div.items() if frac > 0]
+        out.append("Learning rate: no eta diverged." if not bad else "Learning rate: diverged at eta = " +
+                   ", ".join(bad) + ".")
+        if "train.final_kl_teacher" in finished:
+            kl = finished.groupby("training.eta")["train.final_kl_teacher"].median()
+            out.append("Final KL(teacher || model), median by eta: " +
+                       ", ".join(f"{eta:g}: {v:.2g}" for eta, v in kl.items()) + ".")
+    return out
+
+
+def build_report(sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int, float]]], out_dir,
+                 alpha: float = 0.01) -> SweepReport:
+    """Tables, verdicts, plots and answers for one sweep; files written under ``out_dir``."""
+    if not runs:
+        raise InputError(f"sweep {sweep['tags'].get('bmexp.sweep')!r} (run {sweep['run_id']}) has no job runs")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    df = add_verdicts(runs_frame(runs), alpha)
+    df = df.sort_values([c for c in AXES if c in df]).reset_index(drop=True)
+    files = [out_dir / "summary.csv"]
+    df.to_csv(files[0], index=False)
+    for value, title, log in (("check.joint.p_value", "joint check p-value", False),
+                              ("check.schedule.tv", "exact schedule output: TV from Boltzmann", True),
+                              ("check.joint.tv", "joint check: TV of the samples", False)):
+        f = _heatmaps(df, value, title, out_dir / f"heatmap_{value.replace('check.', '').replace('.', '_')}.png", log)
+        if f:
+            files.append(f)
+    if curves:
+        files.append(_plot_curves(df, curves, out_dir / "training_kl_by_convention.png"))
+    if "train.final_kl_teacher" in df:
+        files.append(_plot_eta(df, out_dir / "final_kl_vs_eta.png"))
+    answers = _answers(df, curves)
+    (out_dir / "answers.txt").write_text("\n".join(answers) + "\n")
+    files.append(out_dir / "answers.txt")
+    return SweepReport(sweep, df, answers, files)
+
+
+def _plot_curves(df: pd.DataFrame, curves: dict, path: Path) -> Path:
+    etas = sorted(df["training.eta"].dropna().unique())
+    fig, axes = plt.subplots(1, len(etas), figsize=(4.2 * len(etas), 3.6), squeeze=False, sharey=True)
+    colors = {"binary": "tab:blue", "spin": "tab:orange"}
+    for ax, eta in zip(axes[0], etas):
+        for _, row in df[df["training.eta"] == eta].iterrows():
+            hist = curves.get(row["run_id"])
+            if hist:
+                steps, values = zip(*hist)
+                ax.semilogy(steps, np.maximum(values, 1e-12), color=colors.get(row["convention"], "k"), alpha=0.5,
+                            lw=1)
+        ax.set_title(f"eta = {eta:g}", fontsize=10)
+        ax.set_xlabel("epoch")
+    axes[0][0].set_ylabel("KL(teacher || model)")
+    for conv, c in colors.items():
+        axes[0][-1].plot([], [], color=c, label=conv)
+    axes[0][-1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _plot_eta(df: pd.DataFrame, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for conv, marker in (("binary", "o"), ("spin", "s")):
+        sub = df[df["convention"] == conv]
+        if sub.empty:
+            continue
+        div = sub.get("train.diverged", pd.Series(0, index=sub.index)).fillna(0) > 0
+        ax.scatter(sub.loc[~div, "training.eta"], sub.loc[~div, "train.final_kl_teacher"], marker=marker,
+                   label=f"{conv}", alpha=0.7)
+        if div.any():
+            ax.scatter(sub.loc[div, "training.eta"], sub.loc[div, "train.final_kl_teacher"], marker="x", color="red",
+                       label=f"{conv} diverged")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("learning rate eta")
+    ax.set_ylabel("final KL(teacher || model)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,151 @@
+"""The main job end to end: sweep -> MLflow store -> report -> UI, in a temporary directory."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+QUICK = ["sweep", "sweep=quick", "training.epochs=8", "checks.n=800"]
+
+
+def bmexp(args, cwd, timeout=600):
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def store_runs(cwd):
+    from bmexp import tracking
+    store = tracking.Store.default(root=cwd)
+    parent = tracking.find_sweep(store, "bmexp")
+    return store, parent, tracking.child_runs(store, "bmexp", parent["run_id"]) if parent else []
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("sweep")
+    proc = bmexp(QUICK, cwd)
+    assert proc.returncode == 0, proc.stderr
+    return cwd, proc
+
+
+@pytest.mark.slow
+def test_quick_sweep_logs_one_finished_child_run_per_configuration(swept):
+    cwd, proc = swept
+    assert "8 jobs, every configuration validated" in proc.stderr
+    store, parent, children = store_runs(cwd)
+    assert parent["status"] == "FINISHED" and parent["tags"]["bmexp.sweep"] == "quick"
+    assert len(children) == 8 and {c["status"] for c in children} == {"FINISHED"}
+    assert all(c["tags"]["mlflow.parentRunId"] == parent["run_id"] for c in children)
+    configs = {(c["params"]["convention"], c["params"]["schedule.T0"], c["params"]["training.eta"]) for c in children}
+    assert len(configs) == 8
+    assert len({c["tags"]["bmexp.config_hash"] for c in children}) == 8
+    for c in children:
+        m = c["metrics"]
+        for key in ("check.joint.p_value", "check.conditional.statistic", "check.random_hidden_mixture.tv",
+                    "check.schedule_sampler.kl", "check.schedule.tv", "train.final_kl_teacher", "train.diverged",
+                    "wall_time_s", "sampler.updates_per_s", "train.epochs_to_kl_teacher_0.01"):
+            assert key in m, key
+        assert c["tags"]["bmexp.version"] and c["params"]["model.name"] == "seed_target"
+    from bmexp import tracking
+    history = tracking.metric_history(store, children[0]["run_id"], "train.kl_teacher")
+    assert [s for s, _ in history] == list(range(9))
+    art = Path(cwd, "mlruns", "artifacts", "bmexp", children[0]["run_id"], "artifacts")
+    assert (art / "config.yaml").is_file()
+    assert {p.name for p in (art / "tables").iterdir()} >= {"check_joint.csv", "training_metrics.csv"}
+    assert (art / "plots" / "check_conditional.png").read_bytes()[:4] == b"\x89PNG"
+    # the sweep dir holds the parent-run hand-off for remote jobs
+    handoff = list(Path(cwd, "multirun", "quick").glob("*/parent_run.json"))
+    assert len(handoff) == 1 and json.loads(handoff[0].read_text())["run_id"] == parent["run_id"]
+
+
+@pytest.mark.slow
+def test_report_on_the_sweep(swept):
+    cwd, _ = swept
+    proc = bmexp(["report"], cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert "What the sweep says:" in proc.stdout and "Convention: median epochs" in proc.stdout
+    out = Path(cwd, "reports", "quick")
+    for name in ("summary.csv", "heatmap_joint_p_value.png", "heatmap_schedule_tv.png",
+                 "training_kl_by_convention.png", "final_kl_vs_eta.png", "answers.txt"):
+        assert (out / name).is_file(), name
+    import pandas as pd
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 8 and "check.joint.p_holm" in summary and "schedule_adequate" in summary
+    _, parent, _ = store_runs(cwd)
+    logged = Path(cwd, "mlruns", "artifacts", "bmexp", parent["run_id"], "artifacts", "report")
+    assert (logged / "summary.csv").is_file()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_ui_serves_the_sweep_runs_over_rest_and_stops(swept):
+    cwd, _ = swept
+    port = free_port()
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    proc = subprocess.Popen([sys.executable, "-m", "bmexp", "ui", f"ui.port={port}"], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first
+        deadline, body = time.time() + 90, None
+        while time.time() < deadline:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search",
+                                             data=json.dumps({"max_results": 10}).encode(),
+                                             headers={"Content-Type": "application/json"})
+                exps = json.loads(urllib.request.urlopen(req, timeout=5).read())["experiments"]
+                exp_id = next(e["experiment_id"] for e in exps if e["name"] == "bmexp")
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/search",
+                                             data=json.dumps({"experiment_ids": [exp_id], "max_results": 100}).encode(),
+                                             headers={"Content-Type": "application/json"})
+                body = json.loads(urllib.request.urlopen(req, timeout=5).read())
+                break
+            except (OSError, StopIteration):
+                time.sleep(0.5)
+        assert body is not None, "the UI did not answer"
+        assert len(body["runs"]) == 9  # 8 jobs + the parent
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.poll() is not None
+
+
+@pytest.mark.slow
+def test_single_run_and_bad_input_writes_nothing(tmp_path):
+    bad = bmexp(["run", "training.eta=-1"], tmp_path)
+    assert bad.returncode == 2 and "eta must be a finite number > 0; received -1.0" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "mlruns").exists()
+    bad = bmexp(["sweep", "sweep=quick", "training.eta=0.1,-1"], tmp_path)
+    assert bad.returncode == 2 and "eta must be a finite number > 0; received -1.0" in bad.stderr
+    assert not (tmp_path / "mlruns").exists() and not (tmp_path / "multirun").exists()
+    ok = bmexp(["run", "training.epochs=3", "checks.n=500", "checks.names=[joint]"], tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    _, parent, _ = store_runs(tmp_path)
+    assert parent is None  # a single run has no sweep parent
+
+
+def test_help_lists_the_config_groups(tmp_path):
+    out = bmexp(["run", "--help"], tmp_path)
+    assert out.returncode == 0
+    for group in ("model:", "convention:", "schedule:", "sampler:", "training:", "data:", "tracking:", "experiment:"):
+        assert group in out.stdout, group
+
+
+def test_cfg_job_prints_the_config_without_running(tmp_path):
+    out = bmexp(["sweep", "--cfg", "job"], tmp_path)
+    assert out.returncode == 0 and "training:" in out.stdout and "eta:" in out.stdout
+    assert not (tmp_path / "mlruns").exists()
