@@ -234,7 +234,8 @@ def cmd_run(cfg: DictConfig) -> None:
     args = validate_run_config(cfg)  # bad input: exit 2 before anything is written
     _set_threads(cfg.threads)
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    chash = config_hash(resolved)
+    # the hash names the experiment, not where it is logged or how many threads ran it
+    chash = config_hash({k: v for k, v in resolved.items() if k not in ("tracking", "threads")})
     store = tracking.Store.default(uri=cfg.tracking.uri)
     parent = tracking.parent_from_env(sweep_dir) if multirun else None
     tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}

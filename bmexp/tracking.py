@@ -26,7 +26,6 @@ from typing import Iterator, Mapping
 from .errors import InputError
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-logging.getLogger("mlflow").setLevel(logging.WARNING)  # no INFO lines about schema creation
 
 __all__ = ["Store", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE", "close_parent",
            "mark_stale_runs"]
@@ -64,6 +63,7 @@ class Store:
 
     def client(self):
         from mlflow import MlflowClient
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # (after mlflow configured its loggers)
         self.prepare()
         return MlflowClient(tracking_uri=self.uri)
 

@@ -149,3 +149,33 @@ def test_cfg_job_prints_the_config_without_running(tmp_path):
     out = bmexp(["sweep", "--cfg", "job"], tmp_path)
     assert out.returncode == 0 and "training:" in out.stdout and "eta:" in out.stdout
     assert not (tmp_path / "mlruns").exists()
+
+
+def _metrics_by_config(cwd):
+    _, parent, children = store_runs(cwd)
+    keys = ("check.joint.p_value", "check.conditional.statistic", "train.final_kl_teacher")
+    return {c["tags"]["bmexp.config_hash"]: tuple(c["metrics"][k] for k in keys) for c in children}, children
+
+
+@pytest.mark.slow
+def test_basic_launcher_and_joblib_give_identical_metrics(swept, tmp_path):
+    # the same seed gives the same numbers whichever launcher ran the job
+    cwd, _ = swept
+    proc = bmexp([*QUICK, "sweep=basic", "tracking.sweep_name=quick"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    basic, _ = _metrics_by_config(tmp_path)
+    joblib_runs, _ = _metrics_by_config(cwd)
+    assert basic.keys() == joblib_runs.keys() and len(basic) == 8
+    assert basic == joblib_runs
+
+
+@pytest.mark.slow
+def test_submitit_local_launcher_nests_jobs_under_the_parent(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    proc = bmexp(["sweep", "sweep=quick", "hydra/launcher=submitit_local", "convention=binary", "schedule.T0=5",
+                  "training.epochs=3", "checks.n=500"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    _, parent, children = store_runs(tmp_path)
+    assert parent["status"] == "FINISHED"
+    assert len(children) == 2 and all(c["status"] == "FINISHED" for c in children)
+    assert all(c["tags"]["mlflow.parentRunId"] == parent["run_id"] for c in children)
