@@ -194,6 +194,8 @@ def validate_run_config(cfg: DictConfig) -> dict:
         raise InputError(f"checks.n must be an integer >= 1 or null; received {cfg.checks.n!r}")
     if cfg.threads < 0:
         raise InputError(f"threads must be >= 0 (0: all cores); received {cfg.threads!r}")
+    from .exact import MAX_UNITS, check_enumerable
+    check_enumerable(build_model(cfg), MAX_UNITS)
     Store.default(uri=cfg.tracking.uri)
     args = build_training(cfg)
     from .training import check_training
@@ -257,12 +259,13 @@ def cmd_run(cfg: DictConfig) -> None:
                 for path in sorted(Path(tmp).iterdir()):
                     job.artifact(path, {".csv": "tables", ".png": "plots"}.get(path.suffix))
             run_id = job.run_id
-    except InputError:
-        raise
     except Exception as exc:  # the run is FAILED with the error; a sweep goes on
-        print(f"bmexp run: job failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         if not multirun:
+            if isinstance(exc, InputError):
+                raise
+            print(f"bmexp run: job failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             raise SystemExit(1)
+        print(f"bmexp sweep: job [{_run_name()}] failed: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return
     m = result.metrics()
     summary = ", ".join(f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher",
@@ -323,12 +326,11 @@ def cmd_report(cfg: DictConfig) -> None:
 
     check_alpha(cfg.report.alpha)
     store = tracking.Store.default(uri=cfg.tracking.uri)
-    sweep = tracking.find_sweep(store, cfg.tracking.experiment, cfg.report.sweep)
+    sweep = tracking.find_sweep(store, cfg.report.sweep)
     if sweep is None:
         which = f"named {cfg.report.sweep!r}" if cfg.report.sweep else "at all"
-        raise InputError(f"report.sweep: no sweep {which} in experiment {cfg.tracking.experiment!r} of "
-                         f"{store.uri}; run `python -m bmexp sweep` first")
-    runs = tracking.child_runs(store, cfg.tracking.experiment, sweep["run_id"])
+        raise InputError(f"report.sweep: there is no sweep {which} in {store.uri}; run `python -m bmexp sweep` first")
+    runs = tracking.child_runs(store, sweep)
     curves = {r["run_id"]: tracking.metric_history(store, r["run_id"], "train.kl_teacher") for r in runs}
     name = sweep["tags"].get(tracking.SWEEP_TAG, "sweep")
     out = Path(cfg.report.out) / name
@@ -391,6 +393,31 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+#: library argument -> config key, to name the key a user typed in error messages
+_CONFIG_KEYS = {
+    "eta": "training.eta", "epochs": "training.epochs", "variant": "training.variant",
+    "weight_decay": "training.weight_decay", "n_negative": "training.n_negative",
+    "pcd_sweeps": "training.pcd_sweeps", "max_weight": "training.max_weight",
+    "T0": "schedule.T0", "step": "schedule.step", "T_end": "schedule.T_end", "factor": "schedule.factor",
+    "sweeps_per_temperature": "schedule.sweeps_per_temperature", "final_sweeps": "schedule.final_sweeps",
+    "temperatures": "schedule.temperatures", "temperature": "schedule.temperatures", "sweeps": "schedule.sweeps",
+    "n_visible": "model.n_visible", "n_hidden": "model.n_hidden", "weight_scale": "model.weight_scale",
+    "bias_scale": "model.bias_scale", "n_data": "data.n", "rule": "sampler.rule", "scan": "sampler.scan",
+    "backend": "sampler.backend", "h": "given_hidden", "hidden": "check.hidden",
+}
+
+
+def _with_config_key(message: str, command: str) -> str:
+    """Name the config key: 'eta must be ...' -> 'training.eta must be ...'."""
+    keys = dict(_CONFIG_KEYS)
+    keys["alpha"] = {"check": "check.alpha", "report": "report.alpha"}.get(command, "checks.alpha")
+    keys["n"] = "check.n" if command == "check" else "checks.n"
+    word = message.split(" ", 1)[0]
+    if word in keys and message.startswith(f"{word} must"):
+        return keys[word] + message[len(word):]
+    return message
+
+
 def _one_line(exc: BaseException) -> str:
     """A message in one line: the exception, its cause, without Hydra's search-path dump."""
     parts = [str(exc)]
@@ -425,6 +452,11 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     app()
 
 
+def _abort_sweep(status: str) -> None:
+    if "bmexp.hydra_callbacks" in sys.modules:
+        sys.modules["bmexp.hydra_callbacks"].abort_active(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -446,8 +478,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
-        print(f"bmexp {command}: error: {_one_line(exc)}", file=sys.stderr)
+        _abort_sweep("FAILED")
+        print(f"bmexp {command}: error: {_with_config_key(_one_line(exc), command)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _abort_sweep("KILLED")
+        print(f"bmexp {command}: interrupted", file=sys.stderr)
+        return 130
+    except BaseException:
+        _abort_sweep("FAILED")
+        raise
     finally:
         sys.argv = saved
     return 0

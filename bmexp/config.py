@@ -133,7 +133,7 @@ class ChecksConfig:
 @dataclass
 class TrackingConfig:
     uri: Optional[str] = None      # null: MLFLOW_TRACKING_URI, else sqlite:///<cwd>/mlruns/mlflow.db
-    experiment: str = "bmexp"
+    experiment: str = "bmexp-${tracking.sweep_name}"   # one MLflow experiment per sweep name
     sweep_name: str = "single"
 
 

@@ -24,13 +24,14 @@ from .errors import InputError
 from .model import BoltzmannMachine
 from .states import all_states, states_from_indices
 
-__all__ = ["MAX_UNITS", "ExactDistribution", "energies", "log_partition", "expectations"]
+__all__ = ["MAX_UNITS", "ExactDistribution", "check_enumerable", "energies", "log_partition", "expectations"]
 
 #: Default largest model that exact enumeration accepts.
 MAX_UNITS = 24
 
 
-def _check_size(model: BoltzmannMachine, max_units: int) -> None:
+def check_enumerable(model: BoltzmannMachine, max_units: int = MAX_UNITS) -> None:
+    """Raise InputError unless ``model`` is small enough to enumerate."""
     if not isinstance(model, BoltzmannMachine):
         raise InputError(f"model must be a BoltzmannMachine; received {type(model).__name__}")
     if model.n_units > max_units:
@@ -42,7 +43,7 @@ def _check_size(model: BoltzmannMachine, max_units: int) -> None:
 
 def energies(model: BoltzmannMachine, *, max_units: int = MAX_UNITS, block_bits: int = 14) -> np.ndarray:
     """Energies of all ``2**n`` states, in index order (see :mod:`bmexp.states`)."""
-    _check_size(model, max_units)
+    check_enumerable(model, max_units)
     n = model.n_units
     m = min(n, block_bits)  # low block: the last m units
     h = n - m

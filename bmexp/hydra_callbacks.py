@@ -14,7 +14,20 @@ from omegaconf import DictConfig, OmegaConf
 from . import tracking
 from .provenance import provenance_tags
 
-__all__ = ["SweepTracking"]
+__all__ = ["SweepTracking", "ACTIVE", "abort_active"]
+
+#: the sweep open in this process: (store, parent run id), until ``on_multirun_end``
+ACTIVE: dict = {}
+
+
+def abort_active(status: str) -> None:
+    """End the parent run of a sweep that stopped before ``on_multirun_end`` (KILLED or FAILED)."""
+    if ACTIVE:
+        try:
+            tracking.close_parent(ACTIVE["store"], ACTIVE["parent_id"], status)
+        finally:
+            ACTIVE.clear()
+            os.environ.pop(tracking.PARENT_ENV, None)
 
 
 class SweepTracking(Callback):
@@ -30,8 +43,10 @@ class SweepTracking(Callback):
             self.store, config.tracking.experiment, config.tracking.sweep_name, sweep_dir=config.hydra.sweep.dir,
             params={"sweep": params or {}, "overrides": list(config.hydra.overrides.task)},
             tags={**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)})
+        ACTIVE.update(store=self.store, parent_id=self.parent_id)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         if self.parent_id and self.store:
             tracking.close_parent(self.store, self.parent_id, "FINISHED")
             os.environ.pop(tracking.PARENT_ENV, None)
+            ACTIVE.clear()

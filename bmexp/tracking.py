@@ -196,31 +196,31 @@ def mark_stale_runs(store: Store, experiment: str, status: str = "KILLED") -> in
 # ----------------------------------------------------------------------------- reading back
 def _run_dict(run) -> dict:
     return {"run_id": run.info.run_id, "run_name": run.info.run_name, "status": run.info.status,
+            "experiment_id": run.info.experiment_id,
             "start_time": run.info.start_time, "end_time": run.info.end_time,
             "params": dict(run.data.params), "metrics": dict(run.data.metrics), "tags": dict(run.data.tags)}
 
 
-def find_sweep(store: Store, experiment: str, sweep_name: str | None = None) -> dict | None:
-    """The latest sweep parent run (of ``sweep_name`` if given) in ``experiment``, as a dict."""
+def find_sweep(store: Store, sweep_name: str | None = None) -> dict | None:
+    """The latest sweep parent run (named ``sweep_name`` if given), in any experiment, as a dict."""
     client = store.client()
-    exp = client.get_experiment_by_name(experiment)
-    if exp is None:
+    exp_ids = [e.experiment_id for e in client.search_experiments()]
+    if not exp_ids:
         return None
     filt = "tags.`bmexp.role` = 'sweep'"
     if sweep_name:
         filt += f" and tags.`{SWEEP_TAG}` = '{sweep_name}'"
-    runs = client.search_runs([exp.experiment_id], filter_string=filt, order_by=["attributes.start_time DESC"],
-                              max_results=1)
+    runs = client.search_runs(exp_ids, filter_string=filt, order_by=["attributes.start_time DESC"], max_results=1)
     return _run_dict(runs[0]) if runs else None
 
 
-def child_runs(store: Store, experiment: str, parent_id: str) -> list[dict]:
-    """Every job run nested under ``parent_id``."""
+def child_runs(store: Store, parent: dict) -> list[dict]:
+    """Every job run nested under the sweep ``parent`` (a dict from :func:`find_sweep`)."""
     client = store.client()
-    exp = client.get_experiment_by_name(experiment)
     out, token = [], None
     while True:
-        page = client.search_runs([exp.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'",
+        page = client.search_runs([parent["experiment_id"]],
+                                  filter_string=f"tags.mlflow.parentRunId = '{parent['run_id']}'",
                                   max_results=1000, page_token=token)
         out.extend(_run_dict(r) for r in page)
         token = page.token

@@ -31,8 +31,8 @@ def test_table_overrides_model_and_convention(capsys):
     (["table", "convention=ising"], "Could not find 'convention/ising'"),
     (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),
     (["table", "model=random", "model.n_hidden=x"], "Value 'x' of type 'str' could not be converted to Integer"),
-    (["table", "model=random", "model.n_visible=-2"], "n_visible must be an integer >= 0; received -2"),
-    (["table", "given_hidden=[1,3]"], "h must contain only binary values {0, 1}; found 3"),
+    (["table", "model=random", "model.n_visible=-2"], "model.n_visible must be an integer >= 0; received -2"),
+    (["table", "given_hidden=[1,3]"], "given_hidden must contain only binary values {0, 1}; found 3"),
     (["table", "max_units=3"], "max_units = 3"),
     (["frobnicate"], "command must be one of"),
 ])
@@ -81,8 +81,8 @@ def test_train_exact_spin_from_file(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "training.eta=-1"], "eta must be a finite number > 0; received -1.0"),
-    (["train", "training.epochs=0"], "epochs must be an integer >= 1; received 0"),
+    (["train", "training.eta=-1"], "training.eta must be a finite number > 0; received -1.0"),
+    (["train", "training.epochs=0"], "training.epochs must be an integer >= 1; received 0"),
     (["train", "training=cd1"], "Could not find 'training/cd1'"),
     (["train", "data=file"], "data.path must name a .npy or .csv file"),
     (["train", "data.source=web"], "data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),

@@ -25,8 +25,8 @@ def bmexp(args, cwd, timeout=600):
 def store_runs(cwd):
     from bmexp import tracking
     store = tracking.Store.default(root=cwd)
-    parent = tracking.find_sweep(store, "bmexp")
-    return store, parent, tracking.child_runs(store, "bmexp", parent["run_id"]) if parent else []
+    parent = tracking.find_sweep(store)
+    return store, parent, tracking.child_runs(store, parent) if parent else []
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_quick_sweep_logs_one_finished_child_run_per_configuration(swept):
     from bmexp import tracking
     history = tracking.metric_history(store, children[0]["run_id"], "train.kl_teacher")
     assert [s for s, _ in history] == list(range(9))
-    art = Path(cwd, "mlruns", "artifacts", "bmexp", children[0]["run_id"], "artifacts")
+    art = Path(cwd, "mlruns", "artifacts", "bmexp-quick", children[0]["run_id"], "artifacts")
     assert (art / "config.yaml").is_file()
     assert {p.name for p in (art / "tables").iterdir()} >= {"check_joint.csv", "training_metrics.csv"}
     assert (art / "plots" / "check_conditional.png").read_bytes()[:4] == b"\x89PNG"
@@ -81,7 +81,7 @@ def test_report_on_the_sweep(swept):
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 8 and "check.joint.p_holm" in summary and "schedule_adequate" in summary
     _, parent, _ = store_runs(cwd)
-    logged = Path(cwd, "mlruns", "artifacts", "bmexp", parent["run_id"], "artifacts", "report")
+    logged = Path(cwd, "mlruns", "artifacts", "bmexp-quick", parent["run_id"], "artifacts", "report")
     assert (logged / "summary.csv").is_file()
 
 
@@ -108,7 +108,7 @@ def test_ui_serves_the_sweep_runs_over_rest_and_stops(swept):
                                              data=json.dumps({"max_results": 10}).encode(),
                                              headers={"Content-Type": "application/json"})
                 exps = json.loads(urllib.request.urlopen(req, timeout=5).read())["experiments"]
-                exp_id = next(e["experiment_id"] for e in exps if e["name"] == "bmexp")
+                exp_id = next(e["experiment_id"] for e in exps if e["name"] == "bmexp-quick")
                 req = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/search",
                                              data=json.dumps({"experiment_ids": [exp_id], "max_results": 100}).encode(),
                                              headers={"Content-Type": "application/json"})
@@ -127,10 +127,10 @@ def test_ui_serves_the_sweep_runs_over_rest_and_stops(swept):
 @pytest.mark.slow
 def test_single_run_and_bad_input_writes_nothing(tmp_path):
     bad = bmexp(["run", "training.eta=-1"], tmp_path)
-    assert bad.returncode == 2 and "eta must be a finite number > 0; received -1.0" in bad.stderr
+    assert bad.returncode == 2 and "training.eta must be a finite number > 0; received -1.0" in bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "mlruns").exists()
     bad = bmexp(["sweep", "sweep=quick", "training.eta=0.1,-1"], tmp_path)
-    assert bad.returncode == 2 and "eta must be a finite number > 0; received -1.0" in bad.stderr
+    assert bad.returncode == 2 and "training.eta must be a finite number > 0; received -1.0" in bad.stderr
     assert not (tmp_path / "mlruns").exists() and not (tmp_path / "multirun").exists()
     ok = bmexp(["run", "training.epochs=3", "checks.n=500", "checks.names=[joint]"], tmp_path)
     assert ok.returncode == 0, ok.stderr
@@ -179,3 +179,27 @@ def test_submitit_local_launcher_nests_jobs_under_the_parent(tmp_path):
     assert parent["status"] == "FINISHED"
     assert len(children) == 2 and all(c["status"] == "FINISHED" for c in children)
     assert all(c["tags"]["mlflow.parentRunId"] == parent["run_id"] for c in children)
+
+
+@pytest.mark.slow
+def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    import bmexp.experiment as experiment
+    from bmexp.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    real = experiment.run_experiment
+
+    def flaky(model, **kwargs):
+        if kwargs["training"]["eta"] == 0.1:
+            raise RuntimeError("injected failure")
+        return real(model, **kwargs)
+
+    monkeypatch.setattr(experiment, "run_experiment", flaky)
+    assert main(["sweep", "sweep=basic", "convention=binary", "schedule.T0=5", "training.epochs=3",
+                 "checks.n=300"]) == 0
+    _, parent, children = store_runs(tmp_path)
+    assert parent["status"] == "FINISHED"
+    by_eta = {c["params"]["training.eta"]: c for c in children}
+    assert by_eta["0.1"]["status"] == "FAILED" and "injected failure" in by_eta["0.1"]["tags"]["bmexp.error"]
+    assert by_eta["0.01"]["status"] == "FINISHED"
