@@ -240,6 +240,13 @@ def cmd_run(cfg: DictConfig) -> None:
     chash = config_hash({k: v for k, v in resolved.items() if k not in ("tracking", "threads")})
     store = tracking.Store.default(uri=cfg.tracking.uri)
     parent = tracking.parent_from_env(sweep_dir) if multirun else None
+    if multirun:  # resume: a configuration that already FINISHED in this sweep is not run again
+        done = tracking.finished_run(store, cfg.tracking.experiment, chash)
+        if done:
+            print(f"run {done} [{_run_name()}]: already finished, skipped")
+            return
+    else:
+        tracking.mark_stale_runs(store)
     tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}
     training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler")}
     try:
@@ -326,6 +333,7 @@ def cmd_report(cfg: DictConfig) -> None:
 
     check_alpha(cfg.report.alpha)
     store = tracking.Store.default(uri=cfg.tracking.uri)
+    tracking.mark_stale_runs(store)
     sweep = tracking.find_sweep(store, cfg.report.sweep)
     if sweep is None:
         which = f"named {cfg.report.sweep!r}" if cfg.report.sweep else "at all"
@@ -363,7 +371,7 @@ def cmd_ui(cfg: DictConfig) -> None:
     store = tracking.Store.default(uri=cfg.tracking.uri)
     if not store.uri.startswith("sqlite:///"):
         raise InputError(f"tracking.uri {store.uri!r} is a tracking server: open it in a browser instead")
-    store.client()  # create the schema here, once, before the server's workers touch it
+    tracking.mark_stale_runs(store)  # also creates the schema, once, before the server's workers touch it
     if cfg.ui.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: ui.host = {cfg.ui.host!r} exposes the runs to the network", file=sys.stderr)
     proc = subprocess.Popen(ui_command(store, cfg.ui.host, cfg.ui.port, cfg.ui.workers))
@@ -452,6 +460,19 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     app()
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING."""
+    import signal
+    import threading
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():
+        return signal.signal(signal.SIGTERM, handler)
+    return None
+
+
 def _abort_sweep(status: str) -> None:
     if "bmexp.hydra_callbacks" in sys.modules:
         sys.modules["bmexp.hydra_callbacks"].abort_active(status)
@@ -470,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bmexp: error: command must be one of {sorted(COMMANDS)}; received {command!r}", file=sys.stderr)
         return EXIT_BAD_INPUT
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, so we can print them in one line
+    previous = _terminate_as_interrupt()
     saved = sys.argv
     try:
         if command == "sweep" or {"-m", "--multirun"} & set(rest):
@@ -490,6 +512,9 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         sys.argv = saved
+        if previous is not None:
+            import signal
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -7,6 +7,7 @@ parent run exist before parallel jobs write to the store (DESIGN section 6).
 from __future__ import annotations
 
 import os
+import sys
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
@@ -37,6 +38,9 @@ class SweepTracking(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.store = tracking.Store.default(uri=config.tracking.uri)
+        stale = tracking.mark_stale_runs(self.store)  # runs of killed processes: KILLED, never left RUNNING
+        if stale:
+            print(f"bmexp: marked {stale} run(s) of ended processes KILLED", file=sys.stderr)
         params = OmegaConf.to_container(config.hydra.sweeper.params, resolve=True) if config.hydra.sweeper.get(
             "params") else {}
         self.parent_id = tracking.open_sweep(

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,10 +31,14 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 __all__ = ["Store", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE", "close_parent",
            "mark_stale_runs"]
 
+OWNER_TAG = "bmexp.owner"
 PARENT_ENV = "BMEXP_PARENT_RUN_ID"
 PARENT_FILE = "parent_run.json"
 SWEEP_TAG = "bmexp.sweep"
 CONFIG_HASH_TAG = "bmexp.config_hash"
+
+
+_CLIENTS: dict = {}
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,25 @@ class Store:
             Path(self.uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
     def client(self):
+        """An MlflowClient (one per process and store).  For SQLite the schema is created or
+        migrated here under an exclusive file lock, so that no two processes ever race on it."""
+        if self.uri in _CLIENTS:
+            return _CLIENTS[self.uri]
         from mlflow import MlflowClient
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # (after mlflow configured its loggers)
         self.prepare()
-        return MlflowClient(tracking_uri=self.uri)
+        client = MlflowClient(tracking_uri=self.uri)
+        if self.uri.startswith("sqlite:///"):
+            import fcntl
+            lock = Path(self.uri[len("sqlite:///"):]).parent / ".bmexp-schema.lock"
+            with open(lock, "w") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    client.search_experiments(max_results=1)  # creates / migrates the schema
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        _CLIENTS[self.uri] = client
+        return client
 
     def experiment_id(self, name: str, client=None) -> str:
         """Get or create the experiment ``name`` (artifacts under this store's artifact root)."""
@@ -75,6 +95,72 @@ class Store:
             return exp.experiment_id
         location = f"{self.artifact_root}/{name}" if self.artifact_root else None
         return client.create_experiment(name, artifact_location=location)
+
+
+def _start_ticks(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot (Linux), to tell a live PID from a reused one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def owner() -> str:
+    """``host:pid:start`` of this process: written on every run it opens."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_ticks(os.getpid()) or '?'}"
+
+
+def _owner_alive(tag: str) -> bool | None:
+    """True/False for a process on this host; None when it cannot be told (another host)."""
+    try:
+        host, pid, start = tag.rsplit(":", 2)
+        pid = int(pid)
+    except ValueError:
+        return None
+    if host != socket.gethostname():
+        return None
+    now = _start_ticks(pid)
+    if now is None:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return start == "?"
+    return now == start
+
+
+def mark_stale_runs(store: Store) -> int:
+    """End runs left RUNNING by a process of this host that is gone (killed, crashed).
+
+    They become KILLED with ``bmexp.error``.  Runs of live processes, and of other hosts, are left
+    alone.  Called whenever bmexp opens a store for a sweep, a run, a report or the UI.
+    """
+    client = store.client()
+    ids = [e.experiment_id for e in client.search_experiments()]
+    if not ids:
+        return 0
+    stale = 0
+    for run in client.search_runs(ids, filter_string="attributes.status = 'RUNNING'", max_results=5000):
+        if _owner_alive(run.data.tags.get(OWNER_TAG, "")) is False:
+            client.set_tag(run.info.run_id, "bmexp.error", "its process ended without closing the run")
+            client.set_terminated(run.info.run_id, "KILLED")
+            stale += 1
+    return stale
+
+
+def finished_run(store: Store, experiment: str, config_hash: str) -> str | None:
+    """The id of a FINISHED job run of ``config_hash`` in ``experiment``, if any (resume skips it)."""
+    client = store.client()
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return None
+    runs = client.search_runs([exp.experiment_id], max_results=1,
+                              filter_string=f"attributes.status = 'FINISHED' and tags.`{CONFIG_HASH_TAG}` = "
+                                            f"'{config_hash}' and tags.`bmexp.role` = 'job'")
+    return runs[0].info.run_id if runs else None
 
 
 def _flat(params: Mapping, prefix: str = "") -> dict[str, str]:
@@ -94,7 +180,7 @@ def open_sweep(store: Store, experiment: str, sweep_name: str, *, sweep_dir: str
     client = store.client()
     exp_id = store.experiment_id(experiment, client)
     run = client.create_run(exp_id, run_name=sweep_name, tags={SWEEP_TAG: sweep_name, "bmexp.role": "sweep",
-                                                                 **(tags or {})})
+                                                                 OWNER_TAG: owner(), **(tags or {})})
     run_id = run.info.run_id
     if params:
         _log_params(client, run_id, _flat(params))
@@ -163,7 +249,7 @@ def job_run(store: Store, experiment: str, *, run_name: str, parent_id: str | No
     """A child run that always ends: FINISHED, or FAILED with the error in the tag ``bmexp.error``."""
     client = store.client()
     exp_id = store.experiment_id(experiment, client)
-    run_tags = {"bmexp.role": "job", **(tags or {})}
+    run_tags = {"bmexp.role": "job", OWNER_TAG: owner(), **(tags or {})}
     if parent_id:
         run_tags["mlflow.parentRunId"] = parent_id
     run = client.create_run(exp_id, run_name=run_name, tags=run_tags)
@@ -179,18 +265,6 @@ def job_run(store: Store, experiment: str, *, run_name: str, parent_id: str | No
             client.set_terminated(job.run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         raise
     client.set_terminated(job.run_id, "FINISHED")
-
-
-def mark_stale_runs(store: Store, experiment: str, status: str = "KILLED") -> int:
-    """End every run still RUNNING in ``experiment`` (left by a killed process); returns how many."""
-    client = store.client()
-    exp = client.get_experiment_by_name(experiment)
-    if exp is None:
-        return 0
-    stale = client.search_runs([exp.experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=5000)
-    for run in stale:
-        client.set_terminated(run.info.run_id, status)
-    return len(stale)
 
 
 # ----------------------------------------------------------------------------- reading back
@@ -215,17 +289,25 @@ def find_sweep(store: Store, sweep_name: str | None = None) -> dict | None:
 
 
 def child_runs(store: Store, parent: dict) -> list[dict]:
-    """Every job run nested under the sweep ``parent`` (a dict from :func:`find_sweep`)."""
+    """The job runs of the sweep ``parent`` belongs to: every run of that sweep name in its experiment
+    (a resumed sweep has several parents), the latest FINISHED one per configuration."""
     client = store.client()
-    out, token = [], None
+    name = parent["tags"].get(SWEEP_TAG)
+    runs, token = [], None
     while True:
-        page = client.search_runs([parent["experiment_id"]],
-                                  filter_string=f"tags.mlflow.parentRunId = '{parent['run_id']}'",
-                                  max_results=1000, page_token=token)
-        out.extend(_run_dict(r) for r in page)
+        page = client.search_runs([parent["experiment_id"]], max_results=1000, page_token=token,
+                                  filter_string=f"tags.`bmexp.role` = 'job' and tags.`{SWEEP_TAG}` = '{name}'",
+                                  order_by=["attributes.start_time DESC"])
+        runs.extend(_run_dict(r) for r in page)
         token = page.token
         if not token:
-            return out
+            break
+    best: dict[str, dict] = {}
+    for r in runs:  # newest first
+        key = r["tags"].get(CONFIG_HASH_TAG, r["run_id"])
+        if key not in best or (best[key]["status"] != "FINISHED" and r["status"] == "FINISHED"):
+            best[key] = r
+    return list(best.values())
 
 
 def metric_history(store: Store, run_id: str, key: str) -> list[tuple[int, float]]:
