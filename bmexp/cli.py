@@ -253,7 +253,7 @@ def cmd_run(cfg: DictConfig) -> None:
         with tracking.job_run(store, cfg.tracking.experiment, run_name=_run_name(), parent_id=parent,
                               tags=tags) as job:
             job.params(resolved)
-            result = run_experiment(args["teacher"], rng=args["rng"], schedule=args["schedule"],
+            result = run_experiment(args["teacher"], rng=np.random.default_rng(cfg.seed), schedule=args["schedule"],
                                     sampler=args["sampler"], checks=tuple(cfg.checks.names), check_n=cfg.checks.n,
                                     alpha=cfg.checks.alpha, training=training)
             job.metrics(result.metrics())
@@ -491,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bmexp: error: command must be one of {sorted(COMMANDS)}; received {command!r}", file=sys.stderr)
         return EXIT_BAD_INPUT
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, so we can print them in one line
+    if any("_target_" in arg for arg in rest):
+        print(f"bmexp {command}: error: overrides must not set _target_: bmexp instantiates no objects from "
+              f"configs; received {[a for a in rest if '_target_' in a][0]!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     previous = _terminate_as_interrupt()
     saved = sys.argv
     try:
