@@ -194,8 +194,11 @@ def validate_run_config(cfg: DictConfig) -> dict:
         raise InputError(f"checks.n must be an integer >= 1 or null; received {cfg.checks.n!r}")
     if cfg.threads < 0:
         raise InputError(f"threads must be >= 0 (0: all cores); received {cfg.threads!r}")
-    from .exact import MAX_UNITS, check_enumerable
-    check_enumerable(build_model(cfg), MAX_UNITS)
+    from .exact import MAX_UNITS
+    model = build_model(cfg)
+    if model.n_units > MAX_UNITS:
+        raise InputError(f"model.n_visible + model.n_hidden must be <= {MAX_UNITS} (exact enumeration); "
+                         f"received {model.n_visible} + {model.n_hidden} = {model.n_units}")
     Store.default(uri=cfg.tracking.uri)
     args = build_training(cfg)
     from .training import check_training
@@ -333,6 +336,9 @@ def cmd_report(cfg: DictConfig) -> None:
 
     check_alpha(cfg.report.alpha)
     store = tracking.Store.default(uri=cfg.tracking.uri)
+    if store.uri.startswith("sqlite:///") and not Path(store.uri[len("sqlite:///"):]).is_file():
+        raise InputError(f"report.sweep: there is no store at {store.uri[len('sqlite:///'):]}; "
+                         "run `python -m bmexp sweep` first")
     tracking.mark_stale_runs(store)
     sweep = tracking.find_sweep(store, cfg.report.sweep)
     if sweep is None:

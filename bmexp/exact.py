@@ -24,7 +24,7 @@ from .errors import InputError
 from .model import BoltzmannMachine
 from .states import all_states, states_from_indices
 
-__all__ = ["MAX_UNITS", "ExactDistribution", "check_enumerable", "energies", "log_partition", "expectations"]
+__all__ = ["MAX_UNITS", "ExactDistribution", "boltzmann", "check_enumerable", "energies", "log_partition", "expectations"]
 
 #: Default largest model that exact enumeration accepts.
 MAX_UNITS = 24
@@ -75,6 +75,16 @@ def _log_z(e: np.ndarray, chunk: int = 2**16) -> float:
     return shift + float(np.log(total))
 
 
+def boltzmann(energies_: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(log Z, p)`` for a vector of energies: ``p = exp(-E - log Z)``, without overflow."""
+    e = np.asarray(energies_, dtype=np.float64)
+    log_z = _log_z(e)
+    p = np.negative(e)
+    p -= log_z
+    np.exp(p, out=p)
+    return log_z, p
+
+
 def log_partition(model: BoltzmannMachine, *, max_units: int = MAX_UNITS) -> float:
     """``log Z = log sum_s exp(-E(s))`` by a (chunked) logsumexp over all states."""
     return _log_z(energies(model, max_units=max_units))
@@ -114,10 +124,7 @@ class ExactDistribution:
     @classmethod
     def of(cls, model: BoltzmannMachine, *, max_units: int = MAX_UNITS) -> "ExactDistribution":
         e = energies(model, max_units=max_units)
-        log_z = _log_z(e)
-        p = np.negative(e)
-        p -= log_z
-        np.exp(p, out=p)
+        log_z, p = boltzmann(e)
         e.flags.writeable = False
         p.flags.writeable = False
         return cls(model=model, energies=e, log_z=log_z, p=p)

@@ -56,7 +56,8 @@ class Store:
             if uri.startswith("sqlite:///"):
                 return cls(uri, (Path(uri[len("sqlite:///"):]).resolve().parent / "artifacts").as_uri())
             if "://" not in uri or uri.startswith("file:"):
-                raise InputError(f"tracking uri must be sqlite:///PATH or a tracking server (http://HOST:PORT); "
+                raise InputError(f"tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH or a tracking server "
+                                 f"(http://HOST:PORT); "
                                  f"received {uri!r} (MLflow 3 no longer accepts a plain file store)")
             return cls(uri, None)  # a server keeps its own artifact store
         base = Path(root or Path.cwd()).resolve() / "mlruns"
