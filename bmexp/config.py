@@ -103,21 +103,23 @@ def register() -> None:
 
 
 @dataclass
-class CheckCommandConfig:
+class _ModelAndSampler:
+    """What every sampling command shares: a model, a convention, a schedule and a sampler."""
+
     model: ModelConfig = field(default_factory=ModelConfig)
     convention: str = "binary"
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
+
+
+@dataclass
+class CheckCommandConfig(_ModelAndSampler):
     check: CheckConfig = field(default_factory=CheckConfig)
     seed: int = 0
 
 
 @dataclass
-class TrainCommandConfig:
-    model: ModelConfig = field(default_factory=ModelConfig)      # the teacher (and the student's shape)
-    convention: str = "binary"                                   # the student's convention
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+class TrainCommandConfig(_ModelAndSampler):   # model: the teacher; convention: the student's
     training: TrainingConfig = field(default_factory=TrainingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     metrics_csv: Optional[str] = None
@@ -138,11 +140,7 @@ class TrackingConfig:
 
 
 @dataclass
-class RunCommandConfig:
-    model: ModelConfig = field(default_factory=ModelConfig)
-    convention: str = "binary"
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+class RunCommandConfig(_ModelAndSampler):
     training: TrainingConfig = field(default_factory=TrainingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)

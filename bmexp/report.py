@@ -46,10 +46,14 @@ def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
     ax.set_xlabel("epoch")
     ax.set_ylabel("KL divergence (nats)")
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig, path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    return path
+    return Path(path)
 
 
 def _number(value):
@@ -118,10 +122,7 @@ def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = 
             ax.text(j, i, f"{v:.2g}", ha="center", va="center", color="w", fontsize=8)
         fig.colorbar(im, ax=ax, label=("log10 " if log else "") + value.split(".")[-1])
     fig.suptitle(title + " (median over the other axes)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 @dataclass
@@ -231,10 +232,7 @@ def _plot_curves(df: pd.DataFrame, curves: dict, path: Path) -> Path:
     for conv, c in colors.items():
         axes[0][-1].plot([], [], color=c, label=conv)
     axes[0][-1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _plot_eta(df: pd.DataFrame, path: Path) -> Path:
@@ -254,7 +252,4 @@ def _plot_eta(df: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel("learning rate eta")
     ax.set_ylabel("final KL(teacher || model)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
