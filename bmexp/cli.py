@@ -37,7 +37,7 @@ def build_model(cfg: DictConfig):
 
     m = cfg.model
     return build(m.name, convention=cfg.convention, n_visible=m.n_visible, n_hidden=m.n_hidden,
-                 weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed)
+                 weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed, coupling=m.coupling, bias=m.bias)
 
 
 def build_schedule(sc: DictConfig):
@@ -258,7 +258,7 @@ def cmd_run(cfg: DictConfig) -> None:
             job.params(resolved)
             result = run_experiment(args["teacher"], rng=np.random.default_rng(cfg.seed), schedule=args["schedule"],
                                     sampler=args["sampler"], checks=tuple(cfg.checks.names), check_n=cfg.checks.n,
-                                    alpha=cfg.checks.alpha, training=training)
+                                    alpha=cfg.checks.alpha, training=training if cfg.train else None)
             job.metrics(result.metrics())
             for step, values in result.step_metrics():
                 job.metrics(values, step=step)

@@ -24,6 +24,8 @@ class ModelConfig:
     weight_scale: float = 1.0      # random only
     bias_scale: float = 0.5        # random only
     seed: int = 0                  # random only
+    coupling: float = 0.25         # ferromagnet only
+    bias: float = 0.05             # ferromagnet only
 
 
 @dataclass
@@ -147,6 +149,7 @@ class RunCommandConfig(_ModelAndSampler):
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 0
     threads: int = 0               # numba threads per job (0: all cores)
+    train: bool = True             # false: the sampling checks only
 
 
 @dataclass

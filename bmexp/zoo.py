@@ -8,7 +8,7 @@ from .conventions import Convention
 from .errors import InputError
 from .model import BoltzmannMachine
 
-__all__ = ["slide35", "seed_target", "random_model", "SLIDE35_WEIGHTS", "build"]
+__all__ = ["slide35", "seed_target", "random_model", "ferromagnet", "SLIDE35_WEIGHTS", "build"]
 
 #: Hinton's slide-35 example: v1 v2 h1 h2, binary units, zero biases.
 SLIDE35_WEIGHTS = np.array(
@@ -59,11 +59,32 @@ def random_model(n_visible: int, n_hidden: int, *, rng: np.random.Generator,
     return BoltzmannMachine(upper + upper.T, rng.normal(0.0, bs, size=n), n_visible=nv, convention=convention)
 
 
-_BUILTIN = ("slide35", "seed_target", "random")
+def ferromagnet(n_visible: int = 4, n_hidden: int = 4, *, coupling: float = 0.25, bias: float = 0.05,
+                convention: Convention | str = "binary") -> BoltzmannMachine:
+    """Every pair of units coupled by ``coupling`` and every unit biased by ``bias``, in spin units.
+
+    Metastable: single-site Gibbs chains fall into the all-up or the all-down well and rarely
+    cross, so how the schedule anneals matters (8 units, J = 0.25: 5 sweeps per temperature end
+    at TV 0.075 from Boltzmann, 40 at 0.005).
+    """
+    nv, nh = _count(n_visible, "n_visible", 0), _count(n_hidden, "n_hidden", 0)
+    n = nv + nh
+    if n < 2:
+        raise InputError(f"n_visible + n_hidden must be >= 2 for a ferromagnet; received {nv} + {nh}")
+    for name, value in (("coupling", coupling), ("bias", bias)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
+            raise InputError(f"{name} must be a finite number; received {value!r}")
+    w = np.full((n, n), float(coupling))
+    np.fill_diagonal(w, 0.0)
+    return BoltzmannMachine(w, np.full(n, float(bias)), n_visible=nv, convention="spin").to(convention)
+
+
+_BUILTIN = ("slide35", "seed_target", "random", "ferromagnet")
 
 
 def build(name: str, *, convention: Convention | str = "binary", n_visible: int = 4, n_hidden: int = 2,
-          weight_scale: float = 1.0, bias_scale: float = 0.5, seed: int = 0) -> BoltzmannMachine:
+          weight_scale: float = 1.0, bias_scale: float = 0.5, seed: int = 0, coupling: float = 0.25,
+          bias: float = 0.05) -> BoltzmannMachine:
     """A built-in model by name (what the ``model`` config group selects)."""
     if name == "slide35":
         return slide35(convention)
@@ -72,4 +93,6 @@ def build(name: str, *, convention: Convention | str = "binary", n_visible: int 
     if name == "random":
         return random_model(n_visible, n_hidden, rng=np.random.default_rng(seed), weight_scale=weight_scale,
                             bias_scale=bias_scale, convention=convention)
+    if name == "ferromagnet":
+        return ferromagnet(n_visible, n_hidden, coupling=coupling, bias=bias, convention=convention)
     raise InputError(f"model.name must be one of {list(_BUILTIN)}; received {name!r}")

@@ -79,7 +79,8 @@ def test_report_on_the_sweep(swept):
         assert (out / name).is_file(), name
     import pandas as pd
     summary = pd.read_csv(out / "summary.csv")
-    assert len(summary) == 8 and "check.joint.p_holm" in summary and "schedule_adequate" in summary
+    assert len(summary) == 8 and "check.schedule_sampler.p_holm" in summary and "check.joint.p_bh" in summary
+    assert "schedule_adequate" in summary and summary["implementation_ok"].all()
     _, parent, _ = store_runs(cwd)
     logged = Path(cwd, "mlruns", "artifacts", "bmexp-quick", parent["run_id"], "artifacts", "report")
     assert (logged / "summary.csv").is_file()
@@ -203,3 +204,15 @@ def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
     by_eta = {c["params"]["training.eta"]: c for c in children}
     assert by_eta["0.1"]["status"] == "FAILED" and "injected failure" in by_eta["0.1"]["tags"]["bmexp.error"]
     assert by_eta["0.01"]["status"] == "FINISHED"
+
+
+@pytest.mark.slow
+def test_schedules_sweep_finds_which_schedules_suffice(tmp_path):
+    # on the metastable ferromagnet the sweep answers the post's question with data
+    proc = bmexp(["sweep", "sweep=schedules", "schedule.T0=5", "schedule.step=1"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = bmexp(["report"], tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert "1 of 3 (T0, step, sweeps) settings end within TV 0.01 of Boltzmann; the cheapest is T0 = 5, " \
+           "step = 1, 40 sweeps per temperature" in report.stdout
+    assert "in every job the samples match the exact output of their schedule" in report.stdout

@@ -29,7 +29,7 @@ def test_random_model_is_seeded_and_has_nonzero_biases():
 
 def test_build_by_name():
     assert build("random", n_visible=3, n_hidden=1, seed=1).n_units == 4
-    with pytest.raises(InputError, match=r"model.name must be one of \['slide35', 'seed_target', 'random'\]; received 'x'"):
+    with pytest.raises(InputError, match=r"model.name must be one of \['slide35', 'seed_target', 'random', 'ferromagnet'\]; received 'x'"):
         build("x")
 
 
@@ -47,3 +47,20 @@ def test_random_model_bad_input(kwargs, message):
 def test_random_model_needs_a_generator():
     with pytest.raises(InputError, match=r"rng must be a numpy.random.Generator; received int"):
         random_model(2, 2, rng=3)
+
+
+def test_ferromagnet_is_metastable_and_converts_exactly():
+    from bmexp.schedules import Schedule
+    from bmexp.transitions import schedule_output
+    from bmexp.zoo import ferromagnet
+    f = ferromagnet()
+    spin = f.to("spin")
+    np.testing.assert_allclose(spin.weights[0, 1:], 0.25)
+    np.testing.assert_allclose(spin.biases, 0.05)
+    p = ExactDistribution.of(f).p
+    tv = {spt: 0.5 * np.abs(schedule_output(f, Schedule.linear(5, 1, sweeps_per_temperature=spt)) - p).sum()
+          for spt in (5, 40)}
+    assert tv[5] > 0.05 and tv[40] < 0.01  # the schedule matters here
+    with pytest.raises(InputError, match=r"coupling must be a finite number; received nan"):
+        ferromagnet(coupling=float("nan"))
+    assert build("ferromagnet", coupling=0.1, n_visible=2, n_hidden=2).n_units == 4

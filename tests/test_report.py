@@ -1,0 +1,42 @@
+import numpy as np
+import pandas as pd
+
+from bmexp.report import add_verdicts, build_report
+
+
+def frame():
+    # 4 jobs: one sampler bug (schedule_sampler p tiny), one short schedule (joint vs Boltzmann rejected,
+    # exact schedule TV large), two fine.
+    return pd.DataFrame({
+        "run_id": list("abcd"), "status": ["FINISHED"] * 4, "diverged": ["false"] * 4,
+        "convention": ["binary", "binary", "spin", "spin"], "schedule.T0": [5.0, 20.0, 5.0, 20.0],
+        "schedule.step": [1.0] * 4, "schedule.sweeps_per_temperature": [5.0, 5.0, 40.0, 40.0],
+        "training.eta": [0.01] * 4,
+        "check.schedule_sampler.p_value": [1e-12, 0.5, 0.4, 0.7],
+        "check.schedule_boltzmann.p_value": [0.3, 1e-9, 0.5, 0.6],
+        "check.joint.p_value": [0.2, 1e-8, 0.6, 0.3],
+        "check.schedule.tv": [1e-6, 0.2, 1e-6, 1e-6],
+        "schedule.total_sweeps": [30.0, 30.0, 240.0, 240.0],
+    })
+
+
+def test_families_separate_sampler_bugs_from_short_schedules():
+    df = add_verdicts(frame(), alpha=0.01)
+    assert df["implementation_ok"].tolist() == [False, True, True, True]
+    assert df["equilibrium_ok"].tolist() == [True, False, True, True]
+    assert df["schedule_adequate"].tolist() == [True, False, True, True]
+    # Holm over one test x 4 jobs: the smallest p-value times 4
+    assert df["check.schedule_sampler.p_holm"].iloc[0] == 4e-12
+
+
+def test_report_files_and_answers(tmp_path):
+    sweep = {"run_id": "p", "tags": {"bmexp.sweep": "t"}}
+    axes = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "training.eta")
+    runs = [{"run_id": row["run_id"], "status": row["status"], "tags": {"bmexp.diverged": "false"},
+             "params": {k: str(row[k]) for k in axes},
+             "metrics": {k: v for k, v in row.items() if k.startswith(("check.", "schedule.total"))}}
+            for row in frame().to_dict("records")]
+    report = build_report(sweep, runs, {}, tmp_path)
+    text = report.text()
+    assert "a sampler bug" in text and "too short a schedule" in text
+    assert (tmp_path / "summary.csv").is_file() and (tmp_path / "heatmap_schedule_tv.png").is_file()
