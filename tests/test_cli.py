@@ -27,7 +27,7 @@ def test_table_overrides_model_and_convention(capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["table", "model=foo"], "Could not find 'model/foo' Available options in 'model': random seed_target slide35"),
+    (["table", "model=foo"], "Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35"),
     (["table", "convention=ising"], "Could not find 'convention/ising'"),
     (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),
     (["table", "model=random", "model.n_hidden=x"], "Value 'x' of type 'str' could not be converted to Integer"),
