@@ -20,10 +20,8 @@ rule, proposing a flip accepted with ``sigmoid(-dE / T)``.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -32,6 +30,7 @@ from .conventions import Convention, check_states
 from .errors import InputError
 from .model import BoltzmannMachine
 from .schedules import Schedule
+from .streams import Ahead, fill_uniforms, logit_inplace, parallel_rows, scratch
 
 __all__ = ["GibbsSampler", "SampleResult", "fill_uniforms", "gibbs_sample", "normalize_clamp", "run_chains",
            "sample_chain"]
@@ -189,104 +188,6 @@ def set_threads(n: int) -> None:
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
 
 
-class _Ahead(threading.Thread):
-    """Run ``fn(arg)`` in a thread; ``join`` re-raises its exception."""
-
-    def __init__(self, fn, arg):
-        super().__init__(daemon=True)
-        self.fn, self.arg, self.error = fn, arg, None
-        self.start()
-
-    def run(self):
-        try:
-            self.fn(self.arg)
-        except BaseException as exc:  # re-raised in the caller's thread
-            self.error = exc
-
-    def join(self, timeout=None):
-        super().join(timeout)
-        if self.error is not None:
-            raise self.error
-
-
-_SCRATCH = threading.local()
-
-
-def _scratch(size: int) -> np.ndarray:
-    """A reusable buffer of at least ``size`` float64 (one per thread): a fresh 32 MB buffer per
-    call costs its page faults every time (measured: about a sixth of a 64-unit run)."""
-    buf = getattr(_SCRATCH, "buf", None)
-    if buf is None or buf.size < size:
-        buf = _SCRATCH.buf = np.empty(max(size, 2**16))
-    return buf[:size]
-
-
-def _split_streams(rng: np.random.Generator, sizes: list[int]) -> list[np.random.Generator]:
-    """Generators that continue ``rng``'s stream at offsets 0, sizes[0], sizes[0] + sizes[1], ...
-
-    Needs a bit generator that can ``advance`` (PCG64, PCG64DXSM, Philox); ``rng`` itself is
-    advanced past all of them.  Each float64 uniform consumes exactly one 64-bit output.
-    """
-    bg = rng.bit_generator
-    gens, offset = [], 0
-    for size in sizes:
-        twin = type(bg)()
-        twin.state = bg.state
-        twin.advance(offset)
-        gens.append(np.random.Generator(twin))
-        offset += size
-    bg.advance(offset)
-    return gens
-
-
-def _parallel_rows(rng: np.random.Generator, out: np.ndarray, work) -> None:
-    """Fill the rows of ``out`` with the next ``out.size`` uniforms of ``rng`` (C order) and call
-    ``work(rows)`` on each filled row range, in up to ``os.cpu_count()`` threads."""
-    n_rows = out.shape[0]
-    parts = min(os.cpu_count() or 1, n_rows) if out.size >= 2**16 and hasattr(rng.bit_generator, "advance") else 1
-    if parts == 1:
-        rng.random(out=out.reshape(-1))
-        work(slice(0, n_rows))
-        return
-    bounds = np.linspace(0, n_rows, parts + 1).astype(int)
-    gens = _split_streams(rng, [int(hi - lo) * out.shape[1] for lo, hi in zip(bounds[:-1], bounds[1:])])
-
-    def job(g, lo, hi):
-        g.random(out=out[lo:hi].reshape(-1))
-        work(slice(lo, hi))
-
-    threads = [threading.Thread(target=job, args=(g, lo, hi)) for g, lo, hi in zip(gens, bounds[:-1], bounds[1:])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-
-def fill_uniforms(rng: np.random.Generator, out: np.ndarray) -> None:
-    """``rng.random(out=out)`` (same numbers, same final state of ``rng``), drawn in parallel."""
-    _parallel_rows(rng, out.reshape(out.shape[0], -1) if out.ndim > 1 else out.reshape(1, -1), lambda rows: None)
-
-
-def _logit_inplace(u: np.ndarray, chunk: int = 2**15) -> None:
-    """``u <- log(u / (1 - u))`` (2-D, in blocks of rows): logistic thresholds.
-
-    ``1 - u`` is exact for numpy's uniforms (multiples of 2**-53), the quotient is correctly
-    rounded, and ``u = 0`` gives ``-inf``.  A small scratch buffer keeps the work in cache.
-    """
-    rows, width = u.shape
-    if u.size == 0:
-        return
-    step = max(1, chunk // width)
-    tmp = np.empty((min(step, rows), width))
-    with np.errstate(divide="ignore"):
-        for r0 in range(0, rows, step):
-            part = u[r0:r0 + step]
-            t = tmp[:part.shape[0]]
-            np.subtract(1.0, part, out=t)
-            np.divide(part, t, out=part)
-            np.log(part, out=part)
-
-
 def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
     """(updates per chain, uniforms per chain)."""
     n_upd = n_sweeps * n
@@ -309,7 +210,7 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     if uniforms.shape != (states.shape[0], per_chain):
         raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
     if not thresholds_ready:
-        _logit_inplace(uniforms[:, n:n + n_upd])
+        logit_inplace(uniforms[:, n:n + n_upd])
     betas = 1.0 / schedule.sweep_temperatures()
     record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
     if record_energy:
@@ -346,12 +247,11 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     energy_rec = np.zeros((n_chains, len(schedule.sweeps)))
     block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
     bounds = [(c0, min(n_chains, c0 + block)) for c0 in range(0, n_chains, block)]
-    scratch = _scratch(2 * block * per_chain)
-    buffers = [scratch[:block * per_chain].reshape(block, per_chain),
-               scratch[block * per_chain:].reshape(block, per_chain)]
+    both = scratch(2 * block * per_chain)
+    buffers = [both[:block * per_chain].reshape(block, per_chain), both[block * per_chain:].reshape(block, per_chain)]
 
     def draw(noise):  # the next rows of rng's stream, turned into thresholds
-        _parallel_rows(rng, noise, lambda rows: _logit_inplace(noise[rows, n:n + n_upd]))
+        parallel_rows(rng, noise, lambda rows: logit_inplace(noise[rows, n:n + n_upd]))
 
     t0 = time.perf_counter()
     draw(buffers[0][:bounds[0][1]])
@@ -359,7 +259,7 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
         noise = buffers[k % 2][:c1 - c0]
         # Draw the next block while the kernel (which releases the GIL) runs on this one: rng is
         # only ever touched by one thread at a time, in order, so the numbers are unchanged.
-        ahead = _Ahead(draw, buffers[(k + 1) % 2][:bounds[k + 1][1] - bounds[k + 1][0]]) \
+        ahead = Ahead(draw, buffers[(k + 1) % 2][:bounds[k + 1][1] - bounds[k + 1][0]]) \
             if k + 1 < len(bounds) else None
         s = (_initial(model, init, c1 - c0, noise[:, :n]) if isinstance(init, str)
              else init_states[c0:c1].copy())

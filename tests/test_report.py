@@ -1,4 +1,3 @@
-import numpy as np
 import pandas as pd
 
 from bmexp.report import add_verdicts, build_report

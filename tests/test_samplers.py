@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bmexp import ExactDistribution, InputError, random_model, slide35
-from bmexp.samplers import GibbsSampler, fill_uniforms, gibbs_sample, run_chains
+from bmexp.samplers import GibbsSampler, gibbs_sample, run_chains
 from bmexp.schedules import Schedule
 from bmexp.states import all_states, indices_from_states
 from bmexp.validation import gof_test, required_samples
@@ -107,14 +107,6 @@ def test_rng_is_advanced_so_consecutive_calls_differ():
     a = gibbs_sample(m, rng=rng, n_chains=50, schedule=Schedule.constant(2)).states
     b = gibbs_sample(m, rng=rng, n_chains=50, schedule=Schedule.constant(2)).states
     assert not np.array_equal(a, b)
-
-
-def test_fill_uniforms_matches_the_sequential_stream():
-    a = np.empty((301, 997))
-    r1, r2 = np.random.default_rng(5), np.random.default_rng(5)
-    fill_uniforms(r1, a)
-    np.testing.assert_array_equal(a, r2.random((301, 997)))
-    assert r1.random() == r2.random()
 
 
 # ------------------------------------------------------------------ clamping

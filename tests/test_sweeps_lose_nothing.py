@@ -1,6 +1,5 @@
 """Parallel writers, reproducibility across launchers, divergence inside a sweep, security."""
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -93,7 +92,7 @@ def test_eta_10_diverges_inside_a_sweep_and_the_sweep_goes_on(tmp_path):
 
 # ------------------------------------------------------------------------------- security
 def test_ui_binds_to_loopback_unless_asked():
-    from bmexp.cli import ui_command
+    from bmexp.commands import ui_command
     store = tracking.Store.default(root="/tmp/x")
     cmd = ui_command(store, "127.0.0.1", 5000, 1)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
@@ -105,8 +104,8 @@ def test_overrides_cannot_instantiate_objects(tmp_path, capsys, monkeypatch):
     from bmexp.cli import main
     monkeypatch.chdir(tmp_path)
     marker = tmp_path / "pwned"
-    for args in (["run", f"+model._target_=pathlib.Path.touch", f"+model.self={marker}"],
-                 ["sweep", "sweep=basic", f"+hydra.callbacks.evil._target_=os.system",
+    for args in (["run", "+model._target_=pathlib.Path.touch", f"+model.self={marker}"],
+                 ["sweep", "sweep=basic", "+hydra.callbacks.evil._target_=os.system",
                   f"+hydra.callbacks.evil.command=touch {marker}"]):
         assert main(args) == 2
         assert "_target_" in capsys.readouterr().err

@@ -1,0 +1,356 @@
+"""The commands of ``python -m bmexp``: each turns a composed Hydra config into library calls.
+
+Only this module and :mod:`bmexp.cli` read Hydra configs; the library takes plain arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig
+
+from .errors import InputError, one_line
+
+__all__ = ["COMMANDS", "build_model", "build_sampler", "build_schedule", "build_training", "ui_command",
+           "validate_run_config"]
+
+
+def build_model(cfg: DictConfig):
+    """The model selected by ``cfg.model`` in convention ``cfg.convention``."""
+    from .zoo import build
+
+    m = cfg.model
+    return build(m.name, convention=cfg.convention, n_visible=m.n_visible, n_hidden=m.n_hidden,
+                 weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed, coupling=m.coupling, bias=m.bias)
+
+
+def build_schedule(sc: DictConfig):
+    """The annealing schedule described by ``cfg.schedule``."""
+    from .schedules import Schedule
+
+    kinds = ("linear", "geometric", "explicit", "constant")
+    if sc.kind == "linear":
+        return Schedule.linear(sc.T0, sc.step, sweeps_per_temperature=sc.sweeps_per_temperature, T_end=sc.T_end,
+                               final_sweeps=sc.final_sweeps)
+    if sc.kind == "geometric":
+        return Schedule.geometric(sc.T0, sc.factor, sweeps_per_temperature=sc.sweeps_per_temperature,
+                                  T_end=sc.T_end, final_sweeps=sc.final_sweeps)
+    if sc.kind == "explicit":
+        return Schedule.explicit(list(sc.temperatures), sweeps_per_temperature=sc.sweeps_per_temperature)
+    if sc.kind == "constant":
+        return Schedule.constant(sc.sweeps)
+    raise InputError(f"schedule.kind must be one of {list(kinds)}; received {sc.kind!r}")
+
+
+def build_sampler(sc: DictConfig):
+    from .samplers import GibbsSampler
+
+    return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+
+
+def _fmt(df: pd.DataFrame) -> str:
+    return df.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+
+
+def cmd_table(cfg: DictConfig) -> None:
+    from .exact import ExactDistribution
+
+    model = build_model(cfg)
+    exact = ExactDistribution.of(model, max_units=cfg.max_units)
+    print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, "
+          f"n_hidden = {model.n_hidden}")
+    print(_fmt(exact.table().iloc[::-1]))
+    print(f"Z = {exact.z:.2f}   (log Z = {exact.log_z:.6f})")
+    if model.n_visible:
+        print("\n# visible marginal p(v)")
+        print(_fmt(exact.visible_marginal().iloc[::-1]))
+    if model.n_hidden and model.n_visible:
+        on = model.convention.values[1]
+        given = list(cfg.given_hidden) if cfg.given_hidden is not None else [on] * model.n_hidden
+        print(f"\n# conditional p(v | h = {given})")
+        print(_fmt(exact.p_visible_given_hidden(given).iloc[::-1]))
+
+
+def cmd_check(cfg: DictConfig) -> None:
+    from .validation.checks import run_check
+
+    model = build_model(cfg)
+    kwargs = dict(rng=np.random.default_rng(cfg.seed), schedule=build_schedule(cfg.schedule), n=cfg.check.n,
+                  alpha=cfg.check.alpha)
+    if cfg.check.name == "conditional" and cfg.check.get("hidden") is not None:
+        kwargs["hidden"] = list(cfg.check.hidden)
+    result = run_check(cfg.check.name, model, build_sampler(cfg.sampler), **kwargs)
+    print(f"# {cfg.model.name} ({model.convention.value}), schedule {cfg.schedule.kind}: "
+          f"{result.n} samples, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}")
+    print(result.report())
+    if cfg.check.plot:
+        result.plot(cfg.check.plot)
+        print(f"plot: {cfg.check.plot}")
+    if not result.passed:
+        raise SystemExit(1)  # a failed check is a finding, not bad input: exit 1
+
+
+def build_training(cfg: DictConfig) -> dict:
+    """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`."""
+    from .data import load_vectors, sample_visible
+    from .exact import ExactDistribution
+    from .zoo import random_model
+
+    teacher = build_model(cfg)
+    tc, dc = cfg.training, cfg.data
+    student = random_model(teacher.n_visible, teacher.n_hidden, rng=np.random.default_rng(tc.seed),
+                           weight_scale=tc.init_scale, bias_scale=0.0).to(cfg.convention)
+    kwargs = dict(teacher=teacher, variant=tc.variant, eta=tc.eta, epochs=tc.epochs,
+                  schedule=build_schedule(cfg.schedule), n_negative=tc.n_negative, pcd_sweeps=tc.pcd_sweeps,
+                  weight_decay=tc.weight_decay, learn_biases=tc.learn_biases, max_weight=tc.max_weight,
+                  sampler=build_sampler(cfg.sampler))
+    if dc.source == "teacher":
+        kwargs["data"] = sample_visible(teacher, dc.n, rng=np.random.default_rng(dc.seed))
+    elif dc.source == "file":
+        if not dc.get("path"):
+            raise InputError("data.path must name a .npy or .csv file of visible vectors; received None")
+        kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
+    elif dc.source == "exact":
+        kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
+    else:
+        raise InputError(f"data.source must be one of ['teacher', 'file', 'exact']; received {dc.source!r}")
+    return {"student": student, "rng": np.random.default_rng(tc.seed + 1), **kwargs}
+
+
+class _Progress:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, total: int):
+        self.total, self.live = total, sys.stderr.isatty()
+
+    def __call__(self, row: dict) -> None:
+        if not self.live:
+            return
+        done = int(row["epoch"])
+        bar = "#" * (30 * done // self.total)
+        sys.stderr.write(f"\r[{bar:<30}] epoch {done}/{self.total}  KL(data||model) {row['kl_data']:.2e}")
+        if done == self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_train(cfg: DictConfig) -> None:
+    from .training import conditional_table, train
+
+    args = build_training(cfg)
+    progress = _Progress(cfg.training.epochs)
+    result = train(callback=progress, **args)
+    if progress.live and result.diverged:
+        sys.stderr.write("\n")
+    m = result.metrics
+    print(f"# {result.variant} training of {cfg.model.name} ({cfg.convention}), eta = {result.eta:g}, "
+          f"{int(m['epoch'].iloc[-1])} epochs: {'DIVERGED: ' + result.reason if result.diverged else result.reason}")
+    shown = m.iloc[np.unique(np.linspace(0, len(m) - 1, min(len(m), 6)).astype(int))]
+    print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
+    table = conditional_table({"teacher": args["teacher"].to(cfg.convention), "random initial": result.initial,
+                               "trained": result.model})
+    print(f"\n# p(v | h = {table.attrs['hidden']}) and p(v)")
+    print(_fmt(table))
+    if cfg.metrics_csv:
+        m.to_csv(cfg.metrics_csv, index=False)
+        print(f"metrics: {cfg.metrics_csv}")
+
+
+# ----------------------------------------------------------------------------- run / sweep
+def _set_threads(threads: int) -> None:
+    if threads:
+        from .samplers import set_threads
+        set_threads(threads)
+
+
+def validate_run_config(cfg: DictConfig) -> dict:
+    """Build everything a job needs from ``cfg`` (raises InputError naming the problem)."""
+    from .tracking import Store
+    from .validation.checks import CHECKS
+
+    for name in cfg.checks.names:
+        if name not in CHECKS:
+            raise InputError(f"checks.names must be a subset of {list(CHECKS)}; received {name!r}")
+    from .validation.gof import check_alpha
+    check_alpha(cfg.checks.alpha)
+    if cfg.checks.n is not None and cfg.checks.n < 1:
+        raise InputError(f"checks.n must be an integer >= 1 or null; received {cfg.checks.n!r}")
+    if cfg.threads < 0:
+        raise InputError(f"threads must be >= 0 (0: all cores); received {cfg.threads!r}")
+    from .exact import MAX_UNITS
+    model = build_model(cfg)
+    if model.n_units > MAX_UNITS:
+        raise InputError(f"model.n_visible + model.n_hidden must be <= {MAX_UNITS} (exact enumeration); "
+                         f"received {model.n_visible} + {model.n_hidden} = {model.n_units}")
+    Store.default(uri=cfg.tracking.uri)
+    args = build_training(cfg)
+    from .training import check_training
+    check_training(**args)
+    return args
+
+
+def _run_name() -> str:
+    from hydra.core.hydra_config import HydraConfig
+    try:
+        name = HydraConfig.get().job.override_dirname
+    except ValueError:
+        name = ""
+    return name or "single"
+
+
+def _in_multirun() -> tuple[bool, str | None]:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    try:
+        hc = HydraConfig.get()
+    except ValueError:
+        return False, None
+    multi = hc.mode == RunMode.MULTIRUN
+    return multi, (hc.sweep.dir if multi else None)
+
+
+def cmd_run(cfg: DictConfig) -> None:
+    import tempfile
+
+    from omegaconf import OmegaConf
+
+    from . import tracking
+    from .experiment import run_experiment
+    from .provenance import config_hash, provenance_tags
+
+    multirun, sweep_dir = _in_multirun()
+    args = validate_run_config(cfg)  # bad input: exit 2 before anything is written
+    _set_threads(cfg.threads)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    # the hash names the experiment, not where it is logged or how many threads ran it
+    chash = config_hash({k: v for k, v in resolved.items() if k not in ("tracking", "threads")})
+    store = tracking.Store.default(uri=cfg.tracking.uri)
+    parent = tracking.parent_from_env(sweep_dir) if multirun else None
+    if multirun:  # resume: a configuration that already FINISHED in this sweep is not run again
+        done = tracking.finished_run(store, cfg.tracking.experiment, chash)
+        if done:
+            print(f"run {done} [{_run_name()}]: already finished, skipped")
+            return
+    else:
+        tracking.mark_stale_runs(store)
+    tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}
+    training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler")}
+    try:
+        with tracking.job_run(store, cfg.tracking.experiment, run_name=_run_name(), parent_id=parent,
+                              tags=tags) as job:
+            job.params(resolved)
+            result = run_experiment(args["teacher"], rng=np.random.default_rng(cfg.seed), schedule=args["schedule"],
+                                    sampler=args["sampler"], checks=tuple(cfg.checks.names), check_n=cfg.checks.n,
+                                    alpha=cfg.checks.alpha, training=training if cfg.train else None)
+            job.metrics(result.metrics())
+            for step, values in result.step_metrics():
+                job.metrics(values, step=step)
+            if result.training is not None:
+                job.tags({"bmexp.diverged": str(result.training.diverged).lower()})
+            with tempfile.TemporaryDirectory() as tmp:
+                _write_artifacts(Path(tmp), resolved, result)
+                for path in sorted(Path(tmp).iterdir()):
+                    job.artifact(path, {".csv": "tables", ".png": "plots"}.get(path.suffix))
+            run_id = job.run_id
+    except Exception as exc:  # the run is FAILED with the error; a sweep goes on
+        if not multirun:
+            if isinstance(exc, InputError):
+                raise
+            print(f"bmexp run: job failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            raise SystemExit(1)
+        print(f"bmexp sweep: job [{_run_name()}] failed: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        return
+    m = result.metrics()
+    summary = ", ".join(f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher",
+                                                        "wall_time_s") if k in m)
+    print(f"run {run_id} [{_run_name()}]: {summary}")
+
+
+def _write_artifacts(folder: Path, resolved: dict, result) -> None:
+    import yaml
+
+    (folder / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+    for name, check in result.checks.items():
+        check.table.to_csv(folder / f"check_{name}.csv", index=False)
+        check.plot(folder / f"check_{name}.png")
+    if result.training is not None:
+        result.training.metrics.to_csv(folder / "training_metrics.csv", index=False)
+        from .report import plot_training_curve
+        plot_training_curve(result.training.metrics, folder / "training_kl.png")
+
+
+def cmd_report(cfg: DictConfig) -> None:
+    from . import tracking
+    from .report import build_report
+    from .validation.gof import check_alpha
+
+    check_alpha(cfg.report.alpha)
+    store = tracking.Store.default(uri=cfg.tracking.uri)
+    if store.uri.startswith("sqlite:///") and not Path(store.uri[len("sqlite:///"):]).is_file():
+        raise InputError(f"report.sweep: there is no store at {store.uri[len('sqlite:///'):]}; "
+                         "run `python -m bmexp sweep` first")
+    tracking.mark_stale_runs(store)
+    sweep = tracking.find_sweep(store, cfg.report.sweep)
+    if sweep is None:
+        which = f"named {cfg.report.sweep!r}" if cfg.report.sweep else "at all"
+        raise InputError(f"report.sweep: there is no sweep {which} in {store.uri}; run `python -m bmexp sweep` first")
+    runs = tracking.child_runs(store, sweep)
+    curves = {r["run_id"]: tracking.metric_history(store, r["run_id"], "train.kl_teacher") for r in runs}
+    name = sweep["tags"].get(tracking.SWEEP_TAG, "sweep")
+    out = Path(cfg.report.out) / name
+    report = build_report(sweep, runs, curves, out, alpha=cfg.report.alpha)
+    print(report.text())
+    print(f"\nreport files: {out}/ ({', '.join(f.name for f in report.files)})")
+    if cfg.report.log_to_parent:
+        tracking.log_folder(store, sweep["run_id"], out, "report")
+        print(f"logged on the sweep's parent run {sweep['run_id']} under artifacts/report")
+
+
+def ui_command(store, host: str, port: int, workers: int) -> list[str]:
+    """The ``mlflow ui`` command line for ``store``."""
+    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", store.uri, "--host", host,
+           "--port", str(port), "--workers", str(workers)]
+    if store.artifact_root:
+        cmd[6:6] = ["--default-artifact-root", store.artifact_root]
+    return cmd
+
+
+def cmd_ui(cfg: DictConfig) -> None:
+    import subprocess
+
+    from . import tracking
+
+    if not 1 <= cfg.ui.port <= 65535:
+        raise InputError(f"ui.port must be in [1, 65535]; received {cfg.ui.port!r}")
+    if cfg.ui.workers < 1:
+        raise InputError(f"ui.workers must be >= 1; received {cfg.ui.workers!r}")
+    store = tracking.Store.default(uri=cfg.tracking.uri)
+    if not store.uri.startswith("sqlite:///"):
+        raise InputError(f"tracking.uri {store.uri!r} is a tracking server: open it in a browser instead")
+    tracking.mark_stale_runs(store)  # also creates the schema, once, before the server's workers touch it
+    if cfg.ui.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: ui.host = {cfg.ui.host!r} exposes the runs to the network", file=sys.stderr)
+    proc = subprocess.Popen(ui_command(store, cfg.ui.host, cfg.ui.port, cfg.ui.workers))
+    print(f"MLflow UI for {store.uri}: http://{cfg.ui.host}:{cfg.ui.port}  (pid {proc.pid}; Ctrl-C stops it)",
+          flush=True)
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+COMMANDS: dict[str, tuple[Callable[[DictConfig], None], str]] = {
+    "table": (cmd_table, "exact energy table, Z, p(v) and a conditional p(v | h)"),
+    "check": (cmd_check, "one of the post's sampling checks: check=conditional|joint|random_hidden|schedule"),
+    "train": (cmd_train, "Boltzmann learning measured by exact KL: training=annealed|pcd|exact"),
+    "run": (cmd_run, "one experiment job (checks + training) logged as one MLflow run"),
+    "sweep": (cmd_run, "the main job: a multirun of `run` over conventions, T0, step, sweeps, eta"),
+    "report": (cmd_report, "tables, verdicts, plots and answers for a sweep (default: the latest)"),
+    "ui": (cmd_ui, "start the MLflow UI for the project's store on 127.0.0.1"),
+}
