@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = _terminate_as_interrupt()
     saved = sys.argv
     try:
-        if command == "sweep" or {"-m", "--multirun"} & set(rest):
+        if command == "sweep" or (command == "run" and {"-m", "--multirun"} & set(rest)):
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
