@@ -170,26 +170,26 @@ def _set_threads(threads: int) -> None:
 
 def validate_run_config(cfg: DictConfig) -> dict:
     """Build everything a job needs from ``cfg`` (raises InputError naming the problem)."""
+    from .exact import MAX_UNITS
     from .tracking import Store
+    from .training import check_training
     from .validation.checks import CHECKS
+    from .validation.gof import check_alpha
 
     for name in cfg.checks.names:
         if name not in CHECKS:
             raise InputError(f"checks.names must be a subset of {list(CHECKS)}; received {name!r}")
-    from .validation.gof import check_alpha
     check_alpha(cfg.checks.alpha)
     if cfg.checks.n is not None and cfg.checks.n < 1:
         raise InputError(f"checks.n must be an integer >= 1 or null; received {cfg.checks.n!r}")
     if cfg.threads < 0:
         raise InputError(f"threads must be >= 0 (0: all cores); received {cfg.threads!r}")
-    from .exact import MAX_UNITS
     model = build_model(cfg)
     if model.n_units > MAX_UNITS:
         raise InputError(f"model.n_visible + model.n_hidden must be <= {MAX_UNITS} (exact enumeration); "
                          f"received {model.n_visible} + {model.n_hidden} = {model.n_units}")
     Store.default(uri=cfg.tracking.uri)
     args = build_training(cfg)
-    from .training import check_training
     check_training(**args)
     return args
 
