@@ -100,7 +100,7 @@ def test_kill_9_of_a_worker_then_resume(tmp_path):
     assert worker != proc.pid
     try:
         os.kill(worker, signal.SIGKILL)
-    except ProcessLookupError:  # its job ended between the look-up and the kill: the pool is still broken below
+    except ProcessLookupError:  # it ended between the look-up and the kill; the checks below still hold
         pass
     proc.communicate(timeout=300)
     resume_and_check(tmp_path, slow, 8)
