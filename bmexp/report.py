@@ -115,7 +115,7 @@ def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = 
     if value not in df or df[value].isna().all():
         return None
     conventions = sorted(df["convention"].dropna().unique())
-    fig, axes = plt.subplots(1, len(conventions), figsize=(4.5 * len(conventions), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(conventions), figsize=(max(6.0, 4.5 * len(conventions)), 4.0), squeeze=False)
     for ax, conv in zip(axes[0], conventions):
         sub = df[df["convention"] == conv]
         grid = sub.pivot_table(index="schedule.T0", columns="schedule.sweeps_per_temperature", values=value,
@@ -130,7 +130,7 @@ def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = 
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
             ax.text(j, i, f"{v:.2g}", ha="center", va="center", color="w", fontsize=8)
         fig.colorbar(im, ax=ax, label=("log10 " if log else "") + value.split(".")[-1])
-    fig.suptitle(title + " (median over the other axes)", fontsize=10)
+    fig.suptitle(f"{title}\n(median over the other axes)", fontsize=10)
     return _save(fig, path)
 
 
