@@ -115,7 +115,7 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     app()
 
 
-def _terminate_as_interrupt() -> None:
+def _terminate_as_interrupt():
     """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING."""
     import signal
     import threading
