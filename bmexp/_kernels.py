@@ -1,7 +1,7 @@
 """Compiled Gibbs kernel (numba), chain-major and parallel over chains.
 
 ``noise[c]`` is chain c's own row: ``n`` uniforms for the random start, then ``U`` logistic
-thresholds ``L = log(u) - log(1 - u)`` (one per update), then, for random scan, ``U``
+thresholds ``L = log(u / (1 - u))`` (one per update), then, for random scan, ``U``
 uniforms that choose the sites.  A unit is set on (heat bath) when ``L < gap / T``, which
 happens with probability ``sigmoid(gap / T)``; the post's flip rule accepts a flip when
 ``L < -dE / T``.  No transcendental function runs inside the loop.

@@ -221,7 +221,8 @@ class ExactDistribution:
         free = [u for u in range(self.n_units) if u not in idx]
         return self._frame(free, self.conditional_p(clamp))
 
-    def _block_clamp(self, values, start: int, count: int, name: str) -> dict[int, float]:
+    def block_clamp(self, values, start: int, count: int, name: str) -> dict[int, float]:
+        """``{start + k: values[k]}`` for a block of ``count`` units, checked against the convention."""
         vals = check_states(np.asarray(values, dtype=float).reshape(-1), self.model.convention, name=name)
         if vals.shape != (count,):
             raise InputError(f"{name} must have {count} values; received {np.asarray(values).tolist()!r}")
@@ -229,11 +230,11 @@ class ExactDistribution:
 
     def p_visible_given_hidden(self, h) -> pd.DataFrame:
         """``p(v | h = h)``."""
-        return self.conditional(self._block_clamp(h, self.model.n_visible, self.model.n_hidden, "h"))
+        return self.conditional(self.block_clamp(h, self.model.n_visible, self.model.n_hidden, "h"))
 
     def p_hidden_given_visible(self, v) -> pd.DataFrame:
         """``p(h | v = v)``."""
-        return self.conditional(self._block_clamp(v, 0, self.model.n_visible, "v"))
+        return self.conditional(self.block_clamp(v, 0, self.model.n_visible, "v"))
 
     def hidden_given_visible_p(self) -> np.ndarray:
         """Matrix ``P[v, h] = p(h | v)`` (rows: visible states)."""

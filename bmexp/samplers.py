@@ -30,9 +30,9 @@ from .conventions import Convention, check_states
 from .errors import InputError
 from .model import BoltzmannMachine
 from .schedules import Schedule
-from .streams import Ahead, fill_uniforms, logit_inplace, parallel_rows, scratch
+from .streams import Ahead, logit_inplace, parallel_rows, scratch
 
-__all__ = ["GibbsSampler", "SampleResult", "fill_uniforms", "gibbs_sample", "normalize_clamp", "run_chains",
+__all__ = ["GibbsSampler", "SampleResult", "gibbs_sample", "normalize_clamp", "run_chains",
            "sample_chain"]
 
 RULES = ("heat_bath", "flip")

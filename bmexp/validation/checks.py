@@ -115,7 +115,7 @@ def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n
     on = model.convention.values[1]
     h = [on] * model.n_hidden if hidden is None else list(hidden)
     exact = ExactDistribution.of(model)
-    clamp = exact._block_clamp(h, model.n_visible, model.n_hidden, "hidden")
+    clamp = exact.block_clamp(h, model.n_visible, model.n_hidden, "hidden")
     p = exact.conditional_p(clamp)
     n = _planned(n, p, alpha)
     states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp))
