@@ -12,6 +12,8 @@ from typing import Optional
 
 from hydra.core.config_store import ConfigStore
 
+from .schedules import DEFAULT_LINEAR
+
 __all__ = ["CheckCommandConfig", "CheckConfig", "ModelConfig", "SamplerConfig", "ScheduleConfig", "TableConfig",
            "register"]
 
@@ -31,12 +33,12 @@ class ModelConfig:
 @dataclass
 class ScheduleConfig:
     kind: str = "linear"           # linear | geometric | explicit | constant
-    T0: float = 5.0                # linear, geometric
-    step: float = 1.0              # linear
+    T0: float = DEFAULT_LINEAR["T0"]          # linear, geometric (the one default: bmexp.schedules)
+    step: float = DEFAULT_LINEAR["step"]      # linear
     factor: float = 0.5            # geometric
     T_end: float = 1.0             # linear, geometric
-    sweeps_per_temperature: int = 2
-    final_sweeps: Optional[int] = 20          # null: twice sweeps_per_temperature
+    sweeps_per_temperature: int = DEFAULT_LINEAR["sweeps_per_temperature"]
+    final_sweeps: Optional[int] = DEFAULT_LINEAR["final_sweeps"]   # null: twice sweeps_per_temperature
     temperatures: list[float] = field(default_factory=list)   # explicit
     sweeps: int = 20               # constant
 

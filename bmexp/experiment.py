@@ -75,7 +75,7 @@ class ExperimentResult:
                 out.update({f"check.{key}.p_value": res.p_value, f"check.{key}.statistic": res.statistic,
                             f"check.{key}.tv": res.tv, f"check.{key}.kl": res.kl,
                             f"check.{key}.reject": float(res.reject)})
-            if name == "schedule":
+            if name == "schedule" and "schedule_tv" in check.extra:  # needs a declared kernel
                 out["check.schedule.tv"] = check.extra["schedule_tv"]
         if self.training is not None:
             t = self.training

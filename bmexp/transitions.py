@@ -1,12 +1,17 @@
-"""Exact distribution of a Gibbs sampler's final state after a schedule (tiny models).
+"""Exact distribution of a sampler's final state after a schedule (tiny models), per kernel.
 
-Each single-site heat-bath update of unit ``i`` at temperature ``T`` is a linear map on the
-distribution over all ``2**n`` states (a sparse transition matrix ``K_i``): the pair of
-states that differ only in unit ``i`` pools its probability and splits it as
-``sigmoid(gap_i / T)`` : ``1 - sigmoid(gap_i / T)``.  A sequential sweep is
-``K_{n-1} ... K_1 K_0``; a random-scan update is ``(1/n) sum_i K_i``.  Applying these maps
-to a start distribution gives the exact output of a schedule.  The post's flip rule has
-the same kernel for two-state units, so one function serves both rules.
+Each single-site update of unit ``i`` at temperature ``T`` is a linear map on the distribution
+over all ``2**n`` states (a sparse transition matrix ``K_i``) that moves probability between
+the two states differing only in unit ``i``.  With ``g = gap_i = E(off) - E(on)``:
+
+* heat bath: the pair pools its probability and splits it ``1 - sigmoid(g / T) : sigmoid(g / T)``
+  (the post's flip rule and dwave's "Gibbs" criterion are this kernel for two-state units);
+* Metropolis: off -> on with probability ``min(1, exp(g / T))``, on -> off with
+  ``min(1, exp(-g / T))``.
+
+A sequential sweep is ``K_{n-1} ... K_1 K_0``; a random-scan update is ``(1/n) sum_i K_i``
+(n of them a sweep).  Applying these maps to a start distribution gives the exact output of a
+schedule for the declared :class:`~bmexp.samplers.contract.Kernel`.
 
 Comparing samples with this output tells a sampler bug apart from a schedule that is too
 short; comparing this output with the Boltzmann distribution measures the schedule alone.
@@ -21,6 +26,7 @@ from scipy.special import expit
 
 from .errors import InputError
 from .model import BoltzmannMachine
+from .samplers.contract import HEAT_BATH_SEQUENTIAL, Kernel
 from .schedules import Schedule
 from .states import all_states
 
@@ -65,17 +71,32 @@ def start_distribution(model: BoltzmannMachine, start="random", clamp: dict | No
     return p0
 
 
-def _site_update(cube: np.ndarray, i: int, p_on: np.ndarray) -> np.ndarray:
-    """Apply ``K_i``: ``p_on`` has the cube's shape with axis i of length 1."""
-    pooled = cube.sum(axis=i, keepdims=True)
-    return np.concatenate([pooled * (1.0 - p_on), pooled * p_on], axis=i)
+def _site_update(cube: np.ndarray, i: int, move: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
+    """Apply ``K_i``.  ``move = (p_on, None)`` (heat bath: the new state's probability of on) or
+    ``(a, b)`` (P(off -> on), P(on -> off)); each has the cube's shape with axis i of length 1."""
+    a, b = move
+    if b is None:
+        pooled = cube.sum(axis=i, keepdims=True)
+        return np.concatenate([pooled * (1.0 - a), pooled * a], axis=i)
+    off, on = np.take(cube, [0], axis=i), np.take(cube, [1], axis=i)
+    return np.concatenate([off * (1.0 - a) + on * b, off * a + on * (1.0 - b)], axis=i)
+
+
+def _moves(gap_cubes, temperature: float, rule: str):
+    if rule == "heat_bath":
+        return [(expit(g / temperature), None) for g in gap_cubes]
+    # Metropolis: exp of a non-positive number, so no overflow
+    return [(np.exp(np.minimum(g / temperature, 0.0)), np.exp(np.minimum(-g / temperature, 0.0)))
+            for g in gap_cubes]
 
 
 def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="random",
-                    clamp: dict | None = None, fixed: Iterable[int] = (), scan: str = "sequential",
+                    clamp: dict | None = None, fixed: Iterable[int] = (), kernel: Kernel = HEAT_BATH_SEQUENTIAL,
                     max_units: int = MAX_UNITS_SCHEDULE, gaps: np.ndarray | None = None) -> np.ndarray:
     """Exact distribution (over all ``2**n`` states, index order) of the final state.
 
+    kernel : the sampler's :class:`~bmexp.samplers.contract.Kernel` (rule x scan); an unknown
+        kernel has no exact output.
     start : "random", "off" or a probability vector (see :func:`start_distribution`).
     clamp : ``{unit index: value}`` held by every chain (conditions the start, never updated).
     fixed : further units never updated -- e.g. hidden units clamped to a different random
@@ -88,8 +109,9 @@ def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="rando
     if n > max_units:
         raise InputError(f"schedule_output needs n_units <= max_units = {max_units}; received a model "
                          f"with n_units = {n}")
-    if scan not in ("sequential", "random"):
-        raise InputError(f"scan must be one of ['sequential', 'random']; received {scan!r}")
+    if not isinstance(kernel, Kernel) or not kernel.known:
+        raise InputError(f"kernel must be a declared bmexp.samplers.Kernel (rule x scan); received {kernel!r}: "
+                         "an unknown kernel has no exact schedule output")
     clamp = dict(clamp or {})
     held = set(int(u) for u in fixed) | set(int(u) for u in clamp)
     free = [i for i in range(n) if i not in held]
@@ -105,13 +127,13 @@ def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="rando
         gap_cubes.append(np.take(g, [0], axis=i))  # independent of s_i
     cube = p.reshape((2,) * n)
     for temperature, sweeps in schedule.steps:
-        p_on = [expit(g / temperature) for g in gap_cubes]
+        moves = _moves(gap_cubes, temperature, kernel.rule)
         for _ in range(sweeps):
-            if scan == "sequential":
+            if kernel.scan == "sequential":
                 for i in free:
-                    cube = _site_update(cube, i, p_on[i])
+                    cube = _site_update(cube, i, moves[i])
             else:
                 for _ in range(n):
-                    mixed = sum(_site_update(cube, i, p_on[i]) for i in free)
+                    mixed = sum(_site_update(cube, i, moves[i]) for i in free)
                     cube = (mixed + (n - len(free)) * cube) / n
     return cube.reshape(-1).copy()

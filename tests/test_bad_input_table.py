@@ -38,8 +38,8 @@ CLI = [
                                "'str' could not be converted to Integer"),
     ("run nosuchkey=1", "bmexp run: error: Could not override 'nosuchkey'. To append to your config use "
                         "+nosuchkey=1 Key 'nosuchkey' not in 'RunCommandConfig'"),
-    ("run sampler.rule=metropolis",
-     "bmexp run: error: sampler.rule must be one of ['heat_bath', 'flip']; received 'metropolis'"),
+    ("run sampler.rule=gibbs",
+     "bmexp run: error: sampler.rule must be one of ['heat_bath', 'flip', 'metropolis']; received 'gibbs'"),
     ("run sampler.backend=cuda", "bmexp run: error: sampler.backend must be one of ['numba', 'numpy']; received 'cuda'"),
     ("run checks.names=[histogram]", "bmexp run: error: checks.names must be a subset of ['conditional', 'joint', "
                                      "'random_hidden', 'schedule']; received 'histogram'"),

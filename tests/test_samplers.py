@@ -7,7 +7,7 @@ from bmexp.schedules import Schedule
 from bmexp.states import all_states, indices_from_states
 from bmexp.validation import gof_test, required_samples
 
-RULES = ["heat_bath", "flip"]
+RULES = ["heat_bath", "flip", "metropolis"]
 BACKENDS = ["numba", "numpy"]
 
 
@@ -64,9 +64,13 @@ def test_update_probability_equals_the_boltzmann_ratio(name, convention, rule, s
             s_on, s_off = states.copy(), states.copy()
             s_on[:, i], s_off[:, i] = on, off
             e_on, e_off = model.energy(s_on), model.energy(s_off)
-            boltzmann = 1.0 / (1.0 + np.exp((e_on - e_off) / temperature))
+            if rule == "metropolis":  # flip accepted with min(1, exp(-dE / T)): depends on the current value
+                expected = np.where(states[:, i] == on, 1.0 - np.minimum(1.0, np.exp((e_on - e_off) / temperature)),
+                                    np.minimum(1.0, np.exp((e_off - e_on) / temperature)))
+            else:
+                expected = 1.0 / (1.0 + np.exp((e_on - e_off) / temperature))
             got = _p_on_by_bisection(model, i, rule, scan, backend, temperature)
-            np.testing.assert_allclose(got, boltzmann, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
 
 # ------------------------------------------------------------ determinism
@@ -206,7 +210,7 @@ def test_a_wrong_model_is_rejected_by_the_same_test():
     (dict(init="hot"), r"init must be 'random', 'off' or an array of states; received 'hot'"),
     (dict(rng=42), r"rng must be a numpy.random.Generator; received int"),
     (dict(schedule=[1, 2]), r"schedule must be a bmexp Schedule; received list"),
-    (dict(rule="metropolis"), r"rule must be one of \['heat_bath', 'flip'\]; received 'metropolis'"),
+    (dict(rule="gibbs"), r"rule must be one of \['heat_bath', 'flip', 'metropolis'\]; received 'gibbs'"),
     (dict(scan="checkerboard"), r"scan must be one of \['sequential', 'random'\]"),
     (dict(backend="cuda"), r"backend must be one of \['numba', 'numpy'\]; received 'cuda'"),
 ])

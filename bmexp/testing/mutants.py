@@ -13,7 +13,7 @@ computed, not guessed.  Use them to prove a test has power::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -21,11 +21,12 @@ from scipy.special import expit
 
 from ..exact import ExactDistribution
 from ..model import BoltzmannMachine
+from ..samplers.contract import Kernel
 from ..schedules import Schedule
 from ..states import all_states, indices_from_states
 from ..transitions import schedule_output
 
-__all__ = ["Mutant", "MUTANTS", "correct_gaps"]
+__all__ = ["Mutant", "MUTANTS", "correct_gaps", "p_on_after"]
 
 GapFn = Callable[[BoltzmannMachine, np.ndarray, int], np.ndarray]
 
@@ -64,9 +65,21 @@ def _wrong_convention(model, s, i):  # the other convention's gap: 2 * field on 
     return factor * (s @ model.weights[:, i] + model.biases[i])
 
 
+def p_on_after(gap: np.ndarray, temperature: float, rule: str, is_on: np.ndarray) -> np.ndarray:
+    """P(unit on after one update | gap, current value): heat bath ignores the current value;
+    Metropolis turns an off unit on with min(1, e^(gap/T)) and keeps an on unit with
+    1 - min(1, e^(-gap/T))."""
+    if rule == "heat_bath":
+        return np.broadcast_to(expit(gap / temperature), np.broadcast_shapes(np.shape(gap), np.shape(is_on)))
+    up = np.exp(np.minimum(gap / temperature, 0.0))
+    down = np.exp(np.minimum(-gap / temperature, 0.0))
+    return np.where(is_on, 1.0 - down, up)
+
+
 @dataclass(frozen=True)
 class Mutant:
-    """A wrong sampler: a wrong gap, frozen units, synchronous updates or a wrong schedule."""
+    """A wrong sampler: a wrong gap, frozen units, synchronous updates or a wrong schedule,
+    inside a heat-bath or a Metropolis kernel (``rule``; :meth:`with_rule`)."""
 
     name: str
     description: str
@@ -75,6 +88,17 @@ class Mutant:
     synchronous: bool = False
     final_temperature: float | None = None
     drop_last_step: bool = False
+    rule: str = "heat_bath"       # "heat_bath" | "metropolis": the kernel the mutation sits in
+
+    @property
+    def kernel(self) -> Kernel:
+        """The kernel a correct version of this sampler would have (sequential scan)."""
+        return Kernel(self.rule, "sequential")
+
+    def with_rule(self, rule: str) -> "Mutant":
+        """The same mutation inside another kernel ("heat_bath" or "metropolis")."""
+        Kernel(rule, "sequential")  # validates
+        return replace(self, rule=rule)
 
     # ------------------------------------------------------------ schedule
     def effective_schedule(self, schedule: Schedule) -> Schedule:
@@ -105,7 +129,8 @@ class Mutant:
         for temperature, sweeps in self.effective_schedule(schedule).steps:
             for _ in range(sweeps):
                 if self.synchronous:
-                    p = np.stack([expit(self.gap(model, s, i) / temperature) for i in range(n)], axis=1)
+                    p = np.stack([p_on_after(self.gap(model, s, i), temperature, self.rule, s[:, i] == on)
+                                  for i in range(n)], axis=1)
                     new = np.where(rng.random((n_chains, n)) < p, float(on), float(off))
                     keep = sorted(frozen)
                     new[:, keep] = s[:, keep]
@@ -115,7 +140,8 @@ class Mutant:
                     u = rng.random(n_chains)
                     if i in frozen:
                         continue
-                    s[:, i] = np.where(u < expit(self.gap(model, s, i) / temperature), on, off)
+                    p = p_on_after(self.gap(model, s, i), temperature, self.rule, s[:, i] == on)
+                    s[:, i] = np.where(u < p, on, off)
         return s
 
     # --------------------------------------------------------------- exact
@@ -126,13 +152,13 @@ class Mutant:
         gaps = np.stack([self.gap(model, states, i) for i in range(n)], axis=1)
         sched = self.effective_schedule(schedule)
         if not self.synchronous:
-            return schedule_output(model, sched, fixed=self._frozen_units(model), gaps=gaps)
+            return schedule_output(model, sched, fixed=self._frozen_units(model), gaps=gaps, kernel=self.kernel)
         frozen = self._frozen_units(model)
         on = model.convention.values[1]
         is_on = states == on  # (2**n, n): target state bits
         p = np.full(2**n, 1.0 / 2**n)
         for temperature, sweeps in sched.steps:
-            p_on = expit(gaps / temperature)  # (from-state, unit)
+            p_on = p_on_after(gaps, temperature, self.rule, is_on)  # (from-state, unit)
             # T[a, b] = prod_i P(unit i of b | a); frozen units must keep their value
             t = np.ones((2**n, 2**n))
             for i in range(n):

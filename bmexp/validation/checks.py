@@ -6,12 +6,14 @@
 * ``random_hidden`` -- the post's third way: each chain clamps a uniformly random hidden
   state.  That samples the mixture ``sum_h U(h) p(v | h)``, not ``p(v)``: both are tested and
   the result says which one the samples match.
-* ``schedule`` (n <= 12) -- the exact output of the schedule against the Boltzmann
-  distribution (how far the schedule falls short) and the samples against that exact output
-  (whether the sampler is right).
+* ``schedule`` (n <= 12) -- the exact output of the schedule *for the sampler's declared
+  kernel* against the Boltzmann distribution (how far the schedule falls short) and the samples
+  against that exact output (whether the sampler is right).  A sampler that declares no kernel
+  gets the equilibrium test only, and the message says so.
 
-A sampler is any callable ``sampler(model, *, rng, n_chains, schedule, init, clamp)``
-returning states ``(n_chains, n)`` or an object with ``.states`` (see :mod:`bmexp.samplers`).
+A sampler is any callable following :mod:`bmexp.samplers.contract`
+(``sampler(model, *, rng, n_chains, schedule, init, clamp)`` returning states
+``(n_chains, n)`` or an object with ``.states``), optionally declaring its ``kernel``.
 Sample sizes default to the planned ``n`` that detects a total variation of 0.02 with power
 0.9 at ``alpha`` (:func:`bmexp.validation.planning.required_samples`).
 """
@@ -28,7 +30,7 @@ from scipy import stats
 from ..errors import InputError
 from ..exact import ExactDistribution
 from ..model import BoltzmannMachine
-from ..samplers import GibbsSampler
+from ..samplers import GibbsSampler, kernel_of, states_of
 from ..schedules import Schedule
 from ..states import indices_from_states, state_labels
 from ..transitions import MAX_UNITS_SCHEDULE, schedule_output
@@ -39,8 +41,13 @@ __all__ = ["CHECKS", "CheckResult", "run_check", "check_conditional", "check_joi
            "check_schedule"]
 
 
-def _states_of(result) -> np.ndarray:
-    return np.asarray(getattr(result, "states", result), dtype=float)
+def _draw(sampler, model, *, rng, n, schedule, clamp) -> np.ndarray:
+    """Run the sampler and check what it returned (shape, and values in the model's convention)."""
+    from ..conventions import check_states
+
+    states = states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp),
+                       n_chains=n, n_units=model.n_units)
+    return check_states(states, model.convention, name="sampler output")
 
 
 def _counts(states: np.ndarray, n_cells: int, convention) -> np.ndarray:
@@ -95,8 +102,7 @@ def _prepare(model, sampler, rng, schedule, alpha):
     if not isinstance(rng, np.random.Generator):
         raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
     check_alpha(alpha)
-    return (sampler or GibbsSampler()), (schedule or Schedule.linear(5, 1, sweeps_per_temperature=2,
-                                                                   final_sweeps=20))
+    return (sampler or GibbsSampler()), (schedule or Schedule.default())
 
 
 def _planned(n, p, alpha):
@@ -118,7 +124,7 @@ def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n
     clamp = exact.block_clamp(h, model.n_visible, model.n_hidden, "hidden")
     p = exact.conditional_p(clamp)
     n = _planned(n, p, alpha)
-    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp))
+    states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
     counts = _counts(states[:, :model.n_visible], p.size, model.convention)
     res = gof_test(counts, p, alpha=alpha, rng=rng)
     units = model.unit_names[:model.n_visible]
@@ -133,7 +139,7 @@ def check_joint(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) 
     sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
     p = ExactDistribution.of(model).p
     n = _planned(n, p, alpha)
-    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=None))
+    states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=None)
     counts = _counts(states, p.size, model.convention)
     res = gof_test(counts, p, alpha=alpha, rng=rng)
     msg = f"free samples {'match' if not res.reject else 'do not match'} the exact joint distribution."
@@ -157,7 +163,7 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
     off, on = model.convention.values
     hidden = np.where(rng.random((n, model.n_hidden)) < 0.5, float(on), float(off))
     clamp = (list(range(model.n_visible, model.n_units)), hidden)
-    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp))
+    states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
     counts = _counts(states[:, :model.n_visible], p_v.size, model.convention)
     r_mix = gof_test(counts, mixture, alpha=alpha, rng=rng)
     r_pv = gof_test(counts, p_v, alpha=alpha, rng=rng)
@@ -177,27 +183,44 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
 
 def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01,
                    shortfall_tv: float = 0.01) -> CheckResult:
-    """Exact schedule output vs Boltzmann (``shortfall_tv`` allowed) and samples vs exact output."""
+    """Samples vs the exact output of the schedule for the sampler's declared kernel (is the
+    sampler right?) and that output vs Boltzmann (``shortfall_tv`` allowed: is the schedule long
+    enough?).  A sampler without a declared kernel (:func:`bmexp.samplers.kernel_of`) is tested
+    against Boltzmann only: passing then means its samples are at equilibrium."""
     sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
     if model.n_units > MAX_UNITS_SCHEDULE:
         raise InputError(f"check 'schedule' needs n_units <= {MAX_UNITS_SCHEDULE}; received {model.n_units}")
+    kernel = kernel_of(sampler)
     p = ExactDistribution.of(model).p
-    out = schedule_output(model, schedule)
+    if not kernel.known:
+        n = _planned(n, p, alpha)
+        states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=None)
+        counts = _counts(states, p.size, model.convention)
+        r_boltz = gof_test(counts, p, alpha=alpha, rng=rng)
+        msg = (f"samples {'match' if not r_boltz.reject else 'do NOT match'} the Boltzmann distribution "
+               f"after the schedule ({schedule.total_sweeps} sweeps). The sampler declares no kernel, so its exact "
+               "schedule output (and the implementation test and the schedule's shortfall) cannot be computed: "
+               "give it a `kernel` attribute (bmexp.samplers.Kernel) for those.")
+        return CheckResult("schedule", n, {"boltzmann": r_boltz},
+                           _table(state_labels(model.n_units), counts, {"boltzmann": p}), not r_boltz.reject, msg,
+                           model.unit_names, {"kernel": str(kernel), "sampler_ok": None, "schedule_ok": None})
+    out = schedule_output(model, schedule, kernel=kernel)
     shortfall = 0.5 * float(np.abs(out - p).sum())
     n = _planned(n, out, alpha)
-    states = _states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=None))
+    states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=None)
     counts = _counts(states, p.size, model.convention)
     r_out = gof_test(counts, out, alpha=alpha, rng=rng)
     r_boltz = gof_test(counts, p, alpha=alpha, rng=rng)
     sampler_ok = not r_out.reject
     schedule_ok = shortfall <= shortfall_tv
-    msg = (f"sampler {'agrees with' if sampler_ok else 'DIFFERS from'} the exact schedule output; "
-           f"the schedule ({schedule.total_sweeps} sweeps) ends at TV {shortfall:.2e} from Boltzmann "
-           f"({'adequate' if schedule_ok else 'too short'} at {shortfall_tv:g}).")
+    msg = (f"sampler {'agrees with' if sampler_ok else 'DIFFERS from'} the exact output of its kernel ({kernel}) "
+           f"after the schedule; for that kernel the schedule ({schedule.total_sweeps} sweeps) ends at TV "
+           f"{shortfall:.2e} from Boltzmann ({'adequate' if schedule_ok else 'too short'} at {shortfall_tv:g}).")
     return CheckResult("schedule", n, {"schedule_output": r_out, "boltzmann": r_boltz},
                        _table(state_labels(model.n_units), counts, {"schedule_output": out, "boltzmann": p}),
                        sampler_ok and schedule_ok, msg, model.unit_names,
-                       {"schedule_tv": shortfall, "sampler_ok": sampler_ok, "schedule_ok": schedule_ok})
+                       {"schedule_tv": shortfall, "sampler_ok": sampler_ok, "schedule_ok": schedule_ok,
+                        "kernel": str(kernel)})
 
 
 CHECKS: dict[str, Callable[..., CheckResult]] = {

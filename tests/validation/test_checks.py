@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from bmexp import InputError, random_model, slide35
+from bmexp import ExactDistribution, InputError, random_model, slide35
 from bmexp.cli import main
 from bmexp.schedules import Schedule
 from bmexp.testing.mutants import MUTANTS
-from bmexp.validation.checks import CHECKS, run_check
+from bmexp.validation import gof_test, required_samples
+from bmexp.validation.checks import CHECKS, check_schedule, run_check
 
 
 def test_conditional_check_matches_the_post_table():
@@ -89,3 +90,43 @@ def test_cli_unknown_check_exits_2(capsys):
 
 def test_every_check_is_registered():
     assert set(CHECKS) == {"conditional", "joint", "random_hidden", "schedule"}
+
+
+# ------------------------------------------------- kernel-aware schedule check (issue: any sampler)
+@pytest.mark.parametrize("rule", ["heat_bath", "metropolis"])
+@pytest.mark.parametrize("scan", ["sequential", "random"])
+def test_schedule_check_uses_the_samplers_declared_kernel(rule, scan):
+    # 12 sweeps: short enough that the four kernels' exact outputs differ (random scan is 0.03
+    # from Boltzmann here), so comparing with the sequential heat-bath output would be wrong.
+    from bmexp.samplers import GibbsSampler, Kernel
+    from bmexp.transitions import schedule_output
+    model = random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7)
+    sched = Schedule.linear(5, 1, sweeps_per_temperature=2)
+    sampler = GibbsSampler(rule=rule, scan=scan)
+    res = check_schedule(model, sampler, rng=np.random.default_rng(0), schedule=sched)   # planned n
+    own = schedule_output(model, sched, kernel=Kernel(rule, scan))
+    p = ExactDistribution.of(model).p
+    assert res.n == required_samples(own)
+    assert res.extra["sampler_ok"], res.report()
+    assert res.extra["kernel"] == f"{rule}/{scan}"
+    assert res.extra["schedule_tv"] == pytest.approx(0.5 * np.abs(own - p).sum(), rel=1e-12)
+    assert f"({rule}/{scan})" in res.message and f"{res.extra['schedule_tv']:.2e}" in res.message
+    wrong = schedule_output(model, sched)  # what the check compared with before kernels were declared
+    gap = 0.5 * np.abs(wrong - own).sum()
+    if scan == "random":
+        assert gap > 0.02
+    if gap > 0.02:  # above the planned effect size: the old comparison would have cried wolf
+        assert gof_test(res.table["observed"].to_numpy(), wrong).reject
+
+
+def test_schedule_check_without_a_declared_kernel_tests_equilibrium_only():
+    model = slide35()
+
+    def plain(model, *, rng, n_chains, schedule, init="random", clamp=None):  # a bare function: no kernel
+        from bmexp.samplers import gibbs_sample
+        return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp).states
+
+    res = check_schedule(model, plain, rng=np.random.default_rng(0))
+    assert res.passed and list(res.tests) == ["boltzmann"]
+    assert res.extra["kernel"] == "unknown" and res.extra["sampler_ok"] is None
+    assert "declares no kernel" in res.message and "schedule_tv" not in res.extra

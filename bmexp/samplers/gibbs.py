@@ -1,11 +1,7 @@
 """Gibbs sampling over many independent chains, with annealing schedules and clamping.
 
-The sampler contract (what :mod:`bmexp.validation` calls, ours or a third party's)::
-
-    sampler(model, *, rng, n_chains, schedule, init="random", clamp=None) -> SampleResult | ndarray
-
-returning final states of shape ``(n_chains, n_units)`` in the model's convention (a
-``SampleResult`` carries them in ``.states``).
+:class:`GibbsSampler` follows the sampler contract of :mod:`bmexp.samplers.contract` and
+declares its :class:`~bmexp.samplers.contract.Kernel`.
 
 Random streams: chain ``c`` reads the uniforms at positions ``[c L, (c + 1) L)`` of the
 stream of ``rng`` (``L`` = uniforms one chain needs: ``n_units`` for the random start, then one
@@ -13,9 +9,11 @@ per update, two with random scan).  So a chain's trajectory depends only on the 
 index and the schedule -- not on the number of chains, threads or block size -- and ``rng``
 is advanced past every chain's stream.
 
-Update rules (both exact heat-bath kernels for two-state units, computed from local fields):
-``heat_bath`` sets unit i on with probability ``sigmoid(gap_i / T)``; ``flip`` is the post's
-rule, proposing a flip accepted with ``sigmoid(-dE / T)``.
+Update rules, computed from local fields: ``heat_bath`` sets unit i on with probability
+``sigmoid(gap_i / T)``; ``flip`` is the post's rule, proposing a flip accepted with
+``sigmoid(-dE / T)`` (the same heat-bath kernel for two-state units); ``metropolis`` proposes a
+flip accepted with ``min(1, exp(-dE / T))`` (a different kernel: it flips a unit whose field is
+zero every time).
 """
 
 from __future__ import annotations
@@ -26,16 +24,19 @@ from typing import Mapping
 
 import numpy as np
 
-from .conventions import Convention, check_states
-from .errors import InputError
-from .model import BoltzmannMachine
-from .schedules import Schedule
-from .streams import Ahead, logit_inplace, parallel_rows, scratch
+from ..conventions import Convention, check_states
+from ..errors import InputError
+from ..model import BoltzmannMachine
+from ..schedules import Schedule
+from ..streams import Ahead, logit_inplace, parallel_rows, scratch
+from .contract import Kernel
 
 __all__ = ["GibbsSampler", "SampleResult", "gibbs_sample", "normalize_clamp", "run_chains",
-           "sample_chain"]
+           "sample_chain", "set_threads", "thresholds_inplace"]
 
-RULES = ("heat_bath", "flip")
+RULES = ("heat_bath", "flip", "metropolis")
+#: the kernel each rule implements (the post's flip rule is heat-bath for two-state units)
+RULE_KERNELS = {"heat_bath": "heat_bath", "flip": "heat_bath", "metropolis": "metropolis"}
 SCANS = ("sequential", "random")
 BACKENDS = ("numba", "numpy")
 _BLOCK_BYTES = 32 * 2**20  # pre-drawn uniforms per chain block (two reused buffers)
@@ -121,7 +122,7 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
 class GibbsSampler:
     """Vectorised Gibbs sampler; call it like :func:`gibbs_sample`.
 
-    rule : "heat_bath" (default) or "flip" (the post's flip-and-accept)
+    rule : "heat_bath" (default), "flip" (the post's flip-and-accept) or "metropolis"
     scan : "sequential" (units in order, default) or "random" (n uniformly chosen sites a sweep)
     backend : "numba" (compiled, parallel over chains) or "numpy" (reference, same numbers)
     """
@@ -135,6 +136,11 @@ class GibbsSampler:
                                      ("backend", self.backend, BACKENDS)):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {list(allowed)}; received {value!r}")
+
+    @property
+    def kernel(self) -> Kernel:
+        """The Markov kernel this sampler applies (checks compute its exact schedule output)."""
+        return Kernel(RULE_KERNELS[self.rule], self.scan)
 
     def __call__(self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int,
                  schedule: Schedule, init="random", clamp=None, record_energy: bool = False) -> SampleResult:
@@ -210,7 +216,7 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     if uniforms.shape != (states.shape[0], per_chain):
         raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
     if not thresholds_ready:
-        logit_inplace(uniforms[:, n:n + n_upd])
+        thresholds_inplace(uniforms[:, n:n + n_upd], rule)
     betas = 1.0 / schedule.sweep_temperatures()
     record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
     if record_energy:
@@ -224,7 +230,8 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     off, on = (float(v) for v in model.convention.values)
     w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
     if backend == "numba":
-        from ._kernels import FLIP, HEAT_BATH, kernel_for
+        from .._kernels import FLIP, HEAT_BATH, kernel_for
+        # metropolis runs the flip loop: only its thresholds differ (log u instead of logit u)
         kernel_for(n, uniforms.size, record_energy or trace_every)(states, w, b, off, on, betas, record_at, clamped, uniforms,
                      HEAT_BATH if rule == "heat_bath" else FLIP, scan == "random", energy, trace_at, trace)
     else:
@@ -251,7 +258,7 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     buffers = [both[:block * per_chain].reshape(block, per_chain), both[block * per_chain:].reshape(block, per_chain)]
 
     def draw(noise):  # the next rows of rng's stream, turned into thresholds
-        parallel_rows(rng, noise, lambda rows: logit_inplace(noise[rows, n:n + n_upd]))
+        parallel_rows(rng, noise, lambda rows: thresholds_inplace(noise[rows, n:n + n_upd], rule))
 
     t0 = time.perf_counter()
     draw(buffers[0][:bounds[0][1]])
@@ -334,6 +341,19 @@ def _numpy_sweeps(s, w, b, off, on, betas, record_at, clamped, noise, rule, rand
         r = record_at[sw]
         if r >= 0:
             energy_out[:, r] = -0.5 * np.einsum("ci,ci->c", s, s @ w + 2 * b)
+
+
+def thresholds_inplace(u: np.ndarray, rule: str) -> None:
+    """Turn uniforms into the thresholds of ``rule`` (in place, 2-D).
+
+    heat_bath / flip: ``log(u / (1 - u))``, below ``x`` with probability ``sigmoid(x)``;
+    metropolis: ``log(u)``, below ``x`` with probability ``min(1, exp(x))``.
+    """
+    if rule == "metropolis":
+        with np.errstate(divide="ignore"):
+            np.log(u, out=u)
+    else:
+        logit_inplace(u)
 
 
 def _decide(si, field, threshold, beta, off, on, rule):
