@@ -113,7 +113,7 @@ def test_schedule_check_uses_the_samplers_declared_kernel(rule, scan):
     assert f"({rule}/{scan})" in res.message and f"{res.extra['schedule_tv']:.2e}" in res.message
     wrong = schedule_output(model, sched)  # what the check compared with before kernels were declared
     gap = 0.5 * np.abs(wrong - own).sum()
-    if scan == "random":
+    if (rule, scan) == ("heat_bath", "random"):   # the case that was reported as a bug
         assert gap > 0.02
     if gap > 0.02:  # above the planned effect size: the old comparison would have cried wolf
         assert gof_test(res.table["observed"].to_numpy(), wrong).reject
