@@ -46,10 +46,27 @@ def build_schedule(sc: DictConfig):
     raise InputError(f"schedule.kind must be one of {list(kinds)}; received {sc.kind!r}")
 
 
-def build_sampler(sc: DictConfig):
-    from .samplers import GibbsSampler
+SAMPLERS = ("gibbs", "dwave")
 
-    return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+
+def build_sampler(sc: DictConfig):
+    """bmexp's Gibbs sampler, or dwave-samplers' simulated annealing through the dimod adapter."""
+    name = sc.get("name", "gibbs")
+    if name == "gibbs":
+        from .samplers import GibbsSampler
+
+        return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+    if name == "dwave":
+        from .adapters.ocean import dwave_sampler
+
+        acceptance = {"heat_bath": "gibbs", "metropolis": "metropolis"}
+        if sc.rule not in acceptance:
+            raise InputError(f"sampler.rule must be one of {list(acceptance)} with sampler=dwave (its Gibbs and "
+                             f"Metropolis criteria); received {sc.rule!r}")
+        if sc.scan not in ("sequential", "random"):
+            raise InputError(f"sampler.scan must be one of ['sequential', 'random']; received {sc.scan!r}")
+        return dwave_sampler(acceptance[sc.rule], sc.scan)
+    raise InputError(f"sampler.name must be one of {list(SAMPLERS)}; received {name!r}")
 
 
 def _fmt(df: pd.DataFrame) -> str:

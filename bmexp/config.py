@@ -45,9 +45,10 @@ class ScheduleConfig:
 
 @dataclass
 class SamplerConfig:
-    rule: str = "heat_bath"        # heat_bath | flip
+    name: str = "gibbs"            # gibbs (bmexp's) | dwave (dwave-samplers' SimulatedAnnealingSampler)
+    rule: str = "heat_bath"        # heat_bath | flip | metropolis (dwave: heat_bath = "Gibbs" | metropolis)
     scan: str = "sequential"       # sequential | random
-    backend: str = "numba"         # numba | numpy
+    backend: str = "numba"         # gibbs only: numba | numpy
 
 
 @dataclass
