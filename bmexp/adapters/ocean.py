@@ -80,6 +80,9 @@ class DimodSampler:
 
     def __init__(self, sampler, *, kernel: Kernel | None = None, **parameters):
         dimod = _dimod()
+        if isinstance(sampler, type) and issubclass(sampler, dimod.Sampler):
+            raise InputError(f"sampler must be a dimod.Sampler instance; received the class {sampler.__name__}: "
+                             f"pass {sampler.__name__}()")
         if not isinstance(sampler, dimod.Sampler):
             raise InputError(f"sampler must be a dimod.Sampler (e.g. dwave.samplers.SimulatedAnnealingSampler()); "
                              f"received {type(sampler).__name__}")
