@@ -79,7 +79,7 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
                 _fail(f"{convention} model: {exc}")
             if not np.all((states == off) | (states == on)):
                 _fail(f"{convention} model: states must contain only {{{off}, {on}}}; received values "
-                      f"{sorted(set(np.unique(states)) - {off, on})[:5]}")
+                      f"{[float(v) for v in np.unique(states) if v not in (off, on)][:5]}")
             return states
 
         a = draw()

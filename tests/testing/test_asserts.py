@@ -1,0 +1,135 @@
+"""The sampler-author kit: the contract assertion catches broken samplers, the statistical
+assertions pass correct samplers at their stated false-alarm rate and fail wrong ones."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bmexp import BoltzmannMachine, random_model, slide35
+from bmexp.samplers import GibbsSampler, Kernel, gibbs_sample
+from bmexp.schedules import Schedule
+from bmexp.testing import (assert_conditional, assert_joint, assert_random_hidden, assert_sampler_api,
+                           assert_samples_boltzmann, assert_schedule)
+
+
+def six():
+    return random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7)
+
+
+def plain(model, *, rng, n_chains, schedule, init="random", clamp=None):
+    """A correct sampler without a declared kernel (returns a bare array)."""
+    return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp).states
+
+
+def typo(model, *, rng, n_chains, schedule, init="random", clamp=None):
+    """A wrong sampler: one coupling typed as 1.8 instead of 2 (follows the contract otherwise)."""
+    w = model.weights.copy()
+    w[0, 2] = w[2, 0] = 0.9 * w[0, 2]
+    wrong = BoltzmannMachine(w, model.biases, n_visible=model.n_visible, convention=model.convention)
+    return GibbsSampler()(wrong, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp)
+
+
+# ------------------------------------------------------------------------ the contract
+@pytest.mark.parametrize("sampler", [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random", backend="numpy"),
+                                     GibbsSampler(rule="flip"), plain], ids=repr)
+def test_correct_samplers_follow_the_contract(sampler):
+    assert_sampler_api(sampler)
+    assert_sampler_api(sampler, slide35(), n_chains=5, seed=3)
+
+
+def _broken(kind):
+    def sampler(model, *, rng, n_chains, schedule, init="random", clamp=None):
+        if kind == "global_seed":  # ignores rng
+            res = gibbs_sample(model, rng=np.random.default_rng(), n_chains=n_chains, schedule=schedule, init=init,
+                               clamp=clamp)
+            return res.states
+        res = gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init,
+                           clamp=None if kind == "drops_clamp" else clamp)
+        if kind == "transposed":
+            return res.states.T
+        if kind == "binary_always":
+            return (res.states > 0).astype(float)
+        if kind == "one_chain_short":
+            return res.states[1:]
+        return res
+    return sampler
+
+
+@pytest.mark.parametrize("kind,message", [
+    ("global_seed", r"the same seed must give the same states"),
+    ("drops_clamp", r"clamped units must keep their values"),
+    ("transposed", r"states of shape \(n_chains, n_units\) = \(64, 6\); received shape \(6, 64\)"),
+    ("binary_always", r"spin model: states must contain only \{-1, 1\}; received values \[0.0\]"),
+    ("one_chain_short", r"= \(64, 6\); received shape \(63, 6\)"),
+])
+def test_broken_samplers_are_named(kind, message):
+    with pytest.raises(AssertionError, match=message):
+        assert_sampler_api(_broken(kind))
+
+
+def test_a_sampler_that_cannot_take_init_or_a_bad_kernel_is_named():
+    def no_init(model, *, rng, n_chains, schedule, clamp=None):
+        return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, clamp=clamp)
+    with pytest.raises(AssertionError, match=r"calling it with n_chains=64, \{'init': 'off'\} raised TypeError"):
+        assert_sampler_api(no_init)
+
+    class Declares:
+        kernel = "heat_bath"
+
+        def __call__(self, model, **kw):
+            return plain(model, **kw)
+    with pytest.raises(AssertionError, match=r"sampler.kernel must be a bmexp.samplers.Kernel or None"):
+        assert_sampler_api(Declares())
+
+
+# ------------------------------------------------------------------ statistical checks
+@pytest.mark.parametrize("sampler", [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random"), plain], ids=repr)
+def test_correct_samplers_pass(sampler):
+    for model in (slide35(), six().to("spin")):
+        results = assert_samples_boltzmann(sampler, model)
+        assert set(results) == {"joint", "conditional", "random_hidden", "schedule"}
+
+
+def test_a_wrong_sampler_fails_with_the_table():
+    with pytest.raises(AssertionError) as info:
+        assert_samples_boltzmann(typo, slide35())
+    text = str(info.value)
+    assert "joint (joint: p = " in text and "Holm over 4 tests" in text
+    assert "state  observed  observed_p  p_joint" in text  # the check's table is printed
+    for single in (assert_joint, assert_conditional):
+        with pytest.raises(AssertionError, match=r"check failed: .* do not match"):
+            single(typo, slide35())
+
+
+def test_a_schedule_too_short_for_the_kernel_fails_as_a_finding():
+    # random scan after 12 sweeps is 0.03 from Boltzmann on this model: not a sampler bug, a short schedule
+    sched = Schedule.linear(5, 1, sweeps_per_temperature=2)
+    sampler = GibbsSampler(scan="random")
+    with pytest.raises(AssertionError, match=r"kernel's exact output after the schedule is TV 0.0295 from "
+                                             r"Boltzmann > 0.01: too short for this kernel"):
+        assert_samples_boltzmann(sampler, six(), schedule=sched, checks=["schedule"])
+    assert assert_schedule(sampler, six(), schedule=sched, shortfall_tv=0.05).extra["sampler_ok"]
+    assert assert_random_hidden(sampler, six()).passed
+
+
+@pytest.mark.slow
+def test_false_alarm_rate_is_at_most_alpha():
+    # 300 seeded replicates of the whole assertion (4 checks, n = 1,000 each) on a correct
+    # sampler at alpha = 0.05: Holm keeps the family-wise rate at most alpha (about 0.049 for 4
+    # independent tests), so alpha must lie inside the 99% Clopper-Pearson interval of the rate.
+    alpha, replicates = 0.05, 300
+    failures = 0
+    for seed in range(replicates):
+        try:
+            assert_samples_boltzmann(GibbsSampler(), six(), seed=4 * seed, alpha=alpha, n=1000)
+        except AssertionError:
+            failures += 1
+    ci = stats.binomtest(failures, replicates, alpha).proportion_ci(confidence_level=0.99)
+    assert ci.low <= alpha <= ci.high, (failures, ci)
+
+
+def test_kernel_declared_or_not_changes_what_the_schedule_check_can_say():
+    declared = assert_schedule(GibbsSampler(), slide35())
+    assert declared.extra["kernel"] == str(Kernel("heat_bath", "sequential")) and "schedule_output" in declared.tests
+    undeclared = assert_schedule(plain, slide35())
+    assert list(undeclared.tests) == ["boltzmann"]
