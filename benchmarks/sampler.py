@@ -1,10 +1,12 @@
 """Gibbs sampling speed: spin updates per second, side by side in one run.
 
 Implementations (median of --repeats runs each):
-  bmexp          numba kernel, parallel over chains (all cores)
+  bmexp          numba kernel, parallel over chains (all cores), heat-bath rule
+  bmexp-metropolis  the same kernel with the Metropolis rule
   bmexp-1thread  the same kernel on one thread
   bmexp-numpy    the numpy reference path (vectorised across chains)
   dwave          dwave-samplers SimulatedAnnealingSampler, Gibbs acceptance, beta = 1 (optional extra)
+  dwave-metropolis  the same with Metropolis acceptance
   post-loop      the post's loop: one chain, flip a unit, recompute the full energy (reduced workload)
   floor          draw the same number of uniforms and take as many exponentials (numpy, one thread)
 
@@ -36,9 +38,9 @@ def make_model(n: int):
                         bias_scale=0.5, convention="spin")
 
 
-def run_bmexp(model, chains, sweeps, backend="numba"):
+def run_bmexp(model, chains, sweeps, backend="numba", rule="heat_bath"):
     res = gibbs_sample(model, rng=np.random.default_rng(0), n_chains=chains, schedule=Schedule.constant(sweeps),
-                       backend=backend)
+                       backend=backend, rule=rule)
     return res.n_updates
 
 
@@ -64,7 +66,7 @@ def run_post_loop(model, chains, sweeps):
     return chains * sweeps * n
 
 
-def run_dwave(model, chains, sweeps):
+def run_dwave(model, chains, sweeps, criterion="Gibbs"):
     import dimod
     from dwave.samplers import SimulatedAnnealingSampler
 
@@ -72,7 +74,7 @@ def run_dwave(model, chains, sweeps):
     bqm = dimod.BinaryQuadraticModel.from_ising({i: -b[i] for i in range(n)},
                                                 {(i, j): -w[i, j] for i in range(n) for j in range(i + 1, n)})
     SimulatedAnnealingSampler().sample(bqm, num_reads=chains, num_sweeps=sweeps, beta_schedule_type="custom",
-                                       beta_schedule=[1.0] * sweeps, proposal_acceptance_criteria="Gibbs",
+                                       beta_schedule=[1.0] * sweeps, proposal_acceptance_criteria=criterion,
                                        randomize_order=False, seed=1)
     return chains * sweeps * n
 
@@ -129,9 +131,11 @@ def main() -> None:
                 numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
         impls["bmexp-1thread"] = one_thread
+        impls["bmexp-metropolis"] = lambda: run_bmexp(model, chains, sweeps, rule="metropolis")
         impls["bmexp-numpy"] = lambda: run_bmexp(model, chains, sweeps, backend="numpy")
         if have_dwave:
             impls["dwave"] = lambda: run_dwave(model, chains, sweeps)
+            impls["dwave-metropolis"] = lambda: run_dwave(model, chains, sweeps, "Metropolis")
         pc, ps = POST_LOOP_WORK[n]
         impls["post-loop"] = lambda: run_post_loop(model, pc, ps)
         impls["floor"] = lambda: run_floor(model, chains, sweeps)
@@ -141,10 +145,10 @@ def main() -> None:
             work_chains, work_sweeps = (pc, ps) if name == "post-loop" else (chains, sweeps)
             records.append({"implementation": name, "n_units": n, "chains": work_chains, "sweeps": work_sweeps,
                             "seconds": seconds, "updates_per_s": updates / seconds})
-    print(f"{'n':>4} {'implementation':<14} {'chains':>7} {'sweeps':>6} {'M updates/s':>12} {'vs bmexp':>9}")
+    print(f"{'n':>4} {'implementation':<17} {'chains':>7} {'sweeps':>6} {'M updates/s':>12} {'vs bmexp':>9}")
     for r in records:
         ref = next(q for q in records if q["n_units"] == r["n_units"] and q["implementation"] == "bmexp")
-        print(f"{r['n_units']:>4} {r['implementation']:<14} {r['chains']:>7} {r['sweeps']:>6} "
+        print(f"{r['n_units']:>4} {r['implementation']:<17} {r['chains']:>7} {r['sweeps']:>6} "
               f"{r['updates_per_s'] / 1e6:>12.2f} {ref['updates_per_s'] / r['updates_per_s']:>8.2f}x")
     print("\n'vs bmexp' = bmexp's rate / this rate (above 1: bmexp is faster; for floor: bmexp's share is its inverse)")
     if args.json:

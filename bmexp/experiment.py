@@ -47,6 +47,7 @@ class _CountingSampler:
 
     def __init__(self, sampler):
         self.sampler, self.updates, self.seconds = sampler, 0, 0.0
+        self.kernel = getattr(sampler, "kernel", None)  # the checks ask the wrapped sampler's kernel
 
     def __call__(self, model, **kwargs):
         result = self.sampler(model, **kwargs)

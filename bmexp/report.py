@@ -31,6 +31,8 @@ __all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
 
 #: sweep axes, as config keys
 AXES = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "training.eta")
+#: what identifies a sampler and the model it ran on (the sampler table of sweep=samplers)
+SAMPLER_AXES = ("sampler.name", "sampler.rule", "sampler.scan", "sampler.backend", "model.name")
 SCHEDULE_TV_OK = 0.01
 
 
@@ -69,7 +71,7 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
     rows = []
     for r in runs:
         row = {"run_id": r["run_id"], "status": r["status"], "diverged": r["tags"].get("bmexp.diverged")}
-        row.update({k: _number(r["params"].get(k)) for k in AXES})
+        row.update({k: _number(r["params"].get(k)) for k in AXES + SAMPLER_AXES})
         row.update(r["metrics"])
         rows.append(row)
     return pd.DataFrame(rows)
@@ -111,6 +113,26 @@ def add_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> pd.DataFrame:
     return df
 
 
+def sampler_table(df: pd.DataFrame) -> pd.DataFrame | None:
+    """Per sampler and model: implementation verdict (Holm), equilibrium verdict (BH), the exact
+    shortfall of the schedule for the sampler's kernel, and updates per second (median over jobs).
+    None unless the sweep ran more than one sampler."""
+    keys = [k for k in SAMPLER_AXES if k in df and df[k].notna().any()]
+    finished = df[df["status"] == "FINISHED"].copy()
+    samplers = [k for k in keys if k != "model.name"]
+    if finished.empty or not samplers or len(finished.drop_duplicates(samplers)) < 2:
+        return None
+    if "sampler.name" in finished and "sampler.backend" in finished:  # the backend is bmexp Gibbs's only
+        finished.loc[finished["sampler.name"] != "gibbs", "sampler.backend"] = "-"
+    agg = {"jobs": ("status", "size")}
+    for col, how in (("implementation_ok", "all"), ("equilibrium_ok", "all"), ("check.schedule.tv", "max"),
+                     ("sampler.updates_per_s", "median")):
+        if col in finished:
+            agg[col.replace("check.", "").replace("sampler.", "")] = (col, how)
+    table = finished.groupby(keys, dropna=False).agg(**agg).reset_index()
+    return table.rename(columns={"schedule.tv": "exact_shortfall_tv"})
+
+
 def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = False) -> Path | None:
     if value not in df or df[value].isna().all():
         return None
@@ -142,7 +164,8 @@ class SweepReport:
     files: list[Path] = field(default_factory=list)
 
     def text(self) -> str:
-        cols = [c for c in ("status", *AXES, "check.joint.p_value", "check.schedule.tv", "implementation_ok",
+        varied = [c for c in (*AXES, *SAMPLER_AXES) if c in self.table and self.table[c].nunique() > 1]
+        cols = [c for c in ("status", *varied, "check.joint.p_value", "check.schedule.tv", "implementation_ok",
                             "equilibrium_ok", "schedule_adequate", "train.final_kl_teacher", "train.diverged")
                 if c in self.table]
         lines = [f"sweep {self.sweep['tags'].get('bmexp.sweep')} (parent run {self.sweep['run_id']}, "
@@ -172,9 +195,9 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
         out.append(f"Equilibrium: {len(finished) - len(off)} of {len(finished)} jobs pass every test against the "
                    "Boltzmann distributions (Benjamini-Hochberg)" + ("." if off.empty else
                                                                      "; the others ran too short a schedule."))
-    if "schedule_adequate" in finished:
+    keys = ["schedule.T0", "schedule.step", "schedule.sweeps_per_temperature"]
+    if "schedule_adequate" in finished and len(finished.drop_duplicates(keys)) > 1:
         good = finished[finished["schedule_adequate"]]
-        keys = ["schedule.T0", "schedule.step", "schedule.sweeps_per_temperature"]
         if len(good):
             cost = "schedule.total_sweeps" if "schedule.total_sweeps" in good else "schedule.sweeps_per_temperature"
             best = good.sort_values(cost).iloc[0]
@@ -215,6 +238,32 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
     return out
 
 
+def _sampler_answers(table: pd.DataFrame | None) -> list[str]:
+    if table is None:
+        return []
+    name = table.apply(lambda r: " ".join(str(r[k]) for k in SAMPLER_AXES[:-1] if k in r and r[k] != "-"), axis=1)
+    out = []
+    if "implementation_ok" in table:
+        bad = table[~table["implementation_ok"].astype(bool)]
+        out.append("Samplers: every sampler's samples match the exact output of its declared kernel on every model "
+                   "(Holm)." if bad.empty else "Samplers: samples differ from their kernel's exact output (Holm) for "
+                   + "; ".join(f"{n} on {m}" for n, m in zip(name[bad.index], bad["model.name"])) + ".")
+    if "equilibrium_ok" in table:
+        off = table[~table["equilibrium_ok"].astype(bool)]
+        if len(off):
+            detail = [f"{n} on {m}" + (f" (exact shortfall {tv:.2g})" if "exact_shortfall_tv" in table else "")
+                      for n, m, tv in zip(name[off.index], off["model.name"],
+                                          off.get("exact_shortfall_tv", pd.Series(np.nan, index=off.index)))]
+            out.append("Equilibrium: the schedule is too short for " + "; ".join(detail) + ".")
+        else:
+            out.append("Equilibrium: every sampler passes every test against Boltzmann (BH) on every model.")
+    if "updates_per_s" in table:
+        speed = table.assign(name=name).groupby("name")["updates_per_s"].median().sort_values(ascending=False)
+        out.append("Speed (median updates per second over models): " +
+                   ", ".join(f"{n} {v / 1e6:.3g} M" for n, v in speed.items()) + ".")
+    return out
+
+
 def build_report(sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int, float]]], out_dir,
                  alpha: float = 0.01) -> SweepReport:
     """Tables, verdicts, plots and answers for one sweep; files written under ``out_dir``."""
@@ -232,11 +281,15 @@ def build_report(sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int
         f = _heatmaps(df, value, title, out_dir / f"heatmap_{value.replace('check.', '').replace('.', '_')}.png", log)
         if f:
             files.append(f)
+    samplers = sampler_table(df)
+    if samplers is not None:
+        files.append(out_dir / "samplers.csv")
+        samplers.to_csv(files[-1], index=False)
     if any(curves.values()):
         files.append(_plot_curves(df, curves, out_dir / "training_kl_by_convention.png"))
     if "train.final_kl_teacher" in df:
         files.append(_plot_eta(df, out_dir / "final_kl_vs_eta.png"))
-    answers = _answers(df, curves)
+    answers = _answers(df, curves) + _sampler_answers(samplers)
     (out_dir / "answers.txt").write_text("\n".join(answers) + "\n")
     files.append(out_dir / "answers.txt")
     return SweepReport(sweep, df, answers, files)

@@ -39,3 +39,19 @@ def test_report_files_and_answers(tmp_path):
     text = report.text()
     assert "a sampler bug" in text and "too short a schedule" in text
     assert (tmp_path / "summary.csv").is_file() and (tmp_path / "heatmap_schedule_tv.png").is_file()
+
+
+def test_sampler_table_gives_each_sampler_and_model_its_verdicts():
+    from bmexp.report import sampler_table
+    df = frame().assign(**{"sampler.name": ["gibbs", "gibbs", "dwave", "dwave"],
+                           "sampler.rule": ["heat_bath", "heat_bath", "metropolis", "metropolis"],
+                           "sampler.scan": ["sequential"] * 4, "sampler.backend": ["numba"] * 4,
+                           "model.name": ["slide35", "ferromagnet", "slide35", "ferromagnet"],
+                           "sampler.updates_per_s": [1e7, 2e7, 3e7, 5e7]})
+    table = sampler_table(add_verdicts(df, alpha=0.01)).set_index(["sampler.name", "model.name"])
+    assert len(table) == 4 and table.loc[("dwave", "slide35"), "sampler.backend"] == "-"  # numba/numpy: Gibbs only
+    assert not table.loc[("gibbs", "slide35"), "implementation_ok"]      # the sampler bug of job a
+    assert not table.loc[("gibbs", "ferromagnet"), "equilibrium_ok"]     # the short schedule of job b
+    assert table.loc[("gibbs", "ferromagnet"), "exact_shortfall_tv"] == 0.2
+    assert table.loc[("dwave", "ferromagnet"), "updates_per_s"] == 5e7
+    assert sampler_table(add_verdicts(frame())) is None                  # one sampler: no table

@@ -41,6 +41,7 @@ _DECIDING = {"conditional": "p(v|h)", "joint": "joint", "random_hidden": "mixtur
 
 
 def _fail(message: str, result: CheckResult | None = None):
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     raise AssertionError(message + ("\n" + result.report() if result is not None else ""))
 
 
@@ -55,6 +56,7 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
     giving the same states and another seed other states, and a ``kernel`` attribute, if any,
     that is a :class:`bmexp.samplers.Kernel`.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     if not callable(sampler):
         _fail(f"sampler must be callable; received {type(sampler).__name__}")
     kernel = getattr(sampler, "kernel", None)
@@ -109,6 +111,7 @@ def _run(name, sampler, model, *, seed, alpha, schedule, n, **kw) -> CheckResult
 def assert_joint(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: float = 0.01,
                  schedule: Schedule | None = None, n: int | None = None) -> CheckResult:
     """Free chains from random starts match the exact joint distribution (false alarms: ``alpha``)."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("joint", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n)
     if not r.passed:
         _fail(f"joint check failed: {r.message}", r)
@@ -118,6 +121,7 @@ def assert_joint(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: floa
 def assert_conditional(sampler, model: BoltzmannMachine, *, hidden=None, seed: int = 0, alpha: float = 0.01,
                        schedule: Schedule | None = None, n: int | None = None) -> CheckResult:
     """Visible units with the hidden ones clamped match the exact ``p(v | h)`` (false alarms: ``alpha``)."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("conditional", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n, hidden=hidden)
     if not r.passed:
         _fail(f"conditional check failed: {r.message}", r)
@@ -127,6 +131,7 @@ def assert_conditional(sampler, model: BoltzmannMachine, *, hidden=None, seed: i
 def assert_random_hidden(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: float = 0.01,
                          schedule: Schedule | None = None, n: int | None = None) -> CheckResult:
     """A different clamp per chain: visible units match ``sum_h U(h) p(v | h)`` (false alarms: ``alpha``)."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("random_hidden", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n)
     if not r.passed:
         _fail(f"random_hidden check failed: {r.message}", r)
@@ -138,6 +143,7 @@ def assert_schedule(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: f
     """With a declared kernel: samples match the kernel's exact output after ``schedule`` (false
     alarms: ``alpha``) and that output is within ``shortfall_tv`` of Boltzmann (exact: no
     randomness).  Without one: samples match Boltzmann (false alarms: ``alpha``)."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("schedule", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n, shortfall_tv=shortfall_tv)
     if not r.passed:
         _fail(f"schedule check failed: {r.message}", r)
@@ -159,6 +165,7 @@ def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, s
     the kernel: a finding, not a false alarm).  Each check draws from its own seed
     (``seed``, ``seed + 1``, ...).  Returns the check results.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     if checks is None:
         checks = ["joint"]
         if model.n_visible and model.n_hidden:
