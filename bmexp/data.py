@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .conventions import Convention, as_convention, convert_states
+from . import arguments
 from .errors import InputError
 from .exact import ExactDistribution
 from .model import BoltzmannMachine
@@ -21,10 +22,8 @@ __all__ = ["sample_visible", "load_vectors", "empirical_distribution", "as_conve
 
 def sample_visible(teacher: BoltzmannMachine, n: int, *, rng: np.random.Generator) -> np.ndarray:
     """``n`` visible vectors drawn i.i.d. from the teacher's exact visible marginal (teacher's convention)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"n_data must be an integer >= 1; received {n!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
+    n = arguments.integer(n, "n", low=1)
+    arguments.generator(rng)
     p_v = ExactDistribution.of(teacher).visible_p()
     idx = rng.choice(p_v.size, size=int(n), p=p_v)
     return states_from_indices(idx, teacher.n_visible, teacher.convention)

@@ -1,9 +1,13 @@
 """The one exception type for bad input.
 
-Every validator in bmexp raises :class:`InputError` (a ``ValueError``) with a message
-that names the argument, shows the value and says what is allowed.  The CLI turns it
-into a single line on stderr and exit code 2; any other exception is a bug.
+Every validator in bmexp raises :class:`InputError` (a ``ValueError``) with a message that
+names the argument, shows the value and says what is allowed.  Errors about one argument carry
+its name (``InputError.argument``), so the command line can name the config key a user typed
+(:meth:`InputError.renamed`) without rewriting messages.  The CLI turns an ``InputError`` into
+a single line on stderr and exit code 2; any other exception is a bug.
 """
+
+from __future__ import annotations
 
 import re
 
@@ -11,7 +15,38 @@ __all__ = ["InputError", "one_line"]
 
 
 class InputError(ValueError):
-    """Bad input from a user: an argument, a config value or a data file."""
+    """Bad input from a user: an argument, a config value or a data file.
+
+    ``InputError(message)`` for anything; ``InputError.bad(argument, requirement, value)`` for
+    one argument: the message is ``"<argument> must be <requirement>; received <value!r>"`` and
+    :meth:`renamed` gives the same error under another name (a config key).
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None, template: str | None = None):
+        super().__init__(message)
+        self.argument = argument
+        self._template = template  # the message with "{argument}" where the name goes
+
+    @classmethod
+    def bad(cls, argument: str, requirement: str, value, *, shown: str | None = None) -> "InputError":
+        """``<argument> must be <requirement>; received <value!r>`` (or ``shown`` for the value)."""
+        received = shown if shown is not None else repr(value)
+        template = "{argument} must be " + requirement.replace("{", "{{").replace("}", "}}") + "; received " + \
+            received.replace("{", "{{").replace("}", "}}")
+        return cls.about(argument, template)
+
+    @classmethod
+    def about(cls, argument: str, template: str) -> "InputError":
+        """An error about ``argument`` from a template with ``{argument}`` where its name goes."""
+        return cls(template.format(argument=argument), argument=argument, template=template)
+
+    def renamed(self, name: str) -> "InputError":
+        """The same error with the argument called ``name`` (e.g. ``eta`` -> ``training.eta``)."""
+        if self._template is None:
+            return self
+        err = type(self).about(name, self._template)
+        err.__cause__ = self.__cause__
+        return err
 
 
 def one_line(exc: BaseException) -> str:

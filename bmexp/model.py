@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .conventions import Convention, as_convention, check_states
+from . import arguments
 from .errors import InputError
 
-__all__ = ["BoltzmannMachine", "convert_model", "SYMMETRY_RTOL"]
+__all__ = ["BoltzmannMachine", "convert_model", "MAX_ENERGY", "SYMMETRY_RTOL"]
 
 #: Weights count as symmetric when ``|W - W^T| <= SYMMETRY_RTOL * max(1, max|W|)``
 #: element-wise; the stored matrix is then exactly symmetrised as ``(W + W^T) / 2``.
 SYMMETRY_RTOL = 1e-10
+#: Largest energy magnitude a model may reach (0.5 sum|W| + sum|b| bounds |E| for units in
+#: [-1, 1]): beyond ~1e12 energy differences lose the precision Boltzmann probabilities need,
+#: and near 1e308 they overflow to inf and NaN.
+MAX_ENERGY = 1e12
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -81,9 +86,12 @@ class BoltzmannMachine:
             raise InputError(f"biases must have shape ({n},) to match weights; received shape {b.shape}")
         if not np.all(np.isfinite(b)):
             raise InputError(f"biases must be finite; received {b[~np.isfinite(b)].flat[0].item()!r}")
-        nv = self.n_visible
-        if isinstance(nv, bool) or not isinstance(nv, (int, np.integer)) or not 0 <= nv <= n:
-            raise InputError(f"n_visible must be an integer in [0, {n}]; received {nv!r}")
+        nv = arguments.integer(self.n_visible, "n_visible", low=0, high=n)
+        with np.errstate(over="ignore"):
+            reach = 0.5 * float(np.abs(w).sum()) + float(np.abs(b).sum())
+        if not reach <= MAX_ENERGY:
+            raise InputError(f"weights and biases must keep every energy within {MAX_ENERGY:g} in magnitude "
+                             f"(0.5 sum|W| + sum|b|); received a model that reaches {reach:.3g}")
         object.__setattr__(self, "weights", _readonly((w + w.T) / 2.0))
         object.__setattr__(self, "biases", _readonly(b))
         object.__setattr__(self, "n_visible", int(nv))

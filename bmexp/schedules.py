@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import arguments
 from .errors import InputError
 
 __all__ = ["DEFAULT_LINEAR", "Schedule"]
@@ -34,16 +35,11 @@ DEFAULT_LINEAR = {"T0": 5.0, "step": 1.0, "sweeps_per_temperature": 2, "final_sw
 
 
 def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError(f"{name} must be an integer >= 1; received {value!r}")
-    return int(value)
+    return arguments.integer(value, name, low=1)
 
 
 def _positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
-            math.isfinite(value) and value > 0):
-        raise InputError(f"{name} must be a finite number > 0; received {value!r}")
-    return float(value)
+    return arguments.number(value, name, low=0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -83,8 +79,7 @@ class Schedule:
                   final_sweeps: int | None = None) -> "Schedule":
         """``T0 * factor**k`` while above ``T_end``, then ``final_sweeps`` at ``T_end``."""
         T0, T_end = _positive_float(T0, "T0"), _positive_float(T_end, "T_end")
-        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.number)) or not 0 < factor < 1:
-            raise InputError(f"factor must be a number in (0, 1); received {factor!r}")
+        arguments.probability(factor, "factor")
         if T0 < T_end:
             raise InputError(f"T0 must be >= T_end = {T_end:g}; received T0 = {T0:g}")
         spt = _positive_int(sweeps_per_temperature, "sweeps_per_temperature")

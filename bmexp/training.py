@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from . import arguments
 from .errors import InputError
 from .exact import ExactDistribution, expectations
 from .model import BoltzmannMachine
@@ -77,35 +78,22 @@ class TrainResult:
                 "model": self.model.to_dict()}
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError(f"{name} must be an integer >= 1; received {value!r}")
-    return int(value)
-
-
 def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight):
-    if not isinstance(student, BoltzmannMachine):
-        raise InputError(f"student must be a BoltzmannMachine; received {type(student).__name__}")
+    arguments.model(student, "student")
     if teacher is not None:
-        if not isinstance(teacher, BoltzmannMachine):
-            raise InputError(f"teacher must be a BoltzmannMachine; received {type(teacher).__name__}")
+        arguments.model(teacher, "teacher")
         if (teacher.n_visible, teacher.n_hidden) != (student.n_visible, student.n_hidden):
             raise InputError(f"teacher and student must have the same units; teacher has "
                              f"{teacher.n_visible} visible + {teacher.n_hidden} hidden, student "
                              f"{student.n_visible} + {student.n_hidden}")
     if student.n_visible < 1:
         raise InputError("student must have at least one visible unit")
-    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.number)) or not (np.isfinite(eta) and eta > 0):
-        raise InputError(f"eta must be a finite number > 0; received {eta!r}")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.number)) or not (
-            np.isfinite(weight_decay) and weight_decay >= 0):
-        raise InputError(f"weight_decay must be a finite number >= 0; received {weight_decay!r}")
-    if variant not in VARIANTS:
-        raise InputError(f"variant must be one of {list(VARIANTS)}; received {variant!r}")
-    if not (isinstance(max_weight, (int, float, np.number)) and max_weight > 0):
-        raise InputError(f"max_weight must be a number > 0; received {max_weight!r}")
-    return _positive_int(epochs, "epochs"), _positive_int(n_negative, "n_negative"), _positive_int(pcd_sweeps,
-                                                                                                   "pcd_sweeps")
+    arguments.number(eta, "eta", low=0, low_open=True)
+    arguments.number(weight_decay, "weight_decay", low=0)
+    arguments.one_of(variant, "variant", VARIANTS)
+    arguments.number(max_weight, "max_weight", low=0, low_open=True)
+    return (arguments.integer(epochs, "epochs", low=1), arguments.integer(n_negative, "n_negative", low=1),
+            arguments.integer(pcd_sweeps, "pcd_sweeps", low=1))
 
 
 def check_training(student: BoltzmannMachine, *, data=None, p_data=None, teacher=None, variant="annealed",

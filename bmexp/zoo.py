@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import arguments
 from .conventions import Convention
 from .errors import InputError
 from .model import BoltzmannMachine
@@ -28,17 +29,9 @@ def seed_target(convention: Convention | str = "binary") -> BoltzmannMachine:
     return BoltzmannMachine(0.3 * SLIDE35_WEIGHTS, np.zeros(4), n_visible=2).to(convention)
 
 
-def _count(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise InputError(f"{name} must be an integer >= {low}; received {value!r}")
-    return int(value)
-
-
-def _scale(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
-            np.isfinite(value) and value >= 0):
-        raise InputError(f"{name} must be a finite number >= 0; received {value!r}")
-    return float(value)
+#: largest weight_scale / bias_scale / |coupling| / |bias| of a built-in model: beyond it energies
+#: leave the range where Boltzmann probabilities are computed in float64 (|E| up to ~1e12)
+MAX_SCALE = 1e6
 
 
 def random_model(n_visible: int, n_hidden: int, *, rng: np.random.Generator,
@@ -48,12 +41,12 @@ def random_model(n_visible: int, n_hidden: int, *, rng: np.random.Generator,
 
     The parameters are drawn in ``convention``; biases are non-zero unless ``bias_scale = 0``.
     """
-    nv, nh = _count(n_visible, "n_visible", 0), _count(n_hidden, "n_hidden", 0)
+    nv, nh = arguments.integer(n_visible, "n_visible", low=0), arguments.integer(n_hidden, "n_hidden", low=0)
     if nv + nh < 1:
         raise InputError(f"n_visible + n_hidden must be >= 1; received {nv} + {nh}")
-    ws, bs = _scale(weight_scale, "weight_scale"), _scale(bias_scale, "bias_scale")
-    if not isinstance(rng, np.random.Generator):
-        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
+    ws = arguments.number(weight_scale, "weight_scale", low=0, high=MAX_SCALE)
+    bs = arguments.number(bias_scale, "bias_scale", low=0, high=MAX_SCALE)
+    arguments.generator(rng)
     n = nv + nh
     upper = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)
     return BoltzmannMachine(upper + upper.T, rng.normal(0.0, bs, size=n), n_visible=nv, convention=convention)
@@ -67,13 +60,12 @@ def ferromagnet(n_visible: int = 4, n_hidden: int = 4, *, coupling: float = 0.25
     cross, so how the schedule anneals matters (8 units, J = 0.25: 5 sweeps per temperature end
     at TV 0.075 from Boltzmann, 40 at 0.005).
     """
-    nv, nh = _count(n_visible, "n_visible", 0), _count(n_hidden, "n_hidden", 0)
+    nv, nh = arguments.integer(n_visible, "n_visible", low=0), arguments.integer(n_hidden, "n_hidden", low=0)
     n = nv + nh
     if n < 2:
         raise InputError(f"n_visible + n_hidden must be >= 2 for a ferromagnet; received {nv} + {nh}")
-    for name, value in (("coupling", coupling), ("bias", bias)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
-            raise InputError(f"{name} must be a finite number; received {value!r}")
+    arguments.number(coupling, "coupling", low=-MAX_SCALE, high=MAX_SCALE)
+    arguments.number(bias, "bias", low=-MAX_SCALE, high=MAX_SCALE)
     w = np.full((n, n), float(coupling))
     np.fill_diagonal(w, 0.0)
     return BoltzmannMachine(w, np.full(n, float(bias)), n_visible=nv, convention="spin").to(convention)
@@ -91,8 +83,8 @@ def build(name: str, *, convention: Convention | str = "binary", n_visible: int 
     if name == "seed_target":
         return seed_target(convention)
     if name == "random":
-        return random_model(n_visible, n_hidden, rng=np.random.default_rng(seed), weight_scale=weight_scale,
+        return random_model(n_visible, n_hidden, rng=np.random.default_rng(arguments.seed(seed)), weight_scale=weight_scale,
                             bias_scale=bias_scale, convention=convention)
     if name == "ferromagnet":
         return ferromagnet(n_visible, n_hidden, coupling=coupling, bias=bias, convention=convention)
-    raise InputError(f"model.name must be one of {list(_BUILTIN)}; received {name!r}")
+    raise InputError.bad("name", f"one of {list(_BUILTIN)}", name)

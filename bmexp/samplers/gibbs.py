@@ -24,6 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .. import arguments
 from ..conventions import Convention, check_states
 from ..errors import InputError
 from ..model import BoltzmannMachine
@@ -107,7 +108,7 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
     for u in units:
         if isinstance(u, str) and u in names:
             idx.append(names.index(u))
-        elif isinstance(u, (int, np.integer)) and not isinstance(u, bool) and 0 <= u < model.n_units:
+        elif isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)) and 0 <= u < model.n_units:
             idx.append(int(u))
         else:
             raise InputError(f"clamp units must be indices in [0, {model.n_units}) or names in {list(names)}; "
@@ -163,14 +164,11 @@ def gibbs_sample(model: BoltzmannMachine, *, rng: np.random.Generator, n_chains:
 
 
 def _check_args(model, rng, n_chains, schedule):
-    if not isinstance(model, BoltzmannMachine):
-        raise InputError(f"model must be a BoltzmannMachine; received {type(model).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
-    if isinstance(n_chains, bool) or not isinstance(n_chains, (int, np.integer)) or n_chains < 1:
-        raise InputError(f"n_chains must be an integer >= 1; received {n_chains!r}")
+    arguments.model(model)
+    arguments.generator(rng)
+    arguments.integer(n_chains, "n_chains", low=1)
     if not isinstance(schedule, Schedule):
-        raise InputError(f"schedule must be a bmexp Schedule; received {type(schedule).__name__}")
+        raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
 
 
 def _initial(model, init, n_chains, start_uniforms):
@@ -319,8 +317,7 @@ def sample_chain(model: BoltzmannMachine, *, rng: np.random.Generator, n_draws: 
     """
     GibbsSampler(rule=rule, scan=scan, backend=backend)  # validates the names
     _check_args(model, rng, 1, Schedule.constant(1))
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise InputError(f"n_draws must be an integer >= 1; received {n_draws!r}")
+    arguments.integer(n_draws, "n_draws", low=1)
     n = model.n_units
     off, on = model.convention.values
     clamped = np.zeros(n, dtype=np.bool_)
@@ -329,8 +326,7 @@ def sample_chain(model: BoltzmannMachine, *, rng: np.random.Generator, n_draws: 
         burn = Schedule.constant(burn_in, T=temperature)
         u = rng.random((1, _layout(n, burn.total_sweeps, scan)[1]))
         run_chains(model, state, u, burn, clamped=clamped, rule=rule, scan=scan, backend=backend)
-    if isinstance(sweeps_between, bool) or not isinstance(sweeps_between, (int, np.integer)) or sweeps_between < 1:
-        raise InputError(f"sweeps_between must be an integer >= 1; received {sweeps_between!r}")
+    arguments.integer(sweeps_between, "sweeps_between", low=1)
     run = Schedule.constant(n_draws * sweeps_between, T=temperature)
     u = rng.random((1, _layout(n, run.total_sweeps, scan)[1]))
     _, trace = run_chains(model, state, u, run, clamped=clamped, rule=rule, scan=scan, backend=backend,

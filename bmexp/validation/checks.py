@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import arguments
 from ..errors import InputError
 from ..exact import ExactDistribution
 from ..model import BoltzmannMachine
@@ -97,20 +98,21 @@ class CheckResult:
 
 
 def _prepare(model, sampler, rng, schedule, alpha):
-    if not isinstance(model, BoltzmannMachine):
-        raise InputError(f"model must be a BoltzmannMachine; received {type(model).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
+    arguments.model(model)
+    arguments.generator(rng)
     check_alpha(alpha)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
+    if sampler is not None and not callable(sampler):
+        raise InputError.bad("sampler", "a callable sampler (see bmexp.samplers.Sampler) or None", sampler,
+                             shown=type(sampler).__name__)
     return (sampler or GibbsSampler()), (schedule or Schedule.default())
 
 
 def _planned(n, p, alpha):
     if n is None:
         return required_samples(p, alpha=alpha)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"n must be an integer >= 1; received {n!r}")
-    return int(n)
+    return arguments.integer(n, "n", low=1)
 
 
 def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n=None, alpha=0.01) -> CheckResult:

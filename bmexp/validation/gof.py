@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
+from .. import arguments
 from ..errors import InputError
 
 __all__ = ["GofResult", "gof_test", "check_probabilities", "check_alpha", "STATISTICS"]
@@ -44,9 +45,7 @@ def check_probabilities(p, name: str = "p") -> np.ndarray:
 
 
 def check_alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 < alpha < 1:
-        raise InputError(f"alpha must be a number in (0, 1); received {alpha!r}")
-    return float(alpha)
+    return arguments.probability(alpha, "alpha")
 
 
 def _check_counts(counts, k: int) -> np.ndarray:
@@ -171,8 +170,7 @@ def gof_test(counts, p, *, alpha: float = 0.01, test: str = "cressie-read", min_
         if rng is None:
             raise InputError("rng must be a numpy.random.Generator for a Monte Carlo p-value; received None")
         b = 1999 if monte_carlo is None else monte_carlo
-        if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 1:
-            raise InputError(f"monte_carlo must be an integer >= 1; received {monte_carlo!r}")
+        b = arguments.integer(b, "monte_carlo", low=1)
         groups = [np.array([i]) for i in range(k)]
         obs_g, exp_g = cpos.astype(float), expected
         stat = float(stats.power_divergence(obs_g, exp_g, lambda_=lam).statistic)

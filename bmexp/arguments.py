@@ -1,0 +1,135 @@
+"""Argument checks, written once for the whole library.
+
+Each function returns the value in its canonical type or raises
+:class:`~bmexp.errors.InputError` naming the argument (``InputError.argument``), showing the
+value and saying what is allowed, e.g. ``epochs must be an integer >= 1; received 0``.  Booleans
+are never numbers here (``True`` is not an epoch count).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["generator", "integer", "model", "number", "one_of", "path", "probability", "seed"]
+
+#: numpy.random.default_rng takes any non-negative integer; bmexp keeps seeds to 64 bits so they
+#: fit MLflow params, YAML and every tool that reads them back
+MAX_SEED = 2**64 - 1
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _bound(low, high, low_open=False, high_open=False) -> str:
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+def integer(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """An integer (Python or numpy, not bool) in ``[low, high]``."""
+    if not _is_int(value) or (low is not None and value < low) or (high is not None and value > high):
+        raise InputError.bad(name, "an integer" + _bound(low, high), value)
+    return int(value)
+
+
+def number(value, name: str, *, low: float | None = None, high: float | None = None, low_open: bool = False,
+           high_open: bool = False) -> float:
+    """A finite real number (not bool) within the bounds (open or closed)."""
+    ok = _is_real(value) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        raise InputError.bad(name, "a finite number" + _bound(low, high, low_open, high_open), value)
+    return float(value)
+
+
+def probability(value, name: str = "alpha") -> float:
+    """A number in the open interval (0, 1): a significance level, a power."""
+    if not (_is_real(value) and 0 < value < 1):
+        raise InputError.bad(name, "a number in (0, 1)", value)
+    return float(value)
+
+
+def one_of(value, name: str, allowed: Iterable):
+    """One of ``allowed`` (compared with ``==``; a list is shown)."""
+    allowed = list(allowed)
+    try:
+        ok = value in allowed
+    except TypeError:  # unhashable or incomparable
+        ok = False
+    if not ok:
+        raise InputError.bad(name, f"one of {allowed}", value)
+    return value
+
+
+def seed(value, name: str = "seed") -> int:
+    """A seed for ``numpy.random.default_rng``: an integer in [0, 2**64 - 1]."""
+    if not _is_int(value) or not 0 <= value <= MAX_SEED:
+        raise InputError.bad(name, "an integer in [0, 2**64 - 1]", value)
+    return int(value)
+
+
+def generator(value, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator`` (not a seed, not the legacy ``RandomState``)."""
+    if not isinstance(value, np.random.Generator):
+        raise InputError.bad(name, "a numpy.random.Generator", value,
+                             shown=type(value).__name__)
+    return value
+
+
+def model(value, name: str = "model"):
+    """A :class:`bmexp.BoltzmannMachine`."""
+    from .model import BoltzmannMachine
+
+    if not isinstance(value, BoltzmannMachine):
+        raise InputError.bad(name, "a BoltzmannMachine", value, shown=type(value).__name__)
+    return value
+
+
+def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None = None) -> Path:
+    """An existing, readable file (``kind="file"``) or a writable directory (``kind="out_dir"``,
+    created if missing), named by a string or ``os.PathLike``."""
+    if not isinstance(value, (str, os.PathLike)) or not str(value):
+        raise InputError.bad(name, "a path", value)
+    p = Path(value)
+    if kind == "file":
+        if suffixes is not None and p.suffix.lower() not in set(suffixes):
+            raise InputError.about(name, "{argument} must be a " + " or ".join(suffixes) + f" file; received {str(p)!r}")
+        if p.is_dir():
+            raise InputError.about(name, f"{{argument}} must be a file; {str(p)!r} is a directory")
+        if not p.exists():
+            raise InputError.about(name, f"{{argument}} must name an existing file; {str(p)!r} does not exist")
+        if not os.access(p, os.R_OK):
+            raise InputError.about(name, f"{{argument}} must be readable; {str(p)!r} is not (permission denied)")
+        return p
+    if kind == "out_dir":
+        if p.exists() and not p.is_dir():
+            raise InputError.about(name, f"{{argument}} must be a directory; {str(p)!r} is a file")
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError.about(name, f"{{argument}} must be a directory bmexp can create; {str(p)!r}: "
+                                   f"{exc.strerror}") from None
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise InputError.about(name, f"{{argument}} must be writable; {str(p)!r} is not (permission denied)")
+        return p
+    raise ValueError(f"kind must be 'file' or 'out_dir'; received {kind!r}")  # a bug in bmexp, not bad input
