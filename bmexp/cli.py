@@ -12,7 +12,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from .commands import COMMANDS, validate_run_config
+from .boundary import validate_run_config
+from .commands import COMMANDS
 from .errors import InputError, one_line
 
 __all__ = ["main", "config_path", "plan_sweep"]
@@ -65,31 +66,6 @@ def _usage() -> str:
     lines = ["usage: python -m bmexp <command> [key=value ...] [hydra options]", "commands:"]
     lines += [f"  {name:<8} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
-
-
-#: library argument -> config key, to name the key a user typed in error messages
-_CONFIG_KEYS = {
-    "eta": "training.eta", "epochs": "training.epochs", "variant": "training.variant",
-    "weight_decay": "training.weight_decay", "n_negative": "training.n_negative",
-    "pcd_sweeps": "training.pcd_sweeps", "max_weight": "training.max_weight",
-    "T0": "schedule.T0", "step": "schedule.step", "T_end": "schedule.T_end", "factor": "schedule.factor",
-    "sweeps_per_temperature": "schedule.sweeps_per_temperature", "final_sweeps": "schedule.final_sweeps",
-    "temperatures": "schedule.temperatures", "temperature": "schedule.temperatures", "sweeps": "schedule.sweeps",
-    "n_visible": "model.n_visible", "n_hidden": "model.n_hidden", "weight_scale": "model.weight_scale",
-    "bias_scale": "model.bias_scale", "n_data": "data.n", "rule": "sampler.rule", "scan": "sampler.scan",
-    "backend": "sampler.backend", "h": "given_hidden", "hidden": "check.hidden",
-}
-
-
-def _with_config_key(message: str, command: str) -> str:
-    """Name the config key: 'eta must be ...' -> 'training.eta must be ...'."""
-    keys = dict(_CONFIG_KEYS)
-    keys["alpha"] = {"check": "check.alpha", "report": "report.alpha"}.get(command, "checks.alpha")
-    keys["n"] = "check.n" if command == "check" else "checks.n"
-    word = message.split(" ", 1)[0]
-    if word in keys and message.startswith(f"{word} must"):
-        return keys[word] + message[len(word):]
-    return message
 
 
 class _BadInput(SystemExit):
@@ -160,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
         _abort_sweep("FAILED")
-        print(f"bmexp {command}: error: {_with_config_key(one_line(exc), command)}", file=sys.stderr)
+        print(f"bmexp {command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _abort_sweep("KILLED")

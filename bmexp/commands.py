@@ -13,60 +13,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
+from .boundary import (build_model, build_sampler, build_schedule, build_training, config_keys,
+                       validate_check_config, validate_report_config, validate_train_config, validate_run_config, validate_table_config, validate_ui_config)
 from .errors import InputError, one_line
 
 __all__ = ["COMMANDS", "build_model", "build_sampler", "build_schedule", "build_training", "ui_command",
            "validate_run_config"]
-
-
-def build_model(cfg: DictConfig):
-    """The model selected by ``cfg.model`` in convention ``cfg.convention``."""
-    from .zoo import build
-
-    m = cfg.model
-    return build(m.name, convention=cfg.convention, n_visible=m.n_visible, n_hidden=m.n_hidden,
-                 weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed, coupling=m.coupling, bias=m.bias)
-
-
-def build_schedule(sc: DictConfig):
-    """The annealing schedule described by ``cfg.schedule``."""
-    from .schedules import Schedule
-
-    kinds = ("linear", "geometric", "explicit", "constant")
-    if sc.kind == "linear":
-        return Schedule.linear(sc.T0, sc.step, sweeps_per_temperature=sc.sweeps_per_temperature, T_end=sc.T_end,
-                               final_sweeps=sc.final_sweeps)
-    if sc.kind == "geometric":
-        return Schedule.geometric(sc.T0, sc.factor, sweeps_per_temperature=sc.sweeps_per_temperature,
-                                  T_end=sc.T_end, final_sweeps=sc.final_sweeps)
-    if sc.kind == "explicit":
-        return Schedule.explicit(list(sc.temperatures), sweeps_per_temperature=sc.sweeps_per_temperature)
-    if sc.kind == "constant":
-        return Schedule.constant(sc.sweeps)
-    raise InputError(f"schedule.kind must be one of {list(kinds)}; received {sc.kind!r}")
-
-
-SAMPLERS = ("gibbs", "dwave")
-
-
-def build_sampler(sc: DictConfig):
-    """bmexp's Gibbs sampler, or dwave-samplers' simulated annealing through the dimod adapter."""
-    name = sc.get("name", "gibbs")
-    if name == "gibbs":
-        from .samplers import GibbsSampler
-
-        return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
-    if name == "dwave":
-        from .adapters.ocean import dwave_sampler
-
-        acceptance = {"heat_bath": "gibbs", "metropolis": "metropolis"}
-        if sc.rule not in acceptance:
-            raise InputError(f"sampler.rule must be one of {list(acceptance)} with sampler=dwave (its Gibbs and "
-                             f"Metropolis criteria); received {sc.rule!r}")
-        if sc.scan not in ("sequential", "random"):
-            raise InputError(f"sampler.scan must be one of ['sequential', 'random']; received {sc.scan!r}")
-        return dwave_sampler(acceptance[sc.rule], sc.scan)
-    raise InputError(f"sampler.name must be one of {list(SAMPLERS)}; received {name!r}")
 
 
 def _fmt(df: pd.DataFrame) -> str:
@@ -76,7 +28,7 @@ def _fmt(df: pd.DataFrame) -> str:
 def cmd_table(cfg: DictConfig) -> None:
     from .exact import ExactDistribution
 
-    model = build_model(cfg)
+    model = validate_table_config(cfg)
     exact = ExactDistribution.of(model, max_units=cfg.max_units)
     print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, "
           f"n_hidden = {model.n_hidden}")
@@ -89,53 +41,26 @@ def cmd_table(cfg: DictConfig) -> None:
         on = model.convention.values[1]
         given = list(cfg.given_hidden) if cfg.given_hidden is not None else [on] * model.n_hidden
         print(f"\n# conditional p(v | h = {given})")
-        print(_fmt(exact.p_visible_given_hidden(given).iloc[::-1]))
+        with config_keys({"h": "given_hidden"}):
+            table = exact.p_visible_given_hidden(given)
+        print(_fmt(table.iloc[::-1]))
 
 
 def cmd_check(cfg: DictConfig) -> None:
     from .validation.checks import run_check
 
-    model = build_model(cfg)
-    kwargs = dict(rng=np.random.default_rng(cfg.seed), schedule=build_schedule(cfg.schedule), n=cfg.check.n,
-                  alpha=cfg.check.alpha)
-    if cfg.check.name == "conditional" and cfg.check.get("hidden") is not None:
-        kwargs["hidden"] = list(cfg.check.hidden)
-    result = run_check(cfg.check.name, model, build_sampler(cfg.sampler), **kwargs)
+    args = validate_check_config(cfg)
+    model = args["model"]
+    with config_keys({"hidden": "check.hidden", "h": "check.hidden"}):
+        result = run_check(cfg.check.name, model, args["sampler"], **args["kwargs"])
     print(f"# {cfg.model.name} ({model.convention.value}), schedule {cfg.schedule.kind}: "
-          f"{result.n} samples, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}")
+          f"{result.n} samples, sampler {cfg.sampler.name}, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}")
     print(result.report())
     if cfg.check.plot:
         result.plot(cfg.check.plot)
         print(f"plot: {cfg.check.plot}")
     if not result.passed:
         raise SystemExit(1)  # a failed check is a finding, not bad input: exit 1
-
-
-def build_training(cfg: DictConfig) -> dict:
-    """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`."""
-    from .data import load_vectors, sample_visible
-    from .exact import ExactDistribution
-    from .zoo import random_model
-
-    teacher = build_model(cfg)
-    tc, dc = cfg.training, cfg.data
-    student = random_model(teacher.n_visible, teacher.n_hidden, rng=np.random.default_rng(tc.seed),
-                           weight_scale=tc.init_scale, bias_scale=0.0).to(cfg.convention)
-    kwargs = dict(teacher=teacher, variant=tc.variant, eta=tc.eta, epochs=tc.epochs,
-                  schedule=build_schedule(cfg.schedule), n_negative=tc.n_negative, pcd_sweeps=tc.pcd_sweeps,
-                  weight_decay=tc.weight_decay, learn_biases=tc.learn_biases, max_weight=tc.max_weight,
-                  sampler=build_sampler(cfg.sampler))
-    if dc.source == "teacher":
-        kwargs["data"] = sample_visible(teacher, dc.n, rng=np.random.default_rng(dc.seed))
-    elif dc.source == "file":
-        if not dc.get("path"):
-            raise InputError("data.path must name a .npy or .csv file of visible vectors; received None")
-        kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
-    elif dc.source == "exact":
-        kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
-    else:
-        raise InputError(f"data.source must be one of ['teacher', 'file', 'exact']; received {dc.source!r}")
-    return {"student": student, "rng": np.random.default_rng(tc.seed + 1), **kwargs}
 
 
 class _Progress:
@@ -158,7 +83,7 @@ class _Progress:
 def cmd_train(cfg: DictConfig) -> None:
     from .training import conditional_table, train
 
-    args = build_training(cfg)
+    args = validate_train_config(cfg)
     progress = _Progress(cfg.training.epochs)
     result = train(callback=progress, **args)
     if progress.live and result.diverged:
@@ -183,32 +108,6 @@ def _set_threads(threads: int) -> None:
     if threads:
         from .samplers import set_threads
         set_threads(threads)
-
-
-def validate_run_config(cfg: DictConfig) -> dict:
-    """Build everything a job needs from ``cfg`` (raises InputError naming the problem)."""
-    from .exact import MAX_UNITS
-    from .tracking import Store
-    from .training import check_training
-    from .validation.checks import CHECKS
-    from .validation.gof import check_alpha
-
-    for name in cfg.checks.names:
-        if name not in CHECKS:
-            raise InputError(f"checks.names must be a subset of {list(CHECKS)}; received {name!r}")
-    check_alpha(cfg.checks.alpha)
-    if cfg.checks.n is not None and cfg.checks.n < 1:
-        raise InputError(f"checks.n must be an integer >= 1 or null; received {cfg.checks.n!r}")
-    if cfg.threads < 0:
-        raise InputError(f"threads must be >= 0 (0: all cores); received {cfg.threads!r}")
-    model = build_model(cfg)
-    if model.n_units > MAX_UNITS:
-        raise InputError(f"model.n_visible + model.n_hidden must be <= {MAX_UNITS} (exact enumeration); "
-                         f"received {model.n_visible} + {model.n_hidden} = {model.n_units}")
-    Store.default(uri=cfg.tracking.uri)
-    args = build_training(cfg)
-    check_training(**args)
-    return args
 
 
 def _run_name() -> str:
@@ -304,9 +203,7 @@ def _write_artifacts(folder: Path, resolved: dict, result) -> None:
 def cmd_report(cfg: DictConfig) -> None:
     from . import tracking
     from .report import build_report
-    from .validation.gof import check_alpha
-
-    check_alpha(cfg.report.alpha)
+    validate_report_config(cfg)
     store = tracking.Store.default(uri=cfg.tracking.uri)
     if store.uri.startswith("sqlite:///") and not Path(store.uri[len("sqlite:///"):]).is_file():
         raise InputError(f"report.sweep: there is no store at {store.uri[len('sqlite:///'):]}; "
@@ -342,10 +239,7 @@ def cmd_ui(cfg: DictConfig) -> None:
 
     from . import tracking
 
-    if not 1 <= cfg.ui.port <= 65535:
-        raise InputError(f"ui.port must be in [1, 65535]; received {cfg.ui.port!r}")
-    if cfg.ui.workers < 1:
-        raise InputError(f"ui.workers must be >= 1; received {cfg.ui.workers!r}")
+    validate_ui_config(cfg)
     store = tracking.Store.default(uri=cfg.tracking.uri)
     if not store.uri.startswith("sqlite:///"):
         raise InputError(f"tracking.uri {store.uri!r} is a tracking server: open it in a browser instead")

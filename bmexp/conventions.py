@@ -61,9 +61,8 @@ def as_convention(value: Convention | str | frozenset | set, *, name: str = "con
             return Convention.BINARY
         if value == {-1, 1}:
             return Convention.SPIN
-    raise InputError(
-        f"{name} must be one of 'binary' ({{0, 1}}) or 'spin' ({{-1, 1}}); received {value!r}"
-    )
+    raise InputError(f"{name} must be one of 'binary' ({{0, 1}}) or 'spin' ({{-1, 1}}); received {value!r}",
+                     argument=name)
 
 
 def check_states(states, convention: Convention | str, *, name: str = "states") -> np.ndarray:
@@ -71,16 +70,14 @@ def check_states(states, convention: Convention | str, *, name: str = "states") 
     convention = as_convention(convention)
     arr = np.asarray(states)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InputError(f"{name} must be numeric; received dtype {arr.dtype}")
+        raise InputError.about(name, f"{{argument}} must be numeric; received dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     off, on = convention.values
     bad = ~((arr == off) | (arr == on))
     if bad.any():
         first = arr[bad].flat[0]
-        raise InputError(
-            f"{name} must contain only {convention.value} values {{{off}, {on}}}; "
-            f"found {float(first):g} ({int(bad.sum())} bad entries)"
-        )
+        raise InputError(f"{name} must contain only {convention.value} values {{{off}, {on}}}; "
+                         f"found {float(first):g} ({int(bad.sum())} bad entries)", argument=name)
     return arr
 
 

@@ -44,8 +44,9 @@ def _detect(values: np.ndarray, source: str) -> Convention:
 def as_convention_of(vectors, n_visible: int, convention, *, source: str = "data") -> np.ndarray:
     """Check shape and values of visible vectors (either convention) and convert to ``convention``."""
     arr = np.asarray(vectors)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InputError(f"{source} must be numeric; received dtype {arr.dtype}")
+    if arr.dtype == object or np.issubdtype(arr.dtype, np.complexfloating) or not (
+            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InputError(f"{source} must be real numbers; received dtype {arr.dtype}")
     arr = arr.astype(float)
     if arr.ndim == 1 and n_visible == 1:
         arr = arr[:, None]
@@ -61,11 +62,7 @@ def as_convention_of(vectors, n_visible: int, convention, *, source: str = "data
 
 def load_vectors(path, n_visible: int, convention) -> np.ndarray:
     """Visible vectors from a ``.npy`` or ``.csv`` file (no pickle), converted to ``convention``."""
-    path = Path(path)
-    if path.suffix not in (".npy", ".csv"):
-        raise InputError(f"data file must end in .npy or .csv; received {str(path)!r}")
-    if not path.is_file():
-        raise InputError(f"data file {str(path)!r} does not exist")
+    path = arguments.path(path, "path", suffixes=(".npy", ".csv"))
     try:
         if path.suffix == ".npy":
             arr = np.load(path, allow_pickle=False)
@@ -73,6 +70,8 @@ def load_vectors(path, n_visible: int, convention) -> np.ndarray:
             arr = np.loadtxt(path, delimiter=",", ndmin=2)
     except ValueError as exc:  # pickled objects, malformed numbers, ragged rows
         raise InputError(f"data file {str(path)!r} could not be read as numbers without pickle: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"data file {str(path)!r} could not be read: {exc.strerror or exc}") from None
     return as_convention_of(arr, n_visible, convention, source=f"data file {str(path)!r}")
 
 

@@ -18,33 +18,37 @@ class InputError(ValueError):
     """Bad input from a user: an argument, a config value or a data file.
 
     ``InputError(message)`` for anything; ``InputError.bad(argument, requirement, value)`` for
-    one argument: the message is ``"<argument> must be <requirement>; received <value!r>"`` and
-    :meth:`renamed` gives the same error under another name (a config key).
+    one argument (``"<argument> must be <requirement>; received <value!r>"``) and
+    ``InputError.about(argument, "{argument} ...")`` for other messages that start with its name.
+    Such an error knows its ``argument``, and :meth:`renamed` gives the same error under another
+    name (a config key): only the name at the start changes.
     """
 
-    def __init__(self, message: str, *, argument: str | None = None, template: str | None = None):
+    def __init__(self, message: str, *, argument: str | None = None):
         super().__init__(message)
+        if argument is not None and not message.startswith(argument):
+            raise ValueError(f"an InputError about {argument!r} must start with its name: {message!r}")
         self.argument = argument
-        self._template = template  # the message with "{argument}" where the name goes
 
     @classmethod
     def bad(cls, argument: str, requirement: str, value, *, shown: str | None = None) -> "InputError":
         """``<argument> must be <requirement>; received <value!r>`` (or ``shown`` for the value)."""
-        received = shown if shown is not None else repr(value)
-        template = "{argument} must be " + requirement.replace("{", "{{").replace("}", "}}") + "; received " + \
-            received.replace("{", "{{").replace("}", "}}")
-        return cls.about(argument, template)
+        return cls(f"{argument} must be {requirement}; received {shown if shown is not None else repr(value)}",
+                   argument=argument)
 
     @classmethod
     def about(cls, argument: str, template: str) -> "InputError":
-        """An error about ``argument`` from a template with ``{argument}`` where its name goes."""
-        return cls(template.format(argument=argument), argument=argument, template=template)
+        """An error whose message is ``template`` with its leading ``{argument}`` replaced by the name
+        (the rest is taken literally, braces included)."""
+        if not template.startswith("{argument}"):
+            raise ValueError(f"template must start with '{{argument}}'; received {template!r}")
+        return cls(argument + template[len("{argument}"):], argument=argument)
 
     def renamed(self, name: str) -> "InputError":
         """The same error with the argument called ``name`` (e.g. ``eta`` -> ``training.eta``)."""
-        if self._template is None:
+        if self.argument is None:
             return self
-        err = type(self).about(name, self._template)
+        err = type(self)(name + str(self)[len(self.argument):], argument=name)
         err.__cause__ = self.__cause__
         return err
 

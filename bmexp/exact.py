@@ -144,14 +144,14 @@ class ExactDistribution:
         for u in units:
             if isinstance(u, str):
                 if u not in names:
-                    raise InputError(f"{name} must name units among {list(names)}; received {u!r}")
+                    raise InputError.about(name, f"{{argument}} must name units among {list(names)}; received {u!r}")
                 out.append(names.index(u))
             elif isinstance(u, (int, np.integer)) and not isinstance(u, bool) and 0 <= u < self.n_units:
                 out.append(int(u))
             else:
-                raise InputError(f"{name} must be unit indices in [0, {self.n_units}) or names; received {u!r}")
+                raise InputError.about(name, f"{{argument}} must be unit indices in [0, {self.n_units}) or names; received {u!r}")
         if len(set(out)) != len(out):
-            raise InputError(f"{name} must not repeat a unit; received {list(units)!r}")
+            raise InputError.about(name, f"{{argument}} must not repeat a unit; received {list(units)!r}")
         return out
 
     def _frame(self, units: list[int], probs: np.ndarray, extra: Mapping[str, np.ndarray] | None = None):
@@ -225,7 +225,7 @@ class ExactDistribution:
         """``{start + k: values[k]}`` for a block of ``count`` units, checked against the convention."""
         vals = check_states(np.asarray(values, dtype=float).reshape(-1), self.model.convention, name=name)
         if vals.shape != (count,):
-            raise InputError(f"{name} must have {count} values; received {np.asarray(values).tolist()!r}")
+            raise InputError.about(name, f"{{argument}} must have {count} values; received {np.asarray(values).tolist()!r}")
         return {start + k: v for k, v in enumerate(vals)}
 
     def p_visible_given_hidden(self, h) -> pd.DataFrame:

@@ -23,7 +23,10 @@ import numpy as np
 from . import arguments
 from .errors import InputError
 
-__all__ = ["DEFAULT_LINEAR", "Schedule"]
+__all__ = ["DEFAULT_LINEAR", "MAX_SWEEPS", "Schedule"]
+
+#: Most sweeps a schedule may hold (its per-sweep temperatures are one float each: 0.8 GB here).
+MAX_SWEEPS = 10**8
 
 #: The one default schedule -- of the checks, of ``schedule=linear`` on the command line (the
 #: config schema reads it from here) and of the testing kit: T0 = 5, steps of 1, 2 sweeps per
@@ -42,6 +45,17 @@ def _positive_float(value, name: str) -> float:
     return arguments.number(value, name, low=0, low_open=True)
 
 
+def _check_size(n_hot: float, spt: int, final: int, knob: str, what: str) -> None:
+    """Refuse a schedule before building it when it would exceed MAX_SWEEPS (floats: no overflow)."""
+    hot = float(n_hot) * float(spt)
+    total = hot + float(final)
+    if total <= MAX_SWEEPS:
+        return
+    blame = knob if n_hot > MAX_SWEEPS else "sweeps_per_temperature" if hot > final else "final_sweeps"
+    raise InputError.about(blame, f"{{argument}} must keep the schedule within {MAX_SWEEPS:.0e} sweeps; {what}, "
+                                  f"{spt} sweeps per temperature and {final} final sweeps give {total:.3g}")
+
+
 @dataclass(frozen=True)
 class Schedule:
     """Explicit annealing schedule: ``temperatures[k]`` held for ``sweeps[k]`` sweeps."""
@@ -58,6 +72,9 @@ class Schedule:
             raise InputError(f"sweeps must have one entry per temperature ({len(temps)}); received {len(sweeps)}")
         object.__setattr__(self, "temperatures", tuple(_positive_float(t, "temperature") for t in temps))
         object.__setattr__(self, "sweeps", tuple(_positive_int(s, "sweeps") for s in sweeps))
+        if sum(self.sweeps) > MAX_SWEEPS:
+            raise InputError.about("sweeps", f"{{argument}} must keep the schedule within {MAX_SWEEPS:.0e} sweeps; "
+                                             f"received {sum(self.sweeps)} sweeps in all")
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -67,9 +84,10 @@ class Schedule:
         ``final_sweeps`` (default ``2 * sweeps_per_temperature``) at ``T_end``."""
         T0, step, T_end = _positive_float(T0, "T0"), _positive_float(step, "step"), _positive_float(T_end, "T_end")
         if T0 < T_end:
-            raise InputError(f"T0 must be >= T_end = {T_end:g}; received T0 = {T0:g}")
+            raise InputError.about("T0", f"{{argument}} must be >= T_end = {T_end:g}; received T0 = {T0:g}")
         spt = _positive_int(sweeps_per_temperature, "sweeps_per_temperature")
         final = 2 * spt if final_sweeps is None else _positive_int(final_sweeps, "final_sweeps")
+        _check_size(max(0.0, (T0 - T_end) / step), spt, final, "T0", f"T0 = {T0:g}, step = {step:g}")
         n_hot = max(0, math.ceil((T0 - T_end) / step - 1e-9))  # temperatures strictly above T_end
         temps = [T0 - k * step for k in range(n_hot)]
         return cls(tuple(temps) + (T_end,), (spt,) * n_hot + (final,), kind="linear")
@@ -81,9 +99,11 @@ class Schedule:
         T0, T_end = _positive_float(T0, "T0"), _positive_float(T_end, "T_end")
         arguments.probability(factor, "factor")
         if T0 < T_end:
-            raise InputError(f"T0 must be >= T_end = {T_end:g}; received T0 = {T0:g}")
+            raise InputError.about("T0", f"{{argument}} must be >= T_end = {T_end:g}; received T0 = {T0:g}")
         spt = _positive_int(sweeps_per_temperature, "sweeps_per_temperature")
         final = 2 * spt if final_sweeps is None else _positive_int(final_sweeps, "final_sweeps")
+        n_hot = math.log(T_end / T0) / math.log(factor) if T0 > T_end else 0.0
+        _check_size(n_hot, spt, final, "T0", f"T0 = {T0:g}, factor = {factor:g}")
         temps = []
         t = T0
         while t > T_end * (1 + 1e-12):
@@ -95,7 +115,11 @@ class Schedule:
     def explicit(cls, temperatures: Sequence[float], *, sweeps_per_temperature: int | Sequence[int] = 1) -> "Schedule":
         """Given temperatures (repeats allowed), each for ``sweeps_per_temperature`` sweeps."""
         if isinstance(temperatures, (str, bytes)) or not hasattr(temperatures, "__len__") or len(temperatures) == 0:
-            raise InputError(f"temperatures must be a non-empty list of numbers > 0; received {temperatures!r}")
+            raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temperatures)
+        temps = [_positive_float(t, "temperatures") for t in temperatures]
+        if any(b > a for a, b in zip(temps, temps[1:])):
+            raise InputError.bad("temperatures", "a list that never increases (annealing cools towards the final "
+                                 "temperature)", list(temperatures))
         if isinstance(sweeps_per_temperature, (int, np.integer)) and not isinstance(sweeps_per_temperature, bool):
             sweeps = (sweeps_per_temperature,) * len(temperatures)
         else:

@@ -120,7 +120,7 @@ def _data(student, data, p_data, variant):
     else:
         raise InputError("give data (visible vectors) or p_data (a distribution over visible states)")
     if variant != "exact" and vectors is None:
-        raise InputError(f"variant {variant!r} clamps data vectors: give data, not only p_data")
+        raise InputError.about("variant", f"{{argument}} = {variant!r} clamps data vectors: give data, not only p_data")
     return vectors, p_emp, floor
 
 

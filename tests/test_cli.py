@@ -84,9 +84,9 @@ def test_train_exact_spin_from_file(tmp_path, capsys):
     (["train", "training.eta=-1"], "training.eta must be a finite number > 0; received -1.0"),
     (["train", "training.epochs=0"], "training.epochs must be an integer >= 1; received 0"),
     (["train", "training=cd1"], "Could not find 'training/cd1'"),
-    (["train", "data=file"], "data.path must name a .npy or .csv file"),
+    (["train", "data=file"], "data.path must be a .npy or .csv file of visible vectors; received None"),
     (["train", "data.source=web"], "data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),
-    (["train", "training.variant=annealed", "data=exact"], "variant 'annealed' clamps data vectors"),
+    (["train", "training.variant=annealed", "data=exact"], "training.variant = 'annealed' clamps data vectors"),
 ])
 def test_train_bad_input(args, message, capsys):
     assert main(args) == 2

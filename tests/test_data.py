@@ -44,7 +44,7 @@ def test_bad_csv_files(tmp_path, content, message):
 
 
 def test_missing_or_wrong_suffix(tmp_path):
-    with pytest.raises(InputError, match=r"data file must end in .npy or .csv; received '.*x.pkl'"):
+    with pytest.raises(InputError, match=r"path must be a .npy or .csv file; received '.*x.pkl'"):
         load_vectors(tmp_path / "x.pkl", 2, "binary")
     with pytest.raises(InputError, match=r"does not exist"):
         load_vectors(tmp_path / "none.csv", 2, "binary")

@@ -47,7 +47,7 @@ def test_constant():
     (lambda: Schedule.geometric(10, 1.0, sweeps_per_temperature=1), r"factor must be a number in \(0, 1\); received 1.0"),
     (lambda: Schedule.geometric(10, 0, sweeps_per_temperature=1), r"factor must be a number in \(0, 1\); received 0"),
     (lambda: Schedule.explicit([]), r"temperatures must be a non-empty list of numbers > 0; received \[\]"),
-    (lambda: Schedule.explicit([5, -1]), r"temperature must be a finite number > 0; received -1"),
+    (lambda: Schedule.explicit([5, -1]), r"temperatures must be a finite number > 0; received -1"),
     (lambda: Schedule.explicit([5, 1], sweeps_per_temperature=[1]), r"sweeps must have one entry per temperature \(2\)"),
     (lambda: Schedule.constant(0), r"sweeps must be an integer >= 1; received 0"),
     (lambda: Schedule.constant(2, T=float("inf")), r"T must be a finite number > 0; received inf"),

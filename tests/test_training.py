@@ -103,7 +103,7 @@ def test_kl_divergence():
     (dict(teacher=random_model(3, 2, rng=np.random.default_rng(0))),
      r"teacher and student must have the same units; teacher has 3 visible \+ 2 hidden, student 2 \+ 2"),
     (dict(weight_decay=-1.0), r"weight_decay must be a finite number >= 0"),
-    (dict(data=None, p_data=P_TEACHER, variant="annealed"), r"variant 'annealed' clamps data vectors"),
+    (dict(data=None, p_data=P_TEACHER, variant="annealed"), r"variant = 'annealed' clamps data vectors"),
     (dict(data=None), r"give data \(visible vectors\) or p_data"),
 ])
 def test_bad_input(kwargs, message):

@@ -136,7 +136,7 @@ class GibbsSampler:
         for name, value, allowed in (("rule", self.rule, RULES), ("scan", self.scan, SCANS),
                                      ("backend", self.backend, BACKENDS)):
             if value not in allowed:
-                raise InputError(f"{name} must be one of {list(allowed)}; received {value!r}")
+                raise InputError.about(name, f"{{argument}} must be one of {list(allowed)}; received {value!r}")
 
     @property
     def kernel(self) -> Kernel:

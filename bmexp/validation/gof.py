@@ -34,13 +34,13 @@ _TV_NULL_DRAWS = 2000
 def check_probabilities(p, name: str = "p") -> np.ndarray:
     arr = np.asarray(p, dtype=float)
     if arr.ndim != 1 or arr.size < 1:
-        raise InputError(f"{name} must be a 1-D array of probabilities; received shape {arr.shape}")
+        raise InputError.about(name, f"{{argument}} must be a 1-D array of probabilities; received shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} must be finite; received {arr[~np.isfinite(arr)][0].item()!r}")
+        raise InputError.about(name, f"{{argument}} must be finite; received {arr[~np.isfinite(arr)][0].item()!r}")
     if np.any(arr < 0):
-        raise InputError(f"{name} must be non-negative; received {arr[arr < 0][0].item()!r}")
+        raise InputError.about(name, f"{{argument}} must be non-negative; received {arr[arr < 0][0].item()!r}")
     if not abs(arr.sum() - 1.0) <= 1e-9:
-        raise InputError(f"{name} must sum to 1 (within 1e-9); sums to {float(arr.sum())!r}")
+        raise InputError.about(name, f"{{argument}} must sum to 1 (within 1e-9); sums to {float(arr.sum())!r}")
     return arr
 
 

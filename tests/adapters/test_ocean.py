@@ -167,7 +167,6 @@ def test_bad_adapter_input_is_named(make, message):
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(schedule=Schedule.constant(2**31)), r"schedule has 2147483648 sweeps; a dwave beta schedule holds at most"),
     (dict(schedule=[1.0, 1.0]), r"schedule must be a bmexp Schedule; received list"),
     (dict(clamp={"h1": 0.5}), r"clamp values must contain only binary values \{0, 1\}; found 0.5"),
     (dict(clamp={"h9": 1}), r"clamp units must be indices in \[0, 4\) or names in"),

@@ -1,0 +1,322 @@
+"""The one boundary between a composed config and the library.
+
+Only the command line calls this module.  Each ``build_*`` turns one part of a composed Hydra
+config into library arguments, and :func:`validate_run_config` (and its siblings for the other
+commands) checks everything a job needs *before* any work starts or anything is written: types
+(by the schemas in :mod:`bmexp.config`), values (by the library, once, in :mod:`bmexp.arguments`),
+seeds, names that reach paths and filter strings, and the work and memory a job would take.
+
+Library errors name library arguments (``eta``); here each call runs under a mapping from its
+arguments to the config keys a user typed (``training.eta``), so errors are renamed by argument
+(:meth:`bmexp.errors.InputError.renamed`), never by rewriting messages.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import numpy as np
+from omegaconf import DictConfig
+
+from . import arguments
+from .errors import InputError
+
+__all__ = ["MEMORY_LIMIT", "WORK_LIMIT", "build_model", "build_sampler", "build_schedule", "build_training",
+           "config_keys", "validate_check_config", "validate_report_config", "validate_run_config",
+           "validate_table_config", "validate_tracking", "validate_train_config", "validate_ui_config"]
+
+#: Memory a job may plan to allocate (bytes; this machine has 24 GiB).
+MEMORY_LIMIT = 8 * 2**30
+#: Spin updates a job may plan (about 6 hours at 50 million a second on one core).
+WORK_LIMIT = 10**12
+#: Sweep names and experiment names reach paths (multirun/<sweep>/, reports/<sweep>/) and MLflow
+#: filter strings: letters, digits, '_', '-', '.', not starting with '.', at most 100 characters.
+NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+
+MODEL_KEYS = {"name": "model.name", "n_visible": "model.n_visible", "n_hidden": "model.n_hidden",
+              "weight_scale": "model.weight_scale", "bias_scale": "model.bias_scale", "seed": "model.seed",
+              "coupling": "model.coupling", "bias": "model.bias", "convention": "convention"}
+SAMPLER_KEYS = {"rule": "sampler.rule", "scan": "sampler.scan", "backend": "sampler.backend",
+                "name": "sampler.name", "acceptance": "sampler.rule", "order": "sampler.scan"}
+TRAINING_KEYS = {"eta": "training.eta", "epochs": "training.epochs", "variant": "training.variant",
+                 "weight_decay": "training.weight_decay", "n_negative": "training.n_negative",
+                 "pcd_sweeps": "training.pcd_sweeps", "max_weight": "training.max_weight",
+                 "n": "data.n", "path": "data.path", "source": "data.source"}
+
+
+@contextmanager
+def config_keys(mapping: dict[str, str]):
+    """Rename the library argument of an InputError raised inside to its config key."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.argument in mapping:
+            raise exc.renamed(mapping[exc.argument]) from exc.__cause__
+        raise
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.3g} bytes"
+
+
+def _within(key: str, value, *, memory: float = 0.0, work: float = 0.0, what: str) -> None:
+    """Refuse a value whose planned memory or work exceeds the limits, with the estimate."""
+    if memory > MEMORY_LIMIT:
+        raise InputError.about(key, f"{{argument}} = {value} would need {_bytes(memory)} of memory for {what}; "
+                                    f"the limit is {_bytes(MEMORY_LIMIT)}")
+    if work > WORK_LIMIT:
+        raise InputError.about(key, f"{{argument}} = {value} would take {work:.3g} spin updates for {what}; "
+                                    f"the limit is {WORK_LIMIT:.0e} (about 6 hours here)")
+
+
+def _seed(value, key: str) -> int:
+    with config_keys({"seed": key}):
+        return arguments.seed(value)
+
+
+# ------------------------------------------------------------------------------- builders
+def build_model(cfg: DictConfig, *, max_units: int | None = None):
+    """The model selected by ``cfg.model`` in convention ``cfg.convention``."""
+    from .zoo import build
+
+    m = cfg.model
+    with config_keys(MODEL_KEYS):
+        arguments.seed(m.seed)
+        model = build(m.name, convention=cfg.convention, n_visible=m.n_visible, n_hidden=m.n_hidden,
+                      weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed, coupling=m.coupling,
+                      bias=m.bias)
+    if max_units is not None and model.n_units > max_units:
+        raise InputError(f"model.n_visible + model.n_hidden must be <= {max_units} (exact enumeration); "
+                         f"received {model.n_visible} + {model.n_hidden} = {model.n_units}")
+    return model
+
+
+def build_schedule(sc: DictConfig):
+    """The annealing schedule described by ``cfg.schedule``."""
+    from .schedules import Schedule
+
+    keys = {k: f"schedule.{k}" for k in ("T0", "step", "factor", "T_end", "sweeps_per_temperature",
+                                          "final_sweeps", "temperatures", "kind")}
+    keys["temperature"] = "schedule.temperatures"
+    keys["sweeps"] = "schedule.sweeps" if sc.kind == "constant" else "schedule.sweeps_per_temperature"
+    with config_keys(keys):
+        kind = arguments.one_of(sc.kind, "kind", ("linear", "geometric", "explicit", "constant"))
+        if kind == "linear":
+            return Schedule.linear(sc.T0, sc.step, sweeps_per_temperature=sc.sweeps_per_temperature,
+                                   T_end=sc.T_end, final_sweeps=sc.final_sweeps)
+        if kind == "geometric":
+            return Schedule.geometric(sc.T0, sc.factor, sweeps_per_temperature=sc.sweeps_per_temperature,
+                                      T_end=sc.T_end, final_sweeps=sc.final_sweeps)
+        if kind == "explicit":
+            return Schedule.explicit(list(sc.temperatures), sweeps_per_temperature=sc.sweeps_per_temperature)
+        return Schedule.constant(sc.sweeps)
+
+
+SAMPLERS = ("gibbs", "dwave")
+
+
+def build_sampler(sc: DictConfig):
+    """bmexp's Gibbs sampler, or dwave-samplers' simulated annealing through the dimod adapter."""
+    with config_keys(SAMPLER_KEYS):
+        name = arguments.one_of(sc.get("name", "gibbs"), "name", SAMPLERS)
+        if name == "gibbs":
+            from .samplers import GibbsSampler
+
+            return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+        from .adapters.ocean import dwave_sampler
+
+        acceptance = {"heat_bath": "gibbs", "metropolis": "metropolis"}
+        if sc.rule not in acceptance:
+            raise InputError.bad("rule", f"one of {list(acceptance)} with sampler=dwave (its Gibbs and "
+                                         "Metropolis criteria)", sc.rule)
+        arguments.one_of(sc.scan, "scan", ("sequential", "random"))
+        return dwave_sampler(acceptance[sc.rule], sc.scan)
+
+
+def build_training(cfg: DictConfig) -> dict:
+    """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`."""
+    from .data import load_vectors, sample_visible
+    from .exact import ExactDistribution
+    from .zoo import random_model
+
+    teacher = build_model(cfg)
+    tc, dc = cfg.training, cfg.data
+    student_seed, data_seed = _seed(tc.seed, "training.seed"), _seed(dc.seed, "data.seed")
+    with config_keys({"weight_scale": "training.init_scale"}):
+        student = random_model(teacher.n_visible, teacher.n_hidden, rng=np.random.default_rng(student_seed),
+                               weight_scale=tc.init_scale, bias_scale=0.0).to(cfg.convention)
+    kwargs = dict(teacher=teacher, variant=tc.variant, eta=tc.eta, epochs=tc.epochs,
+                  schedule=build_schedule(cfg.schedule), n_negative=tc.n_negative, pcd_sweeps=tc.pcd_sweeps,
+                  weight_decay=tc.weight_decay, learn_biases=tc.learn_biases, max_weight=tc.max_weight,
+                  sampler=build_sampler(cfg.sampler))
+    with config_keys(TRAINING_KEYS):
+        source = arguments.one_of(dc.source, "source", ("teacher", "file", "exact"))
+        if source == "teacher":
+            n = arguments.integer(dc.n, "n", low=1)
+            _within("data.n", n, memory=24.0 * n * max(1, teacher.n_visible), what="the data vectors")
+            kwargs["data"] = sample_visible(teacher, n, rng=np.random.default_rng(data_seed))
+        elif source == "file":
+            if not dc.get("path"):
+                raise InputError.bad("path", "a .npy or .csv file of visible vectors", None)
+            kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
+        else:
+            kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
+    return {"student": student, "rng": np.random.default_rng(student_seed + 1), **kwargs}
+
+
+# ----------------------------------------------------------------------------- validators
+def validate_tracking(tc: DictConfig) -> None:
+    """Sweep and experiment names (they reach paths and MLflow filter strings) and the store URI."""
+    from .tracking import Store
+
+    for key, value in (("tracking.sweep_name", tc.sweep_name), ("tracking.experiment", tc.experiment)):
+        if not isinstance(value, str) or not NAME.match(value):
+            raise InputError.bad(key, "a name of letters, digits, '_', '-' and '.' (not starting with '.', at "
+                                      "most 100 characters)", value)
+    with config_keys({"uri": "tracking.uri"}):
+        Store.default(uri=tc.uri)
+
+
+def _planned_n(n_cells: int, alpha: float) -> int:
+    from .validation.planning import required_samples
+
+    return required_samples(np.full(n_cells, 1.0 / n_cells), alpha=alpha)
+
+
+def _check_work(model, schedule, names, n, alpha, key: str) -> None:
+    """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
+    from .exact import MAX_UNITS
+
+    cells = {"conditional": 2**model.n_visible, "random_hidden": 2**model.n_visible}
+    total_n = sum(n if n is not None else _planned_n(cells.get(c, 2**min(model.n_units, MAX_UNITS)), alpha)
+                  for c in names)
+    biggest = n if n is not None else _planned_n(2**min(model.n_units, MAX_UNITS), alpha)
+    _within(key, n if n is not None else "null (planned)", memory=32.0 * biggest * model.n_units,
+            work=float(total_n) * schedule.total_sweeps * model.n_units, what="the sampling checks' chains")
+
+
+def _training_work(args: dict) -> None:
+    n_units = args["student"].n_units
+    epochs, sweeps = int(args["epochs"]), args["schedule"].total_sweeps
+    n_data = len(args["data"]) if args.get("data") is not None else 0
+    per_epoch = {"annealed": (n_data + args["n_negative"]) * sweeps,
+                 "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
+                 "exact": 0}.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
+    _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
+
+
+def validate_run_config(cfg: DictConfig) -> dict:
+    """Build everything a ``run`` job needs from ``cfg``, or raise InputError naming the key."""
+    from .exact import MAX_UNITS
+    from .training import check_training
+    from .validation.checks import CHECKS
+    from .validation.gof import check_alpha
+
+    for name in cfg.checks.names:
+        arguments.one_of(name, "checks.names", list(CHECKS))
+    with config_keys({"alpha": "checks.alpha"}):
+        alpha = check_alpha(cfg.checks.alpha)
+    if cfg.checks.n is not None:
+        arguments.integer(cfg.checks.n, "checks.n", low=1)
+    arguments.integer(cfg.threads, "threads", low=0)
+    _seed(cfg.seed, "seed")
+    validate_tracking(cfg.tracking)
+    model = build_model(cfg, max_units=MAX_UNITS)
+    args = build_training(cfg)
+    with config_keys(TRAINING_KEYS):
+        check_training(**args)
+    _check_work(model, args["schedule"], list(cfg.checks.names), cfg.checks.n, alpha, "checks.n")
+    if cfg.train:
+        _training_work(args)
+    return args
+
+
+def validate_train_config(cfg: DictConfig) -> dict:
+    """The arguments of :func:`bmexp.training.train` for ``python -m bmexp train``."""
+    from .exact import MAX_UNITS
+    from .training import check_training
+
+    build_model(cfg, max_units=MAX_UNITS)
+    args = build_training(cfg)
+    with config_keys(TRAINING_KEYS):
+        check_training(**args)
+    _training_work(args)
+    if cfg.metrics_csv:
+        arguments.path(_parent(cfg.metrics_csv), "metrics_csv", kind="out_dir")
+    return args
+
+
+def validate_check_config(cfg: DictConfig) -> dict:
+    """The model, sampler and keyword arguments of ``python -m bmexp check``."""
+    from .exact import MAX_UNITS
+    from .validation.checks import CHECKS
+    from .validation.gof import check_alpha
+
+    arguments.one_of(cfg.check.name, "check.name", list(CHECKS))
+    with config_keys({"alpha": "check.alpha"}):
+        alpha = check_alpha(cfg.check.alpha)
+    if cfg.check.n is not None:
+        arguments.integer(cfg.check.n, "check.n", low=1)
+    seed = _seed(cfg.seed, "seed")
+    model = build_model(cfg, max_units=MAX_UNITS)
+    schedule = build_schedule(cfg.schedule)
+    sampler = build_sampler(cfg.sampler)
+    _check_work(model, schedule, [cfg.check.name], cfg.check.n, alpha, "check.n")
+    kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha)
+    if cfg.check.name == "conditional" and cfg.check.get("hidden") is not None:
+        kwargs["hidden"] = list(cfg.check.hidden)
+    if cfg.check.plot:
+        arguments.path(str(_parent(cfg.check.plot)), "check.plot", kind="out_dir")
+    return {"model": model, "sampler": sampler, "kwargs": kwargs}
+
+
+def _parent(path) -> str:
+    from pathlib import Path
+
+    return str(Path(path).parent) or "."
+
+
+def validate_table_config(cfg: DictConfig):
+    """The model of ``python -m bmexp table``, refused when its table would not fit in memory."""
+    max_units = arguments.integer(cfg.max_units, "max_units", low=1)
+    model = build_model(cfg)
+    if model.n_units > max_units:
+        raise InputError(f"model.n_visible + model.n_hidden must be <= max_units = {max_units} (exact "
+                         f"enumeration); received {model.n_visible} + {model.n_hidden} = {model.n_units}")
+    _within("max_units", max_units, memory=80.0 * 2.0**model.n_units,
+            what=f"the table of 2**{model.n_units} states")
+    return model
+
+
+def validate_report_config(cfg: DictConfig) -> None:
+    from .validation.gof import check_alpha
+
+    with config_keys({"alpha": "report.alpha"}):
+        check_alpha(cfg.report.alpha)
+    if cfg.report.sweep is not None and not NAME.match(str(cfg.report.sweep)):
+        raise InputError.bad("report.sweep", "a sweep name (letters, digits, '_', '-', '.') or null",
+                             cfg.report.sweep)
+    arguments.path(cfg.report.out, "report.out", kind="out_dir")
+    with config_keys({"uri": "tracking.uri"}):
+        from .tracking import Store
+
+        Store.default(uri=cfg.tracking.uri)
+
+
+def validate_ui_config(cfg: DictConfig) -> None:
+    import socket
+
+    arguments.integer(cfg.ui.port, "ui.port", low=1, high=65535)
+    arguments.integer(cfg.ui.workers, "ui.workers", low=1, high=64)
+    if not isinstance(cfg.ui.host, str) or not cfg.ui.host:
+        raise InputError.bad("ui.host", "a host name or address", cfg.ui.host)
+    with socket.socket(socket.AF_INET6 if ":" in cfg.ui.host else socket.AF_INET) as probe:
+        try:
+            probe.bind((cfg.ui.host, cfg.ui.port))
+        except OSError as exc:
+            raise InputError.about("ui.port", f"{{argument}} = {cfg.ui.port} cannot be used on {cfg.ui.host}: "
+                                              f"{exc.strerror or exc}") from None
