@@ -134,6 +134,8 @@ def build_sampler(sc: DictConfig):
             raise InputError.bad("rule", f"one of {list(acceptance)} with sampler=dwave (its Gibbs and "
                                          "Metropolis criteria)", sc.rule)
         arguments.one_of(sc.scan, "scan", ("sequential", "random"))
+        if sc.get("backend") is not None:
+            raise InputError.bad("backend", "null with sampler=dwave (backends are bmexp Gibbs's)", sc.backend)
         return dwave_sampler(acceptance[sc.rule], sc.scan)
 
 
@@ -177,8 +179,47 @@ def validate_tracking(tc: DictConfig) -> None:
         if not isinstance(value, str) or not NAME.match(value):
             raise InputError.bad(key, "a name of letters, digits, '_', '-' and '.' (not starting with '.', at "
                                       "most 100 characters)", value)
-    with config_keys({"uri": "tracking.uri"}):
-        Store.default(uri=tc.uri)
+    check_store_uri(tc.uri)
+
+
+def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
+    """Refuse store URIs MLflow would misread, lose runs in, or fail on with a traceback later."""
+    import os
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    from .tracking import Store
+
+    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        return
+    shown = f"{key} (or MLFLOW_TRACKING_URI)"
+    allowed = "sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT"
+    if uri.startswith("sqlite:"):
+        if not uri.startswith("sqlite:///") or uri[len("sqlite:///"):] in ("", ":memory:"):
+            raise InputError(f"{shown} must be {allowed}; received {uri!r} (an in-memory or malformed SQLite URL "
+                             f"would lose the runs)", argument=key)
+        path = Path(uri[len("sqlite:///"):])
+        if path.is_dir():
+            raise InputError(f"{shown} must name a database file; {str(path)!r} is a directory", argument=key)
+        if path.exists():
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+            if head and head != b"SQLite format 3\x00":
+                raise InputError(f"{shown} must name an SQLite database; {str(path)!r} is another kind of file",
+                                 argument=key)
+        elif not path.resolve().parent.exists() and not path.resolve().parent.parent.exists():
+            raise InputError(f"{shown} must be in an existing directory; {str(path.resolve().parent)!r} does not "
+                             "exist", argument=key)
+    else:
+        parts = urlparse(uri)
+        if parts.scheme in ("http", "https"):
+            if not parts.hostname:
+                raise InputError(f"{shown} must be {allowed}; received {uri!r} (no host)", argument=key)
+        elif parts.scheme not in ("postgresql", "mysql", "mssql"):
+            raise InputError(f"{shown} must be {allowed}; received {uri!r}", argument=key)
+    with config_keys({"uri": key}):
+        Store.default(uri=uri)
 
 
 def _planned_n(n_cells: int, alpha: float) -> int:
@@ -301,15 +342,13 @@ def validate_report_config(cfg: DictConfig) -> None:
         raise InputError.bad("report.sweep", "a sweep name (letters, digits, '_', '-', '.') or null",
                              cfg.report.sweep)
     arguments.path(cfg.report.out, "report.out", kind="out_dir")
-    with config_keys({"uri": "tracking.uri"}):
-        from .tracking import Store
-
-        Store.default(uri=cfg.tracking.uri)
+    check_store_uri(cfg.tracking.uri)
 
 
 def validate_ui_config(cfg: DictConfig) -> None:
     import socket
 
+    check_store_uri(cfg.tracking.uri)
     arguments.integer(cfg.ui.port, "ui.port", low=1, high=65535)
     arguments.integer(cfg.ui.workers, "ui.workers", low=1, high=64)
     if not isinstance(cfg.ui.host, str) or not cfg.ui.host:

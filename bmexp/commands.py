@@ -168,6 +168,8 @@ def cmd_run(cfg: DictConfig) -> None:
                 job.metrics(values, step=step)
             if result.training is not None:
                 job.tags({"bmexp.diverged": str(result.training.diverged).lower()})
+            if result.extra.get("skipped"):
+                job.tags({"bmexp.skipped_checks": ", ".join(f"{k} ({v})" for k, v in result.extra["skipped"].items())})
             with tempfile.TemporaryDirectory() as tmp:
                 _write_artifacts(Path(tmp), resolved, result)
                 for path in sorted(Path(tmp).iterdir()):
@@ -185,6 +187,9 @@ def cmd_run(cfg: DictConfig) -> None:
     summary = ", ".join(f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher",
                                                         "wall_time_s") if k in m)
     print(f"run {run_id} [{_run_name()}]: {summary}")
+    for name, why in result.extra.get("skipped", {}).items():
+        print(f"note: check {name} skipped: it {why} (the model has {args['teacher'].n_units} "
+              "units)", file=sys.stderr)
 
 
 def _write_artifacts(folder: Path, resolved: dict, result) -> None:

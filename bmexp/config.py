@@ -48,7 +48,7 @@ class SamplerConfig:
     name: str = "gibbs"            # gibbs (bmexp's) | dwave (dwave-samplers' SimulatedAnnealingSampler)
     rule: str = "heat_bath"        # heat_bath | flip | metropolis (dwave: heat_bath = "Gibbs" | metropolis)
     scan: str = "sequential"       # sequential | random
-    backend: str = "numba"         # gibbs only: numba | numpy
+    backend: Optional[str] = "numba"   # gibbs only: numba | numpy (null for other samplers)
 
 
 @dataclass

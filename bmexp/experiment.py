@@ -103,13 +103,15 @@ def run_experiment(model: BoltzmannMachine, *, rng: np.random.Generator, schedul
     """Run the checks (``schedule`` only where ``n_units <= 12``) and, if given, ``train(**training)``."""
     t0 = time.perf_counter()
     counting = _CountingSampler(sampler)
-    results = {}
+    results, skipped = {}, {}
     for name in checks:
         if name == "schedule" and model.n_units > MAX_UNITS_SCHEDULE:
+            skipped[name] = f"needs n_units <= {MAX_UNITS_SCHEDULE}"
             continue
         if name in ("conditional", "random_hidden") and (model.n_hidden == 0 or model.n_visible == 0):
+            skipped[name] = "needs visible and hidden units"
             continue
         results[name] = run_check(name, model, counting, rng=rng, schedule=schedule, n=check_n, alpha=alpha)
     trained = train(rng=rng, schedule=schedule, sampler=counting, **training) if training else None
     rate = counting.updates / counting.seconds if counting.seconds > 0 else float("nan")
-    return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule)
+    return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule, {"skipped": skipped})

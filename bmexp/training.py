@@ -34,7 +34,7 @@ from . import arguments
 from .errors import InputError
 from .exact import ExactDistribution, expectations
 from .model import BoltzmannMachine
-from .samplers import GibbsSampler
+from .samplers import GibbsSampler, states_of
 from .schedules import Schedule
 from .data import as_convention_of, empirical_distribution
 
@@ -179,16 +179,18 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
             neg1, neg2 = exact.moments()
         else:
             if nh:
-                pos = sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule,
-                              clamp=(list(range(nv)), vectors)).states
+                clamp = {i: vectors[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
+                pos = states_of(sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule, clamp=clamp),
+                                n_chains=len(vectors), n_units=model.n_units)
             else:
                 pos = vectors
             pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
             if variant == "annealed" or persistent is None:
-                neg = sampler(model, rng=rng, n_chains=n_negative, schedule=schedule).states
+                neg = states_of(sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
+                                n_chains=n_negative, n_units=model.n_units)
             else:
-                neg = sampler(model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps),
-                              init=persistent).states
+                neg = states_of(sampler(model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps),
+                                        init=persistent), n_chains=n_negative, n_units=model.n_units)
             persistent = np.array(neg)
             neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
         # ---------------------------------------------------------------- update

@@ -105,7 +105,11 @@ def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="rando
         every unit in every state (column i must not depend on unit i); used to compute the
         exact output of deliberately wrong samplers (:mod:`bmexp.testing.mutants`).
     """
-    n = model.n_units
+    from . import arguments
+
+    n = arguments.model(model).n_units
+    if not isinstance(schedule, Schedule):
+        raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
     if n > max_units:
         raise InputError(f"schedule_output needs n_units <= max_units = {max_units}; received a model "
                          f"with n_units = {n}")

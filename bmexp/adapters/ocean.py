@@ -30,8 +30,8 @@ from ..samplers.gibbs import SampleResult, _check_args, _initial, normalize_clam
 
 __all__ = ["ACCEPTANCE", "ORDERS", "DimodSampler", "dwave_sampler", "to_bqm"]
 
-#: dwave's proposal_acceptance_criteria -> bmexp kernel rule
-ACCEPTANCE = {"gibbs": "heat_bath", "metropolis": "metropolis"}
+#: dwave's proposal_acceptance_criteria (any case) -> bmexp kernel rule; bmexp's rule names are accepted too
+ACCEPTANCE = {"gibbs": "heat_bath", "metropolis": "metropolis", "heat_bath": "heat_bath"}
 ORDERS = {"sequential": False, "random": True}
 #: parameters the adapter sets itself
 _OWN = ("beta_schedule", "beta_schedule_type", "beta_range", "num_sweeps", "num_sweeps_per_beta", "num_reads",
@@ -108,7 +108,10 @@ class DimodSampler:
         if not isinstance(self.sampler, SimulatedAnnealingSampler):
             return UNKNOWN_KERNEL
         criterion = str(self.parameters.get("proposal_acceptance_criteria", "Metropolis")).lower()  # dwave's default
-        if criterion not in ACCEPTANCE:
+        order = self.parameters.get("randomize_order", False)
+        if not isinstance(order, (bool, np.bool_)):
+            raise InputError.bad("randomize_order", "True or False", order)
+        if criterion not in ("gibbs", "metropolis"):
             raise InputError(f"proposal_acceptance_criteria must be one of ['Gibbs', 'Metropolis']; "
                              f"received {self.parameters['proposal_acceptance_criteria']!r}")
         return Kernel(ACCEPTANCE[criterion], "random" if self.parameters.get("randomize_order", False) else "sequential")
@@ -169,8 +172,9 @@ class DimodSampler:
 
 def dwave_sampler(acceptance: str = "gibbs", order: str = "sequential") -> DimodSampler:
     """dwave-samplers' ``SimulatedAnnealingSampler`` with a named acceptance criterion and order."""
-    if acceptance not in ACCEPTANCE:
-        raise InputError(f"acceptance must be one of {list(ACCEPTANCE)}; received {acceptance!r}")
+    if not isinstance(acceptance, str) or acceptance.lower() not in ACCEPTANCE:
+        raise InputError.bad("acceptance", f"one of {list(ACCEPTANCE)} (any case)", acceptance)
+    acceptance = "gibbs" if ACCEPTANCE[acceptance.lower()] == "heat_bath" else "metropolis"
     if order not in ORDERS:
         raise InputError(f"order must be one of {list(ORDERS)}; received {order!r}")
     try:

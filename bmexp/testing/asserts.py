@@ -26,10 +26,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import BoltzmannMachine
+from .. import arguments
+from ..errors import InputError
 from ..samplers.contract import Kernel, kernel_of, states_of
 from ..schedules import Schedule
 from ..transitions import MAX_UNITS_SCHEDULE
-from ..validation.checks import CheckResult, run_check
+from ..validation.checks import CHECKS, CheckResult, run_check
 from ..validation.multiple import holm
 from ..zoo import random_model
 
@@ -57,12 +59,14 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
     that is a :class:`bmexp.samplers.Kernel`.
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
-    if not callable(sampler):
-        _fail(f"sampler must be callable; received {type(sampler).__name__}")
+    _require_sampler(sampler)
     kernel = getattr(sampler, "kernel", None)
     if kernel is not None and not isinstance(kernel, Kernel):
         _fail(f"sampler.kernel must be a bmexp.samplers.Kernel or None; received {kernel!r}")
-    base = model if model is not None else random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7)
+    base = arguments.model(model) if model is not None else random_model(4, 2, rng=np.random.default_rng(11),
+                                                                          bias_scale=0.7)
+    n_chains = arguments.integer(n_chains, "n_chains", low=1)
+    seed = arguments.seed(seed)
     schedule = Schedule.constant(3)
     for convention in ("binary", "spin"):
         m = base.to(convention)
@@ -90,21 +94,37 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
         draw(init=np.full((n_chains, m.n_units), on))
         if not np.array_equal(a, draw()):
             _fail(f"{convention} model: the same seed must give the same states")
-        if m.n_units >= 4 and np.array_equal(a, draw(s=seed + 1)):
+        # another seed, other states: only asked where a correct sampler could hardly repeat itself
+        if n_chains * m.n_units >= 64 and np.array_equal(a, draw(s=seed + 1)):
             _fail(f"{convention} model: another seed gave identical states for all {n_chains} chains")
         names = m.unit_names
-        held = draw(clamp={names[0]: on, m.n_units - 1: off})
-        if not (np.all(held[:, 0] == on) and np.all(held[:, -1] == off)):
-            _fail(f"{convention} model: clamped units must keep their values (clamp {{{names[0]!r}: {on}, "
-                  f"{m.n_units - 1}: {off}}})")
+        clamp = {names[0]: on} if m.n_units == 1 else {names[0]: on, m.n_units - 1: off}
+        held = draw(clamp=clamp)
+        if not (np.all(held[:, 0] == on) and (m.n_units == 1 or np.all(held[:, -1] == off))):
+            _fail(f"{convention} model: clamped units must keep their values (clamp {clamp})")
         per_chain = np.where(np.arange(n_chains) % 2 == 0, on, off)
-        held = draw(clamp={1: per_chain})
-        if not np.array_equal(held[:, 1], per_chain):
+        unit = min(1, m.n_units - 1)
+        held = draw(clamp={unit: per_chain})
+        if not np.array_equal(held[:, unit], per_chain):
             _fail(f"{convention} model: a clamp with one value per chain must be held in every chain")
+        start = np.where(np.arange(n_chains * m.n_units).reshape(n_chains, m.n_units) % 3 == 0, on, off)
+        frozen = draw(init=start, clamp={u: start[:, u] for u in range(m.n_units)})
+        if not np.array_equal(frozen, start):
+            _fail(f"{convention} model: with every unit clamped to its initial state, the states must come back "
+                  "unchanged")
 
 
 # ------------------------------------------------------------------ statistical checks
+def _require_sampler(sampler) -> None:
+    __tracebackhide__ = True
+    if sampler is None or not callable(sampler):
+        _fail(f"sampler must be a callable sampler (see bmexp.samplers.Sampler); received {type(sampler).__name__}")
+
+
 def _run(name, sampler, model, *, seed, alpha, schedule, n, **kw) -> CheckResult:
+    __tracebackhide__ = True
+    _require_sampler(sampler)
+    seed = arguments.seed(seed)
     return run_check(name, model, sampler, rng=np.random.default_rng(seed), schedule=schedule, n=n, alpha=alpha, **kw)
 
 
@@ -166,12 +186,19 @@ def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, s
     (``seed``, ``seed + 1``, ...).  Returns the check results.
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
+    _require_sampler(sampler)
+    model = arguments.model(model)
+    seed = arguments.seed(seed)
+    shortfall_tv = arguments.number(shortfall_tv, "shortfall_tv", low=0, high=1, low_open=True)
     if checks is None:
         checks = ["joint"]
         if model.n_visible and model.n_hidden:
             checks += ["conditional", "random_hidden"]
         if model.n_units <= MAX_UNITS_SCHEDULE:
             checks.append("schedule")
+    elif isinstance(checks, str) or not hasattr(checks, "__iter__") or not list(checks):
+        raise InputError.bad("checks", f"a non-empty list of check names from {list(CHECKS)} or None", checks)
+    checks = [arguments.one_of(c, "checks", list(CHECKS)) for c in checks]
     results = {name: _run(name, sampler, model, seed=seed + k, alpha=alpha, schedule=schedule, n=n,
                           **({"shortfall_tv": shortfall_tv} if name == "schedule" else {}))
                for k, name in enumerate(checks)}

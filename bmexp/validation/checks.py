@@ -164,7 +164,7 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
     n = _planned(n, mixture, alpha)
     off, on = model.convention.values
     hidden = np.where(rng.random((n, model.n_hidden)) < 0.5, float(on), float(off))
-    clamp = (list(range(model.n_visible, model.n_units)), hidden)
+    clamp = {model.n_visible + k: hidden[:, k] for k in range(model.n_hidden)}  # one value per chain
     states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
     counts = _counts(states[:, :model.n_visible], p_v.size, model.convention)
     r_mix = gof_test(counts, mixture, alpha=alpha, rng=rng)
@@ -181,6 +181,10 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
     return CheckResult("random_hidden", n, {"mixture": r_mix, "p(v)": r_pv},
                        _table(state_labels(model.n_visible), counts, {"mixture": mixture, "p(v)": p_v}),
                        not r_mix.reject, msg, model.unit_names[:model.n_visible], {"tv_mixture_vs_pv": gap})
+
+
+def _sweeps(schedule) -> str:
+    return f"{schedule.total_sweeps} sweep{'s' if schedule.total_sweeps != 1 else ''}"
 
 
 def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01,
@@ -200,7 +204,7 @@ def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.0
         counts = _counts(states, p.size, model.convention)
         r_boltz = gof_test(counts, p, alpha=alpha, rng=rng)
         msg = (f"samples {'match' if not r_boltz.reject else 'do NOT match'} the Boltzmann distribution "
-               f"after the schedule ({schedule.total_sweeps} sweeps). The sampler declares no kernel, so its exact "
+               f"after the schedule ({_sweeps(schedule)}). The sampler declares no kernel, so its exact "
                "schedule output (and the implementation test and the schedule's shortfall) cannot be computed: "
                "give it a `kernel` attribute (bmexp.samplers.Kernel) for those.")
         return CheckResult("schedule", n, {"boltzmann": r_boltz},
@@ -215,9 +219,13 @@ def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.0
     r_boltz = gof_test(counts, p, alpha=alpha, rng=rng)
     sampler_ok = not r_out.reject
     schedule_ok = shortfall <= shortfall_tv
+    verdict = "adequate" if schedule_ok else "too short"
+    if not schedule_ok and schedule.final_temperature != 1.0:
+        verdict = (f"it ends at T = {schedule.final_temperature:g}, not 1: its samples follow exp(-E / "
+                   f"{schedule.final_temperature:g}), which no number of sweeps turns into the model's distribution")
     msg = (f"sampler {'agrees with' if sampler_ok else 'DIFFERS from'} the exact output of its kernel ({kernel}) "
-           f"after the schedule; for that kernel the schedule ({schedule.total_sweeps} sweeps) ends at TV "
-           f"{shortfall:.2e} from Boltzmann ({'adequate' if schedule_ok else 'too short'} at {shortfall_tv:g}).")
+           f"after the schedule; for that kernel the schedule ({_sweeps(schedule)}) ends at TV "
+           f"{shortfall:.2e} from Boltzmann ({verdict}{'' if verdict.startswith('it ends') else f' at {shortfall_tv:g}'}).")
     return CheckResult("schedule", n, {"schedule_output": r_out, "boltzmann": r_boltz},
                        _table(state_labels(model.n_units), counts, {"schedule_output": out, "boltzmann": p}),
                        sampler_ok and schedule_ok, msg, model.unit_names,

@@ -11,11 +11,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+MAX_BARS = 64
+
+
 def bar_plot(result, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table = result.table
     names = [c[2:] for c in table.columns if c.startswith("p_")]
+    shown = ""
+    if len(table) > MAX_BARS:  # thousands of bars say nothing: the most probable states
+        table = table.sort_values(f"p_{names[0]}", ascending=False).head(MAX_BARS).sort_index()
+        shown = f" ({MAX_BARS} most probable of {len(result.table)} states)"
     x = np.arange(len(table))
     width = 0.8 / (1 + len(names))
     fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(table) + 2), 4))
@@ -24,14 +31,14 @@ def bar_plot(result, path) -> Path:
         p = table[f"p_{name}"].to_numpy()
         lo, hi = table[f"lo95_{name}"].to_numpy(), table[f"hi95_{name}"].to_numpy()
         ax.bar(x + k * width, p, width, label=f"exact {name}", alpha=0.7,
-               yerr=np.vstack([p - lo, hi - p]), capsize=2)
+               yerr=np.clip(np.vstack([p - lo, hi - p]), 0.0, None), capsize=2)  # a band may not reach p
     ax.set_xticks(x + width * len(names) / 2)
     ax.set_xticklabels(table["state"], rotation=90 if len(table) > 16 else 0, family="monospace")
     ax.set_xlabel("state (" + " ".join(result.units) + ")")
     ax.set_ylabel("probability")
     verdict = "PASS" if result.passed else "FAIL"
-    ax.set_title(f"check {result.check}: {verdict}", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.set_title(f"check {result.check}: {verdict}{shown}", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -104,6 +104,11 @@ def test_a_miswrapped_dwave_sampler_is_rejected(wrapper, model):
         assert not r.passed, r.report()
 
 
+def test_bmexp_rule_names_and_any_case_select_dwaves_criteria():
+    assert dwave_sampler("heat_bath").kernel == dwave_sampler("Gibbs").kernel == Kernel("heat_bath", "sequential")
+    assert dwave_sampler("METROPOLIS", "random").kernel == Kernel("metropolis", "random")
+
+
 def test_same_seed_same_states_and_clamps_per_chain_are_held():
     m = six().to("spin")
     s = dwave_sampler("metropolis", "random")
@@ -157,7 +162,10 @@ def test_a_wrongly_declared_kernel_is_caught():
      r"proposal_acceptance_criteria must be one of \['Gibbs', 'Metropolis'\]; received 'Glauber'"),
     (lambda: DimodSampler(SimulatedAnnealingSampler(), kernel="heat_bath"),
      r"kernel must be a bmexp.samplers.Kernel or None; received 'heat_bath'"),
-    (lambda: dwave_sampler("glauber"), r"acceptance must be one of \['gibbs', 'metropolis'\]; received 'glauber'"),
+    (lambda: dwave_sampler("glauber"),
+     r"acceptance must be one of \['gibbs', 'metropolis', 'heat_bath'\] \(any case\); received 'glauber'"),
+    (lambda: DimodSampler(SimulatedAnnealingSampler(), randomize_order="no"),
+     r"randomize_order must be True or False; received 'no'"),
     (lambda: dwave_sampler("gibbs", "checkerboard"),
      r"order must be one of \['sequential', 'random'\]; received 'checkerboard'"),
 ])

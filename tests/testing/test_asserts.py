@@ -133,3 +133,69 @@ def test_kernel_declared_or_not_changes_what_the_schedule_check_can_say():
     assert declared.extra["kernel"] == str(Kernel("heat_bath", "sequential")) and "schedule_output" in declared.tests
     undeclared = assert_schedule(plain, slide35())
     assert list(undeclared.tests) == ["boltzmann"]
+
+
+# ------------------------------------------ what an outside tester found (regressions)
+class MappingOnly:
+    """A sampler that accepts clamps only in the documented mapping form {unit: value(s)}."""
+
+    kernel = Kernel("heat_bath", "sequential")
+
+    def __call__(self, model, *, rng, n_chains, schedule, init="random", clamp=None):
+        if clamp is not None:
+            clamp = {k: v for k, v in clamp.items()}   # a tuple would fail here
+        return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp)
+
+
+def test_the_checks_clamp_in_the_documented_mapping_form():
+    assert_sampler_api(MappingOnly())
+    assert_samples_boltzmann(MappingOnly(), six())
+
+
+def test_no_sampler_is_a_failure_not_bmexps_sampler():
+    for fn in (assert_samples_boltzmann, assert_joint, assert_schedule):
+        with pytest.raises(AssertionError, match=r"sampler must be a callable sampler .*; received NoneType"):
+            fn(None, slide35())
+
+
+def test_the_contract_check_fits_one_unit_and_one_chain():
+    one = BoltzmannMachine(np.zeros((1, 1)), np.array([0.3]), n_visible=1)
+    assert_sampler_api(GibbsSampler(), one)
+    assert_sampler_api(GibbsSampler(), n_chains=1)
+
+
+def test_a_sampler_that_ignores_init_breaks_the_contract():
+    def ignores_init(model, *, rng, n_chains, schedule, init="random", clamp=None):
+        return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, clamp=None)
+    with pytest.raises(AssertionError, match=r"clamped units must keep their values"):
+        assert_sampler_api(ignores_init)
+
+
+def test_a_schedule_ending_above_t1_is_named_as_such_not_too_short():
+    with pytest.raises(AssertionError, match=r"it ends at T = 2, not 1: its samples follow exp\(-E / 2\)"):
+        assert_schedule(GibbsSampler(), six(), schedule=Schedule.constant(50, T=2.0))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(model=None), r"model must be a BoltzmannMachine; received NoneType"),
+    (dict(checks="joint"), r"checks must be a non-empty list of check names"),
+    (dict(checks=[]), r"checks must be a non-empty list of check names"),
+    (dict(checks=["histogram"]), r"checks must be one of \['conditional', 'joint', 'random_hidden', 'schedule'\]"),
+    (dict(seed=-1), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received -1"),
+    (dict(seed=1.5), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received 1.5"),
+    (dict(shortfall_tv=-1), r"shortfall_tv must be a finite number in \(0, 1\]; received -1"),
+])
+def test_bad_kit_arguments_are_named(kwargs, message):
+    from bmexp import InputError
+    args = {"model": slide35(), **kwargs}
+    with pytest.raises(InputError, match=message):
+        assert_samples_boltzmann(GibbsSampler(), **args)
+
+
+def test_training_takes_any_contract_sampler():
+    from bmexp.training import train
+    teacher = slide35()
+    data = np.array([[1.0, 1.0], [0.0, 1.0]] * 20)
+    res = train(random_model(2, 2, rng=np.random.default_rng(0), bias_scale=0.0), rng=np.random.default_rng(1),
+                data=data, teacher=teacher, sampler=plain, epochs=3, variant="annealed")
+    assert len(res.metrics) == 4 and np.isfinite(res.metrics["kl_data"]).all()
