@@ -68,6 +68,11 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+#: commands whose config composed in this process (Hydra raises plain ValueError / KeyError for
+#: some malformed overrides, e.g. a number as a config group choice: bad input, not a bug)
+_COMPOSED: list = []
+
+
 class _BadInput(SystemExit):
     """Raised inside a Hydra job so that Hydra does not print its own error banner."""
 
@@ -82,6 +87,7 @@ def _run_hydra(command: str, argv: list[str]) -> None:
 
     @hydra.main(version_base="1.3", config_path=config_path(), config_name=command)
     def app(cfg: DictConfig) -> None:
+        _COMPOSED.append(command)  # the config composed: errors from here on are the task's
         try:
             task(cfg)
         except InputError as exc:
@@ -126,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bmexp {command}: error: overrides must not set _target_: bmexp instantiates no objects from "
               f"configs; received {[a for a in rest if '_target_' in a][0]!r}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    _COMPOSED.clear()
     previous = _terminate_as_interrupt()
     saved = sys.argv
     try:
@@ -134,8 +141,12 @@ def main(argv: list[str] | None = None) -> int:
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
         _run_hydra(command, rest)
-    except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
-        _abort_sweep("FAILED")
+    except (InputError, HydraException, OmegaConfBaseException, _BadInput, ValueError, KeyError, TypeError) as exc:
+        bad = isinstance(exc, (InputError, HydraException, OmegaConfBaseException, _BadInput))
+        if not bad and _COMPOSED:  # a plain error inside a command: a bug, shown as such
+            _abort_sweep("FAILED")
+            raise
+        _abort_sweep("FAILED")  # bad input, or Hydra refusing the overrides while composing
         print(f"bmexp {command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
