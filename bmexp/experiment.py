@@ -22,9 +22,8 @@ import numpy as np
 
 from .model import BoltzmannMachine
 from .schedules import Schedule
-from .transitions import MAX_UNITS_SCHEDULE
 from .training import METRIC_COLUMNS, TrainResult, train
-from .validation.checks import CheckResult, run_check
+from .validation.checks import REGISTRY, CheckResult, metric_keys, run_check
 
 __all__ = ["ExperimentResult", "run_experiment", "KL_THRESHOLDS", "IMPLEMENTATION_TESTS", "SCHEDULE_TESTS"]
 
@@ -34,12 +33,10 @@ KL_THRESHOLDS = (1e-2, 5e-3)
 #: schedule they ran, which a short schedule cannot fail.  "Are the samples at equilibrium"
 #: (Benjamini-Hochberg): samples against Boltzmann distributions, which a correct sampler fails
 #: when its schedule is too short.
-IMPLEMENTATION_TESTS = ("schedule_sampler",)
-SCHEDULE_TESTS = ("schedule_boltzmann", "joint", "conditional", "random_hidden_mixture")
+IMPLEMENTATION_TESTS = metric_keys("implementation")
+SCHEDULE_TESTS = metric_keys("equilibrium")
 
-_TEST_KEYS = {("conditional", "p(v|h)"): "conditional", ("joint", "joint"): "joint",
-              ("random_hidden", "mixture"): "random_hidden_mixture", ("random_hidden", "p(v)"): "random_hidden_pv",
-              ("schedule", "schedule_output"): "schedule_sampler", ("schedule", "boltzmann"): "schedule_boltzmann"}
+_TEST_KEYS = {(name, test): key for name, spec in REGISTRY.items() for test, (key, _) in spec.tests.items()}
 
 
 class _CountingSampler:
@@ -105,11 +102,9 @@ def run_experiment(model: BoltzmannMachine, *, rng: np.random.Generator, schedul
     counting = _CountingSampler(sampler)
     results, skipped = {}, {}
     for name in checks:
-        if name == "schedule" and model.n_units > MAX_UNITS_SCHEDULE:
-            skipped[name] = f"needs n_units <= {MAX_UNITS_SCHEDULE}"
-            continue
-        if name in ("conditional", "random_hidden") and (model.n_hidden == 0 or model.n_visible == 0):
-            skipped[name] = "needs visible and hidden units"
+        reason = REGISTRY[name].skip_reason(model)
+        if reason:
+            skipped[name] = reason
             continue
         results[name] = run_check(name, model, counting, rng=rng, schedule=schedule, n=check_n, alpha=alpha)
     trained = train(rng=rng, schedule=schedule, sampler=counting, **training) if training else None

@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 
 from .errors import InputError  # noqa: E402
 from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS  # noqa: E402
+from .validation.checks import SHORTFALL_TV  # noqa: E402
 from .validation.multiple import benjamini_hochberg, holm  # noqa: E402
 
 __all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
@@ -33,7 +34,7 @@ __all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
 AXES = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "training.eta")
 #: what identifies a sampler and the model it ran on (the sampler table of sweep=samplers)
 SAMPLER_AXES = ("sampler.name", "sampler.rule", "sampler.scan", "sampler.backend", "model.name")
-SCHEDULE_TV_OK = 0.01
+SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.checks)
 
 
 def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
@@ -208,7 +209,7 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
                        + (f" ({best['schedule.total_sweeps']:.0f} sweeps in all)." if cost != "schedule.sweeps_per_temperature"
                           else "."))
         else:
-            out.append("Schedules: no setting ends within TV 0.01 of Boltzmann.")
+            out.append(f"Schedules: no setting ends within TV {SCHEDULE_TV_OK} of Boltzmann.")
         parts = []
         for axis, label in (("schedule.sweeps_per_temperature", "sweeps per temperature"), ("schedule.T0", "T0"),
                             ("schedule.step", "step")):

@@ -30,16 +30,13 @@ from .. import arguments
 from ..errors import InputError
 from ..samplers.contract import Kernel, kernel_of, states_of
 from ..schedules import Schedule
-from ..transitions import MAX_UNITS_SCHEDULE
-from ..validation.checks import CHECKS, CheckResult, run_check
+from ..validation.checks import CHECKS, REGISTRY, SHORTFALL_TV, CheckResult, run_check
 from ..validation.multiple import holm
 from ..zoo import random_model
 
 __all__ = ["assert_conditional", "assert_joint", "assert_random_hidden", "assert_sampler_api",
            "assert_samples_boltzmann", "assert_schedule"]
 
-#: the test of each check that decides it (random_hidden's p(v) test is expected to reject)
-_DECIDING = {"conditional": "p(v|h)", "joint": "joint", "random_hidden": "mixture"}
 
 
 def _fail(message: str, result: CheckResult | None = None):
@@ -159,7 +156,7 @@ def assert_random_hidden(sampler, model: BoltzmannMachine, *, seed: int = 0, alp
 
 
 def assert_schedule(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: float = 0.01,
-                    schedule: Schedule | None = None, n: int | None = None, shortfall_tv: float = 0.01) -> CheckResult:
+                    schedule: Schedule | None = None, n: int | None = None, shortfall_tv: float = SHORTFALL_TV) -> CheckResult:
     """With a declared kernel: samples match the kernel's exact output after ``schedule`` (false
     alarms: ``alpha``) and that output is within ``shortfall_tv`` of Boltzmann (exact: no
     randomness).  Without one: samples match Boltzmann (false alarms: ``alpha``)."""
@@ -172,7 +169,7 @@ def assert_schedule(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: f
 
 def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, seed: int = 0, alpha: float = 0.01,
                              schedule: Schedule | None = None, n: int | None = None,
-                             shortfall_tv: float = 0.01) -> dict[str, CheckResult]:
+                             shortfall_tv: float = SHORTFALL_TV) -> dict[str, CheckResult]:
     """The sampler's samples follow the Boltzmann distribution of ``model``, by every check that applies.
 
     checks : default all that apply: ``joint``; ``conditional`` and ``random_hidden`` when the
@@ -191,11 +188,8 @@ def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, s
     seed = arguments.seed(seed)
     shortfall_tv = arguments.number(shortfall_tv, "shortfall_tv", low=0, high=1, low_open=True)
     if checks is None:
-        checks = ["joint"]
-        if model.n_visible and model.n_hidden:
-            checks += ["conditional", "random_hidden"]
-        if model.n_units <= MAX_UNITS_SCHEDULE:
-            checks.append("schedule")
+        order = ["joint"] + [name for name in REGISTRY if name != "joint"]  # the broadest check first
+        checks = [name for name in order if REGISTRY[name].skip_reason(model) is None]
     elif isinstance(checks, str) or not hasattr(checks, "__iter__") or not list(checks):
         raise InputError.bad("checks", f"a non-empty list of check names from {list(CHECKS)} or None", checks)
     checks = [arguments.one_of(c, "checks", list(CHECKS)) for c in checks]
@@ -204,7 +198,7 @@ def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, s
                for k, name in enumerate(checks)}
     deciding = []
     for name, r in results.items():
-        test = _DECIDING.get(name) or ("schedule_output" if "schedule_output" in r.tests else "boltzmann")
+        test = next(t for t in REGISTRY[name].decides if t in r.tests)
         deciding.append((name, test, r.tests[test].p_value))
     adjusted, reject = holm([p for _, _, p in deciding], alpha=alpha)
     failed = [f"{name} ({test}: p = {p:.3g}, Holm-adjusted {adj:.3g})"

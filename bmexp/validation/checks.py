@@ -38,7 +38,7 @@ from ..transitions import MAX_UNITS_SCHEDULE, schedule_output
 from .gof import GofResult, check_alpha, gof_test
 from .planning import required_samples
 
-__all__ = ["CHECKS", "CheckResult", "run_check", "check_conditional", "check_joint", "check_random_hidden",
+__all__ = ["CHECKS", "REGISTRY", "SHORTFALL_TV", "CheckResult", "CheckSpec", "metric_keys", "run_check", "check_conditional", "check_joint", "check_random_hidden",
            "check_schedule"]
 
 
@@ -187,8 +187,13 @@ def _sweeps(schedule) -> str:
     return f"{schedule.total_sweeps} sweep{'s' if schedule.total_sweeps != 1 else ''}"
 
 
+#: The one adequacy threshold: a schedule whose exact output ends within this total variation of
+#: Boltzmann is long enough (the schedule check, the report and the testing kit).
+SHORTFALL_TV = 0.01
+
+
 def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01,
-                   shortfall_tv: float = 0.01) -> CheckResult:
+                   shortfall_tv: float = SHORTFALL_TV) -> CheckResult:
     """Samples vs the exact output of the schedule for the sampler's declared kernel (is the
     sampler right?) and that output vs Boltzmann (``shortfall_tv`` allowed: is the schedule long
     enough?).  A sampler without a declared kernel (:func:`bmexp.samplers.kernel_of`) is tested
@@ -233,12 +238,52 @@ def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.0
                         "kernel": str(kernel)})
 
 
-CHECKS: dict[str, Callable[..., CheckResult]] = {
-    "conditional": check_conditional,
-    "joint": check_joint,
-    "random_hidden": check_random_hidden,
-    "schedule": check_schedule,
-}
+@dataclass(frozen=True)
+class CheckSpec:
+    """Everything the rest of bmexp needs to know about a check: adding a check is one entry here.
+
+    tests : test name in ``CheckResult.tests`` -> (metric key, family).  Metrics are logged as
+        ``check.<metric key>.p_value | statistic | tv | kl | reject``.  Families: ``implementation``
+        (samples vs the exact output of the sampler's kernel: is the sampler right? Holm),
+        ``equilibrium`` (samples vs a Boltzmann distribution: also needs a long enough schedule; BH),
+        ``diagnostic`` (reported, never a verdict).
+    decides : the tests, in order of preference, whose rejection fails the check (the first present).
+    """
+
+    name: str
+    run: Callable[..., CheckResult]
+    tests: dict[str, tuple[str, str]]
+    decides: tuple[str, ...]
+    needs: str = "any"             # "any" | "visible_and_hidden" | "schedule_size"
+
+    def skip_reason(self, model: BoltzmannMachine) -> str | None:
+        """Why the check does not apply to ``model`` (None: it applies)."""
+        if self.needs == "visible_and_hidden" and (model.n_visible == 0 or model.n_hidden == 0):
+            return "needs visible and hidden units"
+        if self.needs == "schedule_size" and model.n_units > MAX_UNITS_SCHEDULE:
+            return f"needs n_units <= {MAX_UNITS_SCHEDULE}"
+        return None
+
+
+REGISTRY: dict[str, CheckSpec] = {spec.name: spec for spec in [
+    CheckSpec("conditional", check_conditional, {"p(v|h)": ("conditional", "equilibrium")}, ("p(v|h)",),
+              "visible_and_hidden"),
+    CheckSpec("joint", check_joint, {"joint": ("joint", "equilibrium")}, ("joint",)),
+    CheckSpec("random_hidden", check_random_hidden,
+              {"mixture": ("random_hidden_mixture", "equilibrium"), "p(v)": ("random_hidden_pv", "diagnostic")},
+              ("mixture",), "visible_and_hidden"),
+    CheckSpec("schedule", check_schedule,
+              {"schedule_output": ("schedule_sampler", "implementation"),
+               "boltzmann": ("schedule_boltzmann", "equilibrium")}, ("schedule_output", "boltzmann"),
+              "schedule_size"),
+]}
+#: name -> check function
+CHECKS: dict[str, Callable[..., CheckResult]] = {name: spec.run for name, spec in REGISTRY.items()}
+
+
+def metric_keys(family: str) -> tuple[str, ...]:
+    """The metric keys of every test in ``family`` ("implementation", "equilibrium", "diagnostic")."""
+    return tuple(key for spec in REGISTRY.values() for key, fam in spec.tests.values() if fam == family)
 
 
 def run_check(name: str, model, sampler=None, **kwargs) -> CheckResult:
