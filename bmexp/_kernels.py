@@ -19,8 +19,12 @@ from numba import njit, prange
 # threads that draw the next block of uniforms (measured: 0.23 s vs 0.17 s per 40M updates).
 # workqueue does not spin.  It must not be entered from two Python threads at once; bmexp
 # never does that (parallel sweeps use processes).
-if numba.config.THREADING_LAYER == "default":
-    numba.config.THREADING_LAYER = "workqueue"
+
+
+def _threading_layer() -> None:
+    """Choose workqueue when the user has not chosen a layer: set at first use, not on import."""
+    if numba.config.THREADING_LAYER == "default":
+        numba.config.THREADING_LAYER = "workqueue"
 
 HEAT_BATH, FLIP = 0, 1
 #: Measured (benchmarks/sampler.py): for wide models the field update through a row view
@@ -120,4 +124,5 @@ PARALLEL_MIN_UNIFORMS = 2**18
 
 
 def kernel_for(n_units: int, n_uniforms: int, record: bool):
+    _threading_layer()
     return KERNELS[(n_units >= WIDE_MIN_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]

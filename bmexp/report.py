@@ -16,17 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from .errors import InputError
+from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS
+from .validation.checks import SHORTFALL_TV
 
-from .errors import InputError  # noqa: E402
-from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS  # noqa: E402
-from .validation.checks import SHORTFALL_TV  # noqa: E402
-from .validation.multiple import benjamini_hochberg, holm  # noqa: E402
+
+def _subplots(*args, figsize, **kwargs):
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kwargs)
+from .validation.multiple import benjamini_hochberg, holm
 
 __all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
 
@@ -40,7 +42,7 @@ SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.ch
 def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
     """KL(data || model) and KL(teacher || model) per epoch, with the finite-data floor."""
     path = Path(path)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _subplots(figsize=(6, 4))
     ax.semilogy(metrics["epoch"], metrics["kl_data"], label="KL(data || model)")
     if metrics["kl_teacher"].notna().any():
         ax.semilogy(metrics["epoch"], metrics["kl_teacher"], label="KL(teacher || model)")
@@ -56,7 +58,6 @@ def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
 def _save(fig, path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
 
 
@@ -138,7 +139,7 @@ def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = 
     if value not in df or df[value].isna().all():
         return None
     conventions = sorted(df["convention"].dropna().unique())
-    fig, axes = plt.subplots(1, len(conventions), figsize=(max(6.0, 4.5 * len(conventions)), 4.0), squeeze=False)
+    fig, axes = _subplots(1, len(conventions), figsize=(max(6.0, 4.5 * len(conventions)), 4.0), squeeze=False)
     for ax, conv in zip(axes[0], conventions):
         sub = df[df["convention"] == conv]
         grid = sub.pivot_table(index="schedule.T0", columns="schedule.sweeps_per_temperature", values=value,
@@ -298,7 +299,7 @@ def build_report(sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int
 
 def _plot_curves(df: pd.DataFrame, curves: dict, path: Path) -> Path:
     etas = sorted(df["training.eta"].dropna().unique())
-    fig, axes = plt.subplots(1, len(etas), figsize=(4.2 * len(etas), 3.6), squeeze=False, sharey=True)
+    fig, axes = _subplots(1, len(etas), figsize=(4.2 * len(etas), 3.6), squeeze=False, sharey=True)
     colors = {"binary": "tab:blue", "spin": "tab:orange"}
     for ax, eta in zip(axes[0], etas):
         for _, row in df[df["training.eta"] == eta].iterrows():
@@ -317,7 +318,7 @@ def _plot_curves(df: pd.DataFrame, curves: dict, path: Path) -> Path:
 
 
 def _plot_eta(df: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig, ax = _subplots(figsize=(5.5, 4))
     for conv, marker in (("binary", "o"), ("spin", "s")):
         sub = df[df["convention"] == conv]
         if sub.empty:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+
+def _subplots(*args, figsize, **kwargs):
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kwargs)
 
 
 MAX_BARS = 64
@@ -25,7 +27,7 @@ def bar_plot(result, path) -> Path:
         shown = f" ({MAX_BARS} most probable of {len(result.table)} states)"
     x = np.arange(len(table))
     width = 0.8 / (1 + len(names))
-    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(table) + 2), 4))
+    fig, ax = _subplots(figsize=(max(6, 0.35 * len(table) + 2), 4))
     ax.bar(x, table["observed_p"], width, label=f"observed (n = {result.n})", color="0.25")
     for k, name in enumerate(names, start=1):
         p = table[f"p_{name}"].to_numpy()
@@ -41,5 +43,4 @@ def bar_plot(result, path) -> Path:
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
