@@ -92,3 +92,17 @@ def test_train_bad_input(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_ui_refuses_a_port_in_use_before_starting_anything(tmp_path, monkeypatch, capsys):
+    import socket
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["ui", f"ui.port={port}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"bmexp ui: error: ui.port = {port} cannot be used on 127.0.0.1: ") and len(err.splitlines()) == 1
+    assert not (tmp_path / "mlruns").exists()
