@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 
 from .commands import COMMANDS, validate_run_config
 from .errors import InputError, one_line
+from .tracking import StoreError
 
 __all__ = ["main", "config_path", "plan_sweep"]
 
@@ -57,7 +58,10 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         jobs = [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
         for job in jobs:
             validate_run_config(compose(config_name, overrides=job))
+        uri = base.tracking.uri
     GlobalHydra.instance().clear()
+    from .tracking import Store
+    Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
     return jobs
 
 
@@ -116,16 +120,31 @@ def _run_hydra(command: str, argv: list[str]) -> None:
 
 
 def _terminate_as_interrupt():
-    """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING."""
+    """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING.  Only the first
+    SIGTERM or Ctrl-C does: later ones are ignored, so that nothing interrupts the clean-up."""
     import signal
     import threading
 
+    seen = []
+
     def handler(signum, frame):
+        if seen:
+            return
+        seen.append(signum)
         raise KeyboardInterrupt(f"signal {signum}")
 
     if threading.current_thread() is threading.main_thread():
-        return signal.signal(signal.SIGTERM, handler)
+        return signal.signal(signal.SIGTERM, handler), signal.signal(signal.SIGINT, handler)
     return None
+
+
+def _resume_hint(command: str, rest: list[str]) -> str:
+    import shlex
+    return f"python -m bmexp {shlex.join([command, *rest])}"
+
+
+def _lost_jobs() -> list[dict]:
+    return list(sys.modules["bmexp.launcher"].LOST) if "bmexp.launcher" in sys.modules else []
 
 
 def _abort_sweep(status: str) -> None:
@@ -152,19 +171,26 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     previous = _terminate_as_interrupt()
     saved = sys.argv
+    jobs: list = []
+    started = False
     try:
         if command == "sweep" or (command == "run" and {"-m", "--multirun"} & set(rest)):
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
+        started = True
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
         _abort_sweep("FAILED")
-        print(f"bmexp {command}: error: {_with_config_key(one_line(exc), command)}", file=sys.stderr)
+        message = _with_config_key(one_line(exc), command)
+        if jobs and started and isinstance(exc, StoreError):  # the store went away mid-sweep
+            message += f"; the sweep stopped; once the store is back, resume it with: {_resume_hint(command, rest)}"
+        print(f"bmexp {command}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _abort_sweep("KILLED")
-        print(f"bmexp {command}: interrupted", file=sys.stderr)
+        print(f"bmexp {command}: interrupted" + (f"; resume with: {_resume_hint(command, rest)}" if jobs else ""),
+              file=sys.stderr)
         return 130
     except BaseException:
         _abort_sweep("FAILED")
@@ -173,7 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = saved
         if previous is not None:
             import signal
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
+    lost = _lost_jobs()
+    if lost:
+        print(f"bmexp {command}: {len(lost)} of {len(jobs)} configurations not finished ({lost[0]['cause']}); "
+              f"resume them with: {_resume_hint(command, rest)}", file=sys.stderr)
+        return 1
     return 0
 
 
