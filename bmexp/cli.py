@@ -147,9 +147,9 @@ def _lost_jobs() -> list[dict]:
     return list(sys.modules["bmexp.launcher"].LOST) if "bmexp.launcher" in sys.modules else []
 
 
-def _abort_sweep(status: str) -> None:
+def _abort_sweep(status: str, store_gone: bool = False) -> None:
     if "bmexp.hydra_callbacks" in sys.modules:
-        sys.modules["bmexp.hydra_callbacks"].abort_active(status)
+        sys.modules["bmexp.hydra_callbacks"].abort_active(status, store_gone)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         started = True
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput) as exc:
-        _abort_sweep("FAILED")
+        _abort_sweep("FAILED", store_gone=isinstance(exc, StoreError))
         message = _with_config_key(one_line(exc), command)
         if jobs and started and isinstance(exc, StoreError):  # the store went away mid-sweep
             message += f"; the sweep stopped; once the store is back, resume it with: {_resume_hint(command, rest)}"

@@ -38,9 +38,12 @@ def end_runs_of(pids: set[int], status: str, reason: str) -> None:
             print(f"bmexp sweep: could not mark the runs of ended workers {status}: {exc}", file=sys.stderr)
 
 
-def abort_active(status: str) -> None:
-    """End the parent run of a sweep that stopped before ``on_multirun_end`` (KILLED or FAILED)."""
+def abort_active(status: str, store_gone: bool = False) -> None:
+    """End the parent run of a sweep that stopped before ``on_multirun_end`` (KILLED or FAILED); when the
+    store is gone (``store_gone``), try once without waiting for it."""
     if ACTIVE.get("parent_id"):
+        if store_gone:
+            tracking.give_up(ACTIVE["store"])
         try:
             tracking.close_parent(ACTIVE["store"], ACTIVE["parent_id"], status)
         except tracking.StoreError:  # the store is gone: the next command that opens it marks the parent KILLED

@@ -52,7 +52,7 @@ SERVER_RETRY_S = float(os.environ.get("BMEXP_SERVER_RETRY_S", "300"))
 SERVER_RETRY_EVERY_S = 5.0
 #: free space below which a SQLite store counts as full
 MIN_FREE_BYTES = 20 * 2**20
-SQLITE_TIMEOUT_S = 30.0
+SQLITE_TIMEOUT_S = float(os.environ.get("BMEXP_SQLITE_TIMEOUT_S", "30"))
 
 
 class StoreError(InputError):
@@ -379,10 +379,12 @@ def claim(store: Store, experiment: str, config_hash: str) -> tuple[str, str | N
     written (see :func:`claim_on_server`).
     """
     if store.sqlite_path is None:
-        return "mine", None
+        return claim_on_server(store, experiment, config_hash)
+    store.client()  # the database and its schema exist
     me = owner()
-    con = store._connect()
+    con = None
     try:
+        con = store._connect()
         con.execute(_CLAIMS_DDL)
         con.execute("BEGIN IMMEDIATE")
         try:
@@ -407,16 +409,36 @@ def claim(store: Store, experiment: str, config_hash: str) -> tuple[str, str | N
     except sqlite3.Error as exc:
         raise StoreError(store._sqlite_message(exc)) from None
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     return result
+
+
+def claim_on_server(store: Store, experiment: str, config_hash: str) -> tuple[str, str | None]:
+    """A tracking server has no transactions that bmexp can use; there a job only skips a configuration
+    that FINISHED or that a live process of this host is running (its RUNNING run), checked just before it
+    starts.  Two launchers on different machines can still both start one configuration if they check
+    within the same moment (see the README)."""
+    client = store.client()
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return "mine", None
+    for run in client.search_runs([exp.experiment_id], max_results=50,
+                                  filter_string=f"attributes.status = 'RUNNING' and tags.`{CONFIG_HASH_TAG}` = "
+                                                f"'{config_hash}' and tags.`bmexp.role` = 'job'"):
+        holder = run.data.tags.get(OWNER_TAG, "")
+        if _owner_alive(holder) is True and holder != owner():
+            return "taken", holder
+    return "mine", None
 
 
 def release(store: Store, experiment: str, config_hash: str, finished: bool) -> None:
     """End this process's claim: ``finished`` (resumes skip it) or released (a resume runs it again)."""
     if store.sqlite_path is None:
         return
-    con = store._connect()
+    con = None
     try:
+        con = store._connect()
         if finished:
             con.execute("UPDATE bmexp_claims SET state = 'finished', updated = ? WHERE experiment = ? AND "
                         "config_hash = ? AND owner = ?", (time.time(), experiment, config_hash, owner()))
@@ -426,7 +448,8 @@ def release(store: Store, experiment: str, config_hash: str, finished: bool) -> 
     except sqlite3.Error as exc:
         raise StoreError(store._sqlite_message(exc)) from None
     finally:
-        con.close()
+        if con is not None:
+            con.close()
 
 
 def finished_run(store: Store, experiment: str, config_hash: str) -> str | None:
@@ -477,6 +500,11 @@ def parent_from_env(sweep_dir: str | os.PathLike | None = None) -> str | None:
     if sweep_dir is not None and (Path(sweep_dir) / PARENT_FILE).is_file():
         return json.loads((Path(sweep_dir) / PARENT_FILE).read_text())["run_id"]
     return None
+
+
+def give_up(store: Store) -> None:
+    """Stop waiting for this store in this process (it was found gone): later calls fail at once."""
+    _GAVE_UP.add(store.uri)
 
 
 def close_parent(store: Store, run_id: str, status: str = "FINISHED") -> None:

@@ -1,0 +1,378 @@
+"""Faults, reproduced with real processes and real signals (no mocks of the kill): a worker killed
+with kill -9, SIGTERM of the launcher, kill -9 of the launcher, two launchers of one sweep on a
+fresh store, a store that cannot be written, a tracking server that is not there or goes away.
+
+Each asserts the counts (configurations, FINISHED, KILLED, duplicates, RUNNING), the exit code,
+the lines the user sees (no traceback) and, by pid, that no process is left behind."""
+
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+
+from bmexp import tracking
+
+ENV = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+ENV.pop("MLFLOW_TRACKING_URI", None)
+ENV.pop(tracking.PARENT_ENV, None)
+
+QUICK = ["sweep", "sweep=quick", "training.epochs=40", "checks.n=2000"]
+LONG = ["sweep", "sweep=quick", "training.epochs=300", "checks.n=2000"]  # jobs of several seconds
+TINY = ["sweep", "sweep=quick", "train=false", "checks.n=500", "checks.names=[joint]"]
+CONFIGURATIONS = 8
+
+
+def start(args, cwd, env=None):
+    return subprocess.Popen([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def bmexp(args, cwd, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def client(cwd, uri=None):
+    return tracking.Store.default(root=cwd, uri=uri).client()
+
+
+def runs(cwd, status=None, uri=None):
+    c = client(cwd, uri)
+    ids = [e.experiment_id for e in c.search_experiments()]
+    filt = f"attributes.status = '{status}'" if status else ""
+    return c.search_runs(ids, filter_string=filt, max_results=1000) if ids else []
+
+
+def jobs(cwd, status=None, uri=None):
+    return [r for r in runs(cwd, status, uri) if r.data.tags.get("bmexp.role") == "job"]
+
+
+def parents(cwd, uri=None):
+    return [r for r in runs(cwd, None, uri) if r.data.tags.get("bmexp.role") == "sweep"]
+
+
+def store_ready(cwd):
+    return bool(list(Path(cwd).glob("multirun/*/*/parent_run.json")))
+
+
+def wait_until(predicate, proc=None, timeout=240, what="the condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process ended before {what}: {proc.communicate()}")
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def running_jobs_of_workers(cwd, launcher_pid, count):
+    """Job runs RUNNING in worker processes (not the launcher), once there are ``count`` of them."""
+    if not store_ready(cwd):
+        return None
+    running = [r for r in jobs(cwd, "RUNNING")]
+    pids = {int(r.data.tags["bmexp.owner"].split(":")[1]) for r in running}
+    return running if len(running) >= count and launcher_pid not in pids else None
+
+
+def alive(pid):
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def descendants(pid):
+    try:
+        return {p.pid for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def lines(text):
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def assert_complete(cwd, uri=None, configurations=CONFIGURATIONS):
+    """finished runs = configurations, no duplicates, nothing RUNNING."""
+    finished = jobs(cwd, "FINISHED", uri)
+    hashes = [r.data.tags["bmexp.config_hash"] for r in finished]
+    assert len(hashes) == configurations and len(set(hashes)) == configurations, sorted(hashes)
+    assert runs(cwd, "RUNNING", uri) == []
+
+
+# ------------------------------------------------------------------------ 1. a worker dies
+@pytest.mark.slow
+def test_kill_9_of_a_worker_costs_its_job_only(tmp_path):
+    proc = start(LONG, tmp_path)
+    running = wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 1), proc, what="a running job")
+    workers = descendants(proc.pid)
+    victim = int(running[0].data.tags["bmexp.owner"].split(":")[1])
+    victim_hash = running[0].data.tags["bmexp.config_hash"]
+    os.kill(victim, signal.SIGKILL)
+    out, err = proc.communicate(timeout=400)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "Traceback" not in out
+    shown = lines(err)
+    assert len(shown) == 3, shown  # validated, the lost job, the summary with the resume command
+    assert f"lost: its worker process (pid {victim}) ended by SIGKILL; the sweep goes on" in shown[1]
+    assert shown[2] == (f"bmexp sweep: 1 of {CONFIGURATIONS} configurations not finished (its worker process "
+                        f"(pid {victim}) ended by SIGKILL); resume them with: python -m bmexp {' '.join(LONG)}")
+    killed = jobs(tmp_path, "KILLED")
+    assert [r.data.tags["bmexp.config_hash"] for r in killed] == [victim_hash]
+    assert killed[0].data.tags["bmexp.error"] == f"its worker process (pid {victim}) ended by SIGKILL"
+    finished = jobs(tmp_path, "FINISHED")
+    assert len(finished) == CONFIGURATIONS - 1 and len({r.data.tags["bmexp.config_hash"] for r in finished}) == 7
+    assert victim_hash not in {r.data.tags["bmexp.config_hash"] for r in finished}
+    assert runs(tmp_path, "RUNNING") == []
+    assert [(r.info.status, r.data.tags.get("bmexp.lost_jobs")) for r in parents(tmp_path)] == [("FINISHED", "1")]
+    assert [p for p in workers | descendants(proc.pid) if alive(p)] == []
+    again = bmexp(LONG, tmp_path)  # the printed command resumes exactly the lost configuration
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already finished, skipped") == CONFIGURATIONS - 1
+    assert_complete(tmp_path)
+
+
+# ------------------------------------------------------------------------ 2. SIGTERM, kill -9
+@pytest.mark.slow
+def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
+    proc = start(LONG, tmp_path)
+    wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
+    workers = descendants(proc.pid)
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "Traceback" not in out
+    shown = lines(err)
+    assert shown[1:] == ["bmexp sweep: stopping: 2 running job(s) end KILLED (at most 20 s)",
+                         f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(LONG)}"], shown
+    # before any other bmexp command opens the store: nothing RUNNING, the two jobs and the parent KILLED
+    assert runs(tmp_path, "RUNNING") == []
+    assert len(jobs(tmp_path, "KILLED")) == 2
+    assert [r.info.status for r in parents(tmp_path)] == ["KILLED"]
+    assert [p for p in workers if alive(p)] == []
+    again = bmexp(LONG, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert_complete(tmp_path)
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_launcher_leaves_no_process_and_nothing_running(tmp_path):
+    proc = start(LONG, tmp_path)
+    wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
+    workers = descendants(proc.pid)
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGKILL)  # the launcher only: it cannot clean up, its workers must notice
+    t0 = time.time()
+    wait_until(lambda: not any(alive(p) for p in workers), timeout=30, what="the workers to exit")
+    assert time.time() - t0 < 25  # they end their jobs at once, well before the job would have ended
+    # the workers ended their own runs KILLED, and the dead launcher's parent run
+    assert runs(tmp_path, "RUNNING") == []
+    assert len(jobs(tmp_path, "KILLED")) == 2
+    assert [r.info.status for r in parents(tmp_path)] == ["KILLED"]
+    proc.communicate()
+    again = bmexp(LONG, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert_complete(tmp_path)
+
+
+# ------------------------------------------------------------------------ 3. two launchers
+def integrity(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_two_launchers_of_one_sweep_on_a_fresh_store_never_run_a_configuration_twice(tmp_path):
+    rng = np.random.default_rng(12)
+    for rep in range(5):
+        cwd = tmp_path / f"rep{rep}"
+        cwd.mkdir()
+        # odd repetitions: a store that does not live beside mlruns/
+        uri = f"sqlite:///{tmp_path}/elsewhere{rep}/db/store.db" if rep % 2 else None
+        args = [*TINY, "hydra.launcher.n_jobs=1"] + ([f"tracking.uri={uri}"] if uri else [])
+        delay = rng.uniform(0.0, 0.5)
+        first = start(args, cwd)
+        time.sleep(delay)
+        second = start(args, cwd)
+        results = [p.communicate(timeout=300) for p in (first, second)]
+        for p, (out, err) in zip((first, second), results):
+            assert p.returncode == 0, err
+            assert "Traceback" not in err and "Warning" not in err and "warn" not in err.lower(), err
+        assert_complete(cwd, uri)
+        assert len(jobs(cwd, None, uri)) == CONFIGURATIONS  # not even a second, skipped run
+        ps = parents(cwd, uri)
+        assert len(ps) == 2 and {r.info.status for r in ps} == {"FINISHED"}
+        skipped = sum(out.count("skipped, being run by process") + out.count("already finished, skipped")
+                      for out, _ in results)
+        assert skipped == CONFIGURATIONS  # every configuration ran in exactly one of the two launchers
+        db = Path(uri[len("sqlite:///"):]) if uri else cwd / "mlruns" / "mlflow.db"
+        assert integrity(db) == "ok"
+        report = bmexp(["report", "report.sweep=quick", "report.log_to_parent=false"]
+                       + ([f"tracking.uri={uri}"] if uri else []), cwd)
+        assert report.returncode == 0, report.stderr
+
+
+def test_a_claim_is_atomic_and_a_dead_owners_claim_is_taken_over(tmp_path):
+    store = tracking.Store.default(root=tmp_path)
+    assert tracking.claim(store, "e", "h1") == ("mine", None)
+    assert tracking.claim(store, "e", "h1") == ("mine", None)  # the same owner again
+    other = subprocess.run([sys.executable, "-c", "from bmexp import tracking; import sys; "
+                            f"s = tracking.Store.default(root={str(tmp_path)!r}); "
+                            "print(tracking.claim(s, 'e', 'h1')[0], tracking.claim(s, 'e', 'h2')[0])"],
+                           capture_output=True, text=True, env=ENV)
+    assert other.stdout.split() == ["taken", "mine"], other.stderr  # h1 is ours (alive); h2 its, now dead
+    state, previous = tracking.claim(store, "e", "h2")
+    assert state == "mine" and previous is not None and previous != tracking.owner()
+    tracking.release(store, "e", "h2", finished=True)
+    assert tracking.claim(store, "e", "h2")[0] == "finished"
+    tracking.release(store, "e", "h1", finished=False)
+    con = sqlite3.connect(store.sqlite_path)
+    assert con.execute("SELECT config_hash, state FROM bmexp_claims").fetchall() == [("h2", "finished")]
+    con.close()
+
+
+# ------------------------------------------------------------------------ 4. a store that cannot be written
+def _snapshot(root):
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in Path(root).rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_read_only_store_is_one_line_and_exit_2_for_run_sweep_and_report(tmp_path):
+    client(tmp_path)  # a store with its schema
+    db_dir = tmp_path / "mlruns"
+    db = db_dir / "mlflow.db"
+    before = _snapshot(tmp_path)
+    for mode_db, mode_dir, cause in ((0o444, 0o755, "the database file is read-only (mode 444)"),
+                                     (0o644, 0o555, f"its directory {db_dir} is read-only (mode 555")):
+        db.chmod(mode_db)
+        db_dir.chmod(mode_dir)
+        try:
+            for args in (["run", "training.epochs=5"], ["report"], ["sweep", "sweep=quick"]):
+                r = bmexp(args, tmp_path)
+                assert r.returncode == 2, (args, r.stderr)
+                assert r.stdout == "" and "Traceback" not in r.stderr
+                assert lines(r.stderr) == [f"bmexp {args[0]}: error: tracking store {db} cannot be written: "
+                                           + lines(r.stderr)[0].split("cannot be written: ", 1)[1]]
+                assert cause in r.stderr
+        finally:
+            db_dir.chmod(0o755)
+            db.chmod(0o644)
+    assert _snapshot(tmp_path) == before  # nothing written, not even a sweep directory
+    assert not (tmp_path / "multirun").exists()
+
+
+def test_a_store_locked_beyond_the_busy_timeout_is_one_line_and_exit_2(tmp_path):
+    client(tmp_path)
+    holder = sqlite3.connect(tmp_path / "mlruns" / "mlflow.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = bmexp(["run", "training.epochs=5"], tmp_path, env={**ENV, "BMEXP_SQLITE_TIMEOUT_S": "1"}, timeout=120)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(lines(r.stderr)) == 1 and "mlflow.db is locked by another process" in r.stderr, r.stderr
+    assert runs(tmp_path) == []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_tracking_server_that_is_not_there_is_one_line_and_exit_2_before_any_job(tmp_path):
+    uri = f"http://127.0.0.1:{free_port()}"
+    for args in (["run", "training.epochs=5"], ["sweep", "sweep=quick"]):
+        t0 = time.time()
+        r = bmexp([*args, f"tracking.uri={uri}"], tmp_path, timeout=120)
+        assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+        assert lines(r.stderr) == [f"bmexp {args[0]}: error: tracking server {uri} does not answer: connection refused"]
+        assert time.time() - t0 < 60
+    assert not (tmp_path / "multirun").exists()
+
+
+def start_server(tmp_path, port):
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri",
+                             f"sqlite:///{tmp_path}/server/mlflow.db", "--artifacts-destination",
+                             f"{tmp_path}/server/artifacts", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1"], cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise AssertionError("mlflow server did not start")
+
+
+def stop_server(proc):
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.slow
+def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
+    """Away for a while: the jobs wait with a message and the sweep completes.  Away for longer than the
+    retry window: the sweep stops with one line naming the server and the command that resumes it."""
+    (tmp_path / "server").mkdir()
+    port = free_port()
+    uri = f"http://127.0.0.1:{port}"
+    env = {**ENV, "BMEXP_SERVER_RETRY_S": "45"}
+    server = start_server(tmp_path, port)
+    try:
+        proc = start([*QUICK, f"tracking.uri={uri}"], tmp_path, env)
+        wait_until(lambda: store_ready(tmp_path) and len(jobs(tmp_path, "FINISHED", uri)) >= 1, proc,
+                   what="a finished job")
+        stop_server(server)
+        time.sleep(12)
+        server = start_server(tmp_path, port)
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+        assert f"bmexp: tracking server {uri} does not answer (connection refused); retrying every 5 s for up to " \
+               f"45 s (BMEXP_SERVER_RETRY_S), then the sweep stops" in err
+        assert f"bmexp: tracking server {uri} answers again after" in err
+        assert_complete(tmp_path, uri)
+
+        env["BMEXP_SERVER_RETRY_S"] = "10"
+        args = [*QUICK, "tracking.sweep_name=away", f"tracking.uri={uri}"]
+        proc = start(args, tmp_path, env)
+        wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 1) and any(
+            r.data.tags.get("bmexp.sweep") == "away" for r in jobs(tmp_path, "RUNNING", uri)), proc,
+            what="a running job")
+        workers = descendants(proc.pid)
+        stop_server(server)
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 2 and "Traceback" not in err
+        last = lines(err)[-1]
+        assert last.startswith(f"bmexp sweep: error: tracking server {uri} did not answer for 10 s: ")
+        assert last.endswith(f"the sweep stopped; once the store is back, resume it with: python -m bmexp "
+                             f"{' '.join(args)}")
+        assert len(lines(err)) <= 5, err  # validated, waiting (one per worker), the error
+        assert [p for p in workers if alive(p)] == []
+        server = start_server(tmp_path, port)
+        again = bmexp(args, tmp_path, env)
+        assert again.returncode == 0, again.stderr
+        finished = [r for r in jobs(tmp_path, "FINISHED", uri) if r.data.tags["bmexp.sweep"] == "away"]
+        assert len({r.data.tags["bmexp.config_hash"] for r in finished}) == CONFIGURATIONS == len(finished)
+    finally:
+        stop_server(server)
