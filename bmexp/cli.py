@@ -112,6 +112,8 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     def app(cfg: DictConfig) -> None:
         try:
             task(cfg)
+        except StoreError:
+            raise  # in a sweep: the job's result, on which the launcher stops the sweep; the CLI prints one line
         except InputError as exc:
             raise _BadInput(one_line(exc)) from exc
 

@@ -33,6 +33,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # minutes; bmexp retries instead, with a message, for SERVER_RETRY_S seconds (see _Retrying).
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # bmexp prints its own line per run
 
 __all__ = ["Store", "StoreError", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE",
            "close_parent", "mark_stale_runs", "claim", "release", "end_orphaned_runs"]
@@ -113,9 +114,12 @@ class _Retrying:
 
 def _cause(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
-    for marker in ("Connection refused", "timed out", "Max retries exceeded", "RemoteDisconnected"):
+    for marker, cause in (("Connection refused", "connection refused"), ("RemoteDisconnected", "connection closed"),
+                          ("Connection aborted", "connection closed"), ("Connection reset", "connection reset"),
+                          ("timed out", "timed out"), ("timeout", "timed out"),
+                          ("Max retries exceeded", "no connection")):
         if marker in text:
-            return "connection refused" if marker == "Connection refused" else marker.lower()
+            return cause
     return text[:200]
 
 
