@@ -112,9 +112,11 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     def app(cfg: DictConfig) -> None:
         try:
             task(cfg)
-        except StoreError:
-            raise  # in a sweep: the job's result, on which the launcher stops the sweep; the CLI prints one line
         except InputError as exc:
+            from hydra.core.hydra_config import HydraConfig
+            from hydra.types import RunMode
+            if isinstance(exc, StoreError) and HydraConfig.get().mode == RunMode.MULTIRUN:
+                raise  # the job's result, on which bmexp's launcher stops the sweep; the CLI prints one line
             raise _BadInput(one_line(exc)) from exc
 
     sys.argv = [f"bmexp {command}", *argv]
