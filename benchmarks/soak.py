@@ -94,7 +94,8 @@ def launch(args, cwd, fault: str, rng, store, name) -> dict:
             pass
         time.sleep(0.3)
     err = proc.stderr.read()
-    return {**done, "code": proc.returncode, "traceback": "Traceback" in err,
+    return {**done, "code": proc.returncode, "traceback": "Traceback" in err, "fault": fault,
+            "stderr": err if "Traceback" in err else None,
             "left": [p for p in seen if alive(p)], "stderr_lines": len(err.splitlines())}
 
 
@@ -137,6 +138,7 @@ def main() -> int:
                "running": sum(r.info.status == "RUNNING" for r in everything),
                "left": sum(len(x["left"]) for x in launches), "tracebacks": sum(x["traceback"] for x in launches),
                "integrity": integrity, "wall_s": round(time.time() - t0, 1)}
+        row["tracebacks_seen"] = [x["stderr"] for x in launches if x["stderr"]]
         rows.append(row)
         bad |= (row["finished"] != CONFIGURATIONS or row["duplicates"] or row["running"] or row["left"]
                 or row["tracebacks"] or integrity != "ok" or launches[-1]["code"] != 0)

@@ -103,6 +103,21 @@ class _Worker:
                 pass
 
 
+def _spawn(workers: list, launcher_pid: int, k: int | None = None) -> None:
+    """Start a worker and put it in ``workers`` with SIGTERM / SIGINT held back meanwhile, so that an
+    interrupt never leaves a started worker out of the list (and so never stopped)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        w = _Worker(launcher_pid)
+        if k is None:
+            workers.append(w)
+        else:
+            workers[k] = w
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _stop_workers(workers: list[_Worker], grace_s: float) -> None:
     """SIGTERM every worker, wait up to ``grace_s`` for them to end their runs, then SIGKILL."""
     for w in workers:
@@ -142,7 +157,8 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     me = os.getpid()
     abort: BaseException | None = None
     try:
-        workers = [_Worker(me) for _ in range(n_jobs)]
+        for _ in range(n_jobs):
+            _spawn(workers, me)
         while (pending and abort is None) or any(w.job is not None for w in workers):
             for w in workers:
                 if w.job is None and pending and abort is None:
@@ -182,7 +198,8 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
                                            _return_value=None)
                     w.job = None
                 w.close()
-                workers[k] = _Worker(me) if pending and abort is None else w
+                if pending and abort is None:
+                    _spawn(workers, me, k)
         if abort is not None:
             raise abort
     except BaseException as exc:
@@ -258,6 +275,7 @@ def worker_main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _on_stop_signal)
     signal.signal(signal.SIGINT, _on_stop_signal)
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # (held while it was started)
         _die_with(launcher_pid)
         if os.getppid() != launcher_pid:  # it died before we could ask to be told
             return 0

@@ -313,7 +313,7 @@ def start_server(tmp_path, port):
                              f"{tmp_path}/server/artifacts", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "1"], cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 60
+    deadline = time.time() + 90
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -330,25 +330,89 @@ def stop_server(proc):
     proc.wait()
 
 
+class Gateway:
+    """The way to the server: a TCP relay whose port can be closed and reopened, so that an outage
+    lasts exactly as long as the test says (restarting an mlflow server takes 7 s to a minute here)."""
+
+    def __init__(self, target_port):
+        import threading
+        self.target, self.port, self.conns, self.lock = target_port, free_port(), [], threading.Lock()
+        self.listener = None
+        self.open()
+
+    def open(self):
+        import threading
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        import threading
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                    c.close()
+                except OSError:
+                    pass
+            self.conns = []
+
+
 @pytest.mark.slow
 def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
-    """One sweep, two outages.  Away for a while: the jobs wait, saying so, and go on when it is back.
-    Away for longer than the retry window: the sweep stops with one line naming the server, the cause
-    and the command that resumes it; no worker is left."""
+    """One sweep against a real mlflow server, two outages.  Away for 8 s (its port closed): the jobs
+    wait, saying so, and go on when it is back.  Then the server is killed: after the retry window the
+    sweep stops with one line naming the server, the cause and the command that resumes it; no worker
+    is left."""
     (tmp_path / "server").mkdir()
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
+    server = start_server(tmp_path, free_port())
+    server_port = int(server.args[server.args.index("--port") + 1])
+    direct = f"http://127.0.0.1:{server_port}"  # the test reads the runs directly
+    gateway = Gateway(server_port)
+    uri = f"http://127.0.0.1:{gateway.port}"
     args = ["sweep", "sweep=quick", "training.epochs=200", "checks.n=2000", f"tracking.uri={uri}"]
-    server = start_server(tmp_path, port)
     try:
         proc = start(args, tmp_path, {**ENV, "BMEXP_SERVER_RETRY_S": "20"})
-        wait_until(lambda: store_ready(tmp_path) and len(jobs(tmp_path, "FINISHED", uri)) >= 1, proc,
+        wait_until(lambda: store_ready(tmp_path) and len(jobs(tmp_path, "FINISHED", direct)) >= 1, proc,
                    what="a finished job")
         workers = descendants(proc.pid)
-        stop_server(server)
-        server = start_server(tmp_path, port)  # away for the time a server takes to start (~7 s)
-        before = len(jobs(tmp_path, "FINISHED", uri))
-        wait_until(lambda: len(jobs(tmp_path, "FINISHED", uri)) > before, proc, what="a job finished after it")
+        gateway.close()
+        time.sleep(8)
+        gateway.open()
+        before = len(jobs(tmp_path, "FINISHED", direct))
+        wait_until(lambda: len(jobs(tmp_path, "FINISHED", direct)) > before, proc, what="a job finished after it")
         stop_server(server)  # away for good
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 2 and "Traceback" not in err and "Traceback" not in out
@@ -366,4 +430,5 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
                             rf"{re.escape(' '.join(args))}", shown[-1]), shown[-1]
         assert [p for p in workers | descendants(proc.pid) if alive(p)] == []
     finally:
+        gateway.close()
         stop_server(server)
