@@ -132,7 +132,11 @@ def _terminate_as_interrupt():
     seen = []
 
     def handler(signum, frame):
+        from .launcher import in_foreign_callback, redeliver
         if seen:
+            return
+        if in_foreign_callback(frame):  # numba compiling: an exception cannot unwind from there; again soon
+            redeliver(signum)
             return
         seen.append(signum)
         raise KeyboardInterrupt(f"signal {signum}")

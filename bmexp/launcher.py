@@ -225,10 +225,31 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
 _STOPPING = threading.Event()
 
 
+def in_foreign_callback(frame) -> bool:
+    """Is Python running inside a callback from C (llvmlite's object cache, while numba compiles)?  An
+    exception raised there cannot unwind: Python prints it as "Exception ignored" with a traceback."""
+    while frame is not None:
+        if "llvmlite" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def redeliver(signum: int, delay: float = 0.2) -> None:
+    """Send ``signum`` to this process again in ``delay`` seconds (a signal that came at a bad moment)."""
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
 def _on_stop_signal(signum, frame):
     """The first SIGTERM / SIGINT unwinds the job like Ctrl-C (its run ends KILLED); later ones are ignored so
-    that nothing interrupts the run's clean-up."""
+    that nothing interrupts the run's clean-up.  One that comes inside a callback from C is taken again
+    0.2 s later."""
     if _STOPPING.is_set():
+        return
+    if in_foreign_callback(frame):
+        redeliver(signum)
         return
     _STOPPING.set()
     raise KeyboardInterrupt(f"signal {signum}")
