@@ -142,7 +142,9 @@ def _terminate_as_interrupt():
         raise KeyboardInterrupt(f"signal {signum}")
 
     if threading.current_thread() is threading.main_thread():
-        return signal.signal(signal.SIGTERM, handler), signal.signal(signal.SIGINT, handler)
+        from .launcher import redeliver_unraisable
+        hook = redeliver_unraisable(seen.clear)
+        return signal.signal(signal.SIGTERM, handler), signal.signal(signal.SIGINT, handler), hook
     return None
 
 
@@ -209,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             import signal
             signal.signal(signal.SIGTERM, previous[0])
             signal.signal(signal.SIGINT, previous[1])
+            sys.unraisablehook = previous[2]
     lost = _lost_jobs()
     if lost:
         print(f"bmexp {command}: {len(lost)} of {len(jobs)} configurations not finished ({lost[0]['cause']}); "

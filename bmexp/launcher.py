@@ -242,6 +242,24 @@ def redeliver(signum: int, delay: float = 0.2) -> None:
     timer.start()
 
 
+def redeliver_unraisable(reset):
+    """A SIGTERM / Ctrl-C whose KeyboardInterrupt was raised where it cannot unwind (a finalizer, a weakref
+    callback during garbage collection, a callback from C) would be printed as "Exception ignored" with a
+    traceback and lost.  Instead: ``reset()`` the handler's state and take the signal again 0.1 s later."""
+    default = sys.unraisablehook
+
+    def hook(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt) and str(exc).startswith("signal "):
+            reset()
+            redeliver(int(str(exc).split()[1]), 0.1)
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
+    return default  # (to put back)
+
+
 def _on_stop_signal(signum, frame):
     """The first SIGTERM / SIGINT unwinds the job like Ctrl-C (its run ends KILLED); later ones are ignored so
     that nothing interrupts the run's clean-up.  One that comes inside a callback from C is taken again
@@ -295,6 +313,7 @@ def worker_main(argv: list[str]) -> int:
     launcher_pid, rfd, wfd = (int(a) for a in argv)
     signal.signal(signal.SIGTERM, _on_stop_signal)
     signal.signal(signal.SIGINT, _on_stop_signal)
+    redeliver_unraisable(_STOPPING.clear)
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # (held while it was started)
         _die_with(launcher_pid)

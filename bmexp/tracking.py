@@ -112,6 +112,34 @@ class _Retrying:
         return call
 
 
+_SQLITE_GONE = ("database or disk is full", "readonly database", "database is locked", "unable to open database",
+                "disk I/O error")
+
+
+class _Guarded:
+    """An MlflowClient for a SQLite store: an error that says the store itself cannot be written (disk full,
+    read-only, locked beyond the busy timeout) becomes a StoreError naming the store, so that a sweep stops
+    with one line instead of failing every job alike."""
+
+    def __init__(self, client, store: "Store"):
+        self._client, self._store = client, store
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if any(marker in str(exc) for marker in _SQLITE_GONE):
+                    raise StoreError(self._store._sqlite_message(exc)) from None
+                raise
+
+        return call
+
+
 def _cause(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     for marker, cause in (("Connection refused", "connection refused"), ("RemoteDisconnected", "connection closed"),
@@ -229,9 +257,10 @@ class Store:
             raise StoreError(f"tracking server {self.uri}: {' '.join(str(exc).split())[:300]}") from None
 
     def _sqlite_message(self, exc: BaseException) -> str:
-        text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        text = str(getattr(exc, "orig", None) or exc)
+        text = next((m for m in _SQLITE_GONE if m in text), text.splitlines()[0] if text else type(exc).__name__)
         if "locked" in text or "busy" in text:
-            return f"tracking store {self.name} is locked by another process (waited {SQLITE_TIMEOUT_S:g} s): {text}"
+            return f"tracking store {self.name} is locked by another process beyond the busy timeout: {text}"
         if "readonly" in text or "read-only" in text:
             return f"tracking store {self.name} cannot be written: {text}"
         if "full" in text:
@@ -258,6 +287,7 @@ class Store:
                     client.search_experiments(max_results=1)  # creates / migrates the schema
                 except Exception as exc:
                     raise StoreError(self._sqlite_message(exc)) from None
+            client = _Guarded(client, self)
         else:
             client = _Retrying(MlflowClient(tracking_uri=self.uri), self.uri)
         _CLIENTS[self.uri] = client

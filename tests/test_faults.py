@@ -432,3 +432,40 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
     finally:
         gateway.close()
         stop_server(server)
+
+
+# ------------------------------------------------------------------------ a signal at a bad moment
+INSIDE_A_FINALIZER = r"""
+import gc, signal, sys, time
+from bmexp.launcher import _on_stop_signal, _STOPPING, redeliver_unraisable
+signal.signal(signal.SIGTERM, _on_stop_signal)
+redeliver_unraisable(_STOPPING.clear)
+
+class Slow:
+    def __del__(self):
+        print("in finalizer", flush=True)
+        t = time.time()
+        while time.time() - t < 1.5:  # the SIGTERM arrives here, where an exception cannot unwind
+            pass
+
+try:
+    Slow()
+    gc.collect()
+    print("finalizer done", flush=True)
+    time.sleep(5)
+    print("not interrupted", flush=True)
+except KeyboardInterrupt as exc:
+    print(f"interrupted in the main code: {exc}", flush=True)
+"""
+
+
+def test_a_sigterm_inside_a_finalizer_is_taken_again_not_printed_and_lost(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", INSIDE_A_FINALIZER], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
+    assert proc.stdout.readline() == "in finalizer\n"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert out.splitlines() == ["finalizer done", "interrupted in the main code: signal 15"]
+    assert err == ""  # no "Exception ignored ... Traceback"
+    assert proc.returncode == 0
