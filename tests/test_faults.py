@@ -225,6 +225,7 @@ def test_two_launchers_of_one_sweep_on_a_fresh_store_never_run_a_configuration_t
         assert integrity(db) == "ok"
 
 
+@pytest.mark.slow
 def test_a_claim_is_atomic_and_a_dead_owners_claim_is_taken_over(tmp_path):
     store = tracking.Store.default(root=tmp_path)
     assert tracking.claim(store, "e", "h1") == ("mine", None)
@@ -276,6 +277,7 @@ def test_a_read_only_store_is_one_line_and_exit_2_for_run_sweep_and_report(tmp_p
     assert not (tmp_path / "multirun").exists()
 
 
+@pytest.mark.slow
 def test_a_store_locked_beyond_the_busy_timeout_is_one_line_and_exit_2(tmp_path):
     client(tmp_path)
     holder = sqlite3.connect(tmp_path / "mlruns" / "mlflow.db", isolation_level=None)
@@ -296,6 +298,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_tracking_server_that_is_not_there_is_one_line_and_exit_2_before_any_job(tmp_path):
     uri = f"http://127.0.0.1:{free_port()}"
     for args in (["run", "training.epochs=5"], ["sweep", "sweep=quick"]):
