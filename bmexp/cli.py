@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from .boundary import validate_run_config
 from .commands import COMMANDS
 from .errors import InputError, one_line
+from .tracking import StoreError
 
 __all__ = ["main", "config_path", "plan_sweep"]
 
@@ -58,7 +59,10 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         jobs = [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
         for job in jobs:
             validate_run_config(compose(config_name, overrides=job))
+        uri = base.tracking.uri
     GlobalHydra.instance().clear()
+    from .tracking import Store
+    Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
     return jobs
 
 
@@ -91,6 +95,10 @@ def _run_hydra(command: str, argv: list[str]) -> None:
         try:
             task(cfg)
         except InputError as exc:
+            from hydra.core.hydra_config import HydraConfig
+            from hydra.types import RunMode
+            if isinstance(exc, StoreError) and HydraConfig.get().mode == RunMode.MULTIRUN:
+                raise  # the job's result, on which bmexp's launcher stops the sweep; the CLI prints one line
             raise _BadInput(one_line(exc)) from exc
 
     sys.argv = [f"bmexp {command}", *argv]
@@ -98,21 +106,42 @@ def _run_hydra(command: str, argv: list[str]) -> None:
 
 
 def _terminate_as_interrupt():
-    """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING."""
+    """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING.  Only the first
+    SIGTERM or Ctrl-C does: later ones are ignored, so that nothing interrupts the clean-up."""
     import signal
     import threading
 
+    seen = []
+
     def handler(signum, frame):
+        from .launcher import in_foreign_callback, redeliver
+        if seen:
+            return
+        if in_foreign_callback(frame):  # numba compiling: an exception cannot unwind from there; again soon
+            redeliver(signum)
+            return
+        seen.append(signum)
         raise KeyboardInterrupt(f"signal {signum}")
 
     if threading.current_thread() is threading.main_thread():
-        return signal.signal(signal.SIGTERM, handler)
+        from .launcher import redeliver_unraisable
+        hook = redeliver_unraisable(seen.clear)
+        return signal.signal(signal.SIGTERM, handler), signal.signal(signal.SIGINT, handler), hook
     return None
 
 
-def _abort_sweep(status: str) -> None:
+def _resume_hint(command: str, rest: list[str]) -> str:
+    import shlex
+    return f"python -m bmexp {shlex.join([command, *rest])}"
+
+
+def _lost_jobs() -> list[dict]:
+    return list(sys.modules["bmexp.launcher"].LOST) if "bmexp.launcher" in sys.modules else []
+
+
+def _abort_sweep(status: str, store_gone: bool = False) -> None:
     if "bmexp.hydra_callbacks" in sys.modules:
-        sys.modules["bmexp.hydra_callbacks"].abort_active(status)
+        sys.modules["bmexp.hydra_callbacks"].abort_active(status, store_gone)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,23 +164,31 @@ def main(argv: list[str] | None = None) -> int:
     _COMPOSED.clear()
     previous = _terminate_as_interrupt()
     saved = sys.argv
+    jobs: list = []
+    started = False
     try:
         if command == "sweep" or (command == "run" and {"-m", "--multirun"} & set(rest)):
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
+        started = True
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput, ValueError, KeyError, TypeError) as exc:
         bad = isinstance(exc, (InputError, HydraException, OmegaConfBaseException, _BadInput))
         if not bad and _COMPOSED:  # a plain error inside a command: a bug, shown as such
             _abort_sweep("FAILED")
             raise
-        _abort_sweep("FAILED")  # bad input, or Hydra refusing the overrides while composing
-        print(f"bmexp {command}: error: {one_line(exc)}", file=sys.stderr)
+        # bad input, Hydra refusing the overrides while composing, or a store that cannot take the runs
+        _abort_sweep("FAILED", store_gone=isinstance(exc, StoreError))
+        message = one_line(exc)
+        if jobs and started and isinstance(exc, StoreError):  # the store went away mid-sweep
+            message += f"; the sweep stopped; once the store is back, resume it with: {_resume_hint(command, rest)}"
+        print(f"bmexp {command}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _abort_sweep("KILLED")
-        print(f"bmexp {command}: interrupted", file=sys.stderr)
+        print(f"bmexp {command}: interrupted" + (f"; resume with: {_resume_hint(command, rest)}" if jobs else ""),
+              file=sys.stderr)
         return 130
     except BaseException:
         _abort_sweep("FAILED")
@@ -160,7 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = saved
         if previous is not None:
             import signal
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
+            sys.unraisablehook = previous[2]
+    lost = _lost_jobs()
+    if lost:
+        print(f"bmexp {command}: {len(lost)} of {len(jobs)} configurations not finished ({lost[0]['cause']}); "
+              f"resume them with: {_resume_hint(command, rest)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -147,17 +147,33 @@ def cmd_run(cfg: DictConfig) -> None:
     chash = config_hash({k: v for k, v in resolved.items() if k not in ("tracking", "threads")})
     store = tracking.Store.default(uri=cfg.tracking.uri)
     parent = tracking.parent_from_env(sweep_dir) if multirun else None
-    if multirun:  # resume: a configuration that already FINISHED in this sweep is not run again
-        done = tracking.finished_run(store, cfg.tracking.experiment, chash)
-        if done:
-            print(f"run {done} [{_run_name()}]: already finished, skipped")
+    experiment = cfg.tracking.experiment
+    if multirun:
+        if "bmexp.hydra_callbacks" in sys.modules:  # an in-process launcher (basic): the store must be open
+            sys.modules["bmexp.hydra_callbacks"].check_open()
+        if parent is None:
+            raise tracking.StoreError(f"tracking store {store.name}: the sweep's parent run was not created; "
+                                      "no job runs without one")
+        # claimed, not just skipped: one process at a time runs a configuration of this sweep
+        state, holder = tracking.claim(store, experiment, chash)
+        if state == "taken":
+            print(f"job [{_run_name()}]: skipped, being run by process {holder}")
             return
+        if state == "finished" or tracking.finished_run(store, experiment, chash):
+            if state != "finished":
+                tracking.release(store, experiment, chash, finished=True)
+            print(f"run [{_run_name()}]: already finished, skipped")
+            return
+        if holder:
+            print(f"job [{_run_name()}]: taken over from ended process {holder}")
     else:
+        store.preflight()
         tracking.mark_stale_runs(store)
     tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}
     training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler")}
+    finished = False
     try:
-        with tracking.job_run(store, cfg.tracking.experiment, run_name=_run_name(), parent_id=parent,
+        with tracking.job_run(store, experiment, run_name=_run_name(), parent_id=parent,
                               tags=tags) as job:
             job.params(resolved)
             result = run_experiment(args["teacher"], rng=np.random.default_rng(cfg.seed), schedule=args["schedule"],
@@ -175,6 +191,9 @@ def cmd_run(cfg: DictConfig) -> None:
                 for path in sorted(Path(tmp).iterdir()):
                     job.artifact(path, {".csv": "tables", ".png": "plots"}.get(path.suffix))
             run_id = job.run_id
+        finished = True
+    except tracking.StoreError:
+        raise  # the store is gone: the sweep stops (one line, exit 2) rather than fail every job alike
     except Exception as exc:  # the run is FAILED with the error; a sweep goes on
         if not multirun:
             if isinstance(exc, InputError):
@@ -183,6 +202,12 @@ def cmd_run(cfg: DictConfig) -> None:
             raise SystemExit(1)
         print(f"bmexp sweep: job [{_run_name()}] failed: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
         return
+    finally:
+        if multirun:
+            try:
+                tracking.release(store, experiment, chash, finished=finished)
+            except tracking.StoreError:
+                pass  # an unreleased claim of an ended process is taken over by the next launcher
     m = result.metrics()
     summary = ", ".join(f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher",
                                                         "wall_time_s") if k in m)
@@ -213,6 +238,7 @@ def cmd_report(cfg: DictConfig) -> None:
     if store.uri.startswith("sqlite:///") and not Path(store.uri[len("sqlite:///"):]).is_file():
         raise InputError(f"report.sweep: there is no store at {store.uri[len('sqlite:///'):]}; "
                          "run `python -m bmexp sweep` first")
+    store.preflight()
     tracking.mark_stale_runs(store)
     sweep = tracking.find_sweep(store, cfg.report.sweep)
     if sweep is None:
@@ -248,6 +274,7 @@ def cmd_ui(cfg: DictConfig) -> None:
     store = tracking.Store.default(uri=cfg.tracking.uri)
     if not store.uri.startswith("sqlite:///"):
         raise InputError(f"tracking.uri {store.uri!r} is a tracking server: open it in a browser instead")
+    store.preflight()
     tracking.mark_stale_runs(store)  # also creates the schema, once, before the server's workers touch it
     if cfg.ui.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: ui.host = {cfg.ui.host!r} exposes the runs to the network", file=sys.stderr)

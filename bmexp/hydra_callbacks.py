@@ -15,20 +15,43 @@ from omegaconf import DictConfig, OmegaConf
 from . import tracking
 from .provenance import provenance_tags
 
-__all__ = ["SweepTracking", "ACTIVE", "abort_active"]
+__all__ = ["SweepTracking", "ACTIVE", "abort_active", "check_open", "end_runs_of"]
 
-#: the sweep open in this process: (store, parent run id), until ``on_multirun_end``
+#: the sweep open in this process: store, parent run id (until ``on_multirun_end``), or the error
+#: that kept it from opening (Hydra turns a callback's exception into a mere warning, so it is kept
+#: here and raised by :func:`check_open` before any job starts)
 ACTIVE: dict = {}
 
 
-def abort_active(status: str) -> None:
-    """End the parent run of a sweep that stopped before ``on_multirun_end`` (KILLED or FAILED)."""
-    if ACTIVE:
+def check_open() -> None:
+    """Raise the error that kept the sweep's store or parent run from opening, if any."""
+    if ACTIVE.get("error") is not None:
+        raise ACTIVE["error"]
+
+
+def end_runs_of(pids: set[int], status: str, reason: str) -> None:
+    """Mark the RUNNING runs of these ended worker processes KILLED with ``reason`` (the launcher's clean-up)."""
+    if ACTIVE.get("store") is not None and pids:
+        try:
+            tracking.mark_stale_runs(ACTIVE["store"], pids=pids, reason=reason)
+        except Exception as exc:  # a store that is gone: the next command that opens it marks them
+            print(f"bmexp sweep: could not mark the runs of ended workers {status}: {exc}", file=sys.stderr)
+
+
+def abort_active(status: str, store_gone: bool = False) -> None:
+    """End the parent run of a sweep that stopped before ``on_multirun_end`` (KILLED or FAILED); when the
+    store is gone (``store_gone``), try once without waiting for it."""
+    if ACTIVE.get("parent_id"):
+        if store_gone:
+            tracking.give_up(ACTIVE["store"])
         try:
             tracking.close_parent(ACTIVE["store"], ACTIVE["parent_id"], status)
+        except tracking.StoreError:  # the store is gone: the next command that opens it marks the parent KILLED
+            pass
         finally:
             ACTIVE.clear()
             os.environ.pop(tracking.PARENT_ENV, None)
+    ACTIVE.clear()
 
 
 class SweepTracking(Callback):
@@ -37,7 +60,17 @@ class SweepTracking(Callback):
         self.store: tracking.Store | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        ACTIVE.clear()
+        try:
+            self._open(config)
+        except Exception as exc:  # no job may start: bmexp's launcher (or the job) raises it (check_open)
+            ACTIVE["error"] = exc if isinstance(exc, tracking.StoreError) else tracking.StoreError(
+                f"tracking store {config.tracking.uri or 'mlruns/mlflow.db'}: the sweep's parent run could not be "
+                f"created: {type(exc).__name__}: {exc}")
+
+    def _open(self, config: DictConfig) -> None:
         self.store = tracking.Store.default(uri=config.tracking.uri)
+        self.store.preflight()
         stale = tracking.mark_stale_runs(self.store)  # runs of killed processes: KILLED, never left RUNNING
         if stale:
             print(f"bmexp: marked {stale} run(s) of ended processes KILLED", file=sys.stderr)
@@ -51,6 +84,9 @@ class SweepTracking(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         if self.parent_id and self.store:
+            lost = sys.modules["bmexp.launcher"].LOST if "bmexp.launcher" in sys.modules else []
+            if lost:
+                tracking.tag_run(self.store, self.parent_id, {"bmexp.lost_jobs": str(len(lost))})
             tracking.close_parent(self.store, self.parent_id, "FINISHED")
             os.environ.pop(tracking.PARENT_ENV, None)
             ACTIVE.clear()

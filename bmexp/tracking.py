@@ -18,6 +18,8 @@ import logging
 import math
 import os
 import socket
+import sqlite3
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,9 +29,14 @@ from typing import Iterator, Mapping
 from .errors import InputError
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# A tracking server that does not answer: MLflow's own retries (7, exponential back-off) are silent for
+# minutes; bmexp retries instead, with a message, for SERVER_RETRY_S seconds (see _Retrying).
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # bmexp prints its own line per run
 
-__all__ = ["Store", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE", "close_parent",
-           "mark_stale_runs"]
+__all__ = ["Store", "StoreError", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE",
+           "close_parent", "mark_stale_runs", "claim", "release", "end_orphaned_runs"]
 
 OWNER_TAG = "bmexp.owner"
 PARENT_ENV = "BMEXP_PARENT_RUN_ID"
@@ -39,6 +46,109 @@ CONFIG_HASH_TAG = "bmexp.config_hash"
 
 
 _CLIENTS: dict = {}
+_GAVE_UP: set = set()  # servers that did not answer within the retry window: no more waiting on them
+
+#: how long a job waits for a tracking server that does not answer before it gives up (seconds)
+SERVER_RETRY_S = float(os.environ.get("BMEXP_SERVER_RETRY_S", "300"))
+SERVER_RETRY_EVERY_S = 5.0
+#: free space below which a SQLite store counts as full
+MIN_FREE_BYTES = 20 * 2**20
+SQLITE_TIMEOUT_S = float(os.environ.get("BMEXP_SQLITE_TIMEOUT_S", "30"))
+
+
+class StoreError(InputError):
+    """The tracking store cannot be used (read-only, full, locked, a server that does not answer):
+    one line naming the store and the cause, exit code 2."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(s in text for s in ("Connection refused", "ConnectionError", "Max retries exceeded", "timed out",
+                                   "timeout exception", "RemoteDisconnected", "Connection aborted",
+                                   "Connection reset", "502", "503 ", "504 "))
+
+
+class _Retrying:
+    """An MlflowClient for a tracking server: a call that cannot reach the server is retried every
+    SERVER_RETRY_EVERY_S seconds for up to SERVER_RETRY_S, with a message on stderr when it starts
+    waiting and when the server answers again; after that the call raises StoreError (and later
+    calls to the same server fail at once)."""
+
+    def __init__(self, client, uri: str):
+        self._client, self._uri = client, uri
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            since = None
+            while True:
+                try:
+                    out = attr(*args, **kwargs)
+                except Exception as exc:
+                    if not _unreachable(exc):
+                        raise
+                    if self._uri in _GAVE_UP:
+                        raise StoreError(f"tracking server {self._uri} does not answer: {_cause(exc)}") from None
+                    now = time.monotonic()
+                    if since is None:
+                        since = now
+                        print(f"bmexp: tracking server {self._uri} does not answer ({_cause(exc)}); retrying "
+                              f"every {SERVER_RETRY_EVERY_S:g} s for up to {SERVER_RETRY_S:g} s "
+                              f"(BMEXP_SERVER_RETRY_S), then the sweep stops", file=sys.stderr, flush=True)
+                    if now - since >= SERVER_RETRY_S:
+                        _GAVE_UP.add(self._uri)
+                        raise StoreError(f"tracking server {self._uri} did not answer for {SERVER_RETRY_S:g} s: "
+                                         f"{_cause(exc)}") from None
+                    time.sleep(SERVER_RETRY_EVERY_S)
+                    continue
+                if since is not None:
+                    print(f"bmexp: tracking server {self._uri} answers again after "
+                          f"{time.monotonic() - since:.0f} s", file=sys.stderr, flush=True)
+                return out
+
+        return call
+
+
+_SQLITE_GONE = ("database or disk is full", "readonly database", "database is locked", "unable to open database",
+                "disk I/O error")
+
+
+class _Guarded:
+    """An MlflowClient for a SQLite store: an error that says the store itself cannot be written (disk full,
+    read-only, locked beyond the busy timeout) becomes a StoreError naming the store, so that a sweep stops
+    with one line instead of failing every job alike."""
+
+    def __init__(self, client, store: "Store"):
+        self._client, self._store = client, store
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if any(marker in str(exc) for marker in _SQLITE_GONE):
+                    raise StoreError(self._store._sqlite_message(exc)) from None
+                raise
+
+        return call
+
+
+def _cause(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    for marker, cause in (("Connection refused", "connection refused"), ("RemoteDisconnected", "connection closed"),
+                          ("Connection aborted", "connection closed"), ("Connection reset", "connection reset"),
+                          ("timed out", "timed out"), ("timeout", "timed out"),
+                          ("Max retries exceeded", "no connection")):
+        if marker in text:
+            return cause
+    return text[:200]
 
 
 @dataclass(frozen=True)
@@ -63,48 +173,158 @@ class Store:
         base = Path(root or Path.cwd()).resolve() / "mlruns"
         return cls(f"sqlite:///{base / 'mlflow.db'}", (base / "artifacts").as_uri())
 
-    def prepare(self) -> None:
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file of a SQLite store (absolute), None for a server."""
         if self.uri.startswith("sqlite:///"):
-            Path(self.uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            return Path(self.uri[len("sqlite:///"):]).absolute()
+        return None
+
+    @property
+    def name(self) -> str:
+        return str(self.sqlite_path) if self.sqlite_path else self.uri
+
+    def prepare(self) -> None:
+        if self.sqlite_path:
+            try:
+                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"tracking store {self.name} cannot be created: {exc.strerror or exc}") from None
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """An exclusive lock beside a SQLite store, whatever directory it lives in (schema creation,
+        experiment creation); nothing for a server, which serialises these itself."""
+        path = self.sqlite_path
+        if path is None:
+            yield
+            return
+        import fcntl
+        try:
+            fd = os.open(path.parent / f".{path.name}.bmexp-lock", os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise StoreError(f"tracking store {self.name} cannot be written: its directory "
+                             f"{path.parent}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # (releases the lock)
+
+    def preflight(self) -> None:
+        """Raise StoreError (one line: the store and the cause) unless runs can be written here now:
+        before any job starts, so that nothing runs against a store that would lose its results."""
+        path = self.sqlite_path
+        if path is None:
+            self._check_server()
+            return
+        directory = path.parent
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        problem = None
+        if path.exists() and not path.stat().st_mode & 0o222:
+            problem = f"the database file is read-only (mode {path.stat().st_mode & 0o777:o})"
+        elif not directory.stat().st_mode & 0o222:
+            problem = (f"its directory {directory} is read-only (mode {directory.stat().st_mode & 0o777:o}; "
+                       "SQLite writes its journal beside the database)")
+        elif not os.access(directory, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            problem = f"permission denied for user {os.getuid()}"
+        else:
+            st = os.statvfs(directory)
+            if st.f_flag & os.ST_RDONLY:
+                problem = "its file system is mounted read-only"
+            elif st.f_bavail * st.f_frsize < MIN_FREE_BYTES:
+                problem = f"the disk is full ({st.f_bavail * st.f_frsize / 2**20:.1f} MB free)"
+        if problem:
+            raise StoreError(f"tracking store {self.name} cannot be written: {problem}")
+        self.client()
+        con = self._connect(timeout=SQLITE_TIMEOUT_S)
+        try:
+            con.execute("BEGIN IMMEDIATE")  # the write lock: fails if the store is locked beyond the timeout
+            con.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise StoreError(self._sqlite_message(exc)) from None
+        finally:
+            con.close()
+
+    def _check_server(self) -> None:
+        from mlflow import MlflowClient
+        try:
+            MlflowClient(tracking_uri=self.uri).search_experiments(max_results=1)
+        except Exception as exc:
+            if _unreachable(exc):
+                raise StoreError(f"tracking server {self.uri} does not answer: {_cause(exc)}") from None
+            raise StoreError(f"tracking server {self.uri}: {' '.join(str(exc).split())[:300]}") from None
+
+    def _sqlite_message(self, exc: BaseException) -> str:
+        text = str(getattr(exc, "orig", None) or exc)
+        text = next((m for m in _SQLITE_GONE if m in text), text.splitlines()[0] if text else type(exc).__name__)
+        if "locked" in text or "busy" in text:
+            return f"tracking store {self.name} is locked by another process beyond the busy timeout: {text}"
+        if "readonly" in text or "read-only" in text:
+            return f"tracking store {self.name} cannot be written: {text}"
+        if "full" in text:
+            return f"tracking store {self.name} cannot be written: the disk is full ({text})"
+        return f"tracking store {self.name}: {text}"
+
+    def _connect(self, timeout: float = SQLITE_TIMEOUT_S) -> sqlite3.Connection:
+        return sqlite3.connect(self.sqlite_path, timeout=timeout, isolation_level=None)
 
     def client(self):
-        """An MlflowClient (one per process and store).  For SQLite the schema is created or
-        migrated here under an exclusive file lock, so that no two processes ever race on it."""
+        """An MlflowClient (one per process and store).  For SQLite the client (whose construction
+        creates or migrates the schema) is made under an exclusive file lock beside the database,
+        so that no two processes ever race on the schema; a process that finds it mid-creation
+        waits for the lock.  A server's client retries, visibly and for a bounded time."""
         if self.uri in _CLIENTS:
             return _CLIENTS[self.uri]
         from mlflow import MlflowClient
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # (after mlflow configured its loggers)
         self.prepare()
-        client = MlflowClient(tracking_uri=self.uri)
-        if self.uri.startswith("sqlite:///"):
-            import fcntl
-            lock = Path(self.uri[len("sqlite:///"):]).parent / ".bmexp-schema.lock"
-            with open(lock, "w") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
+        if self.sqlite_path:
+            with self.lock():
                 try:
+                    client = MlflowClient(tracking_uri=self.uri)
                     client.search_experiments(max_results=1)  # creates / migrates the schema
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+                except Exception as exc:
+                    raise StoreError(self._sqlite_message(exc)) from None
+            client = _Guarded(client, self)
+        else:
+            client = _Retrying(MlflowClient(tracking_uri=self.uri), self.uri)
         _CLIENTS[self.uri] = client
         return client
 
     def experiment_id(self, name: str, client=None) -> str:
-        """Get or create the experiment ``name`` (artifacts under this store's artifact root)."""
+        """Get or create the experiment ``name`` (artifacts under this store's artifact root).  Two
+        launchers creating it at once both end with the one experiment."""
         client = client or self.client()
         exp = client.get_experiment_by_name(name)
         if exp is not None:
             return exp.experiment_id
         location = f"{self.artifact_root}/{name}" if self.artifact_root else None
-        return client.create_experiment(name, artifact_location=location)
+        with self.lock():
+            exp = client.get_experiment_by_name(name)
+            if exp is not None:
+                return exp.experiment_id
+            try:
+                return client.create_experiment(name, artifact_location=location)
+            except Exception as exc:  # a server: created meanwhile by another launcher
+                exp = client.get_experiment_by_name(name)
+                if exp is None:
+                    raise
+                return exp.experiment_id
 
 
 def _start_ticks(pid: int) -> str | None:
-    """A process's start time in clock ticks since boot (Linux), to tell a live PID from a reused one."""
+    """A process's start time in clock ticks since boot (Linux), to tell a live PID from a reused one;
+    None when there is no such process, "zombie" for one that has ended but is not yet reaped."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):
+        return "zombie"
+    return fields[19]
 
 
 def owner() -> str:
@@ -122,6 +342,8 @@ def _owner_alive(tag: str) -> bool | None:
     if host != socket.gethostname():
         return None
     now = _start_ticks(pid)
+    if now == "zombie":
+        return False
     if now is None:
         try:
             os.kill(pid, 0)
@@ -133,11 +355,13 @@ def _owner_alive(tag: str) -> bool | None:
     return now == start
 
 
-def mark_stale_runs(store: Store) -> int:
+def mark_stale_runs(store: Store, *, pids: set[int] | None = None,
+                    reason: str = "its process ended without closing the run") -> int:
     """End runs left RUNNING by a process of this host that is gone (killed, crashed).
 
-    They become KILLED with ``bmexp.error``.  Runs of live processes, and of other hosts, are left
-    alone.  Called whenever bmexp opens a store for a sweep, a run, a report or the UI.
+    They become KILLED with ``bmexp.error`` = ``reason``.  Runs of live processes, and of other hosts,
+    are left alone; with ``pids``, only runs of those (ended) processes.  Called whenever bmexp opens a
+    store for a sweep, a run, a report or the UI, and by the launcher for a worker it lost.
     """
     client = store.client()
     ids = [e.experiment_id for e in client.search_experiments()]
@@ -145,11 +369,121 @@ def mark_stale_runs(store: Store) -> int:
         return 0
     stale = 0
     for run in client.search_runs(ids, filter_string="attributes.status = 'RUNNING'", max_results=5000):
-        if _owner_alive(run.data.tags.get(OWNER_TAG, "")) is False:
-            client.set_tag(run.info.run_id, "bmexp.error", "its process ended without closing the run")
+        tag = run.data.tags.get(OWNER_TAG, "")
+        if pids is not None and _owner_pid(tag) not in pids:
+            continue
+        if _owner_alive(tag) is False:
+            client.set_tag(run.info.run_id, "bmexp.error", reason)
             client.set_terminated(run.info.run_id, "KILLED")
             stale += 1
     return stale
+
+
+def _owner_pid(tag: str) -> int | None:
+    try:
+        return int(tag.rsplit(":", 2)[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def end_orphaned_runs() -> None:
+    """In a worker whose launcher died: mark the runs of ended processes (the launcher's parent run) KILLED
+    in every store this process used.  Best effort: the next bmexp command does it otherwise."""
+    for uri in list(_CLIENTS):
+        try:
+            mark_stale_runs(Store(uri, None), reason="its launcher was killed")
+        except Exception:
+            pass
+
+
+# ----------------------------------------------------------------------------- claims
+_CLAIMS_DDL = ("CREATE TABLE IF NOT EXISTS bmexp_claims (experiment TEXT NOT NULL, config_hash TEXT NOT NULL, "
+               "owner TEXT NOT NULL, state TEXT NOT NULL, updated REAL NOT NULL, "
+               "PRIMARY KEY (experiment, config_hash))")
+
+
+def claim(store: Store, experiment: str, config_hash: str) -> tuple[str, str | None]:
+    """Claim a configuration of a sweep before running it, atomically.
+
+    Returns ``("mine", previous_owner)`` (run it; ``previous_owner`` is a dead owner taken over, or
+    None), ``("finished", owner)`` (done already: skip) or ``("taken", owner)`` (a live process runs
+    it: skip).  SQLite: a row in the table ``bmexp_claims`` of the same database, read and written
+    in one ``BEGIN IMMEDIATE`` transaction, so two launchers never both get "mine".  A tracking server
+    has no transactions: there the claim is a RUNNING run with the config hash, re-checked after it is
+    written (see :func:`claim_on_server`).
+    """
+    if store.sqlite_path is None:
+        return claim_on_server(store, experiment, config_hash)
+    store.client()  # the database and its schema exist
+    me = owner()
+    con = None
+    try:
+        con = store._connect()
+        con.execute(_CLAIMS_DDL)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            row = con.execute("SELECT owner, state FROM bmexp_claims WHERE experiment = ? AND config_hash = ?",
+                              (experiment, config_hash)).fetchone()
+            if row is None:
+                con.execute("INSERT INTO bmexp_claims VALUES (?, ?, ?, 'running', ?)",
+                            (experiment, config_hash, me, time.time()))
+                result = ("mine", None)
+            elif row[1] == "finished":
+                result = ("finished", row[0])
+            elif row[0] == me or _owner_alive(row[0]) is False:
+                con.execute("UPDATE bmexp_claims SET owner = ?, state = 'running', updated = ? "
+                            "WHERE experiment = ? AND config_hash = ?", (me, time.time(), experiment, config_hash))
+                result = ("mine", None if row[0] == me else row[0])
+            else:
+                result = ("taken", row[0])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise StoreError(store._sqlite_message(exc)) from None
+    finally:
+        if con is not None:
+            con.close()
+    return result
+
+
+def claim_on_server(store: Store, experiment: str, config_hash: str) -> tuple[str, str | None]:
+    """A tracking server has no transactions that bmexp can use; there a job only skips a configuration
+    that FINISHED or that a live process of this host is running (its RUNNING run), checked just before it
+    starts.  Two launchers on different machines can still both start one configuration if they check
+    within the same moment (see the README)."""
+    client = store.client()
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return "mine", None
+    for run in client.search_runs([exp.experiment_id], max_results=50,
+                                  filter_string=f"attributes.status = 'RUNNING' and tags.`{CONFIG_HASH_TAG}` = "
+                                                f"'{config_hash}' and tags.`bmexp.role` = 'job'"):
+        holder = run.data.tags.get(OWNER_TAG, "")
+        if _owner_alive(holder) is True and holder != owner():
+            return "taken", holder
+    return "mine", None
+
+
+def release(store: Store, experiment: str, config_hash: str, finished: bool) -> None:
+    """End this process's claim: ``finished`` (resumes skip it) or released (a resume runs it again)."""
+    if store.sqlite_path is None:
+        return
+    con = None
+    try:
+        con = store._connect()
+        if finished:
+            con.execute("UPDATE bmexp_claims SET state = 'finished', updated = ? WHERE experiment = ? AND "
+                        "config_hash = ? AND owner = ?", (time.time(), experiment, config_hash, owner()))
+        else:
+            con.execute("DELETE FROM bmexp_claims WHERE experiment = ? AND config_hash = ? AND owner = ?",
+                        (experiment, config_hash, owner()))
+    except sqlite3.Error as exc:
+        raise StoreError(store._sqlite_message(exc)) from None
+    finally:
+        if con is not None:
+            con.close()
 
 
 def finished_run(store: Store, experiment: str, config_hash: str) -> str | None:
@@ -202,8 +536,18 @@ def parent_from_env(sweep_dir: str | os.PathLike | None = None) -> str | None:
     return None
 
 
+def give_up(store: Store) -> None:
+    """Stop waiting for this store in this process (it was found gone): later calls fail at once."""
+    _GAVE_UP.add(store.uri)
+
+
 def close_parent(store: Store, run_id: str, status: str = "FINISHED") -> None:
     store.client().set_terminated(run_id, status)
+
+
+def tag_run(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
+    for key, value in tags.items():
+        store.client().set_tag(run_id, key, value)
 
 
 def _log_params(client, run_id, params: dict[str, str]) -> None:

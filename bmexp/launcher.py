@@ -1,0 +1,350 @@
+"""Local worker processes for a sweep (the ``bmexp`` Hydra launcher, the default for sweeps).
+
+Why not joblib/loky: a worker that dies there breaks the whole executor (``TerminatedWorkerError``,
+every job in flight lost, the sweep aborted), and a launcher killed with ``kill -9`` leaves loky's
+workers and resource tracker behind.  Here each worker is a plain ``python -m bmexp.launcher``
+process that reads one job at a time from a pipe, so
+
+- a worker that dies (``kill -9``, out of memory) costs its job only: its run is ended KILLED with
+  the cause, a new worker takes its place and the sweep goes on; the CLI ends with one line that
+  counts the configurations left and gives the command that resumes them;
+- SIGTERM or Ctrl-C of the launcher is passed on to the workers, which end their runs KILLED
+  (the job's ``KeyboardInterrupt``), within ``grace_s`` seconds, after which any worker left is
+  killed and its runs marked KILLED; the launcher returns only when no worker is left;
+- a worker whose launcher is gone (``kill -9``) gets SIGTERM from the kernel
+  (``PR_SET_PDEATHSIG``, plus a watchdog thread polling ``os.getppid()`` elsewhere), ends its
+  run KILLED, marks the dead launcher's runs KILLED and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["launch", "LOST", "worker_main"]
+
+#: jobs lost in this process's last launch: dicts with idx, overrides, pid, cause
+LOST: list[dict] = []
+
+_HEADER = struct.Struct("!Q")
+
+
+def _pickler():
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - joblib vendors it
+        from joblib.externals import cloudpickle
+    return cloudpickle
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _recv(fd: int) -> bytes | None:
+    """One frame, or None at end of file (the other side is gone)."""
+    def exactly(n: int) -> bytes | None:
+        chunks, left = [], n
+        while left:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    head = exactly(_HEADER.size)
+    if head is None:
+        return None
+    return exactly(_HEADER.unpack(head)[0])
+
+
+def signal_name(returncode: int | None) -> str:
+    if returncode is None:
+        return "still running"
+    if returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+class _Worker:
+    def __init__(self, launcher_pid: int):
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = dict(os.environ)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bmexp.launcher", str(launcher_pid), str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, env=env)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.to_child, self.from_child = to_child_w, from_child_r
+        self.pid = self.proc.pid
+        self.job: tuple[int, Sequence[str]] | None = None
+
+    def close(self) -> None:
+        for fd in (self.to_child, self.from_child):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _spawn(workers: list, launcher_pid: int, k: int | None = None) -> None:
+    """Start a worker and put it in ``workers`` with SIGTERM / SIGINT held back meanwhile, so that an
+    interrupt never leaves a started worker out of the list (and so never stopped)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        w = _Worker(launcher_pid)
+        if k is None:
+            workers.append(w)
+        else:
+            workers[k] = w
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _stop_workers(workers: list[_Worker], grace_s: float) -> None:
+    """SIGTERM every worker, wait up to ``grace_s`` for them to end their runs, then SIGKILL."""
+    for w in workers:
+        if w.proc.poll() is None:
+            try:
+                w.proc.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace_s
+    for w in workers:
+        try:
+            w.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            w.proc.kill()
+            w.proc.wait()
+        w.close()
+
+
+def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> list:
+    from hydra.core.singleton import Singleton
+    from hydra.core.utils import JobReturn, JobStatus, configure_log, setup_globals
+
+    from . import hydra_callbacks
+
+    setup_globals()
+    configure_log(launcher.config.hydra.hydra_logging, launcher.config.hydra.verbose)
+    hydra_callbacks.check_open()  # the store, experiment and parent run exist, or no job starts
+    Path(str(launcher.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+    n_jobs = launcher.n_jobs if launcher.n_jobs and launcher.n_jobs > 0 else (os.cpu_count() or 1)
+    n_jobs = max(1, min(n_jobs, len(job_overrides)))
+    pickle = _pickler()
+    state = Singleton.get_state()
+    pending = deque(enumerate(job_overrides))
+    results: list = [None] * len(job_overrides)
+    LOST.clear()
+    workers: list[_Worker] = []
+    me = os.getpid()
+    abort: BaseException | None = None
+    try:
+        for _ in range(n_jobs):
+            _spawn(workers, me)
+        while (pending and abort is None) or any(w.job is not None for w in workers):
+            for w in workers:
+                if w.job is None and pending and abort is None:
+                    i, overrides = pending.popleft()
+                    w.job = (i, overrides)
+                    payload = pickle.dumps((initial_job_idx + i, list(overrides), launcher.hydra_context,
+                                            launcher.config, launcher.task_function, state))
+                    try:
+                        _send(w.to_child, payload)
+                    except OSError:  # it died before its job: noticed below
+                        pass
+            busy = {w.from_child: w for w in workers if w.job is not None}
+            ready, _, _ = select.select(list(busy), [], [], 1.0)
+            for fd in ready:
+                w = busy[fd]
+                frame = _recv(fd)
+                if frame is not None:
+                    i, _ = w.job
+                    kind, value = pickle.loads(frame)
+                    results[i] = value
+                    w.job = None
+                    if kind == "store-error" and abort is None:
+                        abort = value.return_value_exception
+                    continue
+            for k, w in enumerate(workers):
+                if w.proc.poll() is None:
+                    continue
+                if w.job is not None:  # it died with a job: that job is lost, the sweep goes on
+                    i, overrides = w.job
+                    cause = f"its worker process (pid {w.pid}) ended by {signal_name(w.proc.returncode)}"
+                    LOST.append({"idx": initial_job_idx + i, "overrides": list(overrides), "pid": w.pid,
+                                 "cause": cause})
+                    hydra_callbacks.end_runs_of({w.pid}, "KILLED", cause)
+                    print(f"bmexp sweep: job #{initial_job_idx + i} [{','.join(overrides)}] lost: {cause}; "
+                          f"the sweep goes on", file=sys.stderr, flush=True)
+                    results[i] = JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED,
+                                           _return_value=None)
+                    w.job = None
+                w.close()
+                if pending and abort is None:
+                    _spawn(workers, me, k)
+        if abort is not None:
+            raise abort
+    except BaseException as exc:
+        # SIGTERM / Ctrl-C (KeyboardInterrupt) or a store that is gone: no worker may outlive us
+        old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            if isinstance(exc, KeyboardInterrupt) and any(w.job is not None for w in workers):
+                print(f"bmexp sweep: stopping: {sum(w.job is not None for w in workers)} running job(s) end "
+                      f"KILLED (at most {launcher.grace_s:g} s)", file=sys.stderr, flush=True)
+            _stop_workers(workers, launcher.grace_s)
+            if isinstance(exc, KeyboardInterrupt):
+                hydra_callbacks.end_runs_of({w.pid for w in workers}, "KILLED", "the sweep was interrupted")
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+        raise
+    else:
+        _stop_workers(workers, launcher.grace_s)
+    return results
+
+
+# ----------------------------------------------------------------------------- worker side
+_STOPPING = threading.Event()
+
+
+def in_foreign_callback(frame) -> bool:
+    """Is Python running inside a callback from C (llvmlite's object cache, while numba compiles)?  An
+    exception raised there cannot unwind: Python prints it as "Exception ignored" with a traceback."""
+    while frame is not None:
+        if "llvmlite" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def redeliver(signum: int, delay: float = 0.2) -> None:
+    """Send ``signum`` to this process again in ``delay`` seconds (a signal that came at a bad moment)."""
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
+def redeliver_unraisable(reset):
+    """A SIGTERM / Ctrl-C whose KeyboardInterrupt was raised where it cannot unwind (a finalizer, a weakref
+    callback during garbage collection, a callback from C) would be printed as "Exception ignored" with a
+    traceback and lost.  Instead: ``reset()`` the handler's state and take the signal again 0.1 s later."""
+    default = sys.unraisablehook
+
+    def hook(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt) and str(exc).startswith("signal "):
+            reset()
+            redeliver(int(str(exc).split()[1]), 0.1)
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
+    return default  # (to put back)
+
+
+def _on_stop_signal(signum, frame):
+    """The first SIGTERM / SIGINT unwinds the job like Ctrl-C (its run ends KILLED); later ones are ignored so
+    that nothing interrupts the run's clean-up.  One that comes inside a callback from C is taken again
+    0.2 s later."""
+    if _STOPPING.is_set():
+        return
+    if in_foreign_callback(frame):
+        redeliver(signum)
+        return
+    _STOPPING.set()
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _die_with(launcher_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    def watchdog():
+        while True:
+            if os.getppid() != launcher_pid:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            time.sleep(0.5)
+
+    threading.Thread(target=watchdog, daemon=True, name="bmexp-watchdog").start()
+
+
+def _execute(idx, overrides, hydra_context, config, task_function, singleton_state):
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.core.singleton import Singleton
+    from hydra.core.utils import run_job, setup_globals
+    from omegaconf import open_dict
+
+    setup_globals()
+    Singleton.set_state(singleton_state)
+    sweep_config = hydra_context.config_loader.load_sweep_config(config, list(overrides))
+    with open_dict(sweep_config):
+        sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{idx}"
+        sweep_config.hydra.job.num = idx
+    HydraConfig.instance().set_config(sweep_config)
+    return run_job(hydra_context=hydra_context, config=sweep_config, task_function=task_function,
+                   job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+
+
+def worker_main(argv: list[str]) -> int:
+    launcher_pid, rfd, wfd = (int(a) for a in argv)
+    signal.signal(signal.SIGTERM, _on_stop_signal)
+    signal.signal(signal.SIGINT, _on_stop_signal)
+    redeliver_unraisable(_STOPPING.clear)
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # (held while it was started)
+        _die_with(launcher_pid)
+        if os.getppid() != launcher_pid:  # it died before we could ask to be told
+            return 0
+        pickle = _pickler()
+        while True:
+            frame = _recv(rfd)
+            if frame is None:
+                return 0
+            ret = _execute(*pickle.loads(frame))
+            kind = "ok"
+            if getattr(ret, "status", None) is not None and ret.status.name == "FAILED":
+                from .tracking import StoreError
+                if isinstance(ret._return_value, StoreError):
+                    kind = "store-error"
+                    ret.return_value_exception = ret._return_value
+            try:
+                data = pickle.dumps((kind, ret))
+            except Exception:  # an unpicklable return value: the run itself is in the store
+                ret._return_value = None
+                data = pickle.dumps((kind, ret))
+            _send(wfd, data)
+    except KeyboardInterrupt:
+        if os.getppid() != launcher_pid:  # orphaned: close what the dead launcher left open
+            from . import tracking
+            tracking.end_orphaned_runs()
+        return 0
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1:]))

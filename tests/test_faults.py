@@ -1,0 +1,474 @@
+"""Faults, reproduced with real processes and real signals (no mocks of the kill): a worker killed
+with kill -9, SIGTERM of the launcher, kill -9 of the launcher, two launchers of one sweep on a
+fresh store, a store that cannot be written, a tracking server that is not there or goes away.
+
+Each asserts the counts (configurations, FINISHED, KILLED, duplicates, RUNNING), the exit code,
+the lines the user sees (no traceback) and, by pid, that no process is left behind."""
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+
+from bmexp import tracking
+
+ENV = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+ENV.pop("MLFLOW_TRACKING_URI", None)
+ENV.pop(tracking.PARENT_ENV, None)
+
+QUICK = ["sweep", "sweep=quick", "training.epochs=40", "checks.n=2000"]
+LONG = ["sweep", "sweep=quick", "training.epochs=150", "checks.n=2000"]  # jobs of a few seconds
+TINY = ["sweep", "sweep=quick", "train=false", "checks.n=500", "checks.names=[joint]"]
+CONFIGURATIONS = 8
+
+
+def start(args, cwd, env=None):
+    return subprocess.Popen([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def bmexp(args, cwd, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def client(cwd, uri=None):
+    return tracking.Store.default(root=cwd, uri=uri).client()
+
+
+def runs(cwd, status=None, uri=None):
+    c = client(cwd, uri)
+    ids = [e.experiment_id for e in c.search_experiments()]
+    filt = f"attributes.status = '{status}'" if status else ""
+    return c.search_runs(ids, filter_string=filt, max_results=1000) if ids else []
+
+
+def jobs(cwd, status=None, uri=None):
+    return [r for r in runs(cwd, status, uri) if r.data.tags.get("bmexp.role") == "job"]
+
+
+def parents(cwd, uri=None):
+    return [r for r in runs(cwd, None, uri) if r.data.tags.get("bmexp.role") == "sweep"]
+
+
+def store_ready(cwd):
+    return bool(list(Path(cwd).glob("multirun/*/*/parent_run.json")))
+
+
+def wait_until(predicate, proc=None, timeout=240, what="the condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process ended before {what}: {proc.communicate()}")
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def running_jobs_of_workers(cwd, launcher_pid, count, uri=None):
+    """Job runs RUNNING in worker processes (not the launcher), once there are ``count`` of them."""
+    if not store_ready(cwd):
+        return None
+    running = [r for r in jobs(cwd, "RUNNING", uri)]
+    pids = {int(r.data.tags["bmexp.owner"].split(":")[1]) for r in running}
+    return running if len(running) >= count and launcher_pid not in pids else None
+
+
+def alive(pid):
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def descendants(pid):
+    try:
+        return {p.pid for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def lines(text):
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def assert_complete(cwd, uri=None, configurations=CONFIGURATIONS):
+    """finished runs = configurations, no duplicates, nothing RUNNING."""
+    finished = jobs(cwd, "FINISHED", uri)
+    hashes = [r.data.tags["bmexp.config_hash"] for r in finished]
+    assert len(hashes) == configurations and len(set(hashes)) == configurations, sorted(hashes)
+    assert runs(cwd, "RUNNING", uri) == []
+
+
+# ------------------------------------------------------------------------ 1. a worker dies
+@pytest.mark.slow
+def test_kill_9_of_a_worker_costs_its_job_only(tmp_path):
+    proc = start(LONG, tmp_path)
+    running = wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 1), proc, what="a running job")
+    workers = descendants(proc.pid)
+    victim = int(running[0].data.tags["bmexp.owner"].split(":")[1])
+    victim_hash = running[0].data.tags["bmexp.config_hash"]
+    os.kill(victim, signal.SIGKILL)
+    out, err = proc.communicate(timeout=400)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "Traceback" not in out
+    shown = lines(err)
+    assert len(shown) == 3, shown  # validated, the lost job, the summary with the resume command
+    assert f"lost: its worker process (pid {victim}) ended by SIGKILL; the sweep goes on" in shown[1]
+    assert shown[2] == (f"bmexp sweep: 1 of {CONFIGURATIONS} configurations not finished (its worker process "
+                        f"(pid {victim}) ended by SIGKILL); resume them with: python -m bmexp {' '.join(LONG)}")
+    killed = jobs(tmp_path, "KILLED")
+    assert [r.data.tags["bmexp.config_hash"] for r in killed] == [victim_hash]
+    assert killed[0].data.tags["bmexp.error"] == f"its worker process (pid {victim}) ended by SIGKILL"
+    finished = jobs(tmp_path, "FINISHED")
+    assert len(finished) == CONFIGURATIONS - 1 and len({r.data.tags["bmexp.config_hash"] for r in finished}) == 7
+    assert victim_hash not in {r.data.tags["bmexp.config_hash"] for r in finished}
+    assert runs(tmp_path, "RUNNING") == []
+    assert [(r.info.status, r.data.tags.get("bmexp.lost_jobs")) for r in parents(tmp_path)] == [("FINISHED", "1")]
+    assert [p for p in workers | descendants(proc.pid) if alive(p)] == []
+    again = bmexp(LONG, tmp_path)  # the printed command resumes exactly the lost configuration
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already finished, skipped") == CONFIGURATIONS - 1
+    assert_complete(tmp_path)
+
+
+# ------------------------------------------------------------------------ 2. SIGTERM, kill -9
+@pytest.mark.slow
+def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
+    proc = start(LONG, tmp_path)
+    wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
+    workers = descendants(proc.pid)
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "Traceback" not in out
+    shown = lines(err)
+    assert shown[1:] == ["bmexp sweep: stopping: 2 running job(s) end KILLED (at most 20 s)",
+                         f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(LONG)}"], shown
+    # before any other bmexp command opens the store: nothing RUNNING, the two jobs and the parent KILLED
+    assert runs(tmp_path, "RUNNING") == []
+    assert len(jobs(tmp_path, "KILLED")) == 2
+    assert [r.info.status for r in parents(tmp_path)] == ["KILLED"]
+    assert [p for p in workers if alive(p)] == []
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_launcher_leaves_no_process_and_nothing_running(tmp_path):
+    proc = start(LONG, tmp_path)
+    wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
+    workers = descendants(proc.pid)
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGKILL)  # the launcher only: it cannot clean up, its workers must notice
+    t0 = time.time()
+    wait_until(lambda: not any(alive(p) for p in workers), timeout=30, what="the workers to exit")
+    assert time.time() - t0 < 25  # they end their jobs at once, well before the job would have ended
+    # the workers ended their own runs KILLED, and the dead launcher's parent run
+    assert runs(tmp_path, "RUNNING") == []
+    assert len(jobs(tmp_path, "KILLED")) == 2
+    assert [r.info.status for r in parents(tmp_path)] == ["KILLED"]
+    assert "its launcher was killed" in parents(tmp_path)[0].data.tags["bmexp.error"]
+    proc.communicate()
+
+
+# ------------------------------------------------------------------------ 3. two launchers
+def integrity(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_two_launchers_of_one_sweep_on_a_fresh_store_never_run_a_configuration_twice(tmp_path):
+    """5 seeded repetitions (the second launcher starts 0-0.5 s after the first): finished runs =
+    configurations, no duplicates (not even a second run of a configuration), one parent per launcher,
+    the report finds the sweep, PRAGMA integrity_check = ok."""
+    rng = np.random.default_rng(12)
+    configurations = 4  # sweep=quick with convention fixed: 2 T0 x 2 eta
+    for rep in range(5):
+        cwd = tmp_path / f"rep{rep}"
+        cwd.mkdir()
+        # odd repetitions: a store that does not live beside mlruns/
+        uri = f"sqlite:///{tmp_path}/elsewhere{rep}/db/store.db" if rep % 2 else None
+        args = [*TINY, "convention=binary", "hydra.launcher.n_jobs=1"] + ([f"tracking.uri={uri}"] if uri else [])
+        first = start(args, cwd)
+        time.sleep(rng.uniform(0.0, 0.5))
+        second = start(args, cwd)
+        results = [p.communicate(timeout=300) for p in (first, second)]
+        for p, (out, err) in zip((first, second), results):
+            assert p.returncode == 0, err
+            assert lines(err) == ["bmexp sweep: 4 jobs, every configuration validated"], err  # no warning
+        assert_complete(cwd, uri, configurations)
+        assert len(jobs(cwd, None, uri)) == configurations  # not even a second, skipped run
+        ps = parents(cwd, uri)
+        assert len(ps) == 2 and {r.info.status for r in ps} == {"FINISHED"}
+        ran = sum(len(re.findall(r"^run [0-9a-f]{32} \[", out, flags=re.M)) for out, _ in results)
+        skipped = sum(out.count("skipped, being run by process") + out.count("already finished, skipped")
+                      for out, _ in results)
+        assert ran == configurations and skipped == configurations  # each ran in exactly one launcher
+        store = tracking.Store.default(root=cwd, uri=uri)
+        assert len(tracking.child_runs(store, tracking.find_sweep(store, "quick"))) == configurations
+        db = Path(uri[len("sqlite:///"):]) if uri else cwd / "mlruns" / "mlflow.db"
+        assert integrity(db) == "ok"
+
+
+@pytest.mark.slow
+def test_a_claim_is_atomic_and_a_dead_owners_claim_is_taken_over(tmp_path):
+    store = tracking.Store.default(root=tmp_path)
+    assert tracking.claim(store, "e", "h1") == ("mine", None)
+    assert tracking.claim(store, "e", "h1") == ("mine", None)  # the same owner again
+    other = subprocess.run([sys.executable, "-c", "from bmexp import tracking; import sys; "
+                            f"s = tracking.Store.default(root={str(tmp_path)!r}); "
+                            "print(tracking.claim(s, 'e', 'h1')[0], tracking.claim(s, 'e', 'h2')[0])"],
+                           capture_output=True, text=True, env=ENV)
+    assert other.stdout.split() == ["taken", "mine"], other.stderr  # h1 is ours (alive); h2 its, now dead
+    state, previous = tracking.claim(store, "e", "h2")
+    assert state == "mine" and previous is not None and previous != tracking.owner()
+    tracking.release(store, "e", "h2", finished=True)
+    assert tracking.claim(store, "e", "h2")[0] == "finished"
+    tracking.release(store, "e", "h1", finished=False)
+    con = sqlite3.connect(store.sqlite_path)
+    assert con.execute("SELECT config_hash, state FROM bmexp_claims").fetchall() == [("h2", "finished")]
+    con.close()
+
+
+# ------------------------------------------------------------------------ 4. a store that cannot be written
+def _snapshot(root):
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in Path(root).rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_read_only_store_is_one_line_and_exit_2_for_run_sweep_and_report(tmp_path):
+    client(tmp_path)  # a store with its schema
+    db_dir = tmp_path / "mlruns"
+    db = db_dir / "mlflow.db"
+    before = _snapshot(tmp_path)
+    db.chmod(0o444)
+    db_dir.chmod(0o555)
+    try:
+        for args in (["run", "training.epochs=5"], ["report"], ["sweep", "sweep=quick"]):
+            r = bmexp(args, tmp_path)
+            assert r.returncode == 2, (args, r.stderr)
+            assert r.stdout == "" and "Traceback" not in r.stderr
+            assert lines(r.stderr) == [f"bmexp {args[0]}: error: tracking store {db} cannot be written: "
+                                       "the database file is read-only (mode 444)"]
+        db.chmod(0o644)  # the file writable, its directory not: SQLite could not write its journal
+        r = bmexp(["run", "training.epochs=5"], tmp_path)
+        assert r.returncode == 2 and lines(r.stderr) == [
+            f"bmexp run: error: tracking store {db} cannot be written: its directory {db_dir} is read-only "
+            "(mode 555; SQLite writes its journal beside the database)"]
+    finally:
+        db_dir.chmod(0o755)
+        db.chmod(0o644)
+    assert _snapshot(tmp_path) == before  # nothing written, not even a sweep directory
+    assert not (tmp_path / "multirun").exists()
+
+
+@pytest.mark.slow
+def test_a_store_locked_beyond_the_busy_timeout_is_one_line_and_exit_2(tmp_path):
+    client(tmp_path)
+    holder = sqlite3.connect(tmp_path / "mlruns" / "mlflow.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = bmexp(["run", "training.epochs=5"], tmp_path, env={**ENV, "BMEXP_SQLITE_TIMEOUT_S": "1"}, timeout=120)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(lines(r.stderr)) == 1 and "mlflow.db is locked by another process" in r.stderr, r.stderr
+    assert runs(tmp_path) == []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_tracking_server_that_is_not_there_is_one_line_and_exit_2_before_any_job(tmp_path):
+    uri = f"http://127.0.0.1:{free_port()}"
+    for args in (["run", "training.epochs=5"], ["sweep", "sweep=quick"]):
+        t0 = time.time()
+        r = bmexp([*args, f"tracking.uri={uri}"], tmp_path, timeout=120)
+        assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+        assert lines(r.stderr) == [f"bmexp {args[0]}: error: tracking server {uri} does not answer: connection refused"]
+        assert time.time() - t0 < 60
+    assert not (tmp_path / "multirun").exists()
+
+
+def start_server(tmp_path, port):
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri",
+                             f"sqlite:///{tmp_path}/server/mlflow.db", "--artifacts-destination",
+                             f"{tmp_path}/server/artifacts", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1"], cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise AssertionError("mlflow server did not start")
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+class Gateway:
+    """The way to the server: a TCP relay whose port can be closed and reopened, so that an outage
+    lasts exactly as long as the test says (restarting an mlflow server takes 7 s to a minute here)."""
+
+    def __init__(self, target_port):
+        import threading
+        self.target, self.port, self.conns, self.lock = target_port, free_port(), [], threading.Lock()
+        self.listener = None
+        self.open()
+
+    def open(self):
+        import threading
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        import threading
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                    c.close()
+                except OSError:
+                    pass
+            self.conns = []
+
+
+@pytest.mark.slow
+def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
+    """One sweep against a real mlflow server, two outages.  Away for 8 s (its port closed): the jobs
+    wait, saying so, and go on when it is back.  Then the server is killed: after the retry window the
+    sweep stops with one line naming the server, the cause and the command that resumes it; no worker
+    is left."""
+    (tmp_path / "server").mkdir()
+    server = start_server(tmp_path, free_port())
+    server_port = int(server.args[server.args.index("--port") + 1])
+    direct = f"http://127.0.0.1:{server_port}"  # the test reads the runs directly
+    gateway = Gateway(server_port)
+    uri = f"http://127.0.0.1:{gateway.port}"
+    args = ["sweep", "sweep=quick", "training.epochs=200", "checks.n=2000", f"tracking.uri={uri}"]
+    try:
+        proc = start(args, tmp_path, {**ENV, "BMEXP_SERVER_RETRY_S": "20"})
+        wait_until(lambda: store_ready(tmp_path) and len(jobs(tmp_path, "FINISHED", direct)) >= 1, proc,
+                   what="a finished job")
+        workers = descendants(proc.pid)
+        gateway.close()
+        time.sleep(8)
+        gateway.open()
+        before = len(jobs(tmp_path, "FINISHED", direct))
+        wait_until(lambda: len(jobs(tmp_path, "FINISHED", direct)) > before, proc, what="a job finished after it")
+        stop_server(server)  # away for good
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 2 and "Traceback" not in err and "Traceback" not in out
+        shown = lines(err)
+        waiting = re.compile(rf"bmexp: tracking server {re.escape(uri)} does not answer \((connection refused|"
+                             r"connection closed|connection reset|no connection)\); retrying every 5 s for up to "
+                             r"20 s \(BMEXP_SERVER_RETRY_S\), then the sweep stops")
+        back = re.compile(rf"bmexp: tracking server {re.escape(uri)} answers again after \d+ s")
+        assert shown[0] == "bmexp sweep: 8 jobs, every configuration validated"
+        assert 2 <= sum(bool(waiting.fullmatch(x)) for x in shown) <= 4  # each worker waiting, once per outage
+        assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 2
+        assert all(waiting.fullmatch(x) or back.fullmatch(x) for x in shown[1:-1]), shown
+        assert re.fullmatch(rf"bmexp sweep: error: tracking server {re.escape(uri)} did not answer for 20 s: "
+                            rf"[a-z ]+; the sweep stopped; once the store is back, resume it with: python -m bmexp "
+                            rf"{re.escape(' '.join(args))}", shown[-1]), shown[-1]
+        assert [p for p in workers | descendants(proc.pid) if alive(p)] == []
+    finally:
+        gateway.close()
+        stop_server(server)
+
+
+# ------------------------------------------------------------------------ a signal at a bad moment
+INSIDE_A_FINALIZER = r"""
+import gc, signal, sys, time
+from bmexp.launcher import _on_stop_signal, _STOPPING, redeliver_unraisable
+signal.signal(signal.SIGTERM, _on_stop_signal)
+redeliver_unraisable(_STOPPING.clear)
+
+class Slow:
+    def __del__(self):
+        print("in finalizer", flush=True)
+        t = time.time()
+        while time.time() - t < 1.5:  # the SIGTERM arrives here, where an exception cannot unwind
+            pass
+
+try:
+    Slow()
+    gc.collect()
+    print("finalizer done", flush=True)
+    time.sleep(5)
+    print("not interrupted", flush=True)
+except KeyboardInterrupt as exc:
+    print(f"interrupted in the main code: {exc}", flush=True)
+"""
+
+
+def test_a_sigterm_inside_a_finalizer_is_taken_again_not_printed_and_lost(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", INSIDE_A_FINALIZER], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
+    assert proc.stdout.readline() == "in finalizer\n"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert out.splitlines() == ["finalizer done", "interrupted in the main code: signal 15"]
+    assert err == ""  # no "Exception ignored ... Traceback"
+    assert proc.returncode == 0
