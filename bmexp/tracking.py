@@ -28,12 +28,17 @@ from typing import Iterator, Mapping
 
 from .errors import InputError
 
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-# A tracking server that does not answer: MLflow's own retries (7, exponential back-off) are silent for
-# minutes; bmexp retries instead, with a message, for SERVER_RETRY_S seconds (see _Retrying).
-os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
-os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # bmexp prints its own line per run
+
+
+def _mlflow_env() -> None:
+    """MLflow's settings for bmexp, set (unless the user set them) just before MLflow is first used --
+    not on import, so importing bmexp changes nobody's environment.  A tracking server that does not
+    answer: MLflow's own retries (7, exponential back-off) are silent for minutes; bmexp retries
+    instead, with a message, for SERVER_RETRY_S seconds (see _Retrying)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # bmexp prints its own line per run
 
 __all__ = ["Store", "StoreError", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE",
            "close_parent", "mark_stale_runs", "claim", "release", "end_orphaned_runs"]
@@ -248,6 +253,7 @@ class Store:
             con.close()
 
     def _check_server(self) -> None:
+        _mlflow_env()
         from mlflow import MlflowClient
         try:
             MlflowClient(tracking_uri=self.uri).search_experiments(max_results=1)
@@ -277,6 +283,7 @@ class Store:
         waits for the lock.  A server's client retries, visibly and for a bounded time."""
         if self.uri in _CLIENTS:
             return _CLIENTS[self.uri]
+        _mlflow_env()
         from mlflow import MlflowClient
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # (after mlflow configured its loggers)
         self.prepare()
