@@ -51,7 +51,8 @@ def test_four_joblib_workers_on_a_fresh_and_on_an_existing_store(tmp_path):
 @pytest.mark.slow
 def test_same_seed_same_metrics_alone_and_in_a_sweep_other_seed_differs(tmp_path):
     # the quick sweep's job (spin, T0 = 20, eta = 0.1) run alone, with the preset's values spelled out
-    job = ["convention=spin", "schedule.T0=20", "training.eta=0.1", "schedule.sweeps_per_temperature=5", *SMALL]
+    job = ["convention=spin", "schedule.T0=20", "training.eta=0.1", "schedule.sweeps_per_temperature=5",
+           "schedule.final_sweeps=null", *SMALL]
     assert bmexp(["run", *job, "tracking.sweep_name=alone"], tmp_path).returncode == 0
     assert bmexp(["run", *job, "seed=1", "tracking.sweep_name=reseeded"], tmp_path).returncode == 0
     assert bmexp(["sweep", "sweep=quick", *SMALL], tmp_path).returncode == 0
