@@ -23,6 +23,7 @@ def _model(n: int):
     import numpy as np
 
     from bmexp import random_model
+
     return random_model(n // 2, n - n // 2, rng=np.random.default_rng(n), weight_scale=0.5)
 
 
@@ -34,15 +35,20 @@ def _run_one(impl: str, n: int) -> dict:
     t0 = time.perf_counter()
     if impl == "bmexp":
         from bmexp import ExactDistribution
+
         d = ExactDistribution.of(model)
         e = d.energies
         check = d.p.sum()
     else:
         import dimod
+
         w, b = model.weights, model.biases
-        bqm = dimod.BinaryQuadraticModel({i: -b[i] for i in range(n)},
-                                         {(i, j): -w[i, j] for i in range(n) for j in range(i + 1, n)},
-                                         0.0, dimod.BINARY)
+        bqm = dimod.BinaryQuadraticModel(
+            {i: -b[i] for i in range(n)},
+            {(i, j): -w[i, j] for i in range(n) for j in range(i + 1, n)},
+            0.0,
+            dimod.BINARY,
+        )
         ss = dimod.ExactSolver().sample(bqm)
         e = ss.record.energy
         check = len(e)
@@ -51,13 +57,20 @@ def _run_one(impl: str, n: int) -> dict:
     # cross-check a few energies against the model's direct formula
     if impl == "bmexp":
         from bmexp.states import states_from_indices
+
         idx = np.random.default_rng(0).integers(0, 2**n, 100)
         assert np.allclose(e[idx], model.energy(states_from_indices(idx, n)), atol=1e-9)
     else:
         samples = ss.record.sample[:100].astype(float)
         assert np.allclose(e[:100], model.energy(samples), atol=1e-9)
-    return {"implementation": impl, "n_units": n, "seconds": seconds, "peak_rss_mb": peak / 1024,
-            "added_rss_mb": (peak - base) / 1024, "check": float(check)}
+    return {
+        "implementation": impl,
+        "n_units": n,
+        "seconds": seconds,
+        "peak_rss_mb": peak / 1024,
+        "added_rss_mb": (peak - base) / 1024,
+        "check": float(check),
+    }
 
 
 def main() -> None:
@@ -72,6 +85,7 @@ def main() -> None:
         return
     try:
         import dimod  # noqa: F401
+
         impls = ["bmexp", "dimod"]
     except ImportError:
         impls = ["bmexp"]

@@ -20,8 +20,10 @@ SCHEDULE = Schedule.default()
 
 
 def main():
-    models = {"slide35": slide35(), "random6 (b != 0)": random_model(4, 2, rng=np.random.default_rng(11),
-                                                                       bias_scale=0.7)}
+    models = {
+        "slide35": slide35(),
+        "random6 (b != 0)": random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7),
+    }
     print(f"{'mutant':<24} {'kernel':<11} {'model':<17} {'exact TV':>9} {'n':>7} {'power':>6} {'detected':>9}")
     for name, base in MUTANTS.items():
         for rule in ("heat_bath", "metropolis"):
@@ -37,8 +39,10 @@ def main():
                 if power_at(w, n, p.size - 1, 0.01) < 0.99:
                     n = int(np.ceil(noncentrality(p.size - 1, 0.01, 0.999) / w**2))
                 res = check_joint(model, mutant, rng=np.random.default_rng(7), schedule=SCHEDULE, n=n)
-                print(f"{name:<24} {rule:<11} {label:<17} {tv:>9.4f} {n:>7} {power_at(w, n, p.size - 1, 0.01):>6.3f} "
-                      f"{'yes' if not res.passed else 'NO':>9}")
+                print(
+                    f"{name:<24} {rule:<11} {label:<17} {tv:>9.4f} {n:>7} {power_at(w, n, p.size - 1, 0.01):>6.3f} "
+                    f"{'yes' if not res.passed else 'NO':>9}"
+                )
 
 
 if __name__ == "__main__":

@@ -34,13 +34,20 @@ POST_LOOP_WORK = {4: (10, 1_000), 64: (2, 50), 256: (1, 10)}  # chains, sweeps (
 
 
 def make_model(n: int):
-    return random_model(n // 2, n - n // 2, rng=np.random.default_rng(n), weight_scale=1 / np.sqrt(n),
-                        bias_scale=0.5, convention="spin")
+    return random_model(
+        n // 2, n - n // 2, rng=np.random.default_rng(n), weight_scale=1 / np.sqrt(n), bias_scale=0.5, convention="spin"
+    )
 
 
 def run_bmexp(model, chains, sweeps, backend="numba", rule="heat_bath"):
-    res = gibbs_sample(model, rng=np.random.default_rng(0), n_chains=chains, schedule=Schedule.constant(sweeps),
-                       backend=backend, rule=rule)
+    res = gibbs_sample(
+        model,
+        rng=np.random.default_rng(0),
+        n_chains=chains,
+        schedule=Schedule.constant(sweeps),
+        backend=backend,
+        rule=rule,
+    )
     return res.n_updates
 
 
@@ -71,11 +78,19 @@ def run_dwave(model, chains, sweeps, criterion="Gibbs"):
     from dwave.samplers import SimulatedAnnealingSampler
 
     n, w, b = model.n_units, model.weights, model.biases
-    bqm = dimod.BinaryQuadraticModel.from_ising({i: -b[i] for i in range(n)},
-                                                {(i, j): -w[i, j] for i in range(n) for j in range(i + 1, n)})
-    SimulatedAnnealingSampler().sample(bqm, num_reads=chains, num_sweeps=sweeps, beta_schedule_type="custom",
-                                       beta_schedule=[1.0] * sweeps, proposal_acceptance_criteria=criterion,
-                                       randomize_order=False, seed=1)
+    bqm = dimod.BinaryQuadraticModel.from_ising(
+        {i: -b[i] for i in range(n)}, {(i, j): -w[i, j] for i in range(n) for j in range(i + 1, n)}
+    )
+    SimulatedAnnealingSampler().sample(
+        bqm,
+        num_reads=chains,
+        num_sweeps=sweeps,
+        beta_schedule_type="custom",
+        beta_schedule=[1.0] * sweeps,
+        proposal_acceptance_criteria=criterion,
+        randomize_order=False,
+        seed=1,
+    )
     return chains * sweeps * n
 
 
@@ -85,7 +100,7 @@ def run_floor(model, chains, sweeps):
     buf = np.empty(min(total, 2**22))
     done = 0
     while done < total:
-        part = buf[:min(buf.size, total - done)]
+        part = buf[: min(buf.size, total - done)]
         rng.random(out=part)
         np.exp(part, out=part)
         done += part.size
@@ -111,6 +126,7 @@ def main() -> None:
 
     try:
         import dwave.samplers  # noqa: F401
+
         have_dwave = True
     except ImportError:
         have_dwave = False
@@ -143,13 +159,23 @@ def main() -> None:
             reps = 1 if name == "post-loop" else args.repeats
             updates, seconds = timed(fn, reps)
             work_chains, work_sweeps = (pc, ps) if name == "post-loop" else (chains, sweeps)
-            records.append({"implementation": name, "n_units": n, "chains": work_chains, "sweeps": work_sweeps,
-                            "seconds": seconds, "updates_per_s": updates / seconds})
+            records.append(
+                {
+                    "implementation": name,
+                    "n_units": n,
+                    "chains": work_chains,
+                    "sweeps": work_sweeps,
+                    "seconds": seconds,
+                    "updates_per_s": updates / seconds,
+                }
+            )
     print(f"{'n':>4} {'implementation':<17} {'chains':>7} {'sweeps':>6} {'M updates/s':>12} {'vs bmexp':>9}")
     for r in records:
         ref = next(q for q in records if q["n_units"] == r["n_units"] and q["implementation"] == "bmexp")
-        print(f"{r['n_units']:>4} {r['implementation']:<17} {r['chains']:>7} {r['sweeps']:>6} "
-              f"{r['updates_per_s'] / 1e6:>12.2f} {ref['updates_per_s'] / r['updates_per_s']:>8.2f}x")
+        print(
+            f"{r['n_units']:>4} {r['implementation']:<17} {r['chains']:>7} {r['sweeps']:>6} "
+            f"{r['updates_per_s'] / 1e6:>12.2f} {ref['updates_per_s'] / r['updates_per_s']:>8.2f}x"
+        )
     print("\n'vs bmexp' = bmexp's rate / this rate (above 1: bmexp is faster; for floor: bmexp's share is its inverse)")
     if args.json:
         with open(args.json, "w") as fh:

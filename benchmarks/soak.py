@@ -59,8 +59,15 @@ def sweep_runs(store, name: str) -> list:
 
 
 def launch(args, cwd, fault: str, rng, store, name) -> dict:
-    proc = subprocess.Popen([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bmexp", *args],
+        cwd=cwd,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     seen: set[int] = set()
     done = {"worker_kills": 0, "sigterms": 0}
     if fault != "none":
@@ -70,8 +77,9 @@ def launch(args, cwd, fault: str, rng, store, name) -> dict:
                 seen |= {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
             except psutil.NoSuchProcess:
                 break
-            if seen and any(r.info.status == "RUNNING" and r.data.tags.get("bmexp.role") == "job"
-                            for r in sweep_runs(store, name)):
+            if seen and any(
+                r.info.status == "RUNNING" and r.data.tags.get("bmexp.role") == "job" for r in sweep_runs(store, name)
+            ):
                 break
             time.sleep(0.2)
         time.sleep(rng.uniform(0.0, 4.0))
@@ -94,9 +102,15 @@ def launch(args, cwd, fault: str, rng, store, name) -> dict:
             pass
         time.sleep(0.3)
     err = proc.stderr.read()
-    return {**done, "code": proc.returncode, "traceback": "Traceback" in err, "fault": fault,
-            "stderr": err if "Traceback" in err else None,
-            "left": [p for p in seen if alive(p)], "stderr_lines": len(err.splitlines())}
+    return {
+        **done,
+        "code": proc.returncode,
+        "traceback": "Traceback" in err,
+        "fault": fault,
+        "stderr": err if "Traceback" in err else None,
+        "left": [p for p in seen if alive(p)],
+        "stderr_lines": len(err.splitlines()),
+    }
 
 
 def main() -> int:
@@ -111,16 +125,21 @@ def main() -> int:
     cwd.mkdir(parents=True, exist_ok=True)
     store = tracking.Store.default(root=cwd)
     rows, bad = [], False
-    print("| sweep | launches | worker kills | SIGTERMs | exit codes | KILLED runs | finished / configurations "
-          "| duplicates | RUNNING | processes left | tracebacks | integrity | wall |")
+    print(
+        "| sweep | launches | worker kills | SIGTERMs | exit codes | KILLED runs | finished / configurations "
+        "| duplicates | RUNNING | processes left | tracebacks | integrity | wall |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k in range(opts.sweeps):
         name = f"soak{k}"
         args = [*ARGS, f"tracking.sweep_name={name}"]
         t0, launches = time.time(), []
         while len(launches) < 6:
-            fault = str(rng.choice(["worker", "sigterm", "both", "none"], p=[0.35, 0.35, 0.2, 0.1])) \
-                if len(launches) < 2 else "none"
+            fault = (
+                str(rng.choice(["worker", "sigterm", "both", "none"], p=[0.35, 0.35, 0.2, 0.1]))
+                if len(launches) < 2
+                else "none"
+            )
             launches.append(launch(args, cwd, fault, rng, store, name))
             if launches[-1]["code"] == 0:
                 break
@@ -130,27 +149,58 @@ def main() -> int:
         con = sqlite3.connect(cwd / "mlruns" / "mlflow.db")
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         con.close()
-        row = {"sweep": name, "launches": len(launches),
-               "worker_kills": sum(x["worker_kills"] for x in launches),
-               "sigterms": sum(x["sigterms"] for x in launches), "codes": [x["code"] for x in launches],
-               "killed": sum(r.info.status == "KILLED" for r in runs), "finished": len(set(finished)),
-               "duplicates": len(finished) - len(set(finished)),
-               "running": sum(r.info.status == "RUNNING" for r in everything),
-               "left": sum(len(x["left"]) for x in launches), "tracebacks": sum(x["traceback"] for x in launches),
-               "integrity": integrity, "wall_s": round(time.time() - t0, 1)}
+        row = {
+            "sweep": name,
+            "launches": len(launches),
+            "worker_kills": sum(x["worker_kills"] for x in launches),
+            "sigterms": sum(x["sigterms"] for x in launches),
+            "codes": [x["code"] for x in launches],
+            "killed": sum(r.info.status == "KILLED" for r in runs),
+            "finished": len(set(finished)),
+            "duplicates": len(finished) - len(set(finished)),
+            "running": sum(r.info.status == "RUNNING" for r in everything),
+            "left": sum(len(x["left"]) for x in launches),
+            "tracebacks": sum(x["traceback"] for x in launches),
+            "integrity": integrity,
+            "wall_s": round(time.time() - t0, 1),
+        }
         row["tracebacks_seen"] = [x["stderr"] for x in launches if x["stderr"]]
         rows.append(row)
-        bad |= (row["finished"] != CONFIGURATIONS or row["duplicates"] or row["running"] or row["left"]
-                or row["tracebacks"] or integrity != "ok" or launches[-1]["code"] != 0)
-        print(f"| {name} | {row['launches']} | {row['worker_kills']} | {row['sigterms']} | "
-              f"{' '.join(map(str, row['codes']))} | {row['killed']} | {row['finished']} / {CONFIGURATIONS} | "
-              f"{row['duplicates']} | {row['running']} | {row['left']} | {row['tracebacks']} | {integrity} | "
-              f"{row['wall_s']:.0f} s |", flush=True)
-    total = {k: sum(r[k] for r in rows) for k in ("launches", "worker_kills", "sigterms", "killed", "finished",
-                                                  "duplicates", "running", "left", "tracebacks")}
-    print(f"| total | {total['launches']} | {total['worker_kills']} | {total['sigterms']} | | {total['killed']} | "
-          f"{total['finished']} / {CONFIGURATIONS * len(rows)} | {total['duplicates']} | {total['running']} | "
-          f"{total['left']} | {total['tracebacks']} | | {sum(r['wall_s'] for r in rows):.0f} s |")
+        bad |= (
+            row["finished"] != CONFIGURATIONS
+            or row["duplicates"]
+            or row["running"]
+            or row["left"]
+            or row["tracebacks"]
+            or integrity != "ok"
+            or launches[-1]["code"] != 0
+        )
+        print(
+            f"| {name} | {row['launches']} | {row['worker_kills']} | {row['sigterms']} | "
+            f"{' '.join(map(str, row['codes']))} | {row['killed']} | {row['finished']} / {CONFIGURATIONS} | "
+            f"{row['duplicates']} | {row['running']} | {row['left']} | {row['tracebacks']} | {integrity} | "
+            f"{row['wall_s']:.0f} s |",
+            flush=True,
+        )
+    total = {
+        k: sum(r[k] for r in rows)
+        for k in (
+            "launches",
+            "worker_kills",
+            "sigterms",
+            "killed",
+            "finished",
+            "duplicates",
+            "running",
+            "left",
+            "tracebacks",
+        )
+    }
+    print(
+        f"| total | {total['launches']} | {total['worker_kills']} | {total['sigterms']} | | {total['killed']} | "
+        f"{total['finished']} / {CONFIGURATIONS * len(rows)} | {total['duplicates']} | {total['running']} | "
+        f"{total['left']} | {total['tracebacks']} | | {sum(r['wall_s'] for r in rows):.0f} s |"
+    )
     if opts.json:
         Path(opts.json).parent.mkdir(parents=True, exist_ok=True)
         Path(opts.json).write_text(json.dumps({"rows": rows, "total": total, "seed": opts.seed}, indent=1))

@@ -70,8 +70,16 @@ def main() -> None:
     train(start, rng=np.random.default_rng(0), data=data[:10], variant="annealed", epochs=1)  # warm-up (JIT)
 
     t0 = time.perf_counter()
-    train(start, rng=np.random.default_rng(2), data=data, teacher=teacher, variant="annealed", eta=0.01,
-          epochs=args.bmexp_epochs, schedule=POST_SCHEDULE)
+    train(
+        start,
+        rng=np.random.default_rng(2),
+        data=data,
+        teacher=teacher,
+        variant="annealed",
+        eta=0.01,
+        epochs=args.bmexp_epochs,
+        schedule=POST_SCHEDULE,
+    )
     bmexp_epoch = (time.perf_counter() - t0) / args.bmexp_epochs
     rng = np.random.default_rng(3)
     w = np.array(start.weights)
@@ -79,26 +87,45 @@ def main() -> None:
     for _ in range(args.post_epochs):
         w = post_loop_epoch(w, np.zeros(4), 2, data, 100, rng, 0.01)
     post_epoch = (time.perf_counter() - t0) / args.post_epochs
-    records = [{"what": "epoch", "implementation": "bmexp annealed", "seconds": bmexp_epoch},
-               {"what": "epoch", "implementation": "post loop", "seconds": post_epoch}]
-    print(f"time per epoch: bmexp {bmexp_epoch * 1e3:.1f} ms, post loop {post_epoch:.2f} s "
-          f"-> bmexp {post_epoch / bmexp_epoch:.0f}x faster")
+    records = [
+        {"what": "epoch", "implementation": "bmexp annealed", "seconds": bmexp_epoch},
+        {"what": "epoch", "implementation": "post loop", "seconds": post_epoch},
+    ]
+    print(
+        f"time per epoch: bmexp {bmexp_epoch * 1e3:.1f} ms, post loop {post_epoch:.2f} s "
+        f"-> bmexp {post_epoch / bmexp_epoch:.0f}x faster"
+    )
 
     p_teacher = ExactDistribution.of(teacher).visible_p()
-    print(f"\ntime to KL(teacher || model) < {args.threshold:g} (1,000 vectors; the floor from finite data "
-          f"is about 3/2000 = 0.0015):")
-    for variant, eta, kwargs in [("annealed", 0.1, {"data": data}), ("pcd", 0.1, {"data": data}),
-                                 ("exact", 2.0, {"data": data}), ("exact", 2.0, {"p_data": p_teacher})]:
+    print(
+        f"\ntime to KL(teacher || model) < {args.threshold:g} (1,000 vectors; the floor from finite data "
+        f"is about 3/2000 = 0.0015):"
+    )
+    for variant, eta, kwargs in [
+        ("annealed", 0.1, {"data": data}),
+        ("pcd", 0.1, {"data": data}),
+        ("exact", 2.0, {"data": data}),
+        ("exact", 2.0, {"p_data": p_teacher}),
+    ]:
         t0 = time.perf_counter()
-        res = train(start, rng=np.random.default_rng(4), teacher=teacher, variant=variant, eta=eta, epochs=500,
-                    schedule=POST_SCHEDULE, **kwargs)
+        res = train(
+            start,
+            rng=np.random.default_rng(4),
+            teacher=teacher,
+            variant=variant,
+            eta=eta,
+            epochs=500,
+            schedule=POST_SCHEDULE,
+            **kwargs,
+        )
         epochs = res.epochs_to(args.threshold)
         secs = float(res.metrics.loc[res.metrics["epoch"] == epochs, "seconds"].iloc[0]) if epochs else float("nan")
         label = variant + (" (exact p_data)" if "p_data" in kwargs else "")
-        print(f"  {label:<24} eta {eta:<4g} epochs {epochs}  seconds {secs:.3f}  "
-              f"final KL(teacher) {res.final['kl_teacher']:.2e}")
-        records.append({"what": "to_threshold", "implementation": label, "eta": eta, "epochs": epochs,
-                        "seconds": secs})
+        print(
+            f"  {label:<24} eta {eta:<4g} epochs {epochs}  seconds {secs:.3f}  "
+            f"final KL(teacher) {res.final['kl_teacher']:.2e}"
+        )
+        records.append({"what": "to_threshold", "implementation": label, "eta": eta, "epochs": epochs, "seconds": secs})
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(records, fh, indent=1)

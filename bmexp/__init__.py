@@ -10,8 +10,20 @@ from .zoo import random_model, seed_target, slide35
 __version__ = "0.1.0"
 
 __all__ = [
-    "BoltzmannMachine", "Convention", "ExactDistribution", "InputError", "MAX_UNITS",
-    "all_states", "as_convention", "convert_model", "convert_states", "energies",
-    "indices_from_states", "log_partition", "random_model", "seed_target", "slide35",
+    "BoltzmannMachine",
+    "Convention",
+    "ExactDistribution",
+    "InputError",
+    "MAX_UNITS",
+    "all_states",
+    "as_convention",
+    "convert_model",
+    "convert_states",
+    "energies",
+    "indices_from_states",
+    "log_partition",
+    "random_model",
+    "seed_target",
+    "slide35",
     "states_from_indices",
 ]

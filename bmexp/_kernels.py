@@ -26,6 +26,7 @@ def _threading_layer() -> None:
     if numba.config.THREADING_LAYER == "default":
         numba.config.THREADING_LAYER = "workqueue"
 
+
 HEAT_BATH, FLIP = 0, 1
 #: Measured (benchmarks/sampler.py): for wide models the field update through a row view
 #: vectorises and runs about 2x faster; for 4 units the view costs more than it saves.  The
@@ -44,8 +45,9 @@ def _axpy(field, d, row, n):
         field[m] += d * row[m]
 
 
-def _gibbs_kernel(S, W, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out,
-                 trace_at, trace_out):
+def _gibbs_kernel(
+    S, W, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out, trace_at, trace_out
+):
     n_chains, n = S.shape
     n_sweeps = betas.shape[0]
     n_upd = n_sweeps * n

@@ -49,8 +49,15 @@ def integer(value, name: str, *, low: int | None = None, high: int | None = None
     return int(value)
 
 
-def number(value, name: str, *, low: float | None = None, high: float | None = None, low_open: bool = False,
-           high_open: bool = False) -> float:
+def number(
+    value,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """A finite real number (not bool) within the bounds (open or closed)."""
     ok = _is_real(value) and math.isfinite(value)
     if ok and low is not None:
@@ -91,8 +98,7 @@ def seed(value, name: str = "seed") -> int:
 def generator(value, name: str = "rng") -> np.random.Generator:
     """A ``numpy.random.Generator`` (not a seed, not the legacy ``RandomState``)."""
     if not isinstance(value, np.random.Generator):
-        raise InputError.bad(name, "a numpy.random.Generator", value,
-                             shown=type(value).__name__)
+        raise InputError.bad(name, "a numpy.random.Generator", value, shown=type(value).__name__)
     return value
 
 
@@ -113,7 +119,9 @@ def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None
     p = Path(value)
     if kind == "file":
         if suffixes is not None and p.suffix.lower() not in set(suffixes):
-            raise InputError.about(name, "{argument} must be a " + " or ".join(suffixes) + f" file; received {str(p)!r}")
+            raise InputError.about(
+                name, "{argument} must be a " + " or ".join(suffixes) + f" file; received {str(p)!r}"
+            )
         if p.is_dir():
             raise InputError.about(name, f"{{argument}} must be a file; {str(p)!r} is a directory")
         if not p.exists():
@@ -127,8 +135,9 @@ def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None
         try:
             p.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError.about(name, f"{{argument}} must be a directory bmexp can create; {str(p)!r}: "
-                                   f"{exc.strerror}") from None
+            raise InputError.about(
+                name, f"{{argument}} must be a directory bmexp can create; {str(p)!r}: {exc.strerror}"
+            ) from None
         if not os.access(p, os.W_OK | os.X_OK):
             raise InputError.about(name, f"{{argument}} must be writable; {str(p)!r} is not (permission denied)")
         return p

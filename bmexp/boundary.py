@@ -22,9 +22,22 @@ from omegaconf import DictConfig
 from . import arguments
 from .errors import InputError
 
-__all__ = ["MEMORY_LIMIT", "WORK_LIMIT", "build_model", "build_sampler", "build_schedule", "build_training",
-           "config_keys", "validate_check_config", "validate_report_config", "validate_run_config",
-           "validate_table_config", "validate_tracking", "validate_train_config", "validate_ui_config"]
+__all__ = [
+    "MEMORY_LIMIT",
+    "WORK_LIMIT",
+    "build_model",
+    "build_sampler",
+    "build_schedule",
+    "build_training",
+    "config_keys",
+    "validate_check_config",
+    "validate_report_config",
+    "validate_run_config",
+    "validate_table_config",
+    "validate_tracking",
+    "validate_train_config",
+    "validate_ui_config",
+]
 
 #: Memory a job may plan to allocate (bytes; this machine has 24 GiB).
 MEMORY_LIMIT = 8 * 2**30
@@ -34,15 +47,37 @@ WORK_LIMIT = 10**12
 #: filter strings: letters, digits, '_', '-', '.', not starting with '.', at most 100 characters.
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 
-MODEL_KEYS = {"name": "model.name", "n_visible": "model.n_visible", "n_hidden": "model.n_hidden",
-              "weight_scale": "model.weight_scale", "bias_scale": "model.bias_scale", "seed": "model.seed",
-              "coupling": "model.coupling", "bias": "model.bias", "convention": "convention"}
-SAMPLER_KEYS = {"rule": "sampler.rule", "scan": "sampler.scan", "backend": "sampler.backend",
-                "name": "sampler.name", "acceptance": "sampler.rule", "order": "sampler.scan"}
-TRAINING_KEYS = {"eta": "training.eta", "epochs": "training.epochs", "variant": "training.variant",
-                 "weight_decay": "training.weight_decay", "n_negative": "training.n_negative",
-                 "pcd_sweeps": "training.pcd_sweeps", "max_weight": "training.max_weight",
-                 "n": "data.n", "path": "data.path", "source": "data.source"}
+MODEL_KEYS = {
+    "name": "model.name",
+    "n_visible": "model.n_visible",
+    "n_hidden": "model.n_hidden",
+    "weight_scale": "model.weight_scale",
+    "bias_scale": "model.bias_scale",
+    "seed": "model.seed",
+    "coupling": "model.coupling",
+    "bias": "model.bias",
+    "convention": "convention",
+}
+SAMPLER_KEYS = {
+    "rule": "sampler.rule",
+    "scan": "sampler.scan",
+    "backend": "sampler.backend",
+    "name": "sampler.name",
+    "acceptance": "sampler.rule",
+    "order": "sampler.scan",
+}
+TRAINING_KEYS = {
+    "eta": "training.eta",
+    "epochs": "training.epochs",
+    "variant": "training.variant",
+    "weight_decay": "training.weight_decay",
+    "n_negative": "training.n_negative",
+    "pcd_sweeps": "training.pcd_sweeps",
+    "max_weight": "training.max_weight",
+    "n": "data.n",
+    "path": "data.path",
+    "source": "data.source",
+}
 
 
 @contextmanager
@@ -66,11 +101,17 @@ def _bytes(n: float) -> str:
 def _within(key: str, value, *, memory: float = 0.0, work: float = 0.0, what: str) -> None:
     """Refuse a value whose planned memory or work exceeds the limits, with the estimate."""
     if memory > MEMORY_LIMIT:
-        raise InputError.about(key, f"{{argument}} = {value} would need {_bytes(memory)} of memory for {what}; "
-                                    f"the limit is {_bytes(MEMORY_LIMIT)}")
+        raise InputError.about(
+            key,
+            f"{{argument}} = {value} would need {_bytes(memory)} of memory for {what}; "
+            f"the limit is {_bytes(MEMORY_LIMIT)}",
+        )
     if work > WORK_LIMIT:
-        raise InputError.about(key, f"{{argument}} = {value} would take {work:.3g} spin updates for {what}; "
-                                    f"the limit is {WORK_LIMIT:.0e} (about 6 hours here)")
+        raise InputError.about(
+            key,
+            f"{{argument}} = {value} would take {work:.3g} spin updates for {what}; "
+            f"the limit is {WORK_LIMIT:.0e} (about 6 hours here)",
+        )
 
 
 def _seed(value, key: str) -> int:
@@ -86,12 +127,22 @@ def build_model(cfg: DictConfig, *, max_units: int | None = None):
     m = cfg.model
     with config_keys(MODEL_KEYS):
         arguments.seed(m.seed)
-        model = build(m.name, convention=cfg.convention, n_visible=m.n_visible, n_hidden=m.n_hidden,
-                      weight_scale=m.weight_scale, bias_scale=m.bias_scale, seed=m.seed, coupling=m.coupling,
-                      bias=m.bias)
+        model = build(
+            m.name,
+            convention=cfg.convention,
+            n_visible=m.n_visible,
+            n_hidden=m.n_hidden,
+            weight_scale=m.weight_scale,
+            bias_scale=m.bias_scale,
+            seed=m.seed,
+            coupling=m.coupling,
+            bias=m.bias,
+        )
     if max_units is not None and model.n_units > max_units:
-        raise InputError(f"model.n_visible + model.n_hidden must be <= {max_units} (exact enumeration); "
-                         f"received {model.n_visible} + {model.n_hidden} = {model.n_units}")
+        raise InputError(
+            f"model.n_visible + model.n_hidden must be <= {max_units} (exact enumeration); "
+            f"received {model.n_visible} + {model.n_hidden} = {model.n_units}"
+        )
     return model
 
 
@@ -99,18 +150,30 @@ def build_schedule(sc: DictConfig):
     """The annealing schedule described by ``cfg.schedule``."""
     from .schedules import Schedule
 
-    keys = {k: f"schedule.{k}" for k in ("T0", "step", "factor", "T_end", "sweeps_per_temperature",
-                                          "final_sweeps", "temperatures", "kind")}
+    keys = {
+        k: f"schedule.{k}"
+        for k in ("T0", "step", "factor", "T_end", "sweeps_per_temperature", "final_sweeps", "temperatures", "kind")
+    }
     keys["temperature"] = "schedule.temperatures"
     keys["sweeps"] = "schedule.sweeps" if sc.kind == "constant" else "schedule.sweeps_per_temperature"
     with config_keys(keys):
         kind = arguments.one_of(sc.kind, "kind", ("linear", "geometric", "explicit", "constant"))
         if kind == "linear":
-            return Schedule.linear(sc.T0, sc.step, sweeps_per_temperature=sc.sweeps_per_temperature,
-                                   T_end=sc.T_end, final_sweeps=sc.final_sweeps)
+            return Schedule.linear(
+                sc.T0,
+                sc.step,
+                sweeps_per_temperature=sc.sweeps_per_temperature,
+                T_end=sc.T_end,
+                final_sweeps=sc.final_sweeps,
+            )
         if kind == "geometric":
-            return Schedule.geometric(sc.T0, sc.factor, sweeps_per_temperature=sc.sweeps_per_temperature,
-                                      T_end=sc.T_end, final_sweeps=sc.final_sweeps)
+            return Schedule.geometric(
+                sc.T0,
+                sc.factor,
+                sweeps_per_temperature=sc.sweeps_per_temperature,
+                T_end=sc.T_end,
+                final_sweeps=sc.final_sweeps,
+            )
         if kind == "explicit":
             return Schedule.explicit(list(sc.temperatures), sweeps_per_temperature=sc.sweeps_per_temperature)
         return Schedule.constant(sc.sweeps)
@@ -131,8 +194,9 @@ def build_sampler(sc: DictConfig):
 
         acceptance = {"heat_bath": "gibbs", "metropolis": "metropolis"}
         if sc.rule not in acceptance:
-            raise InputError.bad("rule", f"one of {list(acceptance)} with sampler=dwave (its Gibbs and "
-                                         "Metropolis criteria)", sc.rule)
+            raise InputError.bad(
+                "rule", f"one of {list(acceptance)} with sampler=dwave (its Gibbs and Metropolis criteria)", sc.rule
+            )
         arguments.one_of(sc.scan, "scan", ("sequential", "random"))
         if sc.get("backend") is not None:
             raise InputError.bad("backend", "null with sampler=dwave (backends are bmexp Gibbs's)", sc.backend)
@@ -149,12 +213,26 @@ def build_training(cfg: DictConfig) -> dict:
     tc, dc = cfg.training, cfg.data
     student_seed, data_seed = _seed(tc.seed, "training.seed"), _seed(dc.seed, "data.seed")
     with config_keys({"weight_scale": "training.init_scale"}):
-        student = random_model(teacher.n_visible, teacher.n_hidden, rng=np.random.default_rng(student_seed),
-                               weight_scale=tc.init_scale, bias_scale=0.0).to(cfg.convention)
-    kwargs = dict(teacher=teacher, variant=tc.variant, eta=tc.eta, epochs=tc.epochs,
-                  schedule=build_schedule(cfg.schedule), n_negative=tc.n_negative, pcd_sweeps=tc.pcd_sweeps,
-                  weight_decay=tc.weight_decay, learn_biases=tc.learn_biases, max_weight=tc.max_weight,
-                  sampler=build_sampler(cfg.sampler))
+        student = random_model(
+            teacher.n_visible,
+            teacher.n_hidden,
+            rng=np.random.default_rng(student_seed),
+            weight_scale=tc.init_scale,
+            bias_scale=0.0,
+        ).to(cfg.convention)
+    kwargs = dict(
+        teacher=teacher,
+        variant=tc.variant,
+        eta=tc.eta,
+        epochs=tc.epochs,
+        schedule=build_schedule(cfg.schedule),
+        n_negative=tc.n_negative,
+        pcd_sweeps=tc.pcd_sweeps,
+        weight_decay=tc.weight_decay,
+        learn_biases=tc.learn_biases,
+        max_weight=tc.max_weight,
+        sampler=build_sampler(cfg.sampler),
+    )
     with config_keys(TRAINING_KEYS):
         source = arguments.one_of(dc.source, "source", ("teacher", "file", "exact"))
         if source == "teacher":
@@ -173,12 +251,14 @@ def build_training(cfg: DictConfig) -> dict:
 # ----------------------------------------------------------------------------- validators
 def validate_tracking(tc: DictConfig) -> None:
     """Sweep and experiment names (they reach paths and MLflow filter strings) and the store URI."""
-    from .tracking import Store
 
     for key, value in (("tracking.sweep_name", tc.sweep_name), ("tracking.experiment", tc.experiment)):
         if not isinstance(value, str) or not NAME.match(value):
-            raise InputError.bad(key, "a name of letters, digits, '_', '-' and '.' (not starting with '.', at "
-                                      "most 100 characters)", value)
+            raise InputError.bad(
+                key,
+                "a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters)",
+                value,
+            )
     check_store_uri(tc.uri)
 
 
@@ -196,21 +276,26 @@ def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
     shown = f"{key} (or MLFLOW_TRACKING_URI)"
     allowed = "sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT"
     if uri.startswith("sqlite:"):
-        if not uri.startswith("sqlite:///") or uri[len("sqlite:///"):] in ("", ":memory:"):
-            raise InputError(f"{shown} must be {allowed}; received {uri!r} (an in-memory or malformed SQLite URL "
-                             f"would lose the runs)", argument=key)
-        path = Path(uri[len("sqlite:///"):])
+        if not uri.startswith("sqlite:///") or uri[len("sqlite:///") :] in ("", ":memory:"):
+            raise InputError(
+                f"{shown} must be {allowed}; received {uri!r} (an in-memory or malformed SQLite URL "
+                f"would lose the runs)",
+                argument=key,
+            )
+        path = Path(uri[len("sqlite:///") :])
         if path.is_dir():
             raise InputError(f"{shown} must name a database file; {str(path)!r} is a directory", argument=key)
         if path.exists():
             with open(path, "rb") as fh:
                 head = fh.read(16)
             if head and head != b"SQLite format 3\x00":
-                raise InputError(f"{shown} must name an SQLite database; {str(path)!r} is another kind of file",
-                                 argument=key)
+                raise InputError(
+                    f"{shown} must name an SQLite database; {str(path)!r} is another kind of file", argument=key
+                )
         elif not path.resolve().parent.exists() and not path.resolve().parent.parent.exists():
-            raise InputError(f"{shown} must be in an existing directory; {str(path.resolve().parent)!r} does not "
-                             "exist", argument=key)
+            raise InputError(
+                f"{shown} must be in an existing directory; {str(path.resolve().parent)!r} does not exist", argument=key
+            )
     else:
         parts = urlparse(uri)
         if parts.scheme in ("http", "https"):
@@ -233,20 +318,28 @@ def _check_work(model, schedule, names, n, alpha, key: str) -> None:
     from .exact import MAX_UNITS
 
     cells = {"conditional": 2**model.n_visible, "random_hidden": 2**model.n_visible}
-    total_n = sum(n if n is not None else _planned_n(cells.get(c, 2**min(model.n_units, MAX_UNITS)), alpha)
-                  for c in names)
-    biggest = n if n is not None else _planned_n(2**min(model.n_units, MAX_UNITS), alpha)
-    _within(key, n if n is not None else "null (planned)", memory=32.0 * biggest * model.n_units,
-            work=float(total_n) * schedule.total_sweeps * model.n_units, what="the sampling checks' chains")
+    total_n = sum(
+        n if n is not None else _planned_n(cells.get(c, 2 ** min(model.n_units, MAX_UNITS)), alpha) for c in names
+    )
+    biggest = n if n is not None else _planned_n(2 ** min(model.n_units, MAX_UNITS), alpha)
+    _within(
+        key,
+        n if n is not None else "null (planned)",
+        memory=32.0 * biggest * model.n_units,
+        work=float(total_n) * schedule.total_sweeps * model.n_units,
+        what="the sampling checks' chains",
+    )
 
 
 def _training_work(args: dict) -> None:
     n_units = args["student"].n_units
     epochs, sweeps = int(args["epochs"]), args["schedule"].total_sweeps
     n_data = len(args["data"]) if args.get("data") is not None else 0
-    per_epoch = {"annealed": (n_data + args["n_negative"]) * sweeps,
-                 "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
-                 "exact": 0}.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
+    per_epoch = {
+        "annealed": (n_data + args["n_negative"]) * sweeps,
+        "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
+        "exact": 0,
+    }.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -326,10 +419,11 @@ def validate_table_config(cfg: DictConfig):
     max_units = arguments.integer(cfg.max_units, "max_units", low=1)
     model = build_model(cfg)
     if model.n_units > max_units:
-        raise InputError(f"model.n_visible + model.n_hidden must be <= max_units = {max_units} (exact "
-                         f"enumeration); received {model.n_visible} + {model.n_hidden} = {model.n_units}")
-    _within("max_units", max_units, memory=80.0 * 2.0**model.n_units,
-            what=f"the table of 2**{model.n_units} states")
+        raise InputError(
+            f"model.n_visible + model.n_hidden must be <= max_units = {max_units} (exact "
+            f"enumeration); received {model.n_visible} + {model.n_hidden} = {model.n_units}"
+        )
+    _within("max_units", max_units, memory=80.0 * 2.0**model.n_units, what=f"the table of 2**{model.n_units} states")
     return model
 
 
@@ -339,8 +433,7 @@ def validate_report_config(cfg: DictConfig) -> None:
     with config_keys({"alpha": "report.alpha"}):
         check_alpha(cfg.report.alpha)
     if cfg.report.sweep is not None and not NAME.match(str(cfg.report.sweep)):
-        raise InputError.bad("report.sweep", "a sweep name (letters, digits, '_', '-', '.') or null",
-                             cfg.report.sweep)
+        raise InputError.bad("report.sweep", "a sweep name (letters, digits, '_', '-', '.') or null", cfg.report.sweep)
     arguments.path(cfg.report.out, "report.out", kind="out_dir")
     check_store_uri(cfg.tracking.uri)
 
@@ -357,5 +450,6 @@ def validate_ui_config(cfg: DictConfig) -> None:
         try:
             probe.bind((cfg.ui.host, cfg.ui.port))
         except OSError as exc:
-            raise InputError.about("ui.port", f"{{argument}} = {cfg.ui.port} cannot be used on {cfg.ui.host}: "
-                                              f"{exc.strerror or exc}") from None
+            raise InputError.about(
+                "ui.port", f"{{argument}} = {cfg.ui.port} cannot be used on {cfg.ui.host}: {exc.strerror or exc}"
+            ) from None

@@ -47,8 +47,11 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
     cli_sweeps = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
     path = config_path()
     GlobalHydra.instance().clear()
-    init = (initialize_config_module("bmexp.conf", version_base="1.3") if path.startswith("pkg://")
-            else initialize_config_dir(config_dir=path, version_base="1.3"))
+    init = (
+        initialize_config_module("bmexp.conf", version_base="1.3")
+        if path.startswith("pkg://")
+        else initialize_config_dir(config_dir=path, version_base="1.3")
+    )
     with init:
         base = compose(config_name, overrides=fixed, return_hydra_config=True)
         params = dict(base.hydra.sweeper.get("params") or {})
@@ -62,6 +65,7 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         uri = base.tracking.uri
     GlobalHydra.instance().clear()
     from .tracking import Store
+
     Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
     return jobs
 
@@ -97,6 +101,7 @@ def _run_hydra(command: str, argv: list[str]) -> None:
         except InputError as exc:
             from hydra.core.hydra_config import HydraConfig
             from hydra.types import RunMode
+
             if isinstance(exc, StoreError) and HydraConfig.get().mode == RunMode.MULTIRUN:
                 raise  # the job's result, on which bmexp's launcher stops the sweep; the CLI prints one line
             raise _BadInput(one_line(exc)) from exc
@@ -115,6 +120,7 @@ def _terminate_as_interrupt():
 
     def handler(signum, frame):
         from .launcher import in_foreign_callback, redeliver
+
         if seen:
             return
         if in_foreign_callback(frame):  # numba compiling: an exception cannot unwind from there; again soon
@@ -125,6 +131,7 @@ def _terminate_as_interrupt():
 
     if threading.current_thread() is threading.main_thread():
         from .launcher import redeliver_unraisable
+
         hook = redeliver_unraisable(seen.clear)
         return signal.signal(signal.SIGTERM, handler), signal.signal(signal.SIGINT, handler), hook
     return None
@@ -132,6 +139,7 @@ def _terminate_as_interrupt():
 
 def _resume_hint(command: str, rest: list[str]) -> str:
     import shlex
+
     return f"python -m bmexp {shlex.join([command, *rest])}"
 
 
@@ -158,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, so we can print them in one line
     if any("_target_" in arg for arg in rest):
-        print(f"bmexp {command}: error: overrides must not set _target_: bmexp instantiates no objects from "
-              f"configs; received {[a for a in rest if '_target_' in a][0]!r}", file=sys.stderr)
+        print(
+            f"bmexp {command}: error: overrides must not set _target_: bmexp instantiates no objects from "
+            f"configs; received {[a for a in rest if '_target_' in a][0]!r}",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     _COMPOSED.clear()
     previous = _terminate_as_interrupt()
@@ -187,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _abort_sweep("KILLED")
-        print(f"bmexp {command}: interrupted" + (f"; resume with: {_resume_hint(command, rest)}" if jobs else ""),
-              file=sys.stderr)
+        print(
+            f"bmexp {command}: interrupted" + (f"; resume with: {_resume_hint(command, rest)}" if jobs else ""),
+            file=sys.stderr,
+        )
         return 130
     except BaseException:
         _abort_sweep("FAILED")
@@ -197,13 +210,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = saved
         if previous is not None:
             import signal
+
             signal.signal(signal.SIGTERM, previous[0])
             signal.signal(signal.SIGINT, previous[1])
             sys.unraisablehook = previous[2]
     lost = _lost_jobs()
     if lost:
-        print(f"bmexp {command}: {len(lost)} of {len(jobs)} configurations not finished ({lost[0]['cause']}); "
-              f"resume them with: {_resume_hint(command, rest)}", file=sys.stderr)
+        print(
+            f"bmexp {command}: {len(lost)} of {len(jobs)} configurations not finished ({lost[0]['cause']}); "
+            f"resume them with: {_resume_hint(command, rest)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -13,12 +13,30 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from .boundary import (build_model, build_sampler, build_schedule, build_training, config_keys,
-                       validate_check_config, validate_report_config, validate_train_config, validate_run_config, validate_table_config, validate_ui_config)
+from .boundary import (
+    build_model,
+    build_sampler,
+    build_schedule,
+    build_training,
+    config_keys,
+    validate_check_config,
+    validate_report_config,
+    validate_run_config,
+    validate_table_config,
+    validate_train_config,
+    validate_ui_config,
+)
 from .errors import InputError, one_line
 
-__all__ = ["COMMANDS", "build_model", "build_sampler", "build_schedule", "build_training", "ui_command",
-           "validate_run_config"]
+__all__ = [
+    "COMMANDS",
+    "build_model",
+    "build_sampler",
+    "build_schedule",
+    "build_training",
+    "ui_command",
+    "validate_run_config",
+]
 
 
 def _fmt(df: pd.DataFrame) -> str:
@@ -30,8 +48,7 @@ def cmd_table(cfg: DictConfig) -> None:
 
     model = validate_table_config(cfg)
     exact = ExactDistribution.of(model, max_units=cfg.max_units)
-    print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, "
-          f"n_hidden = {model.n_hidden}")
+    print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, n_hidden = {model.n_hidden}")
     print(_fmt(exact.table().iloc[::-1]))
     print(f"Z = {exact.z:.2f}   (log Z = {exact.log_z:.6f})")
     if model.n_visible:
@@ -53,8 +70,10 @@ def cmd_check(cfg: DictConfig) -> None:
     model = args["model"]
     with config_keys({"hidden": "check.hidden", "h": "check.hidden"}):
         result = run_check(cfg.check.name, model, args["sampler"], **args["kwargs"])
-    print(f"# {cfg.model.name} ({model.convention.value}), schedule {cfg.schedule.kind}: "
-          f"{result.n} samples, sampler {cfg.sampler.name}, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}")
+    print(
+        f"# {cfg.model.name} ({model.convention.value}), schedule {cfg.schedule.kind}: "
+        f"{result.n} samples, sampler {cfg.sampler.name}, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}"
+    )
     print(result.report())
     if cfg.check.plot:
         result.plot(cfg.check.plot)
@@ -89,13 +108,16 @@ def cmd_train(cfg: DictConfig) -> None:
     if progress.live and result.diverged:
         sys.stderr.write("\n")
     m = result.metrics
-    print(f"# {result.variant} training of {cfg.model.name} ({cfg.convention}), eta = {result.eta:g}, "
-          f"{int(m['epoch'].iloc[-1])} epochs: {'DIVERGED: ' + result.reason if result.diverged else result.reason}")
+    print(
+        f"# {result.variant} training of {cfg.model.name} ({cfg.convention}), eta = {result.eta:g}, "
+        f"{int(m['epoch'].iloc[-1])} epochs: {'DIVERGED: ' + result.reason if result.diverged else result.reason}"
+    )
     shown = m.iloc[np.unique(np.linspace(0, len(m) - 1, min(len(m), 6)).astype(int))]
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
-    table = conditional_table({"teacher": args["teacher"].to(cfg.convention), "random initial": result.initial,
-                               "trained": result.model})
+    table = conditional_table(
+        {"teacher": args["teacher"].to(cfg.convention), "random initial": result.initial, "trained": result.model}
+    )
     print(f"\n# p(v | h = {table.attrs['hidden']}) and p(v)")
     print(_fmt(table))
     if cfg.metrics_csv:
@@ -107,11 +129,13 @@ def cmd_train(cfg: DictConfig) -> None:
 def _set_threads(threads: int) -> None:
     if threads:
         from .samplers import set_threads
+
         set_threads(threads)
 
 
 def _run_name() -> str:
     from hydra.core.hydra_config import HydraConfig
+
     try:
         name = HydraConfig.get().job.override_dirname
     except ValueError:
@@ -122,6 +146,7 @@ def _run_name() -> str:
 def _in_multirun() -> tuple[bool, str | None]:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
+
     try:
         hc = HydraConfig.get()
     except ValueError:
@@ -152,8 +177,9 @@ def cmd_run(cfg: DictConfig) -> None:
         if "bmexp.hydra_callbacks" in sys.modules:  # an in-process launcher (basic): the store must be open
             sys.modules["bmexp.hydra_callbacks"].check_open()
         if parent is None:
-            raise tracking.StoreError(f"tracking store {store.name}: the sweep's parent run was not created; "
-                                      "no job runs without one")
+            raise tracking.StoreError(
+                f"tracking store {store.name}: the sweep's parent run was not created; no job runs without one"
+            )
         # claimed, not just skipped: one process at a time runs a configuration of this sweep
         state, holder = tracking.claim(store, experiment, chash)
         if state == "taken":
@@ -173,12 +199,18 @@ def cmd_run(cfg: DictConfig) -> None:
     training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler")}
     finished = False
     try:
-        with tracking.job_run(store, experiment, run_name=_run_name(), parent_id=parent,
-                              tags=tags) as job:
+        with tracking.job_run(store, experiment, run_name=_run_name(), parent_id=parent, tags=tags) as job:
             job.params(resolved)
-            result = run_experiment(args["teacher"], rng=np.random.default_rng(cfg.seed), schedule=args["schedule"],
-                                    sampler=args["sampler"], checks=tuple(cfg.checks.names), check_n=cfg.checks.n,
-                                    alpha=cfg.checks.alpha, training=training if cfg.train else None)
+            result = run_experiment(
+                args["teacher"],
+                rng=np.random.default_rng(cfg.seed),
+                schedule=args["schedule"],
+                sampler=args["sampler"],
+                checks=tuple(cfg.checks.names),
+                check_n=cfg.checks.n,
+                alpha=cfg.checks.alpha,
+                training=training if cfg.train else None,
+            )
             job.metrics(result.metrics())
             for step, values in result.step_metrics():
                 job.metrics(values, step=step)
@@ -209,12 +241,12 @@ def cmd_run(cfg: DictConfig) -> None:
             except tracking.StoreError:
                 pass  # an unreleased claim of an ended process is taken over by the next launcher
     m = result.metrics()
-    summary = ", ".join(f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher",
-                                                        "wall_time_s") if k in m)
+    summary = ", ".join(
+        f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher", "wall_time_s") if k in m
+    )
     print(f"run {run_id} [{_run_name()}]: {summary}")
     for name, why in result.extra.get("skipped", {}).items():
-        print(f"note: check {name} skipped: it {why} (the model has {args['teacher'].n_units} "
-              "units)", file=sys.stderr)
+        print(f"note: check {name} skipped: it {why} (the model has {args['teacher'].n_units} units)", file=sys.stderr)
 
 
 def _write_artifacts(folder: Path, resolved: dict, result) -> None:
@@ -227,17 +259,20 @@ def _write_artifacts(folder: Path, resolved: dict, result) -> None:
     if result.training is not None:
         result.training.metrics.to_csv(folder / "training_metrics.csv", index=False)
         from .report import plot_training_curve
+
         plot_training_curve(result.training.metrics, folder / "training_kl.png")
 
 
 def cmd_report(cfg: DictConfig) -> None:
     from . import tracking
     from .report import build_report
+
     validate_report_config(cfg)
     store = tracking.Store.default(uri=cfg.tracking.uri)
-    if store.uri.startswith("sqlite:///") and not Path(store.uri[len("sqlite:///"):]).is_file():
-        raise InputError(f"report.sweep: there is no store at {store.uri[len('sqlite:///'):]}; "
-                         "run `python -m bmexp sweep` first")
+    if store.uri.startswith("sqlite:///") and not Path(store.uri[len("sqlite:///") :]).is_file():
+        raise InputError(
+            f"report.sweep: there is no store at {store.uri[len('sqlite:///') :]}; run `python -m bmexp sweep` first"
+        )
     store.preflight()
     tracking.mark_stale_runs(store)
     sweep = tracking.find_sweep(store, cfg.report.sweep)
@@ -258,8 +293,20 @@ def cmd_report(cfg: DictConfig) -> None:
 
 def ui_command(store, host: str, port: int, workers: int) -> list[str]:
     """The ``mlflow ui`` command line for ``store``."""
-    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", store.uri, "--host", host,
-           "--port", str(port), "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        store.uri,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     if store.artifact_root:
         cmd[6:6] = ["--default-artifact-root", store.artifact_root]
     return cmd
@@ -279,8 +326,9 @@ def cmd_ui(cfg: DictConfig) -> None:
     if cfg.ui.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: ui.host = {cfg.ui.host!r} exposes the runs to the network", file=sys.stderr)
     proc = subprocess.Popen(ui_command(store, cfg.ui.host, cfg.ui.port, cfg.ui.workers))
-    print(f"MLflow UI for {store.uri}: http://{cfg.ui.host}:{cfg.ui.port}  (pid {proc.pid}; Ctrl-C stops it)",
-          flush=True)
+    print(
+        f"MLflow UI for {store.uri}: http://{cfg.ui.host}:{cfg.ui.port}  (pid {proc.pid}; Ctrl-C stops it)", flush=True
+    )
     try:
         proc.wait()
     except KeyboardInterrupt:

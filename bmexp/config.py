@@ -14,71 +14,78 @@ from hydra.core.config_store import ConfigStore
 
 from .schedules import DEFAULT_LINEAR
 
-__all__ = ["CheckCommandConfig", "CheckConfig", "ModelConfig", "SamplerConfig", "ScheduleConfig", "TableConfig",
-           "register"]
+__all__ = [
+    "CheckCommandConfig",
+    "CheckConfig",
+    "ModelConfig",
+    "SamplerConfig",
+    "ScheduleConfig",
+    "TableConfig",
+    "register",
+]
 
 
 @dataclass
 class ModelConfig:
-    name: str = "slide35"          # slide35 | seed_target | random
-    n_visible: int = 4             # random only
-    n_hidden: int = 2              # random only
-    weight_scale: float = 1.0      # random only
-    bias_scale: float = 0.5        # random only
-    seed: int = 0                  # random only
-    coupling: float = 0.25         # ferromagnet only
-    bias: float = 0.05             # ferromagnet only
+    name: str = "slide35"  # slide35 | seed_target | random
+    n_visible: int = 4  # random only
+    n_hidden: int = 2  # random only
+    weight_scale: float = 1.0  # random only
+    bias_scale: float = 0.5  # random only
+    seed: int = 0  # random only
+    coupling: float = 0.25  # ferromagnet only
+    bias: float = 0.05  # ferromagnet only
 
 
 @dataclass
 class ScheduleConfig:
-    kind: str = "linear"           # linear | geometric | explicit | constant
-    T0: float = DEFAULT_LINEAR["T0"]          # linear, geometric (the one default: bmexp.schedules)
-    step: float = DEFAULT_LINEAR["step"]      # linear
-    factor: float = 0.5            # geometric
-    T_end: float = 1.0             # linear, geometric
+    kind: str = "linear"  # linear | geometric | explicit | constant
+    T0: float = DEFAULT_LINEAR["T0"]  # linear, geometric (the one default: bmexp.schedules)
+    step: float = DEFAULT_LINEAR["step"]  # linear
+    factor: float = 0.5  # geometric
+    T_end: float = 1.0  # linear, geometric
     sweeps_per_temperature: int = DEFAULT_LINEAR["sweeps_per_temperature"]
-    final_sweeps: Optional[int] = DEFAULT_LINEAR["final_sweeps"]   # null: twice sweeps_per_temperature
-    temperatures: list[float] = field(default_factory=list)   # explicit
-    sweeps: int = 20               # constant
+    final_sweeps: Optional[int] = DEFAULT_LINEAR["final_sweeps"]  # null: twice sweeps_per_temperature
+    temperatures: list[float] = field(default_factory=list)  # explicit
+    sweeps: int = 20  # constant
 
 
 @dataclass
 class SamplerConfig:
-    name: str = "gibbs"            # gibbs (bmexp's) | dwave (dwave-samplers' SimulatedAnnealingSampler)
-    rule: str = "heat_bath"        # heat_bath | flip | metropolis (dwave: heat_bath = "Gibbs" | metropolis)
-    scan: str = "sequential"       # sequential | random
-    backend: Optional[str] = "numba"   # gibbs only: numba | numpy (null for other samplers)
+    name: str = "gibbs"  # gibbs (bmexp's) | dwave (dwave-samplers' SimulatedAnnealingSampler)
+    rule: str = "heat_bath"  # heat_bath | flip | metropolis (dwave: heat_bath = "Gibbs" | metropolis)
+    scan: str = "sequential"  # sequential | random
+    backend: Optional[str] = "numba"  # gibbs only: numba | numpy (null for other samplers)
 
 
 @dataclass
 class CheckConfig:
-    name: str = "conditional"      # conditional | joint | random_hidden | schedule
-    n: Optional[int] = None        # null: planned n (detects TV 0.02 with power 0.9)
+    name: str = "conditional"  # conditional | joint | random_hidden | schedule
+    n: Optional[int] = None  # null: planned n (detects TV 0.02 with power 0.9)
     alpha: float = 0.01
-    hidden: Optional[list[float]] = None      # conditional: clamp h (null: all on)
-    plot: Optional[str] = "reports/check_${check.name}.png"   # null: no plot
+    hidden: Optional[list[float]] = None  # conditional: clamp h (null: all on)
+    plot: Optional[str] = "reports/check_${check.name}.png"  # null: no plot
 
 
 @dataclass
 class TrainingConfig:
-    variant: str = "annealed"      # annealed | pcd | exact
+    variant: str = "annealed"  # annealed | pcd | exact
     eta: float = 0.01
     epochs: int = 300
-    n_negative: int = 100          # free chains in the negative phase
-    pcd_sweeps: int = 1            # pcd: sweeps at T = 1 per epoch for the persistent chains
+    n_negative: int = 100  # free chains in the negative phase
+    pcd_sweeps: int = 1  # pcd: sweeps at T = 1 per epoch for the persistent chains
     weight_decay: float = 0.0
     learn_biases: bool = True
-    max_weight: float = 10.0       # |W| past this: diverged
-    init_scale: float = 0.5        # random start: W ~ N(0, init_scale^2), b = 0 (binary), converted
+    max_weight: float = 10.0  # |W| past this: diverged
+    init_scale: float = 0.5  # random start: W ~ N(0, init_scale^2), b = 0 (binary), converted
     seed: int = 0
 
 
 @dataclass
 class DataConfig:
-    source: str = "teacher"        # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself
+    source: str = "teacher"  # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself
     n: int = 1000
-    path: Optional[str] = None     # .npy or .csv, either convention
+    path: Optional[str] = None  # .npy or .csv, either convention
     seed: int = 1
 
 
@@ -86,7 +93,7 @@ class DataConfig:
 class TableConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     convention: str = "binary"
-    given_hidden: Optional[list[int]] = None   # p(v | h = given_hidden); null = all hidden on
+    given_hidden: Optional[list[int]] = None  # p(v | h = given_hidden); null = all hidden on
     max_units: int = 24
 
 
@@ -124,7 +131,7 @@ class CheckCommandConfig(_ModelAndSampler):
 
 
 @dataclass
-class TrainCommandConfig(_ModelAndSampler):   # model: the teacher; convention: the student's
+class TrainCommandConfig(_ModelAndSampler):  # model: the teacher; convention: the student's
     training: TrainingConfig = field(default_factory=TrainingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     metrics_csv: Optional[str] = None
@@ -133,14 +140,14 @@ class TrainCommandConfig(_ModelAndSampler):   # model: the teacher; convention: 
 @dataclass
 class ChecksConfig:
     names: list[str] = field(default_factory=lambda: ["conditional", "joint", "random_hidden", "schedule"])
-    n: Optional[int] = None        # null: planned n per check
+    n: Optional[int] = None  # null: planned n per check
     alpha: float = 0.01
 
 
 @dataclass
 class TrackingConfig:
-    uri: Optional[str] = None      # null: MLFLOW_TRACKING_URI, else sqlite:///<cwd>/mlruns/mlflow.db
-    experiment: str = "bmexp-${tracking.sweep_name}"   # one MLflow experiment per sweep name
+    uri: Optional[str] = None  # null: MLFLOW_TRACKING_URI, else sqlite:///<cwd>/mlruns/mlflow.db
+    experiment: str = "bmexp-${tracking.sweep_name}"  # one MLflow experiment per sweep name
     sweep_name: str = "single"
 
 
@@ -151,16 +158,16 @@ class RunCommandConfig(_ModelAndSampler):
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 0
-    threads: int = 0               # numba threads per job (0: all cores)
-    train: bool = True             # false: the sampling checks only
+    threads: int = 0  # numba threads per job (0: all cores)
+    train: bool = True  # false: the sampling checks only
 
 
 @dataclass
 class ReportConfig:
-    sweep: Optional[str] = None    # sweep name (tracking.sweep_name); null: the latest sweep
-    out: str = "reports"           # written to <out>/<sweep name>/
+    sweep: Optional[str] = None  # sweep name (tracking.sweep_name); null: the latest sweep
+    out: str = "reports"  # written to <out>/<sweep name>/
     alpha: float = 0.01
-    log_to_parent: bool = True     # also log the report as artifacts of the sweep's parent run
+    log_to_parent: bool = True  # also log the report as artifacts of the sweep's parent run
 
 
 @dataclass
@@ -171,7 +178,7 @@ class ReportCommandConfig:
 
 @dataclass
 class UiConfig:
-    host: str = "127.0.0.1"        # anything else exposes the UI to the network
+    host: str = "127.0.0.1"  # anything else exposes the UI to the network
     port: int = 5000
     workers: int = 1
 

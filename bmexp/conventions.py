@@ -61,8 +61,9 @@ def as_convention(value: Convention | str | frozenset | set, *, name: str = "con
             return Convention.BINARY
         if value == {-1, 1}:
             return Convention.SPIN
-    raise InputError(f"{name} must be one of 'binary' ({{0, 1}}) or 'spin' ({{-1, 1}}); received {value!r}",
-                     argument=name)
+    raise InputError(
+        f"{name} must be one of 'binary' ({{0, 1}}) or 'spin' ({{-1, 1}}); received {value!r}", argument=name
+    )
 
 
 def check_states(states, convention: Convention | str, *, name: str = "states") -> np.ndarray:
@@ -76,8 +77,11 @@ def check_states(states, convention: Convention | str, *, name: str = "states") 
     bad = ~((arr == off) | (arr == on))
     if bad.any():
         first = arr[bad].flat[0]
-        raise InputError(f"{name} must contain only {convention.value} values {{{off}, {on}}}; "
-                         f"found {float(first):g} ({int(bad.sum())} bad entries)", argument=name)
+        raise InputError(
+            f"{name} must contain only {convention.value} values {{{off}, {on}}}; "
+            f"found {float(first):g} ({int(bad.sum())} bad entries)",
+            argument=name,
+        )
     return arr
 
 

@@ -6,12 +6,10 @@ student's.  Files are read without pickle (``numpy.load(allow_pickle=False)``, `
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from .conventions import Convention, as_convention, convert_states
 from . import arguments
+from .conventions import Convention, as_convention, convert_states
 from .errors import InputError
 from .exact import ExactDistribution
 from .model import BoltzmannMachine
@@ -44,15 +42,20 @@ def _detect(values: np.ndarray, source: str) -> Convention:
 def as_convention_of(vectors, n_visible: int, convention, *, source: str = "data") -> np.ndarray:
     """Check shape and values of visible vectors (either convention) and convert to ``convention``."""
     arr = np.asarray(vectors)
-    if arr.dtype == object or np.issubdtype(arr.dtype, np.complexfloating) or not (
-            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if (
+        arr.dtype == object
+        or np.issubdtype(arr.dtype, np.complexfloating)
+        or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool)
+    ):
         raise InputError(f"{source} must be real numbers; received dtype {arr.dtype}")
     arr = arr.astype(float)
     if arr.ndim == 1 and n_visible == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != n_visible:
-        raise InputError(f"{source} must have shape (n_vectors, {n_visible}) to match n_visible = {n_visible}; "
-                         f"received shape {arr.shape}")
+        raise InputError(
+            f"{source} must have shape (n_vectors, {n_visible}) to match n_visible = {n_visible}; "
+            f"received shape {arr.shape}"
+        )
     if arr.shape[0] < 1:
         raise InputError(f"{source} must contain at least one vector; received 0")
     if not np.all(np.isfinite(arr)):

@@ -33,8 +33,10 @@ class InputError(ValueError):
     @classmethod
     def bad(cls, argument: str, requirement: str, value, *, shown: str | None = None) -> "InputError":
         """``<argument> must be <requirement>; received <value!r>`` (or ``shown`` for the value)."""
-        return cls(f"{argument} must be {requirement}; received {shown if shown is not None else repr(value)}",
-                   argument=argument)
+        return cls(
+            f"{argument} must be {requirement}; received {shown if shown is not None else repr(value)}",
+            argument=argument,
+        )
 
     @classmethod
     def about(cls, argument: str, template: str) -> "InputError":
@@ -42,13 +44,13 @@ class InputError(ValueError):
         (the rest is taken literally, braces included)."""
         if not template.startswith("{argument}"):
             raise ValueError(f"template must start with '{{argument}}'; received {template!r}")
-        return cls(argument + template[len("{argument}"):], argument=argument)
+        return cls(argument + template[len("{argument}") :], argument=argument)
 
     def renamed(self, name: str) -> "InputError":
         """The same error with the argument called ``name`` (e.g. ``eta`` -> ``training.eta``)."""
         if self.argument is None:
             return self
-        err = type(self)(name + str(self)[len(self.argument):], argument=name)
+        err = type(self)(name + str(self)[len(self.argument) :], argument=name)
         err.__cause__ = self.__cause__
         return err
 

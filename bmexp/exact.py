@@ -24,7 +24,15 @@ from .errors import InputError
 from .model import BoltzmannMachine
 from .states import all_states, states_from_indices
 
-__all__ = ["MAX_UNITS", "ExactDistribution", "boltzmann", "check_enumerable", "energies", "log_partition", "expectations"]
+__all__ = [
+    "MAX_UNITS",
+    "ExactDistribution",
+    "boltzmann",
+    "check_enumerable",
+    "energies",
+    "log_partition",
+    "expectations",
+]
 
 #: Default largest model that exact enumeration accepts.
 MAX_UNITS = 24
@@ -62,7 +70,7 @@ def energies(model: BoltzmannMachine, *, max_units: int = MAX_UNITS, block_bits:
         hi = states_from_indices(np.arange(start, stop), h, conv)  # (B, h)
         e_hi = -0.5 * np.einsum("ki,ki->k", hi @ w_hh, hi) - hi @ b_h
         block = e_hi[:, None] + e_lo[None, :] - (hi @ w_hl) @ lo.T  # (B, 2**m)
-        out[start * 2**m: stop * 2**m] = block.ravel()
+        out[start * 2**m : stop * 2**m] = block.ravel()
     return out
 
 
@@ -71,7 +79,7 @@ def _log_z(e: np.ndarray, chunk: int = 2**16) -> float:
     shift = -float(e.min())
     total = 0.0
     for start in range(0, e.size, chunk):
-        total += float(np.exp(-e[start:start + chunk] - shift).sum())
+        total += float(np.exp(-e[start : start + chunk] - shift).sum())
     return shift + float(np.log(total))
 
 
@@ -102,7 +110,7 @@ def expectations(probs, n_units: int, convention: Convention | str, *, chunk: in
     second = np.zeros((n_units, n_units))
     for start in range(0, p.size, chunk):
         s = states_from_indices(np.arange(start, min(p.size, start + chunk)), n_units, convention)
-        ps = p[start:start + chunk]
+        ps = p[start : start + chunk]
         mean += ps @ s
         second += s.T @ (ps[:, None] * s)
     return mean, second
@@ -149,7 +157,9 @@ class ExactDistribution:
             elif isinstance(u, (int, np.integer)) and not isinstance(u, bool) and 0 <= u < self.n_units:
                 out.append(int(u))
             else:
-                raise InputError.about(name, f"{{argument}} must be unit indices in [0, {self.n_units}) or names; received {u!r}")
+                raise InputError.about(
+                    name, f"{{argument}} must be unit indices in [0, {self.n_units}) or names; received {u!r}"
+                )
         if len(set(out)) != len(out):
             raise InputError.about(name, f"{{argument}} must not repeat a unit; received {list(units)!r}")
         return out
@@ -225,7 +235,9 @@ class ExactDistribution:
         """``{start + k: values[k]}`` for a block of ``count`` units, checked against the convention."""
         vals = check_states(np.asarray(values, dtype=float).reshape(-1), self.model.convention, name=name)
         if vals.shape != (count,):
-            raise InputError.about(name, f"{{argument}} must have {count} values; received {np.asarray(values).tolist()!r}")
+            raise InputError.about(
+                name, f"{{argument}} must have {count} values; received {np.asarray(values).tolist()!r}"
+            )
         return {start + k: v for k, v in enumerate(vals)}
 
     def p_visible_given_hidden(self, h) -> pd.DataFrame:

@@ -64,22 +64,37 @@ class ExperimentResult:
 
     def metrics(self) -> dict[str, float]:
         """Scalar metrics (stable names, see the module docstring)."""
-        out: dict[str, float] = {"wall_time_s": self.seconds, "sampler.updates_per_s": self.updates_per_s,
-                                 "schedule.total_sweeps": float(self.schedule.total_sweeps)}
+        out: dict[str, float] = {
+            "wall_time_s": self.seconds,
+            "sampler.updates_per_s": self.updates_per_s,
+            "schedule.total_sweeps": float(self.schedule.total_sweeps),
+        }
         for name, check in self.checks.items():
             out[f"check.{name}.passed"] = float(check.passed)
             for test_name, res in check.tests.items():
                 key = _TEST_KEYS[(name, test_name)]
-                out.update({f"check.{key}.p_value": res.p_value, f"check.{key}.statistic": res.statistic,
-                            f"check.{key}.tv": res.tv, f"check.{key}.kl": res.kl,
-                            f"check.{key}.reject": float(res.reject)})
+                out.update(
+                    {
+                        f"check.{key}.p_value": res.p_value,
+                        f"check.{key}.statistic": res.statistic,
+                        f"check.{key}.tv": res.tv,
+                        f"check.{key}.kl": res.kl,
+                        f"check.{key}.reject": float(res.reject),
+                    }
+                )
             if name == "schedule" and "schedule_tv" in check.extra:  # needs a declared kernel
                 out["check.schedule.tv"] = check.extra["schedule_tv"]
         if self.training is not None:
             t = self.training
             final = t.final
-            out.update({"train.final_kl_data": final["kl_data"], "train.final_kl_teacher": final["kl_teacher"],
-                        "train.diverged": float(t.diverged), "train.epochs": float(final["epoch"])})
+            out.update(
+                {
+                    "train.final_kl_data": final["kl_data"],
+                    "train.final_kl_teacher": final["kl_teacher"],
+                    "train.diverged": float(t.diverged),
+                    "train.epochs": float(final["epoch"]),
+                }
+            )
             for thr in KL_THRESHOLDS:
                 hit = t.epochs_to(thr, "kl_teacher")
                 out[f"train.epochs_to_kl_teacher_{thr:g}"] = float("nan") if hit is None else float(hit)
@@ -90,13 +105,23 @@ class ExperimentResult:
         if self.training is None:
             return []
         cols = [c for c in METRIC_COLUMNS if c != "epoch"]
-        return [(int(row["epoch"]), {f"train.{c}": float(row[c]) for c in cols if np.isfinite(row[c])})
-                for _, row in self.training.metrics.iterrows()]
+        return [
+            (int(row["epoch"]), {f"train.{c}": float(row[c]) for c in cols if np.isfinite(row[c])})
+            for _, row in self.training.metrics.iterrows()
+        ]
 
 
-def run_experiment(model: BoltzmannMachine, *, rng: np.random.Generator, schedule: Schedule, sampler,
-                   checks: tuple[str, ...] = ("conditional", "joint", "random_hidden", "schedule"),
-                   check_n: int | None = None, alpha: float = 0.01, training: dict | None = None) -> ExperimentResult:
+def run_experiment(
+    model: BoltzmannMachine,
+    *,
+    rng: np.random.Generator,
+    schedule: Schedule,
+    sampler,
+    checks: tuple[str, ...] = ("conditional", "joint", "random_hidden", "schedule"),
+    check_n: int | None = None,
+    alpha: float = 0.01,
+    training: dict | None = None,
+) -> ExperimentResult:
     """Run the checks (``schedule`` only where ``n_units <= 12``) and, if given, ``train(**training)``."""
     t0 = time.perf_counter()
     counting = _CountingSampler(sampler)

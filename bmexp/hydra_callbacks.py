@@ -64,9 +64,14 @@ class SweepTracking(Callback):
         try:
             self._open(config)
         except Exception as exc:  # no job may start: bmexp's launcher (or the job) raises it (check_open)
-            ACTIVE["error"] = exc if isinstance(exc, tracking.StoreError) else tracking.StoreError(
-                f"tracking store {config.tracking.uri or 'mlruns/mlflow.db'}: the sweep's parent run could not be "
-                f"created: {type(exc).__name__}: {exc}")
+            ACTIVE["error"] = (
+                exc
+                if isinstance(exc, tracking.StoreError)
+                else tracking.StoreError(
+                    f"tracking store {config.tracking.uri or 'mlruns/mlflow.db'}: the sweep's parent run could not be "
+                    f"created: {type(exc).__name__}: {exc}"
+                )
+            )
 
     def _open(self, config: DictConfig) -> None:
         self.store = tracking.Store.default(uri=config.tracking.uri)
@@ -74,12 +79,19 @@ class SweepTracking(Callback):
         stale = tracking.mark_stale_runs(self.store)  # runs of killed processes: KILLED, never left RUNNING
         if stale:
             print(f"bmexp: marked {stale} run(s) of ended processes KILLED", file=sys.stderr)
-        params = OmegaConf.to_container(config.hydra.sweeper.params, resolve=True) if config.hydra.sweeper.get(
-            "params") else {}
+        params = (
+            OmegaConf.to_container(config.hydra.sweeper.params, resolve=True)
+            if config.hydra.sweeper.get("params")
+            else {}
+        )
         self.parent_id = tracking.open_sweep(
-            self.store, config.tracking.experiment, config.tracking.sweep_name, sweep_dir=config.hydra.sweep.dir,
+            self.store,
+            config.tracking.experiment,
+            config.tracking.sweep_name,
+            sweep_dir=config.hydra.sweep.dir,
             params={"sweep": params or {}, "overrides": list(config.hydra.overrides.task)},
-            tags={**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)})
+            tags={**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)},
+        )
         ACTIVE.update(store=self.store, parent_id=self.parent_id)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:

@@ -49,11 +49,12 @@ def _pickler():
 def _send(fd: int, data: bytes) -> None:
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _recv(fd: int) -> bytes | None:
     """One frame, or None at end of file (the other side is gone)."""
+
     def exactly(n: int) -> bytes | None:
         chunks, left = [], n
         while left:
@@ -88,7 +89,10 @@ class _Worker:
         env = dict(os.environ)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bmexp.launcher", str(launcher_pid), str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, env=env)
+            pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
         os.close(to_child_r)
         os.close(from_child_w)
         self.to_child, self.from_child = to_child_w, from_child_r
@@ -164,8 +168,16 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
                 if w.job is None and pending and abort is None:
                     i, overrides = pending.popleft()
                     w.job = (i, overrides)
-                    payload = pickle.dumps((initial_job_idx + i, list(overrides), launcher.hydra_context,
-                                            launcher.config, launcher.task_function, state))
+                    payload = pickle.dumps(
+                        (
+                            initial_job_idx + i,
+                            list(overrides),
+                            launcher.hydra_context,
+                            launcher.config,
+                            launcher.task_function,
+                            state,
+                        )
+                    )
                     try:
                         _send(w.to_child, payload)
                     except OSError:  # it died before its job: noticed below
@@ -189,13 +201,17 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
                 if w.job is not None:  # it died with a job: that job is lost, the sweep goes on
                     i, overrides = w.job
                     cause = f"its worker process (pid {w.pid}) ended by {signal_name(w.proc.returncode)}"
-                    LOST.append({"idx": initial_job_idx + i, "overrides": list(overrides), "pid": w.pid,
-                                 "cause": cause})
+                    LOST.append(
+                        {"idx": initial_job_idx + i, "overrides": list(overrides), "pid": w.pid, "cause": cause}
+                    )
                     hydra_callbacks.end_runs_of({w.pid}, "KILLED", cause)
-                    print(f"bmexp sweep: job #{initial_job_idx + i} [{','.join(overrides)}] lost: {cause}; "
-                          f"the sweep goes on", file=sys.stderr, flush=True)
-                    results[i] = JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED,
-                                           _return_value=None)
+                    print(
+                        f"bmexp sweep: job #{initial_job_idx + i} [{','.join(overrides)}] lost: {cause}; "
+                        f"the sweep goes on",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    results[i] = JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED, _return_value=None)
                     w.job = None
                 w.close()
                 if pending and abort is None:
@@ -207,8 +223,12 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
         old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             if isinstance(exc, KeyboardInterrupt) and any(w.job is not None for w in workers):
-                print(f"bmexp sweep: stopping: {sum(w.job is not None for w in workers)} running job(s) end "
-                      f"KILLED (at most {launcher.grace_s:g} s)", file=sys.stderr, flush=True)
+                print(
+                    f"bmexp sweep: stopping: {sum(w.job is not None for w in workers)} running job(s) end "
+                    f"KILLED (at most {launcher.grace_s:g} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             _stop_workers(workers, launcher.grace_s)
             if isinstance(exc, KeyboardInterrupt):
                 hydra_callbacks.end_runs_of({w.pid for w in workers}, "KILLED", "the sweep was interrupted")
@@ -277,6 +297,7 @@ def _die_with(launcher_pid: int) -> None:
     if sys.platform.startswith("linux"):
         try:
             import ctypes
+
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
@@ -305,8 +326,13 @@ def _execute(idx, overrides, hydra_context, config, task_function, singleton_sta
         sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{idx}"
         sweep_config.hydra.job.num = idx
     HydraConfig.instance().set_config(sweep_config)
-    return run_job(hydra_context=hydra_context, config=sweep_config, task_function=task_function,
-                   job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+    return run_job(
+        hydra_context=hydra_context,
+        config=sweep_config,
+        task_function=task_function,
+        job_dir_key="hydra.sweep.dir",
+        job_subdir_key="hydra.sweep.subdir",
+    )
 
 
 def worker_main(argv: list[str]) -> int:
@@ -328,6 +354,7 @@ def worker_main(argv: list[str]) -> int:
             kind = "ok"
             if getattr(ret, "status", None) is not None and ret.status.name == "FAILED":
                 from .tracking import StoreError
+
                 if isinstance(ret._return_value, StoreError):
                     kind = "store-error"
                     ret.return_value_exception = ret._return_value
@@ -340,6 +367,7 @@ def worker_main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         if os.getppid() != launcher_pid:  # orphaned: close what the dead launcher left open
             from . import tracking
+
             tracking.end_orphaned_runs()
         return 0
     except BrokenPipeError:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .conventions import Convention, as_convention, check_states
 from . import arguments
+from .conventions import Convention, as_convention, check_states
 from .errors import InputError
 
 __all__ = ["BoltzmannMachine", "convert_model", "MAX_ENERGY", "SYMMETRY_RTOL"]
@@ -90,8 +90,10 @@ class BoltzmannMachine:
         with np.errstate(over="ignore"):
             reach = 0.5 * float(np.abs(w).sum()) + float(np.abs(b).sum())
         if not reach <= MAX_ENERGY:
-            raise InputError(f"weights and biases must keep every energy within {MAX_ENERGY:g} in magnitude "
-                             f"(0.5 sum|W| + sum|b|); received a model that reaches {reach:.3g}")
+            raise InputError(
+                f"weights and biases must keep every energy within {MAX_ENERGY:g} in magnitude "
+                f"(0.5 sum|W| + sum|b|); received a model that reaches {reach:.3g}"
+            )
         object.__setattr__(self, "weights", _readonly((w + w.T) / 2.0))
         object.__setattr__(self, "biases", _readonly(b))
         object.__setattr__(self, "n_visible", int(nv))
@@ -112,9 +114,7 @@ class BoltzmannMachine:
     def _states(self, states, name: str = "states") -> np.ndarray:
         s = check_states(states, self.convention, name=name)
         if s.ndim == 0 or s.shape[-1] != self.n_units:
-            raise InputError(
-                f"{name} must have last axis of length n_units = {self.n_units}; received shape {s.shape}"
-            )
+            raise InputError(f"{name} must have last axis of length n_units = {self.n_units}; received shape {s.shape}")
         return s
 
     def local_fields(self, states) -> np.ndarray:
@@ -151,8 +151,7 @@ class BoltzmannMachine:
 
     def replace(self, **changes) -> "BoltzmannMachine":
         """A new, validated model with some fields changed."""
-        fields = dict(weights=self.weights, biases=self.biases, n_visible=self.n_visible,
-                      convention=self.convention)
+        fields = dict(weights=self.weights, biases=self.biases, n_visible=self.n_visible, convention=self.convention)
         fields.update(changes)
         return BoltzmannMachine(**fields)
 
@@ -165,8 +164,10 @@ class BoltzmannMachine:
         }
 
     def __repr__(self) -> str:
-        return (f"BoltzmannMachine(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
-                f"convention={self.convention.value!r})")
+        return (
+            f"BoltzmannMachine(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
+            f"convention={self.convention.value!r})"
+        )
 
 
 def convert_model(model: BoltzmannMachine, convention: Convention | str) -> tuple[BoltzmannMachine, float]:

@@ -27,6 +27,7 @@ def git_commit(path: str | Path | None = None) -> str | None:
 
 def provenance_tags() -> dict[str, str]:
     from . import __version__
+
     tags = {"bmexp.version": __version__}
     commit = git_commit()
     if commit:

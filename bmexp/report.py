@@ -16,19 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
 
 from .errors import InputError
 from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS
 from .validation.checks import SHORTFALL_TV
+from .validation.multiple import benjamini_hochberg, holm
 
 
 def _subplots(*args, figsize, **kwargs):
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(*args, **kwargs)
-from .validation.multiple import benjamini_hochberg, holm
+
 
 __all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
 
@@ -111,7 +112,8 @@ def add_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> pd.DataFrame:
         df["equilibrium_ok"] = ~np.any(equi <= alpha, axis=1)
     if "check.schedule.tv" in df:
         df["schedule_adequate"] = (df["check.schedule.tv"] <= SCHEDULE_TV_OK) & df.get(
-            "equilibrium_ok", pd.Series(True, index=df.index))
+            "equilibrium_ok", pd.Series(True, index=df.index)
+        )
     return df
 
 
@@ -127,8 +129,12 @@ def sampler_table(df: pd.DataFrame) -> pd.DataFrame | None:
     if "sampler.name" in finished and "sampler.backend" in finished:  # the backend is bmexp Gibbs's only
         finished.loc[finished["sampler.name"] != "gibbs", "sampler.backend"] = "-"
     agg = {"jobs": ("status", "size")}
-    for col, how in (("implementation_ok", "all"), ("equilibrium_ok", "all"), ("check.schedule.tv", "max"),
-                     ("sampler.updates_per_s", "median")):
+    for col, how in (
+        ("implementation_ok", "all"),
+        ("equilibrium_ok", "all"),
+        ("check.schedule.tv", "max"),
+        ("sampler.updates_per_s", "median"),
+    ):
         if col in finished:
             agg[col.replace("check.", "").replace("sampler.", "")] = (col, how)
     table = finished.groupby(keys, dropna=False).agg(**agg).reset_index()
@@ -142,8 +148,9 @@ def _heatmaps(df: pd.DataFrame, value: str, title: str, path: Path, log: bool = 
     fig, axes = _subplots(1, len(conventions), figsize=(max(6.0, 4.5 * len(conventions)), 4.0), squeeze=False)
     for ax, conv in zip(axes[0], conventions):
         sub = df[df["convention"] == conv]
-        grid = sub.pivot_table(index="schedule.T0", columns="schedule.sweeps_per_temperature", values=value,
-                               aggfunc="median")
+        grid = sub.pivot_table(
+            index="schedule.T0", columns="schedule.sweeps_per_temperature", values=value, aggfunc="median"
+        )
         data = np.log10(np.maximum(grid.to_numpy(dtype=float), 1e-300)) if log else grid.to_numpy(dtype=float)
         im = ax.imshow(data, origin="lower", aspect="auto", cmap="viridis")
         ax.set_xticks(range(grid.shape[1]), [f"{c:g}" for c in grid.columns])
@@ -167,12 +174,28 @@ class SweepReport:
 
     def text(self) -> str:
         varied = [c for c in (*AXES, *SAMPLER_AXES) if c in self.table and self.table[c].nunique() > 1]
-        cols = [c for c in ("status", *varied, "check.joint.p_value", "check.schedule.tv", "implementation_ok",
-                            "equilibrium_ok", "schedule_adequate", "train.final_kl_teacher", "train.diverged")
-                if c in self.table]
-        lines = [f"sweep {self.sweep['tags'].get('bmexp.sweep')} (parent run {self.sweep['run_id']}, "
-                 f"{len(self.table)} jobs)",
-                 self.table[cols].to_string(index=False, float_format=lambda x: f"{x:.3g}"), "", "What the sweep says:"]
+        cols = [
+            c
+            for c in (
+                "status",
+                *varied,
+                "check.joint.p_value",
+                "check.schedule.tv",
+                "implementation_ok",
+                "equilibrium_ok",
+                "schedule_adequate",
+                "train.final_kl_teacher",
+                "train.diverged",
+            )
+            if c in self.table
+        ]
+        lines = [
+            f"sweep {self.sweep['tags'].get('bmexp.sweep')} (parent run {self.sweep['run_id']}, "
+            f"{len(self.table)} jobs)",
+            self.table[cols].to_string(index=False, float_format=lambda x: f"{x:.3g}"),
+            "",
+            "What the sweep says:",
+        ]
         lines += [f"- {a}" for a in self.answers]
         return "\n".join(lines)
 
@@ -185,35 +208,50 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
         out.append(f"{failed} of {len(df)} jobs did not finish (see their bmexp.error tags).")
     if "implementation_ok" in finished:
         bad = finished[~finished["implementation_ok"]]
-        out.append("Implementation: in every job the samples match the exact output of their schedule "
-                   f"(Holm over {len(finished)} jobs)." if bad.empty else
-                   f"Implementation: in {len(bad)} job(s) the samples differ from the exact output of their "
-                   "schedule after Holm's correction -- a sampler bug; inspect them.")
+        out.append(
+            "Implementation: in every job the samples match the exact output of their schedule "
+            f"(Holm over {len(finished)} jobs)."
+            if bad.empty
+            else f"Implementation: in {len(bad)} job(s) the samples differ from the exact output of their "
+            "schedule after Holm's correction -- a sampler bug; inspect them."
+        )
     else:
-        out.append("Implementation: no exact schedule output (more than 12 units), so a sampler bug cannot be "
-                   "told apart from a short schedule; see the equilibrium tests.")
+        out.append(
+            "Implementation: no exact schedule output (more than 12 units), so a sampler bug cannot be "
+            "told apart from a short schedule; see the equilibrium tests."
+        )
     if "equilibrium_ok" in finished:
         off = finished[~finished["equilibrium_ok"]]
-        out.append(f"Equilibrium: {len(finished) - len(off)} of {len(finished)} jobs pass every test against the "
-                   "Boltzmann distributions (Benjamini-Hochberg)" + ("." if off.empty else
-                                                                     "; the others ran too short a schedule."))
+        out.append(
+            f"Equilibrium: {len(finished) - len(off)} of {len(finished)} jobs pass every test against the "
+            "Boltzmann distributions (Benjamini-Hochberg)"
+            + ("." if off.empty else "; the others ran too short a schedule.")
+        )
     keys = ["schedule.T0", "schedule.step", "schedule.sweeps_per_temperature"]
     if "schedule_adequate" in finished and len(finished.drop_duplicates(keys)) > 1:
         good = finished[finished["schedule_adequate"]]
         if len(good):
             cost = "schedule.total_sweeps" if "schedule.total_sweeps" in good else "schedule.sweeps_per_temperature"
             best = good.sort_values(cost).iloc[0]
-            out.append(f"Schedules: {len(good.drop_duplicates(keys))} of {len(finished.drop_duplicates(keys))} "
-                       f"(T0, step, sweeps) settings end within TV {SCHEDULE_TV_OK} of Boltzmann; the cheapest is "
-                       f"T0 = {best['schedule.T0']:g}, step = {best['schedule.step']:g}, "
-                       f"{best['schedule.sweeps_per_temperature']:g} sweeps per temperature"
-                       + (f" ({best['schedule.total_sweeps']:.0f} sweeps in all)." if cost != "schedule.sweeps_per_temperature"
-                          else "."))
+            out.append(
+                f"Schedules: {len(good.drop_duplicates(keys))} of {len(finished.drop_duplicates(keys))} "
+                f"(T0, step, sweeps) settings end within TV {SCHEDULE_TV_OK} of Boltzmann; the cheapest is "
+                f"T0 = {best['schedule.T0']:g}, step = {best['schedule.step']:g}, "
+                f"{best['schedule.sweeps_per_temperature']:g} sweeps per temperature"
+                + (
+                    f" ({best['schedule.total_sweeps']:.0f} sweeps in all)."
+                    if cost != "schedule.sweeps_per_temperature"
+                    else "."
+                )
+            )
         else:
             out.append(f"Schedules: no setting ends within TV {SCHEDULE_TV_OK} of Boltzmann.")
         parts = []
-        for axis, label in (("schedule.sweeps_per_temperature", "sweeps per temperature"), ("schedule.T0", "T0"),
-                            ("schedule.step", "step")):
+        for axis, label in (
+            ("schedule.sweeps_per_temperature", "sweeps per temperature"),
+            ("schedule.T0", "T0"),
+            ("schedule.step", "step"),
+        ):
             med = finished.groupby(axis)["check.schedule.tv"].median()
             if len(med) > 1:
                 parts.append(f"by {label}: " + ", ".join(f"{k:g}: {v:.2g}" for k, v in med.items()))
@@ -225,18 +263,24 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
         parts = []
         for eta, sub in finished.groupby("training.eta"):
             med = sub.groupby("convention")[col].median()
-            parts.append(f"eta = {eta:g}: " + ", ".join(
-                f"{conv} {('never' if np.isnan(v) else f'{v:.0f} epochs')}" for conv, v in med.items()))
+            parts.append(
+                f"eta = {eta:g}: "
+                + ", ".join(f"{conv} {('never' if np.isnan(v) else f'{v:.0f} epochs')}" for conv, v in med.items())
+            )
         out.append(f"Convention: median epochs to KL(teacher || model) < {thr:g} -- " + "; ".join(parts) + ".")
     if "train.diverged" in finished:
         div = finished.groupby("training.eta")["train.diverged"].mean()
         bad = [f"{eta:g} ({100 * frac:.0f}% of jobs)" for eta, frac in div.items() if frac > 0]
-        out.append("Learning rate: no eta diverged." if not bad else "Learning rate: diverged at eta = " +
-                   ", ".join(bad) + ".")
+        out.append(
+            "Learning rate: no eta diverged." if not bad else "Learning rate: diverged at eta = " + ", ".join(bad) + "."
+        )
         if "train.final_kl_teacher" in finished:
             kl = finished.groupby("training.eta")["train.final_kl_teacher"].median()
-            out.append("Final KL(teacher || model), median by eta: " +
-                       ", ".join(f"{eta:g}: {v:.2g}" for eta, v in kl.items()) + ".")
+            out.append(
+                "Final KL(teacher || model), median by eta: "
+                + ", ".join(f"{eta:g}: {v:.2g}" for eta, v in kl.items())
+                + "."
+            )
     return out
 
 
@@ -247,27 +291,40 @@ def _sampler_answers(table: pd.DataFrame | None) -> list[str]:
     out = []
     if "implementation_ok" in table:
         bad = table[~table["implementation_ok"].astype(bool)]
-        out.append("Samplers: every sampler's samples match the exact output of its declared kernel on every model "
-                   "(Holm)." if bad.empty else "Samplers: samples differ from their kernel's exact output (Holm) for "
-                   + "; ".join(f"{n} on {m}" for n, m in zip(name[bad.index], bad["model.name"])) + ".")
+        out.append(
+            "Samplers: every sampler's samples match the exact output of its declared kernel on every model (Holm)."
+            if bad.empty
+            else "Samplers: samples differ from their kernel's exact output (Holm) for "
+            + "; ".join(f"{n} on {m}" for n, m in zip(name[bad.index], bad["model.name"]))
+            + "."
+        )
     if "equilibrium_ok" in table:
         off = table[~table["equilibrium_ok"].astype(bool)]
         if len(off):
-            detail = [f"{n} on {m}" + (f" (exact shortfall {tv:.2g})" if "exact_shortfall_tv" in table else "")
-                      for n, m, tv in zip(name[off.index], off["model.name"],
-                                          off.get("exact_shortfall_tv", pd.Series(np.nan, index=off.index)))]
+            detail = [
+                f"{n} on {m}" + (f" (exact shortfall {tv:.2g})" if "exact_shortfall_tv" in table else "")
+                for n, m, tv in zip(
+                    name[off.index],
+                    off["model.name"],
+                    off.get("exact_shortfall_tv", pd.Series(np.nan, index=off.index)),
+                )
+            ]
             out.append("Equilibrium: the schedule is too short for " + "; ".join(detail) + ".")
         else:
             out.append("Equilibrium: every sampler passes every test against Boltzmann (BH) on every model.")
     if "updates_per_s" in table:
         speed = table.assign(name=name).groupby("name")["updates_per_s"].median().sort_values(ascending=False)
-        out.append("Speed (median updates per second over models): " +
-                   ", ".join(f"{n} {v / 1e6:.3g} M" for n, v in speed.items()) + ".")
+        out.append(
+            "Speed (median updates per second over models): "
+            + ", ".join(f"{n} {v / 1e6:.3g} M" for n, v in speed.items())
+            + "."
+        )
     return out
 
 
-def build_report(sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int, float]]], out_dir,
-                 alpha: float = 0.01) -> SweepReport:
+def build_report(
+    sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int, float]]], out_dir, alpha: float = 0.01
+) -> SweepReport:
     """Tables, verdicts, plots and answers for one sweep; files written under ``out_dir``."""
     if not runs:
         raise InputError(f"sweep {sweep['tags'].get('bmexp.sweep')!r} (run {sweep['run_id']}) has no job runs")
@@ -277,9 +334,11 @@ def build_report(sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int
     df = df.sort_values([c for c in AXES if c in df]).reset_index(drop=True)
     files = [out_dir / "summary.csv"]
     df.to_csv(files[0], index=False)
-    for value, title, log in (("check.joint.p_value", "joint check p-value", False),
-                              ("check.schedule.tv", "exact schedule output: TV from Boltzmann", True),
-                              ("check.joint.tv", "joint check: TV of the samples", False)):
+    for value, title, log in (
+        ("check.joint.p_value", "joint check p-value", False),
+        ("check.schedule.tv", "exact schedule output: TV from Boltzmann", True),
+        ("check.joint.tv", "joint check: TV of the samples", False),
+    ):
         f = _heatmaps(df, value, title, out_dir / f"heatmap_{value.replace('check.', '').replace('.', '_')}.png", log)
         if f:
             files.append(f)
@@ -306,8 +365,7 @@ def _plot_curves(df: pd.DataFrame, curves: dict, path: Path) -> Path:
             hist = curves.get(row["run_id"])
             if hist:
                 steps, values = zip(*hist)
-                ax.semilogy(steps, np.maximum(values, 1e-12), color=colors.get(row["convention"], "k"), alpha=0.5,
-                            lw=1)
+                ax.semilogy(steps, np.maximum(values, 1e-12), color=colors.get(row["convention"], "k"), alpha=0.5, lw=1)
         ax.set_title(f"eta = {eta:g}", fontsize=10)
         ax.set_xlabel("epoch")
     axes[0][0].set_ylabel("KL(teacher || model)")
@@ -324,11 +382,21 @@ def _plot_eta(df: pd.DataFrame, path: Path) -> Path:
         if sub.empty:
             continue
         div = sub.get("train.diverged", pd.Series(0, index=sub.index)).fillna(0) > 0
-        ax.scatter(sub.loc[~div, "training.eta"], sub.loc[~div, "train.final_kl_teacher"], marker=marker,
-                   label=f"{conv}", alpha=0.7)
+        ax.scatter(
+            sub.loc[~div, "training.eta"],
+            sub.loc[~div, "train.final_kl_teacher"],
+            marker=marker,
+            label=f"{conv}",
+            alpha=0.7,
+        )
         if div.any():
-            ax.scatter(sub.loc[div, "training.eta"], sub.loc[div, "train.final_kl_teacher"], marker="x", color="red",
-                       label=f"{conv} diverged")
+            ax.scatter(
+                sub.loc[div, "training.eta"],
+                sub.loc[div, "train.final_kl_teacher"],
+                marker="x",
+                color="red",
+                label=f"{conv} diverged",
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("learning rate eta")

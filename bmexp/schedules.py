@@ -52,8 +52,11 @@ def _check_size(n_hot: float, spt: int, final: int, knob: str, what: str) -> Non
     if total <= MAX_SWEEPS:
         return
     blame = knob if n_hot > MAX_SWEEPS else "sweeps_per_temperature" if hot > final else "final_sweeps"
-    raise InputError.about(blame, f"{{argument}} must keep the schedule within {MAX_SWEEPS:.0e} sweeps; {what}, "
-                                  f"{spt} sweeps per temperature and {final} final sweeps give {total:.3g}")
+    raise InputError.about(
+        blame,
+        f"{{argument}} must keep the schedule within {MAX_SWEEPS:.0e} sweeps; {what}, "
+        f"{spt} sweeps per temperature and {final} final sweeps give {total:.3g}",
+    )
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,17 @@ class Schedule:
         object.__setattr__(self, "temperatures", tuple(_positive_float(t, "temperature") for t in temps))
         object.__setattr__(self, "sweeps", tuple(_positive_int(s, "sweeps") for s in sweeps))
         if sum(self.sweeps) > MAX_SWEEPS:
-            raise InputError.about("sweeps", f"{{argument}} must keep the schedule within {MAX_SWEEPS:.0e} sweeps; "
-                                             f"received {sum(self.sweeps)} sweeps in all")
+            raise InputError.about(
+                "sweeps",
+                f"{{argument}} must keep the schedule within {MAX_SWEEPS:.0e} sweeps; "
+                f"received {sum(self.sweeps)} sweeps in all",
+            )
 
     # ------------------------------------------------------------ constructors
     @classmethod
-    def linear(cls, T0: float, step: float, *, sweeps_per_temperature: int, T_end: float = 1.0,
-               final_sweeps: int | None = None) -> "Schedule":
+    def linear(
+        cls, T0: float, step: float, *, sweeps_per_temperature: int, T_end: float = 1.0, final_sweeps: int | None = None
+    ) -> "Schedule":
         """``T0, T0 - step, ...`` (each for ``sweeps_per_temperature``) while above ``T_end``, then
         ``final_sweeps`` (default ``2 * sweeps_per_temperature``) at ``T_end``."""
         T0, step, T_end = _positive_float(T0, "T0"), _positive_float(step, "step"), _positive_float(T_end, "T_end")
@@ -93,8 +100,15 @@ class Schedule:
         return cls(tuple(temps) + (T_end,), (spt,) * n_hot + (final,), kind="linear")
 
     @classmethod
-    def geometric(cls, T0: float, factor: float, *, sweeps_per_temperature: int, T_end: float = 1.0,
-                  final_sweeps: int | None = None) -> "Schedule":
+    def geometric(
+        cls,
+        T0: float,
+        factor: float,
+        *,
+        sweeps_per_temperature: int,
+        T_end: float = 1.0,
+        final_sweeps: int | None = None,
+    ) -> "Schedule":
         """``T0 * factor**k`` while above ``T_end``, then ``final_sweeps`` at ``T_end``."""
         T0, T_end = _positive_float(T0, "T0"), _positive_float(T_end, "T_end")
         arguments.probability(factor, "factor")
@@ -118,8 +132,11 @@ class Schedule:
             raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temperatures)
         temps = [_positive_float(t, "temperatures") for t in temperatures]
         if any(b > a for a, b in zip(temps, temps[1:])):
-            raise InputError.bad("temperatures", "a list that never increases (annealing cools towards the final "
-                                 "temperature)", list(temperatures))
+            raise InputError.bad(
+                "temperatures",
+                "a list that never increases (annealing cools towards the final temperature)",
+                list(temperatures),
+            )
         if isinstance(sweeps_per_temperature, (int, np.integer)) and not isinstance(sweeps_per_temperature, bool):
             sweeps = (sweeps_per_temperature,) * len(temperatures)
         else:
@@ -134,9 +151,12 @@ class Schedule:
     @classmethod
     def default(cls) -> "Schedule":
         """The default schedule, :data:`DEFAULT_LINEAR` (28 sweeps)."""
-        return cls.linear(DEFAULT_LINEAR["T0"], DEFAULT_LINEAR["step"],
-                          sweeps_per_temperature=DEFAULT_LINEAR["sweeps_per_temperature"],
-                          final_sweeps=DEFAULT_LINEAR["final_sweeps"])
+        return cls.linear(
+            DEFAULT_LINEAR["T0"],
+            DEFAULT_LINEAR["step"],
+            sweeps_per_temperature=DEFAULT_LINEAR["sweeps_per_temperature"],
+            final_sweeps=DEFAULT_LINEAR["final_sweeps"],
+        )
 
     @classmethod
     def post(cls) -> "Schedule":
@@ -162,5 +182,9 @@ class Schedule:
         return np.repeat(np.array(self.temperatures), self.sweeps)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "temperatures": list(self.temperatures), "sweeps": list(self.sweeps),
-                "total_sweeps": self.total_sweeps}
+        return {
+            "kind": self.kind,
+            "temperatures": list(self.temperatures),
+            "sweeps": list(self.sweeps),
+            "total_sweeps": self.total_sweeps,
+        }

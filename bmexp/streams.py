@@ -108,8 +108,8 @@ def logit_inplace(u: np.ndarray, chunk: int = 2**15) -> None:
     tmp = np.empty((min(step, rows), width))
     with np.errstate(divide="ignore"):
         for r0 in range(0, rows, step):
-            part = u[r0:r0 + step]
-            t = tmp[:part.shape[0]]
+            part = u[r0 : r0 + step]
+            t = tmp[: part.shape[0]]
             np.subtract(1.0, part, out=t)
             np.divide(part, t, out=part)
             np.log(part, out=part)

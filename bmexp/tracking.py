@@ -29,7 +29,6 @@ from typing import Iterator, Mapping
 from .errors import InputError
 
 
-
 def _mlflow_env() -> None:
     """MLflow's settings for bmexp, set (unless the user set them) just before MLflow is first used --
     not on import, so importing bmexp changes nobody's environment.  A tracking server that does not
@@ -40,8 +39,21 @@ def _mlflow_env() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # bmexp prints its own line per run
 
-__all__ = ["Store", "StoreError", "JobRun", "open_sweep", "parent_from_env", "PARENT_ENV", "PARENT_FILE",
-           "close_parent", "mark_stale_runs", "claim", "release", "end_orphaned_runs"]
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "JobRun",
+    "open_sweep",
+    "parent_from_env",
+    "PARENT_ENV",
+    "PARENT_FILE",
+    "close_parent",
+    "mark_stale_runs",
+    "claim",
+    "release",
+    "end_orphaned_runs",
+]
 
 OWNER_TAG = "bmexp.owner"
 PARENT_ENV = "BMEXP_PARENT_RUN_ID"
@@ -68,9 +80,22 @@ class StoreError(InputError):
 
 def _unreachable(exc: BaseException) -> bool:
     text = str(exc)
-    return any(s in text for s in ("Connection refused", "ConnectionError", "Max retries exceeded", "timed out",
-                                   "timeout exception", "RemoteDisconnected", "Connection aborted",
-                                   "Connection reset", "502", "503 ", "504 "))
+    return any(
+        s in text
+        for s in (
+            "Connection refused",
+            "ConnectionError",
+            "Max retries exceeded",
+            "timed out",
+            "timeout exception",
+            "RemoteDisconnected",
+            "Connection aborted",
+            "Connection reset",
+            "502",
+            "503 ",
+            "504 ",
+        )
+    )
 
 
 class _Retrying:
@@ -100,25 +125,38 @@ class _Retrying:
                     now = time.monotonic()
                     if since is None:
                         since = now
-                        print(f"bmexp: tracking server {self._uri} does not answer ({_cause(exc)}); retrying "
-                              f"every {SERVER_RETRY_EVERY_S:g} s for up to {SERVER_RETRY_S:g} s "
-                              f"(BMEXP_SERVER_RETRY_S), then the sweep stops", file=sys.stderr, flush=True)
+                        print(
+                            f"bmexp: tracking server {self._uri} does not answer ({_cause(exc)}); retrying "
+                            f"every {SERVER_RETRY_EVERY_S:g} s for up to {SERVER_RETRY_S:g} s "
+                            f"(BMEXP_SERVER_RETRY_S), then the sweep stops",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                     if now - since >= SERVER_RETRY_S:
                         _GAVE_UP.add(self._uri)
-                        raise StoreError(f"tracking server {self._uri} did not answer for {SERVER_RETRY_S:g} s: "
-                                         f"{_cause(exc)}") from None
+                        raise StoreError(
+                            f"tracking server {self._uri} did not answer for {SERVER_RETRY_S:g} s: {_cause(exc)}"
+                        ) from None
                     time.sleep(SERVER_RETRY_EVERY_S)
                     continue
                 if since is not None:
-                    print(f"bmexp: tracking server {self._uri} answers again after "
-                          f"{time.monotonic() - since:.0f} s", file=sys.stderr, flush=True)
+                    print(
+                        f"bmexp: tracking server {self._uri} answers again after {time.monotonic() - since:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                 return out
 
         return call
 
 
-_SQLITE_GONE = ("database or disk is full", "readonly database", "database is locked", "unable to open database",
-                "disk I/O error")
+_SQLITE_GONE = (
+    "database or disk is full",
+    "readonly database",
+    "database is locked",
+    "unable to open database",
+    "disk I/O error",
+)
 
 
 class _Guarded:
@@ -147,10 +185,15 @@ class _Guarded:
 
 def _cause(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
-    for marker, cause in (("Connection refused", "connection refused"), ("RemoteDisconnected", "connection closed"),
-                          ("Connection aborted", "connection closed"), ("Connection reset", "connection reset"),
-                          ("timed out", "timed out"), ("timeout", "timed out"),
-                          ("Max retries exceeded", "no connection")):
+    for marker, cause in (
+        ("Connection refused", "connection refused"),
+        ("RemoteDisconnected", "connection closed"),
+        ("Connection aborted", "connection closed"),
+        ("Connection reset", "connection reset"),
+        ("timed out", "timed out"),
+        ("timeout", "timed out"),
+        ("Max retries exceeded", "no connection"),
+    ):
         if marker in text:
             return cause
     return text[:200]
@@ -169,11 +212,13 @@ class Store:
         uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
         if uri:
             if uri.startswith("sqlite:///"):
-                return cls(uri, (Path(uri[len("sqlite:///"):]).resolve().parent / "artifacts").as_uri())
+                return cls(uri, (Path(uri[len("sqlite:///") :]).resolve().parent / "artifacts").as_uri())
             if "://" not in uri or uri.startswith("file:"):
-                raise InputError(f"tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH or a tracking server "
-                                 f"(http://HOST:PORT); "
-                                 f"received {uri!r} (MLflow 3 no longer accepts a plain file store)")
+                raise InputError(
+                    f"tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH or a tracking server "
+                    f"(http://HOST:PORT); "
+                    f"received {uri!r} (MLflow 3 no longer accepts a plain file store)"
+                )
             return cls(uri, None)  # a server keeps its own artifact store
         base = Path(root or Path.cwd()).resolve() / "mlruns"
         return cls(f"sqlite:///{base / 'mlflow.db'}", (base / "artifacts").as_uri())
@@ -182,7 +227,7 @@ class Store:
     def sqlite_path(self) -> Path | None:
         """The database file of a SQLite store (absolute), None for a server."""
         if self.uri.startswith("sqlite:///"):
-            return Path(self.uri[len("sqlite:///"):]).absolute()
+            return Path(self.uri[len("sqlite:///") :]).absolute()
         return None
 
     @property
@@ -205,11 +250,13 @@ class Store:
             yield
             return
         import fcntl
+
         try:
             fd = os.open(path.parent / f".{path.name}.bmexp-lock", os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise StoreError(f"tracking store {self.name} cannot be written: its directory "
-                             f"{path.parent}: {exc.strerror or exc}") from None
+            raise StoreError(
+                f"tracking store {self.name} cannot be written: its directory {path.parent}: {exc.strerror or exc}"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -230,8 +277,10 @@ class Store:
         if path.exists() and not path.stat().st_mode & 0o222:
             problem = f"the database file is read-only (mode {path.stat().st_mode & 0o777:o})"
         elif not directory.stat().st_mode & 0o222:
-            problem = (f"its directory {directory} is read-only (mode {directory.stat().st_mode & 0o777:o}; "
-                       "SQLite writes its journal beside the database)")
+            problem = (
+                f"its directory {directory} is read-only (mode {directory.stat().st_mode & 0o777:o}; "
+                "SQLite writes its journal beside the database)"
+            )
         elif not os.access(directory, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
             problem = f"permission denied for user {os.getuid()}"
         else:
@@ -255,6 +304,7 @@ class Store:
     def _check_server(self) -> None:
         _mlflow_env()
         from mlflow import MlflowClient
+
         try:
             MlflowClient(tracking_uri=self.uri).search_experiments(max_results=1)
         except Exception as exc:
@@ -285,6 +335,7 @@ class Store:
             return _CLIENTS[self.uri]
         _mlflow_env()
         from mlflow import MlflowClient
+
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # (after mlflow configured its loggers)
         self.prepare()
         if self.sqlite_path:
@@ -314,7 +365,7 @@ class Store:
                 return exp.experiment_id
             try:
                 return client.create_experiment(name, artifact_location=location)
-            except Exception as exc:  # a server: created meanwhile by another launcher
+            except Exception:  # a server: created meanwhile by another launcher
                 exp = client.get_experiment_by_name(name)
                 if exp is None:
                     raise
@@ -362,8 +413,9 @@ def _owner_alive(tag: str) -> bool | None:
     return now == start
 
 
-def mark_stale_runs(store: Store, *, pids: set[int] | None = None,
-                    reason: str = "its process ended without closing the run") -> int:
+def mark_stale_runs(
+    store: Store, *, pids: set[int] | None = None, reason: str = "its process ended without closing the run"
+) -> int:
     """End runs left RUNNING by a process of this host that is gone (killed, crashed).
 
     They become KILLED with ``bmexp.error`` = ``reason``.  Runs of live processes, and of other hosts,
@@ -404,9 +456,11 @@ def end_orphaned_runs() -> None:
 
 
 # ----------------------------------------------------------------------------- claims
-_CLAIMS_DDL = ("CREATE TABLE IF NOT EXISTS bmexp_claims (experiment TEXT NOT NULL, config_hash TEXT NOT NULL, "
-               "owner TEXT NOT NULL, state TEXT NOT NULL, updated REAL NOT NULL, "
-               "PRIMARY KEY (experiment, config_hash))")
+_CLAIMS_DDL = (
+    "CREATE TABLE IF NOT EXISTS bmexp_claims (experiment TEXT NOT NULL, config_hash TEXT NOT NULL, "
+    "owner TEXT NOT NULL, state TEXT NOT NULL, updated REAL NOT NULL, "
+    "PRIMARY KEY (experiment, config_hash))"
+)
 
 
 def claim(store: Store, experiment: str, config_hash: str) -> tuple[str, str | None]:
@@ -429,17 +483,24 @@ def claim(store: Store, experiment: str, config_hash: str) -> tuple[str, str | N
         con.execute(_CLAIMS_DDL)
         con.execute("BEGIN IMMEDIATE")
         try:
-            row = con.execute("SELECT owner, state FROM bmexp_claims WHERE experiment = ? AND config_hash = ?",
-                              (experiment, config_hash)).fetchone()
+            row = con.execute(
+                "SELECT owner, state FROM bmexp_claims WHERE experiment = ? AND config_hash = ?",
+                (experiment, config_hash),
+            ).fetchone()
             if row is None:
-                con.execute("INSERT INTO bmexp_claims VALUES (?, ?, ?, 'running', ?)",
-                            (experiment, config_hash, me, time.time()))
+                con.execute(
+                    "INSERT INTO bmexp_claims VALUES (?, ?, ?, 'running', ?)",
+                    (experiment, config_hash, me, time.time()),
+                )
                 result = ("mine", None)
             elif row[1] == "finished":
                 result = ("finished", row[0])
             elif row[0] == me or _owner_alive(row[0]) is False:
-                con.execute("UPDATE bmexp_claims SET owner = ?, state = 'running', updated = ? "
-                            "WHERE experiment = ? AND config_hash = ?", (me, time.time(), experiment, config_hash))
+                con.execute(
+                    "UPDATE bmexp_claims SET owner = ?, state = 'running', updated = ? "
+                    "WHERE experiment = ? AND config_hash = ?",
+                    (me, time.time(), experiment, config_hash),
+                )
                 result = ("mine", None if row[0] == me else row[0])
             else:
                 result = ("taken", row[0])
@@ -464,9 +525,12 @@ def claim_on_server(store: Store, experiment: str, config_hash: str) -> tuple[st
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
         return "mine", None
-    for run in client.search_runs([exp.experiment_id], max_results=50,
-                                  filter_string=f"attributes.status = 'RUNNING' and tags.`{CONFIG_HASH_TAG}` = "
-                                                f"'{config_hash}' and tags.`bmexp.role` = 'job'"):
+    for run in client.search_runs(
+        [exp.experiment_id],
+        max_results=50,
+        filter_string=f"attributes.status = 'RUNNING' and tags.`{CONFIG_HASH_TAG}` = "
+        f"'{config_hash}' and tags.`bmexp.role` = 'job'",
+    ):
         holder = run.data.tags.get(OWNER_TAG, "")
         if _owner_alive(holder) is True and holder != owner():
             return "taken", holder
@@ -481,11 +545,16 @@ def release(store: Store, experiment: str, config_hash: str, finished: bool) -> 
     try:
         con = store._connect()
         if finished:
-            con.execute("UPDATE bmexp_claims SET state = 'finished', updated = ? WHERE experiment = ? AND "
-                        "config_hash = ? AND owner = ?", (time.time(), experiment, config_hash, owner()))
+            con.execute(
+                "UPDATE bmexp_claims SET state = 'finished', updated = ? WHERE experiment = ? AND "
+                "config_hash = ? AND owner = ?",
+                (time.time(), experiment, config_hash, owner()),
+            )
         else:
-            con.execute("DELETE FROM bmexp_claims WHERE experiment = ? AND config_hash = ? AND owner = ?",
-                        (experiment, config_hash, owner()))
+            con.execute(
+                "DELETE FROM bmexp_claims WHERE experiment = ? AND config_hash = ? AND owner = ?",
+                (experiment, config_hash, owner()),
+            )
     except sqlite3.Error as exc:
         raise StoreError(store._sqlite_message(exc)) from None
     finally:
@@ -499,9 +568,12 @@ def finished_run(store: Store, experiment: str, config_hash: str) -> str | None:
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
         return None
-    runs = client.search_runs([exp.experiment_id], max_results=1,
-                              filter_string=f"attributes.status = 'FINISHED' and tags.`{CONFIG_HASH_TAG}` = "
-                                            f"'{config_hash}' and tags.`bmexp.role` = 'job'")
+    runs = client.search_runs(
+        [exp.experiment_id],
+        max_results=1,
+        filter_string=f"attributes.status = 'FINISHED' and tags.`{CONFIG_HASH_TAG}` = "
+        f"'{config_hash}' and tags.`bmexp.role` = 'job'",
+    )
     return runs[0].info.run_id if runs else None
 
 
@@ -516,21 +588,32 @@ def _flat(params: Mapping, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def open_sweep(store: Store, experiment: str, sweep_name: str, *, sweep_dir: str | os.PathLike | None,
-               params: Mapping | None = None, tags: Mapping[str, str] | None = None) -> str:
+def open_sweep(
+    store: Store,
+    experiment: str,
+    sweep_name: str,
+    *,
+    sweep_dir: str | os.PathLike | None,
+    params: Mapping | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> str:
     """Create the schema, the experiment and the sweep's parent run; hand its id to the jobs."""
     client = store.client()
     exp_id = store.experiment_id(experiment, client)
-    run = client.create_run(exp_id, run_name=sweep_name, tags={SWEEP_TAG: sweep_name, "bmexp.role": "sweep",
-                                                                 OWNER_TAG: owner(), **(tags or {})})
+    run = client.create_run(
+        exp_id,
+        run_name=sweep_name,
+        tags={SWEEP_TAG: sweep_name, "bmexp.role": "sweep", OWNER_TAG: owner(), **(tags or {})},
+    )
     run_id = run.info.run_id
     if params:
         _log_params(client, run_id, _flat(params))
     os.environ[PARENT_ENV] = run_id
     if sweep_dir is not None:
         Path(sweep_dir).mkdir(parents=True, exist_ok=True)
-        (Path(sweep_dir) / PARENT_FILE).write_text(json.dumps({"run_id": run_id, "tracking_uri": store.uri,
-                                                               "experiment": experiment}))
+        (Path(sweep_dir) / PARENT_FILE).write_text(
+            json.dumps({"run_id": run_id, "tracking_uri": store.uri, "experiment": experiment})
+        )
     return run_id
 
 
@@ -559,9 +642,10 @@ def tag_run(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
 
 def _log_params(client, run_id, params: dict[str, str]) -> None:
     from mlflow.entities import Param
+
     items = [Param(k, v[:6000]) for k, v in params.items()]
     for i in range(0, len(items), 100):
-        client.log_batch(run_id, params=items[i:i + 100])
+        client.log_batch(run_id, params=items[i : i + 100])
 
 
 class JobRun:
@@ -576,19 +660,24 @@ class JobRun:
 
     def tags(self, tags: Mapping[str, str]) -> None:
         from mlflow.entities import RunTag
+
         self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
     def metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
         from mlflow.entities import Metric
+
         now = int(time.time() * 1000)
-        self._pending.extend(Metric(k, float(v), now, step) for k, v in metrics.items()
-                             if v is not None and not (isinstance(v, float) and math.isinf(v)))
+        self._pending.extend(
+            Metric(k, float(v), now, step)
+            for k, v in metrics.items()
+            if v is not None and not (isinstance(v, float) and math.isinf(v))
+        )
         if len(self._pending) >= 900:
             self.flush()
 
     def flush(self) -> None:
         for i in range(0, len(self._pending), 1000):
-            self.client.log_batch(self.run_id, metrics=self._pending[i:i + 1000])
+            self.client.log_batch(self.run_id, metrics=self._pending[i : i + 1000])
         self._pending = []
 
     def artifact(self, path: str | os.PathLike, folder: str | None = None) -> None:
@@ -596,8 +685,9 @@ class JobRun:
 
 
 @contextmanager
-def job_run(store: Store, experiment: str, *, run_name: str, parent_id: str | None,
-            tags: Mapping[str, str] | None = None) -> Iterator[JobRun]:
+def job_run(
+    store: Store, experiment: str, *, run_name: str, parent_id: str | None, tags: Mapping[str, str] | None = None
+) -> Iterator[JobRun]:
     """A child run that always ends: FINISHED, or FAILED with the error in the tag ``bmexp.error``."""
     client = store.client()
     exp_id = store.experiment_id(experiment, client)
@@ -621,10 +711,17 @@ def job_run(store: Store, experiment: str, *, run_name: str, parent_id: str | No
 
 # ----------------------------------------------------------------------------- reading back
 def _run_dict(run) -> dict:
-    return {"run_id": run.info.run_id, "run_name": run.info.run_name, "status": run.info.status,
-            "experiment_id": run.info.experiment_id,
-            "start_time": run.info.start_time, "end_time": run.info.end_time,
-            "params": dict(run.data.params), "metrics": dict(run.data.metrics), "tags": dict(run.data.tags)}
+    return {
+        "run_id": run.info.run_id,
+        "run_name": run.info.run_name,
+        "status": run.info.status,
+        "experiment_id": run.info.experiment_id,
+        "start_time": run.info.start_time,
+        "end_time": run.info.end_time,
+        "params": dict(run.data.params),
+        "metrics": dict(run.data.metrics),
+        "tags": dict(run.data.tags),
+    }
 
 
 def find_sweep(store: Store, sweep_name: str | None = None) -> dict | None:
@@ -647,9 +744,13 @@ def child_runs(store: Store, parent: dict) -> list[dict]:
     name = parent["tags"].get(SWEEP_TAG)
     runs, token = [], None
     while True:
-        page = client.search_runs([parent["experiment_id"]], max_results=1000, page_token=token,
-                                  filter_string=f"tags.`bmexp.role` = 'job' and tags.`{SWEEP_TAG}` = '{name}'",
-                                  order_by=["attributes.start_time DESC"])
+        page = client.search_runs(
+            [parent["experiment_id"]],
+            max_results=1000,
+            page_token=token,
+            filter_string=f"tags.`bmexp.role` = 'job' and tags.`{SWEEP_TAG}` = '{name}'",
+            order_by=["attributes.start_time DESC"],
+        )
         runs.extend(_run_dict(r) for r in page)
         token = page.token
         if not token:

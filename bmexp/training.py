@@ -31,18 +31,27 @@ import numpy as np
 import pandas as pd
 
 from . import arguments
+from .data import as_convention_of, empirical_distribution
 from .errors import InputError
 from .exact import ExactDistribution, expectations
 from .model import BoltzmannMachine
 from .samplers import GibbsSampler, states_of
 from .schedules import Schedule
-from .data import as_convention_of, empirical_distribution
 
 __all__ = ["VARIANTS", "TrainResult", "train", "check_training", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
 
 VARIANTS = ("annealed", "pcd", "exact")
-METRIC_COLUMNS = ("epoch", "kl_data", "kl_teacher", "kl_floor", "log_likelihood", "w_dist_teacher_unidentifiable",
-                  "grad_norm", "max_abs_w", "seconds")
+METRIC_COLUMNS = (
+    "epoch",
+    "kl_data",
+    "kl_teacher",
+    "kl_floor",
+    "log_likelihood",
+    "w_dist_teacher_unidentifiable",
+    "grad_norm",
+    "max_abs_w",
+    "seconds",
+)
 
 
 def kl_divergence(p, q) -> float:
@@ -55,9 +64,9 @@ def kl_divergence(p, q) -> float:
 
 @dataclass(frozen=True, eq=False)
 class TrainResult:
-    model: BoltzmannMachine       # the last finite model
+    model: BoltzmannMachine  # the last finite model
     initial: BoltzmannMachine
-    metrics: pd.DataFrame         # one row per epoch (epoch 0 = the initial model)
+    metrics: pd.DataFrame  # one row per epoch (epoch 0 = the initial model)
     diverged: bool
     reason: str
     variant: str
@@ -73,9 +82,15 @@ class TrainResult:
         return int(hit.iloc[0]) if len(hit) else None
 
     def to_dict(self) -> dict:
-        return {"variant": self.variant, "eta": self.eta, "diverged": self.diverged, "reason": self.reason,
-                "epochs_run": int(self.metrics["epoch"].iloc[-1]), "final": self.final,
-                "model": self.model.to_dict()}
+        return {
+            "variant": self.variant,
+            "eta": self.eta,
+            "diverged": self.diverged,
+            "reason": self.reason,
+            "epochs_run": int(self.metrics["epoch"].iloc[-1]),
+            "final": self.final,
+            "model": self.model.to_dict(),
+        }
 
 
 def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight):
@@ -83,22 +98,39 @@ def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd
     if teacher is not None:
         arguments.model(teacher, "teacher")
         if (teacher.n_visible, teacher.n_hidden) != (student.n_visible, student.n_hidden):
-            raise InputError(f"teacher and student must have the same units; teacher has "
-                             f"{teacher.n_visible} visible + {teacher.n_hidden} hidden, student "
-                             f"{student.n_visible} + {student.n_hidden}")
+            raise InputError(
+                f"teacher and student must have the same units; teacher has "
+                f"{teacher.n_visible} visible + {teacher.n_hidden} hidden, student "
+                f"{student.n_visible} + {student.n_hidden}"
+            )
     if student.n_visible < 1:
         raise InputError("student must have at least one visible unit")
     arguments.number(eta, "eta", low=0, low_open=True)
     arguments.number(weight_decay, "weight_decay", low=0)
     arguments.one_of(variant, "variant", VARIANTS)
     arguments.number(max_weight, "max_weight", low=0, low_open=True)
-    return (arguments.integer(epochs, "epochs", low=1), arguments.integer(n_negative, "n_negative", low=1),
-            arguments.integer(pcd_sweeps, "pcd_sweeps", low=1))
+    return (
+        arguments.integer(epochs, "epochs", low=1),
+        arguments.integer(n_negative, "n_negative", low=1),
+        arguments.integer(pcd_sweeps, "pcd_sweeps", low=1),
+    )
 
 
-def check_training(student: BoltzmannMachine, *, data=None, p_data=None, teacher=None, variant="annealed",
-                   eta=0.01, epochs=100, n_negative=100, pcd_sweeps=1, weight_decay=0.0, max_weight=10.0,
-                   **_ignored) -> None:
+def check_training(
+    student: BoltzmannMachine,
+    *,
+    data=None,
+    p_data=None,
+    teacher=None,
+    variant="annealed",
+    eta=0.01,
+    epochs=100,
+    n_negative=100,
+    pcd_sweeps=1,
+    weight_decay=0.0,
+    max_weight=10.0,
+    **_ignored,
+) -> None:
     """Validate :func:`train`'s arguments without training (the CLI calls this before writing anything)."""
     _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight)
     _data(student, data, p_data, variant)
@@ -113,6 +145,7 @@ def _data(student, data, p_data, variant):
         floor = (2**nv - 1) / (2 * len(vectors))
     elif p_data is not None:
         from .validation.gof import check_probabilities
+
         p_emp = check_probabilities(p_data, "p_data")
         if p_emp.size != 2**nv:
             raise InputError(f"p_data must have 2**n_visible = {2**nv} entries; received {p_emp.size}")
@@ -124,11 +157,25 @@ def _data(student, data, p_data, variant):
     return vectors, p_emp, floor
 
 
-def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_data=None,
-          teacher: BoltzmannMachine | None = None, variant: str = "annealed", eta: float = 0.01,
-          epochs: int = 100, schedule: Schedule | None = None, n_negative: int = 100, pcd_sweeps: int = 1,
-          weight_decay: float = 0.0, learn_biases: bool = True, max_weight: float = 10.0,
-          sampler: GibbsSampler | None = None, callback: Callable[[dict], None] | None = None) -> TrainResult:
+def train(
+    student: BoltzmannMachine,
+    *,
+    rng: np.random.Generator,
+    data=None,
+    p_data=None,
+    teacher: BoltzmannMachine | None = None,
+    variant: str = "annealed",
+    eta: float = 0.01,
+    epochs: int = 100,
+    schedule: Schedule | None = None,
+    n_negative: int = 100,
+    pcd_sweeps: int = 1,
+    weight_decay: float = 0.0,
+    learn_biases: bool = True,
+    max_weight: float = 10.0,
+    sampler: GibbsSampler | None = None,
+    callback: Callable[[dict], None] | None = None,
+) -> TrainResult:
     """Train ``student`` on visible ``data`` (vectors, either convention) or an exact ``p_data``.
 
     ``teacher`` (any convention; converted exactly into the student's) adds the teacher metrics.
@@ -136,8 +183,9 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
     ``max_weight`` bounds ``|W|``: past 10 a unit's field can exceed 10, its flip probability
     falls below e^-10 ~ 5e-5, the chains freeze and the sampled gradient means nothing.
     """
-    epochs, n_negative, pcd_sweeps = _check(student, teacher, eta, epochs, weight_decay, variant, n_negative,
-                                            pcd_sweeps, max_weight)
+    epochs, n_negative, pcd_sweeps = _check(
+        student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight
+    )
     if not isinstance(rng, np.random.Generator):
         raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
     conv = student.convention
@@ -156,14 +204,19 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
     def metrics(epoch, model, grad_norm):
         exact = ExactDistribution.of(model)
         p_v = exact.visible_p()
-        row = {"epoch": epoch, "kl_data": kl_divergence(p_emp, p_v),
-               "kl_teacher": kl_divergence(p_teacher, p_v) if p_teacher is not None else np.nan,
-               "kl_floor": floor,
-               "log_likelihood": float(np.sum(p_emp[p_emp > 0] * np.log(p_v[p_emp > 0]))),
-               "w_dist_teacher_unidentifiable": float(np.sum((model.weights - teacher.weights) ** 2))
-               if teacher is not None else np.nan,
-               "grad_norm": grad_norm, "max_abs_w": float(np.max(np.abs(model.weights))),
-               "seconds": time.perf_counter() - t0}
+        row = {
+            "epoch": epoch,
+            "kl_data": kl_divergence(p_emp, p_v),
+            "kl_teacher": kl_divergence(p_teacher, p_v) if p_teacher is not None else np.nan,
+            "kl_floor": floor,
+            "log_likelihood": float(np.sum(p_emp[p_emp > 0] * np.log(p_v[p_emp > 0]))),
+            "w_dist_teacher_unidentifiable": float(np.sum((model.weights - teacher.weights) ** 2))
+            if teacher is not None
+            else np.nan,
+            "grad_norm": grad_norm,
+            "max_abs_w": float(np.max(np.abs(model.weights))),
+            "seconds": time.perf_counter() - t0,
+        }
         return row, exact
 
     row, exact = metrics(0, model, np.nan)
@@ -180,17 +233,28 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
         else:
             if nh:
                 clamp = {i: vectors[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
-                pos = states_of(sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule, clamp=clamp),
-                                n_chains=len(vectors), n_units=model.n_units)
+                pos = states_of(
+                    sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule, clamp=clamp),
+                    n_chains=len(vectors),
+                    n_units=model.n_units,
+                )
             else:
                 pos = vectors
             pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
             if variant == "annealed" or persistent is None:
-                neg = states_of(sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
-                                n_chains=n_negative, n_units=model.n_units)
+                neg = states_of(
+                    sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
+                    n_chains=n_negative,
+                    n_units=model.n_units,
+                )
             else:
-                neg = states_of(sampler(model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps),
-                                        init=persistent), n_chains=n_negative, n_units=model.n_units)
+                neg = states_of(
+                    sampler(
+                        model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps), init=persistent
+                    ),
+                    n_chains=n_negative,
+                    n_units=model.n_units,
+                )
             persistent = np.array(neg)
             neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
         # ---------------------------------------------------------------- update
@@ -205,12 +269,18 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
             diverged, reason = True, f"non-finite parameters at epoch {epoch}"
             break
         if np.max(np.abs(new_w)) > max_weight:
-            diverged, reason = True, f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}"
+            diverged, reason = (
+                True,
+                f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}",
+            )
             break
         candidate = model.replace(weights=new_w, biases=new_b)
         row, cand_exact = metrics(epoch, candidate, grad_norm)
-        if not all(np.isfinite(v) for k, v in row.items() if k not in ("kl_teacher", "w_dist_teacher_unidentifiable")
-                   and not (k == "grad_norm" and epoch == 0)):
+        if not all(
+            np.isfinite(v)
+            for k, v in row.items()
+            if k not in ("kl_teacher", "w_dist_teacher_unidentifiable") and not (k == "grad_norm" and epoch == 0)
+        ):
             diverged, reason = True, f"non-finite metrics at epoch {epoch}"
             break
         w, b, model, exact = new_w, new_b, candidate, cand_exact
@@ -218,8 +288,9 @@ def train(student: BoltzmannMachine, *, rng: np.random.Generator, data=None, p_d
         if callback:
             callback(row)
     table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
-    return TrainResult(model=model, initial=student, metrics=table, diverged=diverged, reason=reason,
-                       variant=variant, eta=float(eta))
+    return TrainResult(
+        model=model, initial=student, metrics=table, diverged=diverged, reason=reason, variant=variant, eta=float(eta)
+    )
 
 
 def conditional_table(models: dict[str, BoltzmannMachine], hidden=None) -> pd.DataFrame:

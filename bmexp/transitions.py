@@ -54,8 +54,10 @@ def start_distribution(model: BoltzmannMachine, start="random", clamp: dict | No
     else:
         p0 = np.asarray(start, dtype=float)
         if p0.shape != (2**n,) or np.any(p0 < 0) or not np.isclose(p0.sum(), 1.0, atol=1e-9):
-            raise InputError(f"start must be a probability vector of length {2**n} summing to 1; "
-                             f"received shape {p0.shape}, sum {p0.sum() if p0.size else 0:g}")
+            raise InputError(
+                f"start must be a probability vector of length {2**n} summing to 1; "
+                f"received shape {p0.shape}, sum {p0.sum() if p0.size else 0:g}"
+            )
     if clamp:
         on = model.convention.values[1]
         cube = p0.reshape((2,) * n).copy()
@@ -86,13 +88,20 @@ def _moves(gap_cubes, temperature: float, rule: str):
     if rule == "heat_bath":
         return [(expit(g / temperature), None) for g in gap_cubes]
     # Metropolis: exp of a non-positive number, so no overflow
-    return [(np.exp(np.minimum(g / temperature, 0.0)), np.exp(np.minimum(-g / temperature, 0.0)))
-            for g in gap_cubes]
+    return [(np.exp(np.minimum(g / temperature, 0.0)), np.exp(np.minimum(-g / temperature, 0.0))) for g in gap_cubes]
 
 
-def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="random",
-                    clamp: dict | None = None, fixed: Iterable[int] = (), kernel: Kernel = HEAT_BATH_SEQUENTIAL,
-                    max_units: int = MAX_UNITS_SCHEDULE, gaps: np.ndarray | None = None) -> np.ndarray:
+def schedule_output(
+    model: BoltzmannMachine,
+    schedule: Schedule,
+    *,
+    start="random",
+    clamp: dict | None = None,
+    fixed: Iterable[int] = (),
+    kernel: Kernel = HEAT_BATH_SEQUENTIAL,
+    max_units: int = MAX_UNITS_SCHEDULE,
+    gaps: np.ndarray | None = None,
+) -> np.ndarray:
     """Exact distribution (over all ``2**n`` states, index order) of the final state.
 
     kernel : the sampler's :class:`~bmexp.samplers.contract.Kernel` (rule x scan); an unknown
@@ -111,11 +120,14 @@ def schedule_output(model: BoltzmannMachine, schedule: Schedule, *, start="rando
     if not isinstance(schedule, Schedule):
         raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
     if n > max_units:
-        raise InputError(f"schedule_output needs n_units <= max_units = {max_units}; received a model "
-                         f"with n_units = {n}")
+        raise InputError(
+            f"schedule_output needs n_units <= max_units = {max_units}; received a model with n_units = {n}"
+        )
     if not isinstance(kernel, Kernel) or not kernel.known:
-        raise InputError(f"kernel must be a declared bmexp.samplers.Kernel (rule x scan); received {kernel!r}: "
-                         "an unknown kernel has no exact schedule output")
+        raise InputError(
+            f"kernel must be a declared bmexp.samplers.Kernel (rule x scan); received {kernel!r}: "
+            "an unknown kernel has no exact schedule output"
+        )
     clamp = dict(clamp or {})
     held = set(int(u) for u in fixed) | set(int(u) for u in clamp)
     free = [i for i in range(n) if i not in held]

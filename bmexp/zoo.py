@@ -12,11 +12,7 @@ from .model import BoltzmannMachine
 __all__ = ["slide35", "seed_target", "random_model", "ferromagnet", "SLIDE35_WEIGHTS", "build"]
 
 #: Hinton's slide-35 example: v1 v2 h1 h2, binary units, zero biases.
-SLIDE35_WEIGHTS = np.array(
-    [[0, 0, 2, 0],
-     [0, 0, 0, 1],
-     [2, 0, 0, -1],
-     [0, 1, -1, 0]], dtype=float)
+SLIDE35_WEIGHTS = np.array([[0, 0, 2, 0], [0, 0, 0, 1], [2, 0, 0, -1], [0, 1, -1, 0]], dtype=float)
 
 
 def slide35(convention: Convention | str = "binary") -> BoltzmannMachine:
@@ -34,9 +30,15 @@ def seed_target(convention: Convention | str = "binary") -> BoltzmannMachine:
 MAX_SCALE = 1e6
 
 
-def random_model(n_visible: int, n_hidden: int, *, rng: np.random.Generator,
-                 weight_scale: float = 1.0, bias_scale: float = 0.5,
-                 convention: Convention | str = "binary") -> BoltzmannMachine:
+def random_model(
+    n_visible: int,
+    n_hidden: int,
+    *,
+    rng: np.random.Generator,
+    weight_scale: float = 1.0,
+    bias_scale: float = 0.5,
+    convention: Convention | str = "binary",
+) -> BoltzmannMachine:
     """Weights ``N(0, weight_scale^2)`` (symmetric, zero diagonal) and biases ``N(0, bias_scale^2)``.
 
     The parameters are drawn in ``convention``; biases are non-zero unless ``bias_scale = 0``.
@@ -52,8 +54,14 @@ def random_model(n_visible: int, n_hidden: int, *, rng: np.random.Generator,
     return BoltzmannMachine(upper + upper.T, rng.normal(0.0, bs, size=n), n_visible=nv, convention=convention)
 
 
-def ferromagnet(n_visible: int = 4, n_hidden: int = 4, *, coupling: float = 0.25, bias: float = 0.05,
-                convention: Convention | str = "binary") -> BoltzmannMachine:
+def ferromagnet(
+    n_visible: int = 4,
+    n_hidden: int = 4,
+    *,
+    coupling: float = 0.25,
+    bias: float = 0.05,
+    convention: Convention | str = "binary",
+) -> BoltzmannMachine:
     """Every pair of units coupled by ``coupling`` and every unit biased by ``bias``, in spin units.
 
     Metastable: single-site Gibbs chains fall into the all-up or the all-down well and rarely
@@ -74,17 +82,32 @@ def ferromagnet(n_visible: int = 4, n_hidden: int = 4, *, coupling: float = 0.25
 _BUILTIN = ("slide35", "seed_target", "random", "ferromagnet")
 
 
-def build(name: str, *, convention: Convention | str = "binary", n_visible: int = 4, n_hidden: int = 2,
-          weight_scale: float = 1.0, bias_scale: float = 0.5, seed: int = 0, coupling: float = 0.25,
-          bias: float = 0.05) -> BoltzmannMachine:
+def build(
+    name: str,
+    *,
+    convention: Convention | str = "binary",
+    n_visible: int = 4,
+    n_hidden: int = 2,
+    weight_scale: float = 1.0,
+    bias_scale: float = 0.5,
+    seed: int = 0,
+    coupling: float = 0.25,
+    bias: float = 0.05,
+) -> BoltzmannMachine:
     """A built-in model by name (what the ``model`` config group selects)."""
     if name == "slide35":
         return slide35(convention)
     if name == "seed_target":
         return seed_target(convention)
     if name == "random":
-        return random_model(n_visible, n_hidden, rng=np.random.default_rng(arguments.seed(seed)), weight_scale=weight_scale,
-                            bias_scale=bias_scale, convention=convention)
+        return random_model(
+            n_visible,
+            n_hidden,
+            rng=np.random.default_rng(arguments.seed(seed)),
+            weight_scale=weight_scale,
+            bias_scale=bias_scale,
+            convention=convention,
+        )
     if name == "ferromagnet":
         return ferromagnet(n_visible, n_hidden, coupling=coupling, bias=bias, convention=convention)
     raise InputError.bad("name", f"one of {list(_BUILTIN)}", name)

@@ -10,335 +10,531 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bmexp import BoltzmannMachine, InputError, slide35
+from bmexp import BoltzmannMachine, InputError, random_model, slide35
 from bmexp.cli import main
-from bmexp import random_model
 from bmexp.samplers import UNKNOWN_KERNEL, GibbsSampler, Kernel, gibbs_sample
-from bmexp.transitions import schedule_output
-from bmexp.validation.checks import run_check
 from bmexp.schedules import Schedule
 from bmexp.training import train
+from bmexp.transitions import schedule_output
 from bmexp.validation import gof_test
+from bmexp.validation.checks import run_check
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 CLI = [
-    ('run model=random model.n_visible=-1',
-     'bmexp run: error: model.n_visible must be an integer >= 0; received -1'),
-    ('run model=random model.n_hidden=-1',
-     'bmexp run: error: model.n_hidden must be an integer >= 0; received -1'),
-    ('run model=random model.n_visible=0 model.n_hidden=0',
-     'bmexp run: error: n_visible + n_hidden must be >= 1; received 0 + 0'),
-    ('run model=random model.n_visible=20 model.n_hidden=6',
-     'bmexp run: error: model.n_visible + model.n_hidden must be <= 24 (exact enumeration); received 20 + 6 = 26'),
-    ('run model=random model.weight_scale=1e308',
-     'bmexp run: error: model.weight_scale must be a finite number in [0, 1e+06]; received 1e+308'),
-    ('run model=random model.weight_scale=-1',
-     'bmexp run: error: model.weight_scale must be a finite number in [0, 1e+06]; received -1.0'),
-    ('run model=random model.bias_scale=nan',
-     'bmexp run: error: model.bias_scale must be a finite number in [0, 1e+06]; received nan'),
-    ('run model=random model.seed=-1',
-     'bmexp run: error: model.seed must be an integer in [0, 2**64 - 1]; received -1'),
-    ('run model=random model.seed=100000000000000000000000',
-     'bmexp run: error: model.seed must be an integer in [0, 2**64 - 1]; received 100000000000000000000000'),
-    ('run model=ferromagnet model.coupling=inf',
-     'bmexp run: error: model.coupling must be a finite number in [-1e+06, 1e+06]; received inf'),
-    ('run model=ferromagnet model.bias=1e300',
-     'bmexp run: error: model.bias must be a finite number in [-1e+06, 1e+06]; received 1e+300'),
-    ('run model=ferromagnet model.n_visible=1 model.n_hidden=0',
-     'bmexp run: error: n_visible + n_hidden must be >= 2 for a ferromagnet; received 1 + 0'),
-    ('run model.name=foo',
-     "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'ferromagnet']; received 'foo'"),
-    ('run model=foo',
-     "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35"),
-    ('run model.n_hidden=abc',
-     "bmexp run: error: Error merging override model.n_hidden=abc Value 'abc' of type 'str' could not be converted to Integer"),
-    ('run convention=ising',
-     "bmexp run: error: In 'run': Could not find 'convention/ising' Available options in 'convention': binary spin"),
-    ('run convention=',
-     "bmexp run: error: In 'run': Could not find 'convention/' Available options in 'convention': binary spin"),
-    ('run schedule.kind=cubic',
-     "bmexp run: error: schedule.kind must be one of ['linear', 'geometric', 'explicit', 'constant']; received 'cubic'"),
-    ('run schedule=cubic',
-     "bmexp run: error: In 'run': Could not find 'schedule/cubic' Available options in 'schedule': constant geometric linear post"),
-    ('run schedule.T0=1e308',
-     'bmexp run: error: schedule.T0 must keep the schedule within 1e+08 sweeps; T0 = 1e+308, step = 1, 2 sweeps per temperature and 20 final sweeps give inf'),
-    ('run schedule.T0=0.5',
-     'bmexp run: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5'),
-    ('run schedule.T0=nan',
-     'bmexp run: error: schedule.T0 must be a finite number > 0; received nan'),
-    ('run schedule.step=0',
-     'bmexp run: error: schedule.step must be a finite number > 0; received 0.0'),
-    ('run schedule=geometric schedule.factor=1.5',
-     'bmexp run: error: schedule.factor must be a number in (0, 1); received 1.5'),
-    ('run schedule=geometric schedule.factor=0',
-     'bmexp run: error: schedule.factor must be a number in (0, 1); received 0.0'),
-    ('run schedule.T_end=0',
-     'bmexp run: error: schedule.T_end must be a finite number > 0; received 0.0'),
-    ('run schedule.sweeps_per_temperature=0',
-     'bmexp run: error: schedule.sweeps_per_temperature must be an integer >= 1; received 0'),
-    ('run schedule.sweeps_per_temperature=1000000000000000000000000000000',
-     'bmexp run: error: schedule.sweeps_per_temperature must keep the schedule within 1e+08 sweeps; T0 = 5, step = 1, 1000000000000000000000000000000 sweeps per temperature and 20 final sweeps give 4e+30'),
-    ('run schedule.final_sweeps=0',
-     'bmexp run: error: schedule.final_sweeps must be an integer >= 1; received 0'),
-    ('run schedule.final_sweeps=1000000000',
-     'bmexp run: error: schedule.final_sweeps must keep the schedule within 1e+08 sweeps; T0 = 5, step = 1, 2 sweeps per temperature and 1000000000 final sweeps give 1e+09'),
-    ('run schedule=post schedule.temperatures=[1,5,20]',
-     'bmexp run: error: schedule.temperatures must be a list that never increases (annealing cools towards the final temperature); received [1.0, 5.0, 20.0]'),
-    ('run schedule=post schedule.temperatures=[]',
-     'bmexp run: error: schedule.temperatures must be a non-empty list of numbers > 0; received []'),
-    ('run schedule=post schedule.temperatures=[5,-1]',
-     'bmexp run: error: schedule.temperatures must be a finite number > 0; received -1.0'),
-    ('run schedule=constant schedule.sweeps=0',
-     'bmexp run: error: schedule.sweeps must be an integer >= 1; received 0'),
-    ('run schedule=constant schedule.sweeps=1000000000',
-     'bmexp run: error: schedule.sweeps must keep the schedule within 1e+08 sweeps; received 1000000000 sweeps in all'),
-    ('run sampler.name=foo',
-     "bmexp run: error: sampler.name must be one of ['gibbs', 'dwave']; received 'foo'"),
-    ('run sampler=nosuch',
-     "bmexp run: error: In 'run': Could not find 'sampler/nosuch' Available options in 'sampler': dwave gibbs gibbs_numpy"),
-    ('run sampler.rule=gibbs',
-     "bmexp run: error: sampler.rule must be one of ['heat_bath', 'flip', 'metropolis']; received 'gibbs'"),
-    ('run sampler.scan=checkerboard',
-     "bmexp run: error: sampler.scan must be one of ['sequential', 'random']; received 'checkerboard'"),
-    ('run sampler.backend=cuda',
-     "bmexp run: error: sampler.backend must be one of ['numba', 'numpy']; received 'cuda'"),
-    ('run sampler=dwave sampler.rule=flip',
-     "bmexp run: error: sampler.rule must be one of ['heat_bath', 'metropolis'] with sampler=dwave (its Gibbs and Metropolis criteria); received 'flip'"),
-    ('run sampler=dwave sampler.backend=numpy',
-     "bmexp run: error: sampler.backend must be null with sampler=dwave (backends are bmexp Gibbs's); received 'numpy'"),
-    ('run seed=-1',
-     'bmexp run: error: seed must be an integer in [0, 2**64 - 1]; received -1'),
-    ('run seed=abc',
-     "bmexp run: error: Error merging override seed=abc Value 'abc' of type 'str' could not be converted to Integer"),
-    ('run seed=100000000000000000000000',
-     'bmexp run: error: seed must be an integer in [0, 2**64 - 1]; received 100000000000000000000000'),
-    ('run threads=-1',
-     'bmexp run: error: threads must be an integer >= 0; received -1'),
-    ('run threads=1.5',
-     "bmexp run: error: Error merging override threads=1.5 Value '1.5' of type 'float' could not be converted to Integer"),
-    ('run train=maybe',
-     "bmexp run: error: Error merging override train=maybe Value 'maybe' is not a valid bool (type str)"),
-    ('run nosuchkey=1',
-     "bmexp run: error: Could not override 'nosuchkey'. To append to your config use +nosuchkey=1 Key 'nosuchkey' not in 'RunCommandConfig'"),
-    ('run +model._target_=os.system',
-     "bmexp run: error: overrides must not set _target_: bmexp instantiates no objects from configs; received '+model._target_=os.system'"),
-    ('run checks.names=[histogram]',
-     "bmexp run: error: checks.names must be one of ['conditional', 'joint', 'random_hidden', 'schedule']; received 'histogram'"),
-    ('run checks.names=joint',
-     'bmexp run: error: Error merging override checks.names=joint Invalid value assigned: str is not a ListConfig, list or tuple.'),
-    ('run checks.n=0',
-     'bmexp run: error: checks.n must be an integer >= 1; received 0'),
-    ('run checks.n=100000000000',
-     "bmexp run: error: checks.n = 100000000000 would need 12.8 TB of memory for the sampling checks' chains; the limit is 8.59 GB"),
-    ('run checks.alpha=1.5',
-     'bmexp run: error: checks.alpha must be a number in (0, 1); received 1.5'),
-    ('run checks.alpha=0',
-     'bmexp run: error: checks.alpha must be a number in (0, 1); received 0.0'),
-    ('run training=cd1',
-     "bmexp run: error: In 'run': Could not find 'training/cd1' Available options in 'training': annealed exact pcd"),
-    ('run training.variant=cd1',
-     "bmexp run: error: training.variant must be one of ['annealed', 'pcd', 'exact']; received 'cd1'"),
-    ('run training.eta=-1',
-     'bmexp run: error: training.eta must be a finite number > 0; received -1.0'),
-    ('run training.eta=inf',
-     'bmexp run: error: training.eta must be a finite number > 0; received inf'),
-    ('run training.epochs=0',
-     'bmexp run: error: training.epochs must be an integer >= 1; received 0'),
-    ('run training.epochs=1000000000000000000000000000000',
-     'bmexp run: error: training.epochs = 1000000000000000000000000000000 would take 1.23e+35 spin updates for training; the limit is 1e+12 (about 6 hours here)'),
-    ('run training.n_negative=0',
-     'bmexp run: error: training.n_negative must be an integer >= 1; received 0'),
-    ('run training.pcd_sweeps=0',
-     'bmexp run: error: training.pcd_sweeps must be an integer >= 1; received 0'),
-    ('run training.weight_decay=-1',
-     'bmexp run: error: training.weight_decay must be a finite number >= 0; received -1.0'),
-    ('run training.learn_biases=maybe',
-     "bmexp run: error: Error merging override training.learn_biases=maybe Value 'maybe' is not a valid bool (type str)"),
-    ('run training.max_weight=0',
-     'bmexp run: error: training.max_weight must be a finite number > 0; received 0.0'),
-    ('run training.init_scale=-1',
-     'bmexp run: error: training.init_scale must be a finite number in [0, 1e+06]; received -1.0'),
-    ('run training.seed=-1',
-     'bmexp run: error: training.seed must be an integer in [0, 2**64 - 1]; received -1'),
-    ('run data.source=web',
-     "bmexp run: error: data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),
-    ('run data.n=0',
-     'bmexp run: error: data.n must be an integer >= 1; received 0'),
-    ('run data.n=1e21',
-     "bmexp run: error: Error merging override data.n=1e21 Value '1e+21' of type 'float' could not be converted to Integer"),
-    ('run data.n=100000000000',
-     'bmexp run: error: data.n = 100000000000 would need 4.8 TB of memory for the data vectors; the limit is 8.59 GB'),
-    ('run data.seed=-1',
-     'bmexp run: error: data.seed must be an integer in [0, 2**64 - 1]; received -1'),
-    ('run data=file',
-     'bmexp run: error: data.path must be a .npy or .csv file of visible vectors; received None'),
-    ('run data=file data.path=missing.csv',
-     "bmexp run: error: data.path must name an existing file; 'missing.csv' does not exist"),
-    ('run data=file data.path=adir.csv',
-     "bmexp run: error: data.path must be a file; 'adir.csv' is a directory"),
-    ('run data=file data.path=data.txt',
-     "bmexp run: error: data.path must be a .npy or .csv file; received 'data.txt'"),
-    ('run data=file data.path=complex.npy',
-     "bmexp run: error: data file 'complex.npy' must be real numbers; received dtype complex128"),
-    ('run data=file data.path=three.csv',
-     "bmexp run: error: data file 'three.csv' must have shape (n_vectors, 2) to match n_visible = 2; received shape (2, 3)"),
-    ('run data=file data.path=two.csv',
-     "bmexp run: error: data file 'two.csv' must hold unit values {0, 1} or {-1, 1}; found [2.0]"),
-    ('run data=file data.path=nan.csv',
-     "bmexp run: error: data file 'nan.csv' must be finite; found nan"),
-    ('run data=file data.path=evil.npy',
-     "bmexp run: error: data file 'evil.npy' could not be read as numbers without pickle: Object arrays cannot be loaded when allow_pickle=False"),
-    ('run training=pcd data=exact',
-     "bmexp run: error: training.variant = 'pcd' clamps data vectors: give data, not only p_data"),
-    ('run tracking.uri=./mlruns',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received './mlruns'"),
-    ('run tracking.uri=sqlite://',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'sqlite://' (an in-memory or malformed SQLite URL would lose the runs)"),
-    ('run tracking.uri=sqlite://x.db',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'sqlite://x.db' (an in-memory or malformed SQLite URL would lose the runs)"),
-    ('run tracking.uri=ftp://example.org/x',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'ftp://example.org/x'"),
-    ('run tracking.uri=sqlite:///./notdb.db',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must name an SQLite database; 'notdb.db' is another kind of file"),
-    ('run tracking.uri=sqlite:///./adir.csv',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must name a database file; 'adir.csv' is a directory"),
-    ('run tracking.uri=sqlite:////nonexistent/deep/x.db',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be in an existing directory; '/nonexistent/deep' does not exist"),
-    ('run tracking.uri=http://',
-     "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'http://' (no host)"),
-    ('run tracking.experiment=',
-     "bmexp run: error: tracking.experiment must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received ''"),
-    ('run tracking.experiment=.hidden',
-     "bmexp run: error: tracking.experiment must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received '.hidden'"),
-    ('run tracking.sweep_name=../../x',
-     "bmexp run: error: tracking.sweep_name must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received '../../x'"),
-    ('sweep tracking.sweep_name=a/b',
-     "bmexp sweep: error: tracking.sweep_name must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received 'a/b'"),
-    ('sweep training.eta=0.1,-1',
-     'bmexp sweep: error: training.eta must be a finite number > 0; received -1.0'),
-    ('sweep sweep=nosuch',
-     "bmexp sweep: error: In 'sweep': Could not find 'sweep/nosuch' Available options in 'sweep': basic default quick samplers schedules slurm"),
-    ('sweep schedule.T0=5,0.5',
-     'bmexp sweep: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5'),
-    ('check check=histogram',
-     "bmexp check: error: In 'check': Could not find 'check/histogram' Available options in 'check': conditional joint random_hidden schedule"),
-    ('check check.name=histogram',
-     "bmexp check: error: check.name must be one of ['conditional', 'joint', 'random_hidden', 'schedule']; received 'histogram'"),
-    ('check check.n=0',
-     'bmexp check: error: check.n must be an integer >= 1; received 0'),
-    ('check check.n=100000000000',
-     "bmexp check: error: check.n = 100000000000 would need 12.8 TB of memory for the sampling checks' chains; the limit is 8.59 GB"),
-    ('check check.alpha=0',
-     'bmexp check: error: check.alpha must be a number in (0, 1); received 0.0'),
-    ('check check.hidden=[1,2]',
-     'bmexp check: error: check.hidden must contain only binary values {0, 1}; found 2 (1 bad entries)'),
-    ('check check=conditional check.hidden=[1]',
-     'bmexp check: error: check.hidden must have 2 values; received [1.0]'),
-    ('check check.plot=/proc/nope/x.png',
-     "bmexp check: error: check.plot must be a directory bmexp can create; '/proc/nope': No such file or directory"),
-    ('check seed=-1',
-     'bmexp check: error: seed must be an integer in [0, 2**64 - 1]; received -1'),
-    ('check model=random model.n_visible=13 model.n_hidden=12',
-     'bmexp check: error: model.n_visible + model.n_hidden must be <= 24 (exact enumeration); received 13 + 12 = 25'),
-    ('check check=schedule model=random model.n_visible=7 model.n_hidden=6',
-     "bmexp check: error: check 'schedule' needs n_units <= 12; received 13"),
-    ('check check=conditional model=random model.n_hidden=0',
-     "bmexp check: error: check 'conditional' needs visible and hidden units"),
-    ('train training.eta=-1',
-     'bmexp train: error: training.eta must be a finite number > 0; received -1.0'),
-    ('train training.weight_decay=-1',
-     'bmexp train: error: training.weight_decay must be a finite number >= 0; received -1.0'),
-    ('train metrics_csv=/proc/nope/m.csv',
-     "bmexp train: error: metrics_csv must be a directory bmexp can create; '/proc/nope': No such file or directory"),
-    ('train training.epochs=1000000000000000000000000000000',
-     'bmexp train: error: training.epochs = 1000000000000000000000000000000 would take 5.29e+34 spin updates for training; the limit is 1e+12 (about 6 hours here)'),
-    ('train training.variant=annealed data=exact',
-     "bmexp train: error: training.variant = 'annealed' clamps data vectors: give data, not only p_data"),
-    ('table given_hidden=[1,2]',
-     'bmexp table: error: given_hidden must contain only binary values {0, 1}; found 2 (1 bad entries)'),
-    ('table given_hidden=[1]',
-     'bmexp table: error: given_hidden must have 2 values; received [1]'),
-    ('table max_units=0',
-     'bmexp table: error: max_units must be an integer >= 1; received 0'),
-    ('table model=random model.n_visible=20 model.n_hidden=20 max_units=40',
-     'bmexp table: error: max_units = 40 would need 88 TB of memory for the table of 2**40 states; the limit is 8.59 GB'),
-    ('table model=random model.n_visible=20 model.n_hidden=6',
-     'bmexp table: error: model.n_visible + model.n_hidden must be <= max_units = 24 (exact enumeration); received 20 + 6 = 26'),
-    ('table convention=ising',
-     "bmexp table: error: In 'table': Could not find 'convention/ising' Available options in 'convention': binary spin"),
-    ('report',
-     'bmexp report: error: report.sweep: there is no store at {cwd}/mlruns/mlflow.db; run `python -m bmexp sweep` first'),
-    ('report report.alpha=2',
-     'bmexp report: error: report.alpha must be a number in (0, 1); received 2.0'),
-    ('report report.sweep=../x',
-     "bmexp report: error: report.sweep must be a sweep name (letters, digits, '_', '-', '.') or null; received '../x'"),
-    ('report report.out=/proc/nope',
-     "bmexp report: error: report.out must be a directory bmexp can create; '/proc/nope': No such file or directory"),
-    ('report report.log_to_parent=maybe',
-     "bmexp report: error: Error merging override report.log_to_parent=maybe Value 'maybe' is not a valid bool (type str)"),
-    ('report tracking.uri=ftp://x',
-     "bmexp report: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'ftp://x'"),
-    ('ui ui.port=70000',
-     'bmexp ui: error: ui.port must be an integer in [1, 65535]; received 70000'),
-    ('ui ui.port=0',
-     'bmexp ui: error: ui.port must be an integer in [1, 65535]; received 0'),
-    ('ui ui.workers=0',
-     'bmexp ui: error: ui.workers must be an integer in [1, 64]; received 0'),
-    ('ui ui.host=',
-     "bmexp ui: error: ui.host must be a host name or address; received ''"),
-    ('ui tracking.uri=http://127.0.0.1:5000',
-     "bmexp ui: error: tracking.uri 'http://127.0.0.1:5000' is a tracking server: open it in a browser instead"),
-    ('frobnicate',
-     "bmexp: error: command must be one of ['check', 'report', 'run', 'sweep', 'table', 'train', 'ui']; received 'frobnicate'"),
+    ("run model=random model.n_visible=-1", "bmexp run: error: model.n_visible must be an integer >= 0; received -1"),
+    ("run model=random model.n_hidden=-1", "bmexp run: error: model.n_hidden must be an integer >= 0; received -1"),
+    (
+        "run model=random model.n_visible=0 model.n_hidden=0",
+        "bmexp run: error: n_visible + n_hidden must be >= 1; received 0 + 0",
+    ),
+    (
+        "run model=random model.n_visible=20 model.n_hidden=6",
+        "bmexp run: error: model.n_visible + model.n_hidden must be <= 24 (exact enumeration); received 20 + 6 = 26",
+    ),
+    (
+        "run model=random model.weight_scale=1e308",
+        "bmexp run: error: model.weight_scale must be a finite number in [0, 1e+06]; received 1e+308",
+    ),
+    (
+        "run model=random model.weight_scale=-1",
+        "bmexp run: error: model.weight_scale must be a finite number in [0, 1e+06]; received -1.0",
+    ),
+    (
+        "run model=random model.bias_scale=nan",
+        "bmexp run: error: model.bias_scale must be a finite number in [0, 1e+06]; received nan",
+    ),
+    (
+        "run model=random model.seed=-1",
+        "bmexp run: error: model.seed must be an integer in [0, 2**64 - 1]; received -1",
+    ),
+    (
+        "run model=random model.seed=100000000000000000000000",
+        "bmexp run: error: model.seed must be an integer in [0, 2**64 - 1]; received 100000000000000000000000",
+    ),
+    (
+        "run model=ferromagnet model.coupling=inf",
+        "bmexp run: error: model.coupling must be a finite number in [-1e+06, 1e+06]; received inf",
+    ),
+    (
+        "run model=ferromagnet model.bias=1e300",
+        "bmexp run: error: model.bias must be a finite number in [-1e+06, 1e+06]; received 1e+300",
+    ),
+    (
+        "run model=ferromagnet model.n_visible=1 model.n_hidden=0",
+        "bmexp run: error: n_visible + n_hidden must be >= 2 for a ferromagnet; received 1 + 0",
+    ),
+    (
+        "run model.name=foo",
+        "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'ferromagnet']; received 'foo'",
+    ),
+    (
+        "run model=foo",
+        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35",
+    ),
+    (
+        "run model.n_hidden=abc",
+        "bmexp run: error: Error merging override model.n_hidden=abc Value 'abc' of type 'str' could not be converted to Integer",
+    ),
+    (
+        "run convention=ising",
+        "bmexp run: error: In 'run': Could not find 'convention/ising' Available options in 'convention': binary spin",
+    ),
+    (
+        "run convention=",
+        "bmexp run: error: In 'run': Could not find 'convention/' Available options in 'convention': binary spin",
+    ),
+    (
+        "run schedule.kind=cubic",
+        "bmexp run: error: schedule.kind must be one of ['linear', 'geometric', 'explicit', 'constant']; received 'cubic'",
+    ),
+    (
+        "run schedule=cubic",
+        "bmexp run: error: In 'run': Could not find 'schedule/cubic' Available options in 'schedule': constant geometric linear post",
+    ),
+    (
+        "run schedule.T0=1e308",
+        "bmexp run: error: schedule.T0 must keep the schedule within 1e+08 sweeps; T0 = 1e+308, step = 1, 2 sweeps per temperature and 20 final sweeps give inf",
+    ),
+    ("run schedule.T0=0.5", "bmexp run: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5"),
+    ("run schedule.T0=nan", "bmexp run: error: schedule.T0 must be a finite number > 0; received nan"),
+    ("run schedule.step=0", "bmexp run: error: schedule.step must be a finite number > 0; received 0.0"),
+    (
+        "run schedule=geometric schedule.factor=1.5",
+        "bmexp run: error: schedule.factor must be a number in (0, 1); received 1.5",
+    ),
+    (
+        "run schedule=geometric schedule.factor=0",
+        "bmexp run: error: schedule.factor must be a number in (0, 1); received 0.0",
+    ),
+    ("run schedule.T_end=0", "bmexp run: error: schedule.T_end must be a finite number > 0; received 0.0"),
+    (
+        "run schedule.sweeps_per_temperature=0",
+        "bmexp run: error: schedule.sweeps_per_temperature must be an integer >= 1; received 0",
+    ),
+    (
+        "run schedule.sweeps_per_temperature=1000000000000000000000000000000",
+        "bmexp run: error: schedule.sweeps_per_temperature must keep the schedule within 1e+08 sweeps; T0 = 5, step = 1, 1000000000000000000000000000000 sweeps per temperature and 20 final sweeps give 4e+30",
+    ),
+    ("run schedule.final_sweeps=0", "bmexp run: error: schedule.final_sweeps must be an integer >= 1; received 0"),
+    (
+        "run schedule.final_sweeps=1000000000",
+        "bmexp run: error: schedule.final_sweeps must keep the schedule within 1e+08 sweeps; T0 = 5, step = 1, 2 sweeps per temperature and 1000000000 final sweeps give 1e+09",
+    ),
+    (
+        "run schedule=post schedule.temperatures=[1,5,20]",
+        "bmexp run: error: schedule.temperatures must be a list that never increases (annealing cools towards the final temperature); received [1.0, 5.0, 20.0]",
+    ),
+    (
+        "run schedule=post schedule.temperatures=[]",
+        "bmexp run: error: schedule.temperatures must be a non-empty list of numbers > 0; received []",
+    ),
+    (
+        "run schedule=post schedule.temperatures=[5,-1]",
+        "bmexp run: error: schedule.temperatures must be a finite number > 0; received -1.0",
+    ),
+    (
+        "run schedule=constant schedule.sweeps=0",
+        "bmexp run: error: schedule.sweeps must be an integer >= 1; received 0",
+    ),
+    (
+        "run schedule=constant schedule.sweeps=1000000000",
+        "bmexp run: error: schedule.sweeps must keep the schedule within 1e+08 sweeps; received 1000000000 sweeps in all",
+    ),
+    ("run sampler.name=foo", "bmexp run: error: sampler.name must be one of ['gibbs', 'dwave']; received 'foo'"),
+    (
+        "run sampler=nosuch",
+        "bmexp run: error: In 'run': Could not find 'sampler/nosuch' Available options in 'sampler': dwave gibbs gibbs_numpy",
+    ),
+    (
+        "run sampler.rule=gibbs",
+        "bmexp run: error: sampler.rule must be one of ['heat_bath', 'flip', 'metropolis']; received 'gibbs'",
+    ),
+    (
+        "run sampler.scan=checkerboard",
+        "bmexp run: error: sampler.scan must be one of ['sequential', 'random']; received 'checkerboard'",
+    ),
+    (
+        "run sampler.backend=cuda",
+        "bmexp run: error: sampler.backend must be one of ['numba', 'numpy']; received 'cuda'",
+    ),
+    (
+        "run sampler=dwave sampler.rule=flip",
+        "bmexp run: error: sampler.rule must be one of ['heat_bath', 'metropolis'] with sampler=dwave (its Gibbs and Metropolis criteria); received 'flip'",
+    ),
+    (
+        "run sampler=dwave sampler.backend=numpy",
+        "bmexp run: error: sampler.backend must be null with sampler=dwave (backends are bmexp Gibbs's); received 'numpy'",
+    ),
+    ("run seed=-1", "bmexp run: error: seed must be an integer in [0, 2**64 - 1]; received -1"),
+    (
+        "run seed=abc",
+        "bmexp run: error: Error merging override seed=abc Value 'abc' of type 'str' could not be converted to Integer",
+    ),
+    (
+        "run seed=100000000000000000000000",
+        "bmexp run: error: seed must be an integer in [0, 2**64 - 1]; received 100000000000000000000000",
+    ),
+    ("run threads=-1", "bmexp run: error: threads must be an integer >= 0; received -1"),
+    (
+        "run threads=1.5",
+        "bmexp run: error: Error merging override threads=1.5 Value '1.5' of type 'float' could not be converted to Integer",
+    ),
+    (
+        "run train=maybe",
+        "bmexp run: error: Error merging override train=maybe Value 'maybe' is not a valid bool (type str)",
+    ),
+    (
+        "run nosuchkey=1",
+        "bmexp run: error: Could not override 'nosuchkey'. To append to your config use +nosuchkey=1 Key 'nosuchkey' not in 'RunCommandConfig'",
+    ),
+    (
+        "run +model._target_=os.system",
+        "bmexp run: error: overrides must not set _target_: bmexp instantiates no objects from configs; received '+model._target_=os.system'",
+    ),
+    (
+        "run checks.names=[histogram]",
+        "bmexp run: error: checks.names must be one of ['conditional', 'joint', 'random_hidden', 'schedule']; received 'histogram'",
+    ),
+    (
+        "run checks.names=joint",
+        "bmexp run: error: Error merging override checks.names=joint Invalid value assigned: str is not a ListConfig, list or tuple.",
+    ),
+    ("run checks.n=0", "bmexp run: error: checks.n must be an integer >= 1; received 0"),
+    (
+        "run checks.n=100000000000",
+        "bmexp run: error: checks.n = 100000000000 would need 12.8 TB of memory for the sampling checks' chains; the limit is 8.59 GB",
+    ),
+    ("run checks.alpha=1.5", "bmexp run: error: checks.alpha must be a number in (0, 1); received 1.5"),
+    ("run checks.alpha=0", "bmexp run: error: checks.alpha must be a number in (0, 1); received 0.0"),
+    (
+        "run training=cd1",
+        "bmexp run: error: In 'run': Could not find 'training/cd1' Available options in 'training': annealed exact pcd",
+    ),
+    (
+        "run training.variant=cd1",
+        "bmexp run: error: training.variant must be one of ['annealed', 'pcd', 'exact']; received 'cd1'",
+    ),
+    ("run training.eta=-1", "bmexp run: error: training.eta must be a finite number > 0; received -1.0"),
+    ("run training.eta=inf", "bmexp run: error: training.eta must be a finite number > 0; received inf"),
+    ("run training.epochs=0", "bmexp run: error: training.epochs must be an integer >= 1; received 0"),
+    (
+        "run training.epochs=1000000000000000000000000000000",
+        "bmexp run: error: training.epochs = 1000000000000000000000000000000 would take 1.23e+35 spin updates for training; the limit is 1e+12 (about 6 hours here)",
+    ),
+    ("run training.n_negative=0", "bmexp run: error: training.n_negative must be an integer >= 1; received 0"),
+    ("run training.pcd_sweeps=0", "bmexp run: error: training.pcd_sweeps must be an integer >= 1; received 0"),
+    (
+        "run training.weight_decay=-1",
+        "bmexp run: error: training.weight_decay must be a finite number >= 0; received -1.0",
+    ),
+    (
+        "run training.learn_biases=maybe",
+        "bmexp run: error: Error merging override training.learn_biases=maybe Value 'maybe' is not a valid bool (type str)",
+    ),
+    ("run training.max_weight=0", "bmexp run: error: training.max_weight must be a finite number > 0; received 0.0"),
+    (
+        "run training.init_scale=-1",
+        "bmexp run: error: training.init_scale must be a finite number in [0, 1e+06]; received -1.0",
+    ),
+    ("run training.seed=-1", "bmexp run: error: training.seed must be an integer in [0, 2**64 - 1]; received -1"),
+    (
+        "run data.source=web",
+        "bmexp run: error: data.source must be one of ['teacher', 'file', 'exact']; received 'web'",
+    ),
+    ("run data.n=0", "bmexp run: error: data.n must be an integer >= 1; received 0"),
+    (
+        "run data.n=1e21",
+        "bmexp run: error: Error merging override data.n=1e21 Value '1e+21' of type 'float' could not be converted to Integer",
+    ),
+    (
+        "run data.n=100000000000",
+        "bmexp run: error: data.n = 100000000000 would need 4.8 TB of memory for the data vectors; the limit is 8.59 GB",
+    ),
+    ("run data.seed=-1", "bmexp run: error: data.seed must be an integer in [0, 2**64 - 1]; received -1"),
+    ("run data=file", "bmexp run: error: data.path must be a .npy or .csv file of visible vectors; received None"),
+    (
+        "run data=file data.path=missing.csv",
+        "bmexp run: error: data.path must name an existing file; 'missing.csv' does not exist",
+    ),
+    ("run data=file data.path=adir.csv", "bmexp run: error: data.path must be a file; 'adir.csv' is a directory"),
+    (
+        "run data=file data.path=data.txt",
+        "bmexp run: error: data.path must be a .npy or .csv file; received 'data.txt'",
+    ),
+    (
+        "run data=file data.path=complex.npy",
+        "bmexp run: error: data file 'complex.npy' must be real numbers; received dtype complex128",
+    ),
+    (
+        "run data=file data.path=three.csv",
+        "bmexp run: error: data file 'three.csv' must have shape (n_vectors, 2) to match n_visible = 2; received shape (2, 3)",
+    ),
+    (
+        "run data=file data.path=two.csv",
+        "bmexp run: error: data file 'two.csv' must hold unit values {0, 1} or {-1, 1}; found [2.0]",
+    ),
+    ("run data=file data.path=nan.csv", "bmexp run: error: data file 'nan.csv' must be finite; found nan"),
+    (
+        "run data=file data.path=evil.npy",
+        "bmexp run: error: data file 'evil.npy' could not be read as numbers without pickle: Object arrays cannot be loaded when allow_pickle=False",
+    ),
+    (
+        "run training=pcd data=exact",
+        "bmexp run: error: training.variant = 'pcd' clamps data vectors: give data, not only p_data",
+    ),
+    (
+        "run tracking.uri=./mlruns",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received './mlruns'",
+    ),
+    (
+        "run tracking.uri=sqlite://",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'sqlite://' (an in-memory or malformed SQLite URL would lose the runs)",
+    ),
+    (
+        "run tracking.uri=sqlite://x.db",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'sqlite://x.db' (an in-memory or malformed SQLite URL would lose the runs)",
+    ),
+    (
+        "run tracking.uri=ftp://example.org/x",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'ftp://example.org/x'",
+    ),
+    (
+        "run tracking.uri=sqlite:///./notdb.db",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must name an SQLite database; 'notdb.db' is another kind of file",
+    ),
+    (
+        "run tracking.uri=sqlite:///./adir.csv",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must name a database file; 'adir.csv' is a directory",
+    ),
+    (
+        "run tracking.uri=sqlite:////nonexistent/deep/x.db",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be in an existing directory; '/nonexistent/deep' does not exist",
+    ),
+    (
+        "run tracking.uri=http://",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'http://' (no host)",
+    ),
+    (
+        "run tracking.experiment=",
+        "bmexp run: error: tracking.experiment must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received ''",
+    ),
+    (
+        "run tracking.experiment=.hidden",
+        "bmexp run: error: tracking.experiment must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received '.hidden'",
+    ),
+    (
+        "run tracking.sweep_name=../../x",
+        "bmexp run: error: tracking.sweep_name must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received '../../x'",
+    ),
+    (
+        "sweep tracking.sweep_name=a/b",
+        "bmexp sweep: error: tracking.sweep_name must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received 'a/b'",
+    ),
+    ("sweep training.eta=0.1,-1", "bmexp sweep: error: training.eta must be a finite number > 0; received -1.0"),
+    (
+        "sweep sweep=nosuch",
+        "bmexp sweep: error: In 'sweep': Could not find 'sweep/nosuch' Available options in 'sweep': basic default quick samplers schedules slurm",
+    ),
+    ("sweep schedule.T0=5,0.5", "bmexp sweep: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5"),
+    (
+        "check check=histogram",
+        "bmexp check: error: In 'check': Could not find 'check/histogram' Available options in 'check': conditional joint random_hidden schedule",
+    ),
+    (
+        "check check.name=histogram",
+        "bmexp check: error: check.name must be one of ['conditional', 'joint', 'random_hidden', 'schedule']; received 'histogram'",
+    ),
+    ("check check.n=0", "bmexp check: error: check.n must be an integer >= 1; received 0"),
+    (
+        "check check.n=100000000000",
+        "bmexp check: error: check.n = 100000000000 would need 12.8 TB of memory for the sampling checks' chains; the limit is 8.59 GB",
+    ),
+    ("check check.alpha=0", "bmexp check: error: check.alpha must be a number in (0, 1); received 0.0"),
+    (
+        "check check.hidden=[1,2]",
+        "bmexp check: error: check.hidden must contain only binary values {0, 1}; found 2 (1 bad entries)",
+    ),
+    ("check check=conditional check.hidden=[1]", "bmexp check: error: check.hidden must have 2 values; received [1.0]"),
+    (
+        "check check.plot=/proc/nope/x.png",
+        "bmexp check: error: check.plot must be a directory bmexp can create; '/proc/nope': No such file or directory",
+    ),
+    ("check seed=-1", "bmexp check: error: seed must be an integer in [0, 2**64 - 1]; received -1"),
+    (
+        "check model=random model.n_visible=13 model.n_hidden=12",
+        "bmexp check: error: model.n_visible + model.n_hidden must be <= 24 (exact enumeration); received 13 + 12 = 25",
+    ),
+    (
+        "check check=schedule model=random model.n_visible=7 model.n_hidden=6",
+        "bmexp check: error: check 'schedule' needs n_units <= 12; received 13",
+    ),
+    (
+        "check check=conditional model=random model.n_hidden=0",
+        "bmexp check: error: check 'conditional' needs visible and hidden units",
+    ),
+    ("train training.eta=-1", "bmexp train: error: training.eta must be a finite number > 0; received -1.0"),
+    (
+        "train training.weight_decay=-1",
+        "bmexp train: error: training.weight_decay must be a finite number >= 0; received -1.0",
+    ),
+    (
+        "train metrics_csv=/proc/nope/m.csv",
+        "bmexp train: error: metrics_csv must be a directory bmexp can create; '/proc/nope': No such file or directory",
+    ),
+    (
+        "train training.epochs=1000000000000000000000000000000",
+        "bmexp train: error: training.epochs = 1000000000000000000000000000000 would take 5.29e+34 spin updates for training; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "train training.variant=annealed data=exact",
+        "bmexp train: error: training.variant = 'annealed' clamps data vectors: give data, not only p_data",
+    ),
+    (
+        "table given_hidden=[1,2]",
+        "bmexp table: error: given_hidden must contain only binary values {0, 1}; found 2 (1 bad entries)",
+    ),
+    ("table given_hidden=[1]", "bmexp table: error: given_hidden must have 2 values; received [1]"),
+    ("table max_units=0", "bmexp table: error: max_units must be an integer >= 1; received 0"),
+    (
+        "table model=random model.n_visible=20 model.n_hidden=20 max_units=40",
+        "bmexp table: error: max_units = 40 would need 88 TB of memory for the table of 2**40 states; the limit is 8.59 GB",
+    ),
+    (
+        "table model=random model.n_visible=20 model.n_hidden=6",
+        "bmexp table: error: model.n_visible + model.n_hidden must be <= max_units = 24 (exact enumeration); received 20 + 6 = 26",
+    ),
+    (
+        "table convention=ising",
+        "bmexp table: error: In 'table': Could not find 'convention/ising' Available options in 'convention': binary spin",
+    ),
+    (
+        "report",
+        "bmexp report: error: report.sweep: there is no store at {cwd}/mlruns/mlflow.db; run `python -m bmexp sweep` first",
+    ),
+    ("report report.alpha=2", "bmexp report: error: report.alpha must be a number in (0, 1); received 2.0"),
+    (
+        "report report.sweep=../x",
+        "bmexp report: error: report.sweep must be a sweep name (letters, digits, '_', '-', '.') or null; received '../x'",
+    ),
+    (
+        "report report.out=/proc/nope",
+        "bmexp report: error: report.out must be a directory bmexp can create; '/proc/nope': No such file or directory",
+    ),
+    (
+        "report report.log_to_parent=maybe",
+        "bmexp report: error: Error merging override report.log_to_parent=maybe Value 'maybe' is not a valid bool (type str)",
+    ),
+    (
+        "report tracking.uri=ftp://x",
+        "bmexp report: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a tracking server http(s)://HOST:PORT; received 'ftp://x'",
+    ),
+    ("ui ui.port=70000", "bmexp ui: error: ui.port must be an integer in [1, 65535]; received 70000"),
+    ("ui ui.port=0", "bmexp ui: error: ui.port must be an integer in [1, 65535]; received 0"),
+    ("ui ui.workers=0", "bmexp ui: error: ui.workers must be an integer in [1, 64]; received 0"),
+    ("ui ui.host=", "bmexp ui: error: ui.host must be a host name or address; received ''"),
+    (
+        "ui tracking.uri=http://127.0.0.1:5000",
+        "bmexp ui: error: tracking.uri 'http://127.0.0.1:5000' is a tracking server: open it in a browser instead",
+    ),
+    (
+        "frobnicate",
+        "bmexp: error: command must be one of ['check', 'report', 'run', 'sweep', 'table', 'train', 'ui']; received 'frobnicate'",
+    ),
 ]
 
 API = [
-    ("BoltzmannMachine([[0, 1], [2, 0]], [0, 0], n_visible=1)",
-     lambda: BoltzmannMachine([[0, 1.0], [2.0, 0]], [0, 0], n_visible=1),
-     "weights must be symmetric within 2e-10; weights[0, 1] = 1.0 but weights[1, 0] = 2.0"),
-    ("gof_test([5, 5], [0.5, 0.6])", lambda: gof_test([5, 5], [0.5, 0.6]),
-     "p must sum to 1 (within 1e-9); sums to 1.1"),
-    ("gibbs_sample(slide35(), n_chains=0, ...)",
-     lambda: gibbs_sample(slide35(), rng=np.random.default_rng(0), n_chains=0, schedule=Schedule.constant(1)),
-     "n_chains must be an integer >= 1; received 0"),
-    ("Schedule.geometric(20, 1.5, sweeps_per_temperature=2)",
-     lambda: Schedule.geometric(20, 1.5, sweeps_per_temperature=2), "factor must be a number in (0, 1); received 1.5"),
-    ("train(slide35(), eta=0, ...)",
-     lambda: train(slide35(), rng=np.random.default_rng(0), data=[[0, 1]], eta=0),
-     "eta must be a finite number > 0; received 0"),
-    ("slide35().energy([1, 0, 2, 1])", lambda: slide35().energy([1, 0, 2, 1]),
-     "states must contain only binary values {0, 1}; found 2 (1 bad entries)"),
-    ("Schedule.explicit([1, 5, 20])", lambda: Schedule.explicit([1, 5, 20]),
-     "temperatures must be a list that never increases (annealing cools towards the final temperature); "
-     "received [1, 5, 20]"),
-    ("Schedule.linear(1e308, 1, sweeps_per_temperature=2)", lambda: Schedule.linear(1e308, 1, sweeps_per_temperature=2),
-     "T0 must keep the schedule within 1e+08 sweeps; T0 = 1e+308, step = 1, 2 sweeps per temperature and 4 final "
-     "sweeps give inf"),
-    ("Kernel('gibbs', 'sequential')", lambda: Kernel("gibbs", "sequential"),
-     "kernel rule must be one of ['heat_bath', 'metropolis']; received 'gibbs'"),
-    ("schedule_output(slide35(), Schedule.default(), kernel=UNKNOWN_KERNEL)",
-     lambda: schedule_output(slide35(), Schedule.default(), kernel=UNKNOWN_KERNEL),
-     "kernel must be a declared bmexp.samplers.Kernel (rule x scan); received Kernel(rule='unknown', "
-     "scan='unknown'): an unknown kernel has no exact schedule output"),
-    ("GibbsSampler(rule='gibbs')", lambda: GibbsSampler(rule="gibbs"),
-     "rule must be one of ['heat_bath', 'flip', 'metropolis']; received 'gibbs'"),
-    ("random_model(2, 2, rng=3)", lambda: random_model(2, 2, rng=3), "rng must be a numpy.random.Generator; received int"),
-    ("run_check('joint', slide35(), rng=np.random.default_rng(0), n=0)",
-     lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), n=0), "n must be an integer >= 1; received 0"),
-    ("BoltzmannMachine(1e300 * W, b, ...)", lambda: BoltzmannMachine([[0, 1e300], [1e300, 0]], [0, 0], n_visible=1),
-     "weights and biases must keep every energy within 1e+12 in magnitude (0.5 sum|W| + sum|b|); received a model "
-     "that reaches 1e+300"),
-    ("dwave_sampler('glauber')", lambda: _ocean().dwave_sampler("glauber"),
-     "acceptance must be one of ['gibbs', 'metropolis', 'heat_bath'] (any case); received 'glauber'"),
-    ("DimodSampler(object())", lambda: _ocean().DimodSampler(object()),
-     "sampler must be a dimod.Sampler (e.g. dwave.samplers.SimulatedAnnealingSampler()); received object"),
+    (
+        "BoltzmannMachine([[0, 1], [2, 0]], [0, 0], n_visible=1)",
+        lambda: BoltzmannMachine([[0, 1.0], [2.0, 0]], [0, 0], n_visible=1),
+        "weights must be symmetric within 2e-10; weights[0, 1] = 1.0 but weights[1, 0] = 2.0",
+    ),
+    (
+        "gof_test([5, 5], [0.5, 0.6])",
+        lambda: gof_test([5, 5], [0.5, 0.6]),
+        "p must sum to 1 (within 1e-9); sums to 1.1",
+    ),
+    (
+        "gibbs_sample(slide35(), n_chains=0, ...)",
+        lambda: gibbs_sample(slide35(), rng=np.random.default_rng(0), n_chains=0, schedule=Schedule.constant(1)),
+        "n_chains must be an integer >= 1; received 0",
+    ),
+    (
+        "Schedule.geometric(20, 1.5, sweeps_per_temperature=2)",
+        lambda: Schedule.geometric(20, 1.5, sweeps_per_temperature=2),
+        "factor must be a number in (0, 1); received 1.5",
+    ),
+    (
+        "train(slide35(), eta=0, ...)",
+        lambda: train(slide35(), rng=np.random.default_rng(0), data=[[0, 1]], eta=0),
+        "eta must be a finite number > 0; received 0",
+    ),
+    (
+        "slide35().energy([1, 0, 2, 1])",
+        lambda: slide35().energy([1, 0, 2, 1]),
+        "states must contain only binary values {0, 1}; found 2 (1 bad entries)",
+    ),
+    (
+        "Schedule.explicit([1, 5, 20])",
+        lambda: Schedule.explicit([1, 5, 20]),
+        "temperatures must be a list that never increases (annealing cools towards the final temperature); "
+        "received [1, 5, 20]",
+    ),
+    (
+        "Schedule.linear(1e308, 1, sweeps_per_temperature=2)",
+        lambda: Schedule.linear(1e308, 1, sweeps_per_temperature=2),
+        "T0 must keep the schedule within 1e+08 sweeps; T0 = 1e+308, step = 1, 2 sweeps per temperature and 4 final "
+        "sweeps give inf",
+    ),
+    (
+        "Kernel('gibbs', 'sequential')",
+        lambda: Kernel("gibbs", "sequential"),
+        "kernel rule must be one of ['heat_bath', 'metropolis']; received 'gibbs'",
+    ),
+    (
+        "schedule_output(slide35(), Schedule.default(), kernel=UNKNOWN_KERNEL)",
+        lambda: schedule_output(slide35(), Schedule.default(), kernel=UNKNOWN_KERNEL),
+        "kernel must be a declared bmexp.samplers.Kernel (rule x scan); received Kernel(rule='unknown', "
+        "scan='unknown'): an unknown kernel has no exact schedule output",
+    ),
+    (
+        "GibbsSampler(rule='gibbs')",
+        lambda: GibbsSampler(rule="gibbs"),
+        "rule must be one of ['heat_bath', 'flip', 'metropolis']; received 'gibbs'",
+    ),
+    (
+        "random_model(2, 2, rng=3)",
+        lambda: random_model(2, 2, rng=3),
+        "rng must be a numpy.random.Generator; received int",
+    ),
+    (
+        "run_check('joint', slide35(), rng=np.random.default_rng(0), n=0)",
+        lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), n=0),
+        "n must be an integer >= 1; received 0",
+    ),
+    (
+        "BoltzmannMachine(1e300 * W, b, ...)",
+        lambda: BoltzmannMachine([[0, 1e300], [1e300, 0]], [0, 0], n_visible=1),
+        "weights and biases must keep every energy within 1e+12 in magnitude (0.5 sum|W| + sum|b|); received a model "
+        "that reaches 1e+300",
+    ),
+    (
+        "dwave_sampler('glauber')",
+        lambda: _ocean().dwave_sampler("glauber"),
+        "acceptance must be one of ['gibbs', 'metropolis', 'heat_bath'] (any case); received 'glauber'",
+    ),
+    (
+        "DimodSampler(object())",
+        lambda: _ocean().DimodSampler(object()),
+        "sampler must be a dimod.Sampler (e.g. dwave.samplers.SimulatedAnnealingSampler()); received object",
+    ),
 ]
 
 
 def _ocean():
     pytest.importorskip("dimod", reason="the dimod adapter needs the [ocean] extra")
     from bmexp.adapters import ocean
+
     return ocean
 
 
@@ -360,6 +556,7 @@ def workdir(tmp_path, monkeypatch):
 def _schema_keys(node, prefix=""):
     """Every leaf key of a structured-config schema, dotted."""
     import dataclasses
+
     out = []
     for f in dataclasses.fields(node):
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else None
@@ -372,9 +569,16 @@ def _schema_keys(node, prefix=""):
 
 def test_the_table_has_at_least_100_entries_and_covers_every_config_key():
     from bmexp import config
+
     assert len(CLI) + len(API) >= 100
-    schemas = {"table": config.TableConfig, "check": config.CheckCommandConfig, "train": config.TrainCommandConfig,
-               "run": config.RunCommandConfig, "report": config.ReportCommandConfig, "ui": config.UiCommandConfig}
+    schemas = {
+        "table": config.TableConfig,
+        "check": config.CheckCommandConfig,
+        "train": config.TrainCommandConfig,
+        "run": config.RunCommandConfig,
+        "report": config.ReportCommandConfig,
+        "ui": config.UiCommandConfig,
+    }
     # every key of every command's schema has a bad value somewhere in the table (shared groups --
     # model, schedule, sampler, tracking -- go through the same builders in every command)
     for command, schema in schemas.items():
@@ -383,8 +587,11 @@ def test_the_table_has_at_least_100_entries_and_covers_every_config_key():
 
 
 # every eighth entry runs in the fast lane (pytest -m "not slow"); the whole table in the full suite
-@pytest.mark.parametrize("args, message", [pytest.param(a, m, marks=() if k % 8 == 0 else pytest.mark.slow)
-                                           for k, (a, m) in enumerate(CLI)], ids=[a for a, _ in CLI])
+@pytest.mark.parametrize(
+    "args, message",
+    [pytest.param(a, m, marks=() if k % 8 == 0 else pytest.mark.slow) for k, (a, m) in enumerate(CLI)],
+    ids=[a for a, _ in CLI],
+)
 def test_cli_bad_input(args, message, workdir, capsys):
     assert main(shlex.split(args)) == 2
     err = capsys.readouterr().err
@@ -401,7 +608,9 @@ def test_api_bad_input(call, fn, message):
 def test_the_docs_page_shows_the_whole_table():
     page = DOC.read_text()
     for args, message in CLI:
-        assert f"`python -m bmexp {args}`" in page and message.replace("{cwd}", "<cwd>").replace("|", "&#124;") in page, args
+        assert (
+            f"`python -m bmexp {args}`" in page and message.replace("{cwd}", "<cwd>").replace("|", "&#124;") in page
+        ), args
     for call, _, message in API:
         assert f"`{call}`" in page and message.replace("|", "&#124;") in page, call
 
@@ -421,5 +630,8 @@ if __name__ == "__main__":  # python tests/test_bad_input_table.py > docs/bad-in
         print(f"| `python -m bmexp {args}` | {message.replace('{cwd}', '<cwd>').replace('|', '&#124;')} |")
     for call, _, message in API:
         print(f"| `{call}` | {message.replace('|', '&#124;')} |")
-    print("\nData files are read without pickle (`numpy.load(allow_pickle=False)`, `numpy.loadtxt`); "
-          "config overrides may not set `_target_`.", file=sys.stdout)
+    print(
+        "\nData files are read without pickle (`numpy.load(allow_pickle=False)`, `numpy.loadtxt`); "
+        "config overrides may not set `_target_`.",
+        file=sys.stdout,
+    )

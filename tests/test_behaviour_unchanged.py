@@ -25,10 +25,17 @@ def _same(a, b) -> bool:
 def test_quick_sweep_metrics_are_identical_to_the_recorded_ones(tmp_path):
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
     env.pop("MLFLOW_TRACKING_URI", None)
-    proc = subprocess.run([sys.executable, "-m", "bmexp", "sweep", "sweep=quick"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bmexp", "sweep", "sweep=quick"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     from bmexp import tracking
+
     client = tracking.Store.default(root=tmp_path).client()
     ids = [e.experiment_id for e in client.search_experiments()]
     runs = [r for r in client.search_runs(ids, max_results=1000) if r.data.tags.get("bmexp.role") == "job"]
@@ -38,7 +45,7 @@ def test_quick_sweep_metrics_are_identical_to_the_recorded_ones(tmp_path):
         want = golden[r.info.run_name]
         got = {k: v for k, v in r.data.metrics.items() if k not in TIMING}
         for key in [k for k in want if k.endswith("@history")]:
-            hist = client.get_metric_history(r.info.run_id, key[:-len("@history")])
+            hist = client.get_metric_history(r.info.run_id, key[: -len("@history")])
             got[key] = [h.value for h in sorted(hist, key=lambda h: h.step)]
         assert set(got) == set(want), (r.info.run_name, set(got) ^ set(want))
         diff = [k for k in want if not _same(want[k], got[k])]

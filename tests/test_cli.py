@@ -26,16 +26,22 @@ def test_table_overrides_model_and_convention(capsys):
     assert " -1  -1  -1  -1" in out and "# visible marginal p(v)" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["table", "model=foo"], "Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35"),
-    (["table", "convention=ising"], "Could not find 'convention/ising'"),
-    (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),
-    (["table", "model=random", "model.n_hidden=x"], "Value 'x' of type 'str' could not be converted to Integer"),
-    (["table", "model=random", "model.n_visible=-2"], "model.n_visible must be an integer >= 0; received -2"),
-    (["table", "given_hidden=[1,3]"], "given_hidden must contain only binary values {0, 1}; found 3"),
-    (["table", "max_units=3"], "max_units = 3"),
-    (["frobnicate"], "command must be one of"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["table", "model=foo"],
+            "Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35",
+        ),
+        (["table", "convention=ising"], "Could not find 'convention/ising'"),
+        (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),
+        (["table", "model=random", "model.n_hidden=x"], "Value 'x' of type 'str' could not be converted to Integer"),
+        (["table", "model=random", "model.n_visible=-2"], "model.n_visible must be an integer >= 0; received -2"),
+        (["table", "given_hidden=[1,3]"], "given_hidden must contain only binary values {0, 1}; found 3"),
+        (["table", "max_units=3"], "max_units = 3"),
+        (["frobnicate"], "command must be one of"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
@@ -45,8 +51,9 @@ def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
 
 
 def test_subprocess_bad_override_exit_code_and_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "bmexp", "table", "model.n_visible=abc"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bmexp", "table", "model.n_visible=abc"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "model.n_visible=abc" in proc.stderr
@@ -68,26 +75,44 @@ def test_train_prints_final_metrics_and_the_post_table(tmp_path, capsys):
     assert "kl_teacher" in out and "not identifiable" in out
     assert "p(v|h) teacher" in out and "p(v|h) random initial" in out and "p(v|h) trained" in out
     import pandas as pd
+
     assert len(pd.read_csv(csv)) == 21
 
 
 def test_train_exact_spin_from_file(tmp_path, capsys):
     import numpy as np
+
     data = tmp_path / "v.npy"
     np.save(data, np.array([[1, 1], [0, 1], [1, 0], [1, 1]]))
-    assert main(["train", "training=pcd", "convention=spin", "data=file", f"data.path={data}",
-                 "training.epochs=3", "schedule=constant", "schedule.sweeps=5"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "training=pcd",
+                "convention=spin",
+                "data=file",
+                f"data.path={data}",
+                "training.epochs=3",
+                "schedule=constant",
+                "schedule.sweeps=5",
+            ]
+        )
+        == 0
+    )
     assert "# pcd training of seed_target (spin)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["train", "training.eta=-1"], "training.eta must be a finite number > 0; received -1.0"),
-    (["train", "training.epochs=0"], "training.epochs must be an integer >= 1; received 0"),
-    (["train", "training=cd1"], "Could not find 'training/cd1'"),
-    (["train", "data=file"], "data.path must be a .npy or .csv file of visible vectors; received None"),
-    (["train", "data.source=web"], "data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),
-    (["train", "training.variant=annealed", "data=exact"], "training.variant = 'annealed' clamps data vectors"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "training.eta=-1"], "training.eta must be a finite number > 0; received -1.0"),
+        (["train", "training.epochs=0"], "training.epochs must be an integer >= 1; received 0"),
+        (["train", "training=cd1"], "Could not find 'training/cd1'"),
+        (["train", "data=file"], "data.path must be a .npy or .csv file of visible vectors; received None"),
+        (["train", "data.source=web"], "data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),
+        (["train", "training.variant=annealed", "data=exact"], "training.variant = 'annealed' clamps data vectors"),
+    ],
+)
 def test_train_bad_input(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
@@ -96,6 +121,7 @@ def test_train_bad_input(args, message, capsys):
 
 def test_ui_refuses_a_port_in_use_before_starting_anything(tmp_path, monkeypatch, capsys):
     import socket
+
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     with socket.socket() as busy:
@@ -104,5 +130,8 @@ def test_ui_refuses_a_port_in_use_before_starting_anything(tmp_path, monkeypatch
         port = busy.getsockname()[1]
         assert main(["ui", f"ui.port={port}"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"bmexp ui: error: ui.port = {port} cannot be used on 127.0.0.1: ") and len(err.splitlines()) == 1
+    assert (
+        err.startswith(f"bmexp ui: error: ui.port = {port} cannot be used on 127.0.0.1: ")
+        and len(err.splitlines()) == 1
+    )
     assert not (tmp_path / "mlruns").exists()

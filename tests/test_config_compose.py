@@ -29,8 +29,18 @@ def hydra_conf():
 
 
 def test_every_group_has_options():
-    assert {"model", "convention", "schedule", "sampler", "check", "training", "data", "tracking", "experiment",
-            "sweep"} <= set(GROUPS)
+    assert {
+        "model",
+        "convention",
+        "schedule",
+        "sampler",
+        "check",
+        "training",
+        "data",
+        "tracking",
+        "experiment",
+        "sweep",
+    } <= set(GROUPS)
 
 
 @pytest.mark.parametrize("group,option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])

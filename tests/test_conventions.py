@@ -6,10 +6,16 @@ from bmexp import Convention, InputError, as_convention, convert_states
 from bmexp.testing.strategies import states
 
 
-@pytest.mark.parametrize("spelling, expected", [
-    ("binary", Convention.BINARY), ("SPIN", Convention.SPIN), ({0, 1}, Convention.BINARY),
-    (frozenset({-1, 1}), Convention.SPIN), (Convention.SPIN, Convention.SPIN),
-])
+@pytest.mark.parametrize(
+    "spelling, expected",
+    [
+        ("binary", Convention.BINARY),
+        ("SPIN", Convention.SPIN),
+        ({0, 1}, Convention.BINARY),
+        (frozenset({-1, 1}), Convention.SPIN),
+        (Convention.SPIN, Convention.SPIN),
+    ],
+)
 def test_accepted_spellings(spelling, expected):
     assert as_convention(spelling) is expected
 

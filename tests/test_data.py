@@ -10,8 +10,9 @@ def test_sample_visible_follows_the_teacher_marginal():
     t = seed_target()
     v = sample_visible(t, 20000, rng=np.random.default_rng(0))
     assert v.shape == (20000, 2)
-    assert not gof_test(np.round(empirical_distribution(v, "binary") * 20000).astype(int),
-                        ExactDistribution.of(t).visible_p()).reject
+    assert not gof_test(
+        np.round(empirical_distribution(v, "binary") * 20000).astype(int), ExactDistribution.of(t).visible_p()
+    ).reject
     np.testing.assert_array_equal(v, sample_visible(t, 20000, rng=np.random.default_rng(0)))
 
 
@@ -30,12 +31,15 @@ def test_pickled_files_are_refused(tmp_path):
         load_vectors(path, 2, "binary")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("0,1,1\n1,0,0\n", r"must have shape \(n_vectors, 2\) to match n_visible = 2; received shape \(2, 3\)"),
-    ("0,2\n1,0\n", r"must hold unit values \{0, 1\} or \{-1, 1\}; found \[2.0\]"),
-    ("0,nan\n1,0\n", r"must be finite; found nan"),
-    ("0,x\n", r"could not be read as numbers"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("0,1,1\n1,0,0\n", r"must have shape \(n_vectors, 2\) to match n_visible = 2; received shape \(2, 3\)"),
+        ("0,2\n1,0\n", r"must hold unit values \{0, 1\} or \{-1, 1\}; found \[2.0\]"),
+        ("0,nan\n1,0\n", r"must be finite; found nan"),
+        ("0,x\n", r"could not be read as numbers"),
+    ],
+)
 def test_bad_csv_files(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
@@ -51,5 +55,7 @@ def test_missing_or_wrong_suffix(tmp_path):
 
 
 def test_mixed_conventions_in_one_array_are_refused():
-    with pytest.raises(InputError, match=r"data must use one convention, \{0, 1\} or \{-1, 1\}; found all of \[-1.0, 0.0, 1.0\]"):
+    with pytest.raises(
+        InputError, match=r"data must use one convention, \{0, 1\} or \{-1, 1\}; found all of \[-1.0, 0.0, 1.0\]"
+    ):
         as_convention_of([[0, 1], [-1, 1]], 2, "binary")

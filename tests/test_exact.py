@@ -2,7 +2,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bmexp import BoltzmannMachine, ExactDistribution, InputError, convert_model, log_partition, slide35
 from bmexp.exact import boltzmann, energies, expectations
@@ -49,8 +50,9 @@ def test_exact_probabilities_sum_to_one(m):
 
 @given(models(max_units=8))
 def test_chunked_energies_equal_the_direct_formula(m):
-    np.testing.assert_allclose(energies(m, block_bits=2), m.energy(all_states(m.n_units, m.convention)),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        energies(m, block_bits=2), m.energy(all_states(m.n_units, m.convention)), rtol=1e-12, atol=1e-12
+    )
 
 
 @given(models(max_units=8))
@@ -140,13 +142,16 @@ def test_size_limit_is_configurable_and_named():
         ExactDistribution.of(slide35(), max_units=3)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda d: d.conditional({"h3": 1}), r"clamp must name units among .*received 'h3'"),
-    (lambda d: d.conditional({2: 2}), r"clamp values must contain only binary values"),
-    (lambda d: d.conditional({2: 1, "h1": 0}), r"clamp must not repeat a unit"),
-    (lambda d: d.p_visible_given_hidden([1]), r"h must have 2 values; received \[1\]"),
-    (lambda d: d.marginal([7]), r"units must be unit indices in \[0, 4\) or names; received 7"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda d: d.conditional({"h3": 1}), r"clamp must name units among .*received 'h3'"),
+        (lambda d: d.conditional({2: 2}), r"clamp values must contain only binary values"),
+        (lambda d: d.conditional({2: 1, "h1": 0}), r"clamp must not repeat a unit"),
+        (lambda d: d.p_visible_given_hidden([1]), r"h must have 2 values; received \[1\]"),
+        (lambda d: d.marginal([7]), r"units must be unit indices in \[0, 4\) or names; received 7"),
+    ],
+)
 def test_bad_clamps_are_named(call, message):
     with pytest.raises(InputError, match=message):
         call(ExactDistribution.of(slide35()))
@@ -161,8 +166,10 @@ def test_expectations_shape_check():
 def test_n20_enumeration_matches_a_direct_chunk():
     rng = np.random.default_rng(3)
     from bmexp import random_model
+
     m = random_model(10, 10, rng=rng)
     e = energies(m)
     idx = rng.integers(0, 2**20, size=500)
     from bmexp.states import states_from_indices
+
     np.testing.assert_allclose(e[idx], m.energy(states_from_indices(idx, 20)), rtol=1e-10, atol=1e-10)

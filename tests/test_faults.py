@@ -32,13 +32,21 @@ CONFIGURATIONS = 8
 
 
 def start(args, cwd, env=None):
-    return subprocess.Popen([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bmexp", *args],
+        cwd=cwd,
+        env=env or ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def bmexp(args, cwd, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bmexp", *args], cwd=cwd, env=env or ENV, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def client(cwd, uri=None):
@@ -126,8 +134,10 @@ def test_kill_9_of_a_worker_costs_its_job_only(tmp_path):
     shown = lines(err)
     assert len(shown) == 3, shown  # validated, the lost job, the summary with the resume command
     assert f"lost: its worker process (pid {victim}) ended by SIGKILL; the sweep goes on" in shown[1]
-    assert shown[2] == (f"bmexp sweep: 1 of {CONFIGURATIONS} configurations not finished (its worker process "
-                        f"(pid {victim}) ended by SIGKILL); resume them with: python -m bmexp {' '.join(LONG)}")
+    assert shown[2] == (
+        f"bmexp sweep: 1 of {CONFIGURATIONS} configurations not finished (its worker process "
+        f"(pid {victim}) ended by SIGKILL); resume them with: python -m bmexp {' '.join(LONG)}"
+    )
     killed = jobs(tmp_path, "KILLED")
     assert [r.data.tags["bmexp.config_hash"] for r in killed] == [victim_hash]
     assert killed[0].data.tags["bmexp.error"] == f"its worker process (pid {victim}) ended by SIGKILL"
@@ -155,8 +165,10 @@ def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
     assert proc.returncode == 130
     assert "Traceback" not in err and "Traceback" not in out
     shown = lines(err)
-    assert shown[1:] == ["bmexp sweep: stopping: 2 running job(s) end KILLED (at most 20 s)",
-                         f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(LONG)}"], shown
+    assert shown[1:] == [
+        "bmexp sweep: stopping: 2 running job(s) end KILLED (at most 20 s)",
+        f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(LONG)}",
+    ], shown
     # before any other bmexp command opens the store: nothing RUNNING, the two jobs and the parent KILLED
     assert runs(tmp_path, "RUNNING") == []
     assert len(jobs(tmp_path, "KILLED")) == 2
@@ -216,12 +228,13 @@ def test_two_launchers_of_one_sweep_on_a_fresh_store_never_run_a_configuration_t
         ps = parents(cwd, uri)
         assert len(ps) == 2 and {r.info.status for r in ps} == {"FINISHED"}
         ran = sum(len(re.findall(r"^run [0-9a-f]{32} \[", out, flags=re.M)) for out, _ in results)
-        skipped = sum(out.count("skipped, being run by process") + out.count("already finished, skipped")
-                      for out, _ in results)
+        skipped = sum(
+            out.count("skipped, being run by process") + out.count("already finished, skipped") for out, _ in results
+        )
         assert ran == configurations and skipped == configurations  # each ran in exactly one launcher
         store = tracking.Store.default(root=cwd, uri=uri)
         assert len(tracking.child_runs(store, tracking.find_sweep(store, "quick"))) == configurations
-        db = Path(uri[len("sqlite:///"):]) if uri else cwd / "mlruns" / "mlflow.db"
+        db = Path(uri[len("sqlite:///") :]) if uri else cwd / "mlruns" / "mlflow.db"
         assert integrity(db) == "ok"
 
 
@@ -230,10 +243,18 @@ def test_a_claim_is_atomic_and_a_dead_owners_claim_is_taken_over(tmp_path):
     store = tracking.Store.default(root=tmp_path)
     assert tracking.claim(store, "e", "h1") == ("mine", None)
     assert tracking.claim(store, "e", "h1") == ("mine", None)  # the same owner again
-    other = subprocess.run([sys.executable, "-c", "from bmexp import tracking; import sys; "
-                            f"s = tracking.Store.default(root={str(tmp_path)!r}); "
-                            "print(tracking.claim(s, 'e', 'h1')[0], tracking.claim(s, 'e', 'h2')[0])"],
-                           capture_output=True, text=True, env=ENV)
+    other = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from bmexp import tracking; import sys; "
+            f"s = tracking.Store.default(root={str(tmp_path)!r}); "
+            "print(tracking.claim(s, 'e', 'h1')[0], tracking.claim(s, 'e', 'h2')[0])",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert other.stdout.split() == ["taken", "mine"], other.stderr  # h1 is ours (alive); h2 its, now dead
     state, previous = tracking.claim(store, "e", "h2")
     assert state == "mine" and previous is not None and previous != tracking.owner()
@@ -263,13 +284,16 @@ def test_a_read_only_store_is_one_line_and_exit_2_for_run_sweep_and_report(tmp_p
             r = bmexp(args, tmp_path)
             assert r.returncode == 2, (args, r.stderr)
             assert r.stdout == "" and "Traceback" not in r.stderr
-            assert lines(r.stderr) == [f"bmexp {args[0]}: error: tracking store {db} cannot be written: "
-                                       "the database file is read-only (mode 444)"]
+            assert lines(r.stderr) == [
+                f"bmexp {args[0]}: error: tracking store {db} cannot be written: "
+                "the database file is read-only (mode 444)"
+            ]
         db.chmod(0o644)  # the file writable, its directory not: SQLite could not write its journal
         r = bmexp(["run", "training.epochs=5"], tmp_path)
         assert r.returncode == 2 and lines(r.stderr) == [
             f"bmexp run: error: tracking store {db} cannot be written: its directory {db_dir} is read-only "
-            "(mode 555; SQLite writes its journal beside the database)"]
+            "(mode 555; SQLite writes its journal beside the database)"
+        ]
     finally:
         db_dir.chmod(0o755)
         db.chmod(0o644)
@@ -311,11 +335,29 @@ def test_a_tracking_server_that_is_not_there_is_one_line_and_exit_2_before_any_j
 
 
 def start_server(tmp_path, port):
-    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri",
-                             f"sqlite:///{tmp_path}/server/mlflow.db", "--artifacts-destination",
-                             f"{tmp_path}/server/artifacts", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1"], cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path}/server/mlflow.db",
+            "--artifacts-destination",
+            f"{tmp_path}/server/artifacts",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
@@ -339,12 +381,14 @@ class Gateway:
 
     def __init__(self, target_port):
         import threading
+
         self.target, self.port, self.conns, self.lock = target_port, free_port(), [], threading.Lock()
         self.listener = None
         self.open()
 
     def open(self):
         import threading
+
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", self.port))
@@ -353,6 +397,7 @@ class Gateway:
 
     def _accept(self, listener):
         import threading
+
         while True:
             try:
                 client, _ = listener.accept()
@@ -408,8 +453,9 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
     args = ["sweep", "sweep=quick", "training.epochs=200", "checks.n=2000", f"tracking.uri={uri}"]
     try:
         proc = start(args, tmp_path, {**ENV, "BMEXP_SERVER_RETRY_S": "20"})
-        wait_until(lambda: store_ready(tmp_path) and len(jobs(tmp_path, "FINISHED", direct)) >= 1, proc,
-                   what="a finished job")
+        wait_until(
+            lambda: store_ready(tmp_path) and len(jobs(tmp_path, "FINISHED", direct)) >= 1, proc, what="a finished job"
+        )
         workers = descendants(proc.pid)
         gateway.close()
         time.sleep(8)
@@ -420,17 +466,22 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 2 and "Traceback" not in err and "Traceback" not in out
         shown = lines(err)
-        waiting = re.compile(rf"bmexp: tracking server {re.escape(uri)} does not answer \((connection refused|"
-                             r"connection closed|connection reset|no connection)\); retrying every 5 s for up to "
-                             r"20 s \(BMEXP_SERVER_RETRY_S\), then the sweep stops")
+        waiting = re.compile(
+            rf"bmexp: tracking server {re.escape(uri)} does not answer \((connection refused|"
+            r"connection closed|connection reset|no connection)\); retrying every 5 s for up to "
+            r"20 s \(BMEXP_SERVER_RETRY_S\), then the sweep stops"
+        )
         back = re.compile(rf"bmexp: tracking server {re.escape(uri)} answers again after \d+ s")
         assert shown[0] == "bmexp sweep: 8 jobs, every configuration validated"
         assert 2 <= sum(bool(waiting.fullmatch(x)) for x in shown) <= 4  # each worker waiting, once per outage
         assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 2
         assert all(waiting.fullmatch(x) or back.fullmatch(x) for x in shown[1:-1]), shown
-        assert re.fullmatch(rf"bmexp sweep: error: tracking server {re.escape(uri)} did not answer for 20 s: "
-                            rf"[a-z ]+; the sweep stopped; once the store is back, resume it with: python -m bmexp "
-                            rf"{re.escape(' '.join(args))}", shown[-1]), shown[-1]
+        assert re.fullmatch(
+            rf"bmexp sweep: error: tracking server {re.escape(uri)} did not answer for 20 s: "
+            rf"[a-z ]+; the sweep stopped; once the store is back, resume it with: python -m bmexp "
+            rf"{re.escape(' '.join(args))}",
+            shown[-1],
+        ), shown[-1]
         assert [p for p in workers | descendants(proc.pid) if alive(p)] == []
     finally:
         gateway.close()
@@ -463,8 +514,9 @@ except KeyboardInterrupt as exc:
 
 
 def test_a_sigterm_inside_a_finalizer_is_taken_again_not_printed_and_lost(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", INSIDE_A_FINALIZER], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INSIDE_A_FINALIZER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+    )
     assert proc.stdout.readline() == "in finalizer\n"
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)

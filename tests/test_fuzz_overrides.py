@@ -18,16 +18,47 @@ from bmexp import config
 from bmexp.cli import main
 from tests.test_bad_input_table import _schema_keys
 
-SCHEMAS = {"run": config.RunCommandConfig, "check": config.CheckCommandConfig, "table": config.TableConfig,
-           "train": config.TrainCommandConfig}
+SCHEMAS = {
+    "run": config.RunCommandConfig,
+    "check": config.CheckCommandConfig,
+    "table": config.TableConfig,
+    "train": config.TrainCommandConfig,
+}
 #: each command's base overrides keep a run that turns out valid small
-BASE = {"run": ["train=false", "checks.names=[joint]", "checks.n=300"],
-        "check": ["check.n=300", "check.plot=null"],
-        "table": [],
-        "train": ["training.epochs=2", "data.n=50"]}
-VALUES = ["-1", "0", "2", "0.5", "-0.5", "1e308", "-1e308", "nan", "inf", "-inf", "abc", "''", "[]", "[1,2]",
-          "[-1]", "null", "true", "100000000000", "1e21", "99999999999999999999999", "../x", "a b", "{}", "-0.0",
-          "sqlite://", "ftp://x"]
+BASE = {
+    "run": ["train=false", "checks.names=[joint]", "checks.n=300"],
+    "check": ["check.n=300", "check.plot=null"],
+    "table": [],
+    "train": ["training.epochs=2", "data.n=50"],
+}
+VALUES = [
+    "-1",
+    "0",
+    "2",
+    "0.5",
+    "-0.5",
+    "1e308",
+    "-1e308",
+    "nan",
+    "inf",
+    "-inf",
+    "abc",
+    "''",
+    "[]",
+    "[1,2]",
+    "[-1]",
+    "null",
+    "true",
+    "100000000000",
+    "1e21",
+    "99999999999999999999999",
+    "../x",
+    "a b",
+    "{}",
+    "-0.0",
+    "sqlite://",
+    "ftp://x",
+]
 #: keys whose valid values would start a server or write outside the work dir: not fuzzed
 SKIP = {"metrics_csv", "check.plot", "tracking.uri"}
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bmexp import BoltzmannMachine, Convention, InputError, convert_model, convert_states, slide35
 from bmexp.model import SYMMETRY_RTOL
@@ -43,20 +44,25 @@ def test_batch_shapes():
 W = np.zeros((3, 3))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(weights=np.zeros((3, 2)), biases=np.zeros(3)), r"weights must be a square \(n, n\) array.*\(3, 2\)"),
-    (dict(weights=np.full((2, 2), np.nan), biases=np.zeros(2)), r"weights must be finite; received nan"),
-    (dict(weights=np.array([[0, 1.0], [2.0, 0]]), biases=np.zeros(2)),
-     r"weights must be symmetric within 2e-10; weights\[\d, \d\] = "),
-    (dict(weights=np.eye(2), biases=np.zeros(2)), r"zero diagonal; weights\[0, 0\] = 1.0"),
-    (dict(weights=W, biases=np.zeros(4)), r"biases must have shape \(3,\) to match weights; received shape \(4,\)"),
-    (dict(weights=W, biases=[0, np.inf, 0]), r"biases must be finite; received inf"),
-    (dict(weights=W, biases=np.zeros(3), n_visible=4), r"n_visible must be an integer in \[0, 3\]; received 4"),
-    (dict(weights=W, biases=np.zeros(3), n_visible=-1), r"n_visible must be an integer in \[0, 3\]; received -1"),
-    (dict(weights=W, biases=np.zeros(3), n_visible=1.5), r"n_visible must be an integer.*received 1.5"),
-    (dict(weights=W, biases=np.zeros(3), convention="ising3"), r"convention must be one of.*received 'ising3'"),
-    (dict(weights=[["a"]], biases=[0]), r"weights must be a numeric"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(weights=np.zeros((3, 2)), biases=np.zeros(3)), r"weights must be a square \(n, n\) array.*\(3, 2\)"),
+        (dict(weights=np.full((2, 2), np.nan), biases=np.zeros(2)), r"weights must be finite; received nan"),
+        (
+            dict(weights=np.array([[0, 1.0], [2.0, 0]]), biases=np.zeros(2)),
+            r"weights must be symmetric within 2e-10; weights\[\d, \d\] = ",
+        ),
+        (dict(weights=np.eye(2), biases=np.zeros(2)), r"zero diagonal; weights\[0, 0\] = 1.0"),
+        (dict(weights=W, biases=np.zeros(4)), r"biases must have shape \(3,\) to match weights; received shape \(4,\)"),
+        (dict(weights=W, biases=[0, np.inf, 0]), r"biases must be finite; received inf"),
+        (dict(weights=W, biases=np.zeros(3), n_visible=4), r"n_visible must be an integer in \[0, 3\]; received 4"),
+        (dict(weights=W, biases=np.zeros(3), n_visible=-1), r"n_visible must be an integer in \[0, 3\]; received -1"),
+        (dict(weights=W, biases=np.zeros(3), n_visible=1.5), r"n_visible must be an integer.*received 1.5"),
+        (dict(weights=W, biases=np.zeros(3), convention="ising3"), r"convention must be one of.*received 'ising3'"),
+        (dict(weights=[["a"]], biases=[0]), r"weights must be a numeric"),
+    ],
+)
 def test_bad_construction_names_argument_and_value(kwargs, message):
     kwargs.setdefault("n_visible", 1)
     with pytest.raises(InputError, match=message):
@@ -69,11 +75,14 @@ def test_asymmetry_below_tolerance_is_symmetrised_exactly():
     assert m.weights[0, 1] == m.weights[1, 0]
 
 
-@pytest.mark.parametrize("state, message", [
-    ([1, 0, 2, 1], r"states must contain only binary values \{0, 1\}; found 2"),
-    ([1, 0, -1, 1], r"found -1"),
-    ([1, 0, 1], r"last axis of length n_units = 4; received shape \(3,\)"),
-])
+@pytest.mark.parametrize(
+    "state, message",
+    [
+        ([1, 0, 2, 1], r"states must contain only binary values \{0, 1\}; found 2"),
+        ([1, 0, -1, 1], r"found -1"),
+        ([1, 0, 1], r"last axis of length n_units = 4; received shape \(3,\)"),
+    ],
+)
 def test_energy_of_a_state_outside_the_convention_is_an_error(state, message):
     with pytest.raises(InputError, match=message):
         slide35().energy(state)
@@ -97,8 +106,7 @@ def test_relabelling_units_leaves_energies_unchanged(ms, rnd):
     m, s = ms
     perm = list(range(m.n_units))
     rnd.shuffle(perm)
-    permuted = BoltzmannMachine(m.weights[np.ix_(perm, perm)], m.biases[perm], n_visible=0,
-                                convention=m.convention)
+    permuted = BoltzmannMachine(m.weights[np.ix_(perm, perm)], m.biases[perm], n_visible=0, convention=m.convention)
     np.testing.assert_allclose(permuted.energy(s[:, perm]), m.energy(s), rtol=1e-12, atol=1e-12)
 
 

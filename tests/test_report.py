@@ -6,17 +6,23 @@ from bmexp.report import add_verdicts, build_report
 def frame():
     # 4 jobs: one sampler bug (schedule_sampler p tiny), one short schedule (joint vs Boltzmann rejected,
     # exact schedule TV large), two fine.
-    return pd.DataFrame({
-        "run_id": list("abcd"), "status": ["FINISHED"] * 4, "diverged": ["false"] * 4,
-        "convention": ["binary", "binary", "spin", "spin"], "schedule.T0": [5.0, 20.0, 5.0, 20.0],
-        "schedule.step": [1.0] * 4, "schedule.sweeps_per_temperature": [5.0, 5.0, 40.0, 40.0],
-        "training.eta": [0.01] * 4,
-        "check.schedule_sampler.p_value": [1e-12, 0.5, 0.4, 0.7],
-        "check.schedule_boltzmann.p_value": [0.3, 1e-9, 0.5, 0.6],
-        "check.joint.p_value": [0.2, 1e-8, 0.6, 0.3],
-        "check.schedule.tv": [1e-6, 0.2, 1e-6, 1e-6],
-        "schedule.total_sweeps": [30.0, 30.0, 240.0, 240.0],
-    })
+    return pd.DataFrame(
+        {
+            "run_id": list("abcd"),
+            "status": ["FINISHED"] * 4,
+            "diverged": ["false"] * 4,
+            "convention": ["binary", "binary", "spin", "spin"],
+            "schedule.T0": [5.0, 20.0, 5.0, 20.0],
+            "schedule.step": [1.0] * 4,
+            "schedule.sweeps_per_temperature": [5.0, 5.0, 40.0, 40.0],
+            "training.eta": [0.01] * 4,
+            "check.schedule_sampler.p_value": [1e-12, 0.5, 0.4, 0.7],
+            "check.schedule_boltzmann.p_value": [0.3, 1e-9, 0.5, 0.6],
+            "check.joint.p_value": [0.2, 1e-8, 0.6, 0.3],
+            "check.schedule.tv": [1e-6, 0.2, 1e-6, 1e-6],
+            "schedule.total_sweeps": [30.0, 30.0, 240.0, 240.0],
+        }
+    )
 
 
 def test_families_separate_sampler_bugs_from_short_schedules():
@@ -31,10 +37,16 @@ def test_families_separate_sampler_bugs_from_short_schedules():
 def test_report_files_and_answers(tmp_path):
     sweep = {"run_id": "p", "tags": {"bmexp.sweep": "t"}}
     axes = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "training.eta")
-    runs = [{"run_id": row["run_id"], "status": row["status"], "tags": {"bmexp.diverged": "false"},
-             "params": {k: str(row[k]) for k in axes},
-             "metrics": {k: v for k, v in row.items() if k.startswith(("check.", "schedule.total"))}}
-            for row in frame().to_dict("records")]
+    runs = [
+        {
+            "run_id": row["run_id"],
+            "status": row["status"],
+            "tags": {"bmexp.diverged": "false"},
+            "params": {k: str(row[k]) for k in axes},
+            "metrics": {k: v for k, v in row.items() if k.startswith(("check.", "schedule.total"))},
+        }
+        for row in frame().to_dict("records")
+    ]
     report = build_report(sweep, runs, {}, tmp_path)
     text = report.text()
     assert "a sampler bug" in text and "too short a schedule" in text
@@ -43,15 +55,21 @@ def test_report_files_and_answers(tmp_path):
 
 def test_sampler_table_gives_each_sampler_and_model_its_verdicts():
     from bmexp.report import sampler_table
-    df = frame().assign(**{"sampler.name": ["gibbs", "gibbs", "dwave", "dwave"],
-                           "sampler.rule": ["heat_bath", "heat_bath", "metropolis", "metropolis"],
-                           "sampler.scan": ["sequential"] * 4, "sampler.backend": ["numba"] * 4,
-                           "model.name": ["slide35", "ferromagnet", "slide35", "ferromagnet"],
-                           "sampler.updates_per_s": [1e7, 2e7, 3e7, 5e7]})
+
+    df = frame().assign(
+        **{
+            "sampler.name": ["gibbs", "gibbs", "dwave", "dwave"],
+            "sampler.rule": ["heat_bath", "heat_bath", "metropolis", "metropolis"],
+            "sampler.scan": ["sequential"] * 4,
+            "sampler.backend": ["numba"] * 4,
+            "model.name": ["slide35", "ferromagnet", "slide35", "ferromagnet"],
+            "sampler.updates_per_s": [1e7, 2e7, 3e7, 5e7],
+        }
+    )
     table = sampler_table(add_verdicts(df, alpha=0.01)).set_index(["sampler.name", "model.name"])
     assert len(table) == 4 and table.loc[("dwave", "slide35"), "sampler.backend"] == "-"  # numba/numpy: Gibbs only
-    assert not table.loc[("gibbs", "slide35"), "implementation_ok"]      # the sampler bug of job a
-    assert not table.loc[("gibbs", "ferromagnet"), "equilibrium_ok"]     # the short schedule of job b
+    assert not table.loc[("gibbs", "slide35"), "implementation_ok"]  # the sampler bug of job a
+    assert not table.loc[("gibbs", "ferromagnet"), "equilibrium_ok"]  # the short schedule of job b
     assert table.loc[("gibbs", "ferromagnet"), "exact_shortfall_tv"] == 0.2
     assert table.loc[("dwave", "ferromagnet"), "updates_per_s"] == 5e7
-    assert sampler_table(add_verdicts(frame())) is None                  # one sampler: no table
+    assert sampler_table(add_verdicts(frame())) is None  # one sampler: no table

@@ -16,8 +16,15 @@ ENV.pop("MLFLOW_TRACKING_URI", None)
 
 
 def start(args, cwd):
-    return subprocess.Popen([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bmexp", *args],
+        cwd=cwd,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def runs(cwd, status=None):
@@ -44,8 +51,9 @@ def wait_for_finished_jobs(cwd, count, proc, timeout=180):
 
 
 def resume_and_check(cwd, args, configurations):
-    again = subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=ENV, capture_output=True,
-                           text=True, timeout=600)
+    again = subprocess.run(
+        [sys.executable, "-m", "bmexp", *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600
+    )
     assert again.returncode == 0, again.stderr
     assert runs(cwd, "RUNNING") == []
     finished = jobs(cwd, "FINISHED")
@@ -84,5 +92,3 @@ def test_ctrl_c_or_sigterm_of_a_joblib_sweep_then_resume(tmp_path, sig):
     parents = [r for r in runs(tmp_path) if r.data.tags.get("bmexp.role") == "sweep"]
     assert [r.info.status for r in parents] == ["KILLED"]
     resume_and_check(tmp_path, JOBLIB, 8)
-
-

@@ -18,12 +18,14 @@ QUICK = ["sweep", "sweep=quick", "training.epochs=8", "checks.n=800"]
 def bmexp(args, cwd, timeout=600):
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
     env.pop("MLFLOW_TRACKING_URI", None)
-    return subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "bmexp", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def store_runs(cwd):
     from bmexp import tracking
+
     store = tracking.Store.default(root=cwd)
     parent = tracking.find_sweep(store)
     return store, parent, tracking.child_runs(store, parent) if parent else []
@@ -50,12 +52,22 @@ def test_quick_sweep_logs_one_finished_child_run_per_configuration(swept):
     assert len({c["tags"]["bmexp.config_hash"] for c in children}) == 8
     for c in children:
         m = c["metrics"]
-        for key in ("check.joint.p_value", "check.conditional.statistic", "check.random_hidden_mixture.tv",
-                    "check.schedule_sampler.kl", "check.schedule.tv", "train.final_kl_teacher", "train.diverged",
-                    "wall_time_s", "sampler.updates_per_s", "train.epochs_to_kl_teacher_0.01"):
+        for key in (
+            "check.joint.p_value",
+            "check.conditional.statistic",
+            "check.random_hidden_mixture.tv",
+            "check.schedule_sampler.kl",
+            "check.schedule.tv",
+            "train.final_kl_teacher",
+            "train.diverged",
+            "wall_time_s",
+            "sampler.updates_per_s",
+            "train.epochs_to_kl_teacher_0.01",
+        ):
             assert key in m, key
         assert c["tags"]["bmexp.version"] and c["params"]["model.name"] == "seed_target"
     from bmexp import tracking
+
     history = tracking.metric_history(store, children[0]["run_id"], "train.kl_teacher")
     assert [s for s, _ in history] == list(range(9))
     art = Path(cwd, "mlruns", "artifacts", "bmexp-quick", children[0]["run_id"], "artifacts")
@@ -74,10 +86,17 @@ def test_report_on_the_sweep(swept):
     assert proc.returncode == 0, proc.stderr
     assert "What the sweep says:" in proc.stdout and "Convention: median epochs" in proc.stdout
     out = Path(cwd, "reports", "quick")
-    for name in ("summary.csv", "heatmap_joint_p_value.png", "heatmap_schedule_tv.png",
-                 "training_kl_by_convention.png", "final_kl_vs_eta.png", "answers.txt"):
+    for name in (
+        "summary.csv",
+        "heatmap_joint_p_value.png",
+        "heatmap_schedule_tv.png",
+        "training_kl_by_convention.png",
+        "final_kl_vs_eta.png",
+        "answers.txt",
+    ):
         assert (out / name).is_file(), name
     import pandas as pd
+
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 8 and "check.schedule_sampler.p_holm" in summary and "check.joint.p_bh" in summary
     assert "schedule_adequate" in summary and summary["implementation_ok"].all()
@@ -97,22 +116,33 @@ def test_ui_serves_the_sweep_runs_over_rest_and_stops(swept):
     cwd, _ = swept
     port = free_port()
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
-    proc = subprocess.Popen([sys.executable, "-m", "bmexp", "ui", f"ui.port={port}"], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bmexp", "ui", f"ui.port={port}"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         first = proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
         deadline, body = time.time() + 90, None
         while time.time() < deadline:
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search",
-                                             data=json.dumps({"max_results": 10}).encode(),
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search",
+                    data=json.dumps({"max_results": 10}).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
                 exps = json.loads(urllib.request.urlopen(req, timeout=5).read())["experiments"]
                 exp_id = next(e["experiment_id"] for e in exps if e["name"] == "bmexp-quick")
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/search",
-                                             data=json.dumps({"experiment_ids": [exp_id], "max_results": 100}).encode(),
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/search",
+                    data=json.dumps({"experiment_ids": [exp_id], "max_results": 100}).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
                 body = json.loads(urllib.request.urlopen(req, timeout=5).read())
                 break
             except (OSError, StopIteration):
@@ -173,8 +203,18 @@ def test_basic_launcher_and_joblib_give_identical_metrics(swept, tmp_path):
 @pytest.mark.slow
 def test_submitit_local_launcher_nests_jobs_under_the_parent(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
-    proc = bmexp(["sweep", "sweep=quick", "hydra/launcher=submitit_local", "convention=binary", "schedule.T0=5",
-                  "training.epochs=3", "checks.n=500"], tmp_path)
+    proc = bmexp(
+        [
+            "sweep",
+            "sweep=quick",
+            "hydra/launcher=submitit_local",
+            "convention=binary",
+            "schedule.T0=5",
+            "training.epochs=3",
+            "checks.n=500",
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     _, parent, children = store_runs(tmp_path)
     assert parent["status"] == "FINISHED"
@@ -197,8 +237,9 @@ def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
         return real(model, **kwargs)
 
     monkeypatch.setattr(experiment, "run_experiment", flaky)
-    assert main(["sweep", "sweep=basic", "convention=binary", "schedule.T0=5", "training.epochs=3",
-                 "checks.n=300"]) == 0
+    assert (
+        main(["sweep", "sweep=basic", "convention=binary", "schedule.T0=5", "training.epochs=3", "checks.n=300"]) == 0
+    )
     _, parent, children = store_runs(tmp_path)
     assert parent["status"] == "FINISHED"
     by_eta = {c["params"]["training.eta"]: c for c in children}
@@ -213,6 +254,8 @@ def test_schedules_sweep_finds_which_schedules_suffice(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = bmexp(["report"], tmp_path)
     assert report.returncode == 0, report.stderr
-    assert "1 of 3 (T0, step, sweeps) settings end within TV 0.01 of Boltzmann; the cheapest is T0 = 5, " \
-           "step = 1, 40 sweeps per temperature" in report.stdout
+    assert (
+        "1 of 3 (T0, step, sweeps) settings end within TV 0.01 of Boltzmann; the cheapest is T0 = 5, "
+        "step = 1, 40 sweeps per temperature" in report.stdout
+    )
     assert "in every job the samples match the exact output of their schedule" in report.stdout

@@ -32,10 +32,10 @@ def _p_on_by_bisection(model, i, rule, scan, backend, temperature):
         uniforms = np.full((len(states), width), 0.5)
         uniforms[:, n] = u  # the first update slot
         if scan == "random":
-            uniforms[:, 2 * n] = (i + 0.5) / n                      # slot 0 picks unit i
-            uniforms[:, 2 * n + 1:] = ((i + 1) % n + 0.5) / n       # later slots pick a clamped unit
+            uniforms[:, 2 * n] = (i + 0.5) / n  # slot 0 picks unit i
+            uniforms[:, 2 * n + 1 :] = ((i + 1) % n + 0.5) / n  # later slots pick a clamped unit
         else:
-            uniforms[:, n:2 * n] = 0.5
+            uniforms[:, n : 2 * n] = 0.5
             uniforms[:, n + i] = u
         s = states.copy()
         run_chains(model, s, uniforms, sched, clamped=clamped, rule=rule, scan=scan, backend=backend)
@@ -65,8 +65,11 @@ def test_update_probability_equals_the_boltzmann_ratio(name, convention, rule, s
             s_on[:, i], s_off[:, i] = on, off
             e_on, e_off = model.energy(s_on), model.energy(s_off)
             if rule == "metropolis":  # flip accepted with min(1, exp(-dE / T)): depends on the current value
-                expected = np.where(states[:, i] == on, 1.0 - np.minimum(1.0, np.exp((e_on - e_off) / temperature)),
-                                    np.minimum(1.0, np.exp((e_off - e_on) / temperature)))
+                expected = np.where(
+                    states[:, i] == on,
+                    1.0 - np.minimum(1.0, np.exp((e_on - e_off) / temperature)),
+                    np.minimum(1.0, np.exp((e_off - e_on) / temperature)),
+                )
             else:
                 expected = 1.0 / (1.0 + np.exp((e_on - e_off) / temperature))
             got = _p_on_by_bisection(model, i, rule, scan, backend, temperature)
@@ -100,7 +103,7 @@ def test_each_chain_has_its_own_stream():
     kw = dict(schedule=Schedule.constant(5))
     many = gibbs_sample(m, rng=np.random.default_rng(9), n_chains=400, **kw).states
     few = gibbs_sample(m, rng=np.random.default_rng(9), n_chains=7, **kw).states
-    np.testing.assert_array_equal(many[:7], few)   # a chain does not depend on how many others run
+    np.testing.assert_array_equal(many[:7], few)  # a chain does not depend on how many others run
     # 30 weakly coupled units: two independent chains agree on a state with prob ~ 2**-25
     assert len(np.unique(many, axis=0)) == 400
 
@@ -119,8 +122,15 @@ def test_clamped_units_never_change(backend):
     m = random_model(4, 2, rng=np.random.default_rng(2), convention="spin")
     rng = np.random.default_rng(0)
     per_chain = rng.choice([-1.0, 1.0], size=500)
-    res = gibbs_sample(m, rng=rng, n_chains=500, schedule=Schedule.linear(5, 1, sweeps_per_temperature=2),
-                       clamp={"v1": per_chain, 4: 1.0}, backend=backend, scan="random")
+    res = gibbs_sample(
+        m,
+        rng=rng,
+        n_chains=500,
+        schedule=Schedule.linear(5, 1, sweeps_per_temperature=2),
+        clamp={"v1": per_chain, 4: 1.0},
+        backend=backend,
+        scan="random",
+    )
     np.testing.assert_array_equal(res.states[:, 0], per_chain)
     assert np.all(res.states[:, 4] == 1.0)
     assert len(np.unique(res.states[:, [1, 2, 3, 5]], axis=0)) > 1
@@ -129,11 +139,18 @@ def test_clamped_units_never_change(backend):
 def test_init_off_and_given_states():
     m = slide35()
     one = Schedule.constant(1)
-    res = gibbs_sample(m, rng=np.random.default_rng(0), n_chains=5, schedule=one, init=np.ones(4),
-                       clamp=(["v1", "v2", "h1", "h2"], [1, 1, 1, 1]))
+    res = gibbs_sample(
+        m,
+        rng=np.random.default_rng(0),
+        n_chains=5,
+        schedule=one,
+        init=np.ones(4),
+        clamp=(["v1", "v2", "h1", "h2"], [1, 1, 1, 1]),
+    )
     np.testing.assert_array_equal(res.states, np.ones((5, 4)))
-    res = gibbs_sample(m, rng=np.random.default_rng(0), n_chains=5, schedule=one, init="off",
-                       clamp={0: 0, 1: 0, 2: 0, 3: 0})
+    res = gibbs_sample(
+        m, rng=np.random.default_rng(0), n_chains=5, schedule=one, init="off", clamp={0: 0, 1: 0, 2: 0, 3: 0}
+    )
     np.testing.assert_array_equal(res.states, np.zeros((5, 4)))
 
 
@@ -178,8 +195,7 @@ def test_clamped_samples_pass_chi_square_against_the_conditional(name, conventio
     p_cond = exact.conditional_p(hidden)
     n = required_samples(p_cond)
     res = gibbs_sample(model, rng=np.random.default_rng(77), n_chains=n, schedule=Schedule.constant(30), clamp=hidden)
-    counts = np.bincount(indices_from_states(res.states[:, :model.n_visible], model.convention),
-                         minlength=p_cond.size)
+    counts = np.bincount(indices_from_states(res.states[:, : model.n_visible], model.convention), minlength=p_cond.size)
     result = gof_test(counts, p_cond, alpha=ALPHA)
     assert not result.reject, result.summary()
 
@@ -187,6 +203,7 @@ def test_clamped_samples_pass_chi_square_against_the_conditional(name, conventio
 def test_a_wrong_model_is_rejected_by_the_same_test():
     # the chi-square test above has teeth: samples of slide35 tested against seed_target's p
     from bmexp import seed_target
+
     p_wrong = ExactDistribution.of(seed_target()).p
     res = gibbs_sample(slide35(), rng=np.random.default_rng(2024), n_chains=19202, schedule=Schedule.constant(30))
     counts = np.bincount(indices_from_states(res.states), minlength=16)
@@ -194,26 +211,29 @@ def test_a_wrong_model_is_rejected_by_the_same_test():
 
 
 # ------------------------------------------------------------------ bad input
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(clamp={7: 1}), r"clamp units must be indices in \[0, 4\) or names in .*received 7"),
-    (dict(clamp={"h9": 1}), r"clamp units must be .* received 'h9'"),
-    (dict(clamp=([0, 0], [1, 1])), r"clamp units must not repeat"),
-    (dict(clamp={0: 2}), r"clamp values must contain only binary values \{0, 1\}; found 2"),
-    (dict(clamp={0: -1}), r"clamp values must contain only binary values"),
-    (dict(clamp={0: np.ones(3)}), r"clamp values must be scalars or arrays of n_chains = 10 values"),
-    (dict(clamp=([0, 1], np.ones((3, 2)))), r"clamp values must have shape \(2,\) or \(10, 2\); received \(3, 2\)"),
-    (dict(clamp=[1, 2]), r"clamp must be None, a mapping"),
-    (dict(n_chains=0), r"n_chains must be an integer >= 1; received 0"),
-    (dict(n_chains=2.5), r"n_chains must be an integer >= 1; received 2.5"),
-    (dict(init=np.ones(3)), r"init must have shape \(4,\) or \(10, 4\); received \(3,\)"),
-    (dict(init=np.full(4, 2.0)), r"init must contain only binary values \{0, 1\}; found 2"),
-    (dict(init="hot"), r"init must be 'random', 'off' or an array of states; received 'hot'"),
-    (dict(rng=42), r"rng must be a numpy.random.Generator; received int"),
-    (dict(schedule=[1, 2]), r"schedule must be a bmexp Schedule; received list"),
-    (dict(rule="gibbs"), r"rule must be one of \['heat_bath', 'flip', 'metropolis'\]; received 'gibbs'"),
-    (dict(scan="checkerboard"), r"scan must be one of \['sequential', 'random'\]"),
-    (dict(backend="cuda"), r"backend must be one of \['numba', 'numpy'\]; received 'cuda'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(clamp={7: 1}), r"clamp units must be indices in \[0, 4\) or names in .*received 7"),
+        (dict(clamp={"h9": 1}), r"clamp units must be .* received 'h9'"),
+        (dict(clamp=([0, 0], [1, 1])), r"clamp units must not repeat"),
+        (dict(clamp={0: 2}), r"clamp values must contain only binary values \{0, 1\}; found 2"),
+        (dict(clamp={0: -1}), r"clamp values must contain only binary values"),
+        (dict(clamp={0: np.ones(3)}), r"clamp values must be scalars or arrays of n_chains = 10 values"),
+        (dict(clamp=([0, 1], np.ones((3, 2)))), r"clamp values must have shape \(2,\) or \(10, 2\); received \(3, 2\)"),
+        (dict(clamp=[1, 2]), r"clamp must be None, a mapping"),
+        (dict(n_chains=0), r"n_chains must be an integer >= 1; received 0"),
+        (dict(n_chains=2.5), r"n_chains must be an integer >= 1; received 2.5"),
+        (dict(init=np.ones(3)), r"init must have shape \(4,\) or \(10, 4\); received \(3,\)"),
+        (dict(init=np.full(4, 2.0)), r"init must contain only binary values \{0, 1\}; found 2"),
+        (dict(init="hot"), r"init must be 'random', 'off' or an array of states; received 'hot'"),
+        (dict(rng=42), r"rng must be a numpy.random.Generator; received int"),
+        (dict(schedule=[1, 2]), r"schedule must be a bmexp Schedule; received list"),
+        (dict(rule="gibbs"), r"rule must be one of \['heat_bath', 'flip', 'metropolis'\]; received 'gibbs'"),
+        (dict(scan="checkerboard"), r"scan must be one of \['sequential', 'random'\]"),
+        (dict(backend="cuda"), r"backend must be one of \['numba', 'numpy'\]; received 'cuda'"),
+    ],
+)
 def test_bad_input_is_named(kwargs, message):
     args = dict(rng=np.random.default_rng(0), n_chains=10, schedule=Schedule.constant(1))
     args.update(kwargs)

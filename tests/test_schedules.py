@@ -33,25 +33,50 @@ def test_explicit_with_repeats_is_the_post_schedule():
 
 def test_constant():
     assert Schedule.constant(2).steps == [(1.0, 2)]
-    assert Schedule.constant(3, T=2).to_dict() == {"kind": "constant", "temperatures": [2.0], "sweeps": [3],
-                                                  "total_sweeps": 3}
+    assert Schedule.constant(3, T=2).to_dict() == {
+        "kind": "constant",
+        "temperatures": [2.0],
+        "sweeps": [3],
+        "total_sweeps": 3,
+    }
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: Schedule.linear(0.5, 1, sweeps_per_temperature=1), r"T0 must be >= T_end = 1; received T0 = 0.5"),
-    (lambda: Schedule.linear(10, 0, sweeps_per_temperature=1), r"step must be a finite number > 0; received 0"),
-    (lambda: Schedule.linear(10, -2, sweeps_per_temperature=1), r"step must be .* received -2"),
-    (lambda: Schedule.linear(10, 1, sweeps_per_temperature=0), r"sweeps_per_temperature must be an integer >= 1; received 0"),
-    (lambda: Schedule.linear(10, 1, sweeps_per_temperature=2, final_sweeps=0), r"final_sweeps must be an integer >= 1"),
-    (lambda: Schedule.linear(10, 1, sweeps_per_temperature=2, T_end=0), r"T_end must be a finite number > 0; received 0"),
-    (lambda: Schedule.geometric(10, 1.0, sweeps_per_temperature=1), r"factor must be a number in \(0, 1\); received 1.0"),
-    (lambda: Schedule.geometric(10, 0, sweeps_per_temperature=1), r"factor must be a number in \(0, 1\); received 0"),
-    (lambda: Schedule.explicit([]), r"temperatures must be a non-empty list of numbers > 0; received \[\]"),
-    (lambda: Schedule.explicit([5, -1]), r"temperatures must be a finite number > 0; received -1"),
-    (lambda: Schedule.explicit([5, 1], sweeps_per_temperature=[1]), r"sweeps must have one entry per temperature \(2\)"),
-    (lambda: Schedule.constant(0), r"sweeps must be an integer >= 1; received 0"),
-    (lambda: Schedule.constant(2, T=float("inf")), r"T must be a finite number > 0; received inf"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Schedule.linear(0.5, 1, sweeps_per_temperature=1), r"T0 must be >= T_end = 1; received T0 = 0.5"),
+        (lambda: Schedule.linear(10, 0, sweeps_per_temperature=1), r"step must be a finite number > 0; received 0"),
+        (lambda: Schedule.linear(10, -2, sweeps_per_temperature=1), r"step must be .* received -2"),
+        (
+            lambda: Schedule.linear(10, 1, sweeps_per_temperature=0),
+            r"sweeps_per_temperature must be an integer >= 1; received 0",
+        ),
+        (
+            lambda: Schedule.linear(10, 1, sweeps_per_temperature=2, final_sweeps=0),
+            r"final_sweeps must be an integer >= 1",
+        ),
+        (
+            lambda: Schedule.linear(10, 1, sweeps_per_temperature=2, T_end=0),
+            r"T_end must be a finite number > 0; received 0",
+        ),
+        (
+            lambda: Schedule.geometric(10, 1.0, sweeps_per_temperature=1),
+            r"factor must be a number in \(0, 1\); received 1.0",
+        ),
+        (
+            lambda: Schedule.geometric(10, 0, sweeps_per_temperature=1),
+            r"factor must be a number in \(0, 1\); received 0",
+        ),
+        (lambda: Schedule.explicit([]), r"temperatures must be a non-empty list of numbers > 0; received \[\]"),
+        (lambda: Schedule.explicit([5, -1]), r"temperatures must be a finite number > 0; received -1"),
+        (
+            lambda: Schedule.explicit([5, 1], sweeps_per_temperature=[1]),
+            r"sweeps must have one entry per temperature \(2\)",
+        ),
+        (lambda: Schedule.constant(0), r"sweeps must be an integer >= 1; received 0"),
+        (lambda: Schedule.constant(2, T=float("inf")), r"T must be a finite number > 0; received inf"),
+    ],
+)
 def test_schedule_errors(make, message):
     with pytest.raises(InputError, match=message):
         make()

@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bmexp.states import all_states, indices_from_states, state_labels, states_from_indices
 

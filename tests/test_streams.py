@@ -33,6 +33,7 @@ def test_logit_thresholds():
 def test_ahead_reraises_the_error_of_its_thread():
     def boom(_):
         raise RuntimeError("in the thread")
+
     job = Ahead(boom, None)
     with pytest.raises(RuntimeError, match="in the thread"):
         job.join()

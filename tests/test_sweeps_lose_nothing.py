@@ -17,8 +17,9 @@ SMALL = ["training.epochs=10", "checks.n=1000"]
 
 
 def bmexp(args, cwd):
-    return subprocess.run([sys.executable, "-m", "bmexp", *args], cwd=cwd, env=ENV, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "bmexp", *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600
+    )
 
 
 def job_runs(cwd, sweep_name):
@@ -38,7 +39,7 @@ def integrity(cwd):
 @pytest.mark.slow
 def test_four_joblib_workers_on_a_fresh_and_on_an_existing_store(tmp_path):
     four = ["sweep", "sweep=quick", "hydra.launcher.n_jobs=4", *SMALL]
-    first = bmexp([*four, "tracking.sweep_name=p1"], tmp_path)   # fresh store
+    first = bmexp([*four, "tracking.sweep_name=p1"], tmp_path)  # fresh store
     assert first.returncode == 0, first.stderr
     second = bmexp([*four, "tracking.sweep_name=p2"], tmp_path)  # existing store
     assert second.returncode == 0, second.stderr
@@ -51,8 +52,14 @@ def test_four_joblib_workers_on_a_fresh_and_on_an_existing_store(tmp_path):
 @pytest.mark.slow
 def test_same_seed_same_metrics_alone_and_in_a_sweep_other_seed_differs(tmp_path):
     # the quick sweep's job (spin, T0 = 20, eta = 0.1) run alone, with the preset's values spelled out
-    job = ["convention=spin", "schedule.T0=20", "training.eta=0.1", "schedule.sweeps_per_temperature=5",
-           "schedule.final_sweeps=null", *SMALL]
+    job = [
+        "convention=spin",
+        "schedule.T0=20",
+        "training.eta=0.1",
+        "schedule.sweeps_per_temperature=5",
+        "schedule.final_sweeps=null",
+        *SMALL,
+    ]
     assert bmexp(["run", *job, "tracking.sweep_name=alone"], tmp_path).returncode == 0
     assert bmexp(["run", *job, "seed=1", "tracking.sweep_name=reseeded"], tmp_path).returncode == 0
     assert bmexp(["sweep", "sweep=quick", *SMALL], tmp_path).returncode == 0
@@ -68,8 +75,13 @@ def test_same_seed_same_metrics_alone_and_in_a_sweep_other_seed_differs(tmp_path
     assert len(twin) == 1
     keys = [k for k in alone.data.metrics if k.startswith(("check.", "train.final", "train.epochs_to"))]
     assert len(keys) > 20
-    same = [k for k in keys if np.isnan(alone.data.metrics[k]) and np.isnan(twin[0].data.metrics[k])
-            or alone.data.metrics[k] == twin[0].data.metrics[k]]
+    same = [
+        k
+        for k in keys
+        if np.isnan(alone.data.metrics[k])
+        and np.isnan(twin[0].data.metrics[k])
+        or alone.data.metrics[k] == twin[0].data.metrics[k]
+    ]
     assert same == keys
     assert reseeded.data.metrics["check.joint.statistic"] != alone.data.metrics["check.joint.statistic"]
     assert reseeded.data.tags["bmexp.config_hash"] != alone.data.tags["bmexp.config_hash"]
@@ -77,8 +89,19 @@ def test_same_seed_same_metrics_alone_and_in_a_sweep_other_seed_differs(tmp_path
 
 @pytest.mark.slow
 def test_eta_10_diverges_inside_a_sweep_and_the_sweep_goes_on(tmp_path):
-    proc = bmexp(["sweep", "sweep=basic", "convention=spin", "schedule.T0=5", "training.eta=0.1,10",
-                  "training.epochs=50", "checks.n=500", "checks.names=[joint]"], tmp_path)
+    proc = bmexp(
+        [
+            "sweep",
+            "sweep=basic",
+            "convention=spin",
+            "schedule.T0=5",
+            "training.eta=0.1,10",
+            "training.epochs=50",
+            "checks.n=500",
+            "checks.names=[joint]",
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     runs = {r["params"]["training.eta"]: r for r in job_runs(tmp_path, "quick_basic")}
     assert {r["status"] for r in runs.values()} == {"FINISHED"}
@@ -94,20 +117,29 @@ def test_eta_10_diverges_inside_a_sweep_and_the_sweep_goes_on(tmp_path):
 # ------------------------------------------------------------------------------- security
 def test_ui_binds_to_loopback_unless_asked():
     from bmexp.commands import ui_command
+
     store = tracking.Store.default(root="/tmp/x")
     cmd = ui_command(store, "127.0.0.1", 5000, 1)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     from bmexp.config import UiConfig
+
     assert UiConfig().host == "127.0.0.1"
 
 
 def test_overrides_cannot_instantiate_objects(tmp_path, capsys, monkeypatch):
     from bmexp.cli import main
+
     monkeypatch.chdir(tmp_path)
     marker = tmp_path / "pwned"
-    for args in (["run", "+model._target_=pathlib.Path.touch", f"+model.self={marker}"],
-                 ["sweep", "sweep=basic", "+hydra.callbacks.evil._target_=os.system",
-                  f"+hydra.callbacks.evil.command=touch {marker}"]):
+    for args in (
+        ["run", "+model._target_=pathlib.Path.touch", f"+model.self={marker}"],
+        [
+            "sweep",
+            "sweep=basic",
+            "+hydra.callbacks.evil._target_=os.system",
+            f"+hydra.callbacks.evil.command=touch {marker}",
+        ],
+    ):
         assert main(args) == 2
         assert "_target_" in capsys.readouterr().err
     assert not marker.exists() and not (tmp_path / "mlruns").exists()

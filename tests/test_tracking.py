@@ -55,8 +55,9 @@ def test_stale_runs_of_dead_processes_only(tmp_path):
     store = tracking.Store.default(root=tmp_path)
     client = store.client()
     exp = store.experiment_id("bmexp-t")
-    dead = subprocess.run([sys.executable, "-c", "from bmexp import tracking; print(tracking.owner())"],
-                          capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "from bmexp import tracking; print(tracking.owner())"], capture_output=True, text=True
+    ).stdout.strip()
     gone = client.create_run(exp, tags={tracking.OWNER_TAG: dead}).info.run_id
     alive = client.create_run(exp, tags={tracking.OWNER_TAG: tracking.owner()}).info.run_id
     other_host = client.create_run(exp, tags={tracking.OWNER_TAG: "another-host:1:1"}).info.run_id

@@ -16,8 +16,15 @@ P_TEACHER = ExactDistribution.of(seed_target()).visible_p()
 
 @pytest.mark.parametrize("convention, eta", [("binary", 2.0), ("spin", 0.5)])
 def test_exact_gradient_reaches_the_teacher(convention, eta):
-    r = train(start().to(convention), rng=np.random.default_rng(1), p_data=P_TEACHER, teacher=seed_target(),
-              variant="exact", eta=eta, epochs=200)
+    r = train(
+        start().to(convention),
+        rng=np.random.default_rng(1),
+        p_data=P_TEACHER,
+        teacher=seed_target(),
+        variant="exact",
+        eta=eta,
+        epochs=200,
+    )
     assert not r.diverged
     assert r.final["kl_teacher"] < 1e-4
     assert r.model.convention.value == convention
@@ -26,8 +33,15 @@ def test_exact_gradient_reaches_the_teacher(convention, eta):
 def test_spin_converges_faster_than_binary_at_eta_001():
     epochs = {}
     for conv in ("binary", "spin"):
-        r = train(start().to(conv), rng=np.random.default_rng(1), p_data=P_TEACHER, teacher=seed_target(),
-                  variant="exact", eta=0.01, epochs=800)
+        r = train(
+            start().to(conv),
+            rng=np.random.default_rng(1),
+            p_data=P_TEACHER,
+            teacher=seed_target(),
+            variant="exact",
+            eta=0.01,
+            epochs=800,
+        )
         epochs[conv] = r.epochs_to(1e-3)
     # theory (units near 50% active): about 140 vs 490 epochs
     assert epochs["spin"] is not None and epochs["binary"] is not None
@@ -37,8 +51,9 @@ def test_spin_converges_faster_than_binary_at_eta_001():
 @pytest.mark.parametrize("variant", ["annealed", "pcd"])
 def test_sampled_variants_reach_the_finite_data_floor(variant):
     data = sample_visible(seed_target(), 1000, rng=np.random.default_rng(2))
-    r = train(start(), rng=np.random.default_rng(1), data=data, teacher=seed_target(), variant=variant,
-              eta=0.1, epochs=200)
+    r = train(
+        start(), rng=np.random.default_rng(1), data=data, teacher=seed_target(), variant=variant, eta=0.1, epochs=200
+    )
     floor = r.final["kl_floor"]
     assert floor == pytest.approx(3 / 2000)
     assert r.final["kl_data"] < 2 * floor
@@ -46,13 +61,21 @@ def test_sampled_variants_reach_the_finite_data_floor(variant):
 
 
 def test_metrics_table_and_identifiability_label():
-    r = train(start(), rng=np.random.default_rng(1), p_data=P_TEACHER, teacher=seed_target(), variant="exact",
-              eta=0.5, epochs=5)
+    r = train(
+        start(),
+        rng=np.random.default_rng(1),
+        p_data=P_TEACHER,
+        teacher=seed_target(),
+        variant="exact",
+        eta=0.5,
+        epochs=5,
+    )
     assert tuple(r.metrics.columns) == METRIC_COLUMNS
     assert list(r.metrics["epoch"]) == [0, 1, 2, 3, 4, 5]
     assert r.metrics["kl_teacher"].is_monotonic_decreasing
-    np.testing.assert_allclose(r.metrics["log_likelihood"].iloc[-1],
-                               np.sum(P_TEACHER * np.log(ExactDistribution.of(r.model).visible_p())))
+    np.testing.assert_allclose(
+        r.metrics["log_likelihood"].iloc[-1], np.sum(P_TEACHER * np.log(ExactDistribution.of(r.model).visible_p()))
+    )
     assert r.to_dict()["epochs_run"] == 5
 
 
@@ -69,8 +92,9 @@ def test_divergence_stops_and_keeps_metrics_up_to_it():
     data = sample_visible(seed_target(), 500, rng=np.random.default_rng(2))
     r = train(start().to("spin"), rng=np.random.default_rng(1), data=data, variant="exact", eta=10.0, epochs=100)
     assert r.diverged and "max |W|" in r.reason
-    assert np.all(np.isfinite(r.metrics.drop(columns=["kl_teacher", "w_dist_teacher_unidentifiable",
-                                                     "grad_norm"]).to_numpy()))
+    assert np.all(
+        np.isfinite(r.metrics.drop(columns=["kl_teacher", "w_dist_teacher_unidentifiable", "grad_norm"]).to_numpy())
+    )
     assert len(r.metrics) < 101 and np.max(np.abs(r.model.weights)) <= 10
 
 
@@ -93,19 +117,24 @@ def test_kl_divergence():
     assert kl_divergence([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(eta=0), r"eta must be a finite number > 0; received 0"),
-    (dict(eta=float("nan")), r"eta must be a finite number > 0; received nan"),
-    (dict(epochs=0), r"epochs must be an integer >= 1; received 0"),
-    (dict(variant="cd1"), r"variant must be one of \['annealed', 'pcd', 'exact'\]; received 'cd1'"),
-    (dict(data=np.zeros((5, 3))), r"data must have shape \(n_vectors, 2\) to match n_visible = 2"),
-    (dict(data=np.full((5, 2), 2.0)), r"data must hold unit values \{0, 1\} or \{-1, 1\}"),
-    (dict(teacher=random_model(3, 2, rng=np.random.default_rng(0))),
-     r"teacher and student must have the same units; teacher has 3 visible \+ 2 hidden, student 2 \+ 2"),
-    (dict(weight_decay=-1.0), r"weight_decay must be a finite number >= 0"),
-    (dict(data=None, p_data=P_TEACHER, variant="annealed"), r"variant = 'annealed' clamps data vectors"),
-    (dict(data=None), r"give data \(visible vectors\) or p_data"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(eta=0), r"eta must be a finite number > 0; received 0"),
+        (dict(eta=float("nan")), r"eta must be a finite number > 0; received nan"),
+        (dict(epochs=0), r"epochs must be an integer >= 1; received 0"),
+        (dict(variant="cd1"), r"variant must be one of \['annealed', 'pcd', 'exact'\]; received 'cd1'"),
+        (dict(data=np.zeros((5, 3))), r"data must have shape \(n_vectors, 2\) to match n_visible = 2"),
+        (dict(data=np.full((5, 2), 2.0)), r"data must hold unit values \{0, 1\} or \{-1, 1\}"),
+        (
+            dict(teacher=random_model(3, 2, rng=np.random.default_rng(0))),
+            r"teacher and student must have the same units; teacher has 3 visible \+ 2 hidden, student 2 \+ 2",
+        ),
+        (dict(weight_decay=-1.0), r"weight_decay must be a finite number >= 0"),
+        (dict(data=None, p_data=P_TEACHER, variant="annealed"), r"variant = 'annealed' clamps data vectors"),
+        (dict(data=None), r"give data \(visible vectors\) or p_data"),
+    ],
+)
 def test_bad_input(kwargs, message):
     args = dict(rng=np.random.default_rng(0), data=np.array([[0, 1], [1, 1]]), epochs=2)
     args.update(kwargs)

@@ -38,6 +38,7 @@ def test_one_sweep_falls_measurably_short():
 def test_single_site_update_by_hand():
     # one unit, field b: after one update from anywhere, p(on) = sigmoid(b / T)
     from bmexp import BoltzmannMachine
+
     m = BoltzmannMachine(np.zeros((1, 1)), np.array([0.7]), n_visible=1)
     out = schedule_output(m, Schedule.constant(1, T=2.0), start="off")
     assert out[1] == pytest.approx(1 / (1 + np.exp(-0.35)), rel=1e-14)
@@ -77,12 +78,13 @@ def test_start_distribution_errors_and_limit():
 def _dense_site_matrix(model, i, temperature, rule):
     """K_i as a dense 2**n x 2**n matrix, from full energies (no local fields, no gaps)."""
     from bmexp.states import all_states
+
     states = all_states(model.n_units, model.convention)
     energy = model.energy(states)
-    size, bit = 2 ** model.n_units, 1 << (model.n_units - 1 - i)
+    size, bit = 2**model.n_units, 1 << (model.n_units - 1 - i)
     k = np.zeros((size, size))
     for x in range(size):
-        y = x ^ bit                                   # x with unit i flipped
+        y = x ^ bit  # x with unit i flipped
         d_e = energy[y] - energy[x]
         if rule == "heat_bath":
             p_move = 1.0 / (1.0 + np.exp(d_e / temperature))
@@ -94,15 +96,15 @@ def _dense_site_matrix(model, i, temperature, rule):
 
 def _brute_force_output(model, schedule, kernel, free):
     n = model.n_units
-    p = np.full(2 ** n, 1.0 / 2 ** n)
+    p = np.full(2**n, 1.0 / 2**n)
     for temperature, sweeps in schedule.steps:
         site = [_dense_site_matrix(model, i, temperature, kernel.rule) for i in range(n)]
         if kernel.scan == "sequential":
-            sweep = np.eye(2 ** n)
+            sweep = np.eye(2**n)
             for i in free:
                 sweep = sweep @ site[i]
         else:  # n updates, each at a uniformly chosen unit; a held unit chosen stays
-            one = sum(site[i] if i in free else np.eye(2 ** n) for i in range(n)) / n
+            one = sum(site[i] if i in free else np.eye(2**n) for i in range(n)) / n
             sweep = np.linalg.matrix_power(one, n)
         p = p @ np.linalg.matrix_power(sweep, sweeps)
     return p
@@ -117,13 +119,14 @@ def test_every_kernels_exact_output_is_the_markov_matrix_product(kernel, convent
     sched = Schedule.explicit([3.0, 1.7, 1.0], sweeps_per_temperature=[1, 2, 3])
     out = schedule_output(m, sched, kernel=kernel)
     np.testing.assert_allclose(out, _brute_force_output(m, sched, kernel, range(4)), rtol=0, atol=1e-14)
-    held = schedule_output(m, sched, kernel=kernel, fixed=[1])   # unit 1 never updated
+    held = schedule_output(m, sched, kernel=kernel, fixed=[1])  # unit 1 never updated
     np.testing.assert_allclose(held, _brute_force_output(m, sched, kernel, [0, 2, 3]), rtol=0, atol=1e-14)
 
 
 def test_metropolis_single_site_update_by_hand():
     # one unit, field b > 0 at T: from off it always turns on; from on it leaves with exp(-b / T)
     from bmexp import BoltzmannMachine
+
     m = BoltzmannMachine(np.zeros((1, 1)), np.array([0.7]), n_visible=1)
     met = Kernel("metropolis", "sequential")
     assert schedule_output(m, Schedule.constant(1, T=2.0), start="off", kernel=met)[1] == 1.0

@@ -13,8 +13,7 @@ def test_slide35_and_seed_target():
 
 def test_builtin_in_spin_is_the_same_distribution():
     for make in (slide35, seed_target):
-        np.testing.assert_allclose(ExactDistribution.of(make("spin")).p, ExactDistribution.of(make()).p,
-                                   rtol=1e-12)
+        np.testing.assert_allclose(ExactDistribution.of(make("spin")).p, ExactDistribution.of(make()).p, rtol=1e-12)
 
 
 def test_random_model_is_seeded_and_has_nonzero_biases():
@@ -29,16 +28,27 @@ def test_random_model_is_seeded_and_has_nonzero_biases():
 
 def test_build_by_name():
     assert build("random", n_visible=3, n_hidden=1, seed=1).n_units == 4
-    with pytest.raises(InputError, match=r"name must be one of \['slide35', 'seed_target', 'random', 'ferromagnet'\]; received 'x'"):
+    with pytest.raises(
+        InputError, match=r"name must be one of \['slide35', 'seed_target', 'random', 'ferromagnet'\]; received 'x'"
+    ):
         build("x")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n_visible=-1, n_hidden=2), r"n_visible must be an integer >= 0; received -1"),
-    (dict(n_visible=0, n_hidden=0), r"n_visible \+ n_hidden must be >= 1"),
-    (dict(n_visible=2, n_hidden=2, weight_scale=-1.0), r"weight_scale must be a finite number in \[0, 1e\+06\]; received -1.0"),
-    (dict(n_visible=2, n_hidden=2, bias_scale=float("nan")), r"bias_scale must be a finite number in \[0, 1e\+06\]; received nan"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_visible=-1, n_hidden=2), r"n_visible must be an integer >= 0; received -1"),
+        (dict(n_visible=0, n_hidden=0), r"n_visible \+ n_hidden must be >= 1"),
+        (
+            dict(n_visible=2, n_hidden=2, weight_scale=-1.0),
+            r"weight_scale must be a finite number in \[0, 1e\+06\]; received -1.0",
+        ),
+        (
+            dict(n_visible=2, n_hidden=2, bias_scale=float("nan")),
+            r"bias_scale must be a finite number in \[0, 1e\+06\]; received nan",
+        ),
+    ],
+)
 def test_random_model_bad_input(kwargs, message):
     with pytest.raises(InputError, match=message):
         random_model(rng=np.random.default_rng(0), **kwargs)
@@ -53,13 +63,16 @@ def test_ferromagnet_is_metastable_and_converts_exactly():
     from bmexp.schedules import Schedule
     from bmexp.transitions import schedule_output
     from bmexp.zoo import ferromagnet
+
     f = ferromagnet()
     spin = f.to("spin")
     np.testing.assert_allclose(spin.weights[0, 1:], 0.25)
     np.testing.assert_allclose(spin.biases, 0.05)
     p = ExactDistribution.of(f).p
-    tv = {spt: 0.5 * np.abs(schedule_output(f, Schedule.linear(5, 1, sweeps_per_temperature=spt)) - p).sum()
-          for spt in (5, 40)}
+    tv = {
+        spt: 0.5 * np.abs(schedule_output(f, Schedule.linear(5, 1, sweeps_per_temperature=spt)) - p).sum()
+        for spt in (5, 40)
+    }
     assert tv[5] > 0.05 and tv[40] < 0.01  # the schedule matters here
     with pytest.raises(InputError, match=r"coupling must be a finite number in \[-1e\+06, 1e\+06\]; received nan"):
         ferromagnet(coupling=float("nan"))

@@ -14,5 +14,6 @@ __all__ = ["DimodSampler", "dwave_sampler"]
 def __getattr__(name):  # lazy: dimod is imported only when an adapter is used
     if name in __all__:
         from . import ocean
+
         return getattr(ocean, name)
     raise AttributeError(f"module 'bmexp.adapters' has no attribute {name!r}")

@@ -34,8 +34,17 @@ __all__ = ["ACCEPTANCE", "ORDERS", "DimodSampler", "dwave_sampler", "to_bqm"]
 ACCEPTANCE = {"gibbs": "heat_bath", "metropolis": "metropolis", "heat_bath": "heat_bath"}
 ORDERS = {"sequential": False, "random": True}
 #: parameters the adapter sets itself
-_OWN = ("beta_schedule", "beta_schedule_type", "beta_range", "num_sweeps", "num_sweeps_per_beta", "num_reads",
-        "seed", "initial_states", "initial_states_generator")
+_OWN = (
+    "beta_schedule",
+    "beta_schedule_type",
+    "beta_range",
+    "num_sweeps",
+    "num_sweeps_per_beta",
+    "num_reads",
+    "seed",
+    "initial_states",
+    "initial_states_generator",
+)
 
 
 def _dimod():
@@ -79,22 +88,32 @@ class DimodSampler:
     def __init__(self, sampler, *, kernel: Kernel | None = None, **parameters):
         dimod = _dimod()
         if isinstance(sampler, type) and issubclass(sampler, dimod.Sampler):
-            raise InputError(f"sampler must be a dimod.Sampler instance; received the class {sampler.__name__}: "
-                             f"pass {sampler.__name__}()")
+            raise InputError(
+                f"sampler must be a dimod.Sampler instance; received the class {sampler.__name__}: "
+                f"pass {sampler.__name__}()"
+            )
         if not isinstance(sampler, dimod.Sampler):
-            raise InputError(f"sampler must be a dimod.Sampler (e.g. dwave.samplers.SimulatedAnnealingSampler()); "
-                             f"received {type(sampler).__name__}")
+            raise InputError(
+                f"sampler must be a dimod.Sampler (e.g. dwave.samplers.SimulatedAnnealingSampler()); "
+                f"received {type(sampler).__name__}"
+            )
         accepted = set(getattr(sampler, "parameters", {}) or {})
         missing = [p for p in ("beta_schedule", "initial_states") if p not in accepted]
         if missing:
-            raise InputError(f"sampler must take a beta schedule and initial states to run a bmexp schedule from bmexp's "
-                             f"starts; {type(sampler).__name__} does not take {missing}")
+            raise InputError(
+                f"sampler must take a beta schedule and initial states to run a bmexp schedule from bmexp's "
+                f"starts; {type(sampler).__name__} does not take {missing}"
+            )
         for key in parameters:
             if key in _OWN:
-                raise InputError(f"{key} is set by the adapter from the schedule, n_chains, rng and init; "
-                                 f"received {key}={parameters[key]!r}")
+                raise InputError(
+                    f"{key} is set by the adapter from the schedule, n_chains, rng and init; "
+                    f"received {key}={parameters[key]!r}"
+                )
             if key not in accepted:
-                raise InputError(f"{key} is not a parameter of {type(sampler).__name__}; allowed: {sorted(accepted - set(_OWN))}")
+                raise InputError(
+                    f"{key} is not a parameter of {type(sampler).__name__}; allowed: {sorted(accepted - set(_OWN))}"
+                )
         if kernel is not None and not isinstance(kernel, Kernel):
             raise InputError(f"kernel must be a bmexp.samplers.Kernel or None; received {kernel!r}")
         self.sampler, self.parameters = sampler, dict(parameters)
@@ -112,9 +131,13 @@ class DimodSampler:
         if not isinstance(order, (bool, np.bool_)):
             raise InputError.bad("randomize_order", "True or False", order)
         if criterion not in ("gibbs", "metropolis"):
-            raise InputError(f"proposal_acceptance_criteria must be one of ['Gibbs', 'Metropolis']; "
-                             f"received {self.parameters['proposal_acceptance_criteria']!r}")
-        return Kernel(ACCEPTANCE[criterion], "random" if self.parameters.get("randomize_order", False) else "sequential")
+            raise InputError(
+                f"proposal_acceptance_criteria must be one of ['Gibbs', 'Metropolis']; "
+                f"received {self.parameters['proposal_acceptance_criteria']!r}"
+            )
+        return Kernel(
+            ACCEPTANCE[criterion], "random" if self.parameters.get("randomize_order", False) else "sequential"
+        )
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.parameters.items())
@@ -129,8 +152,9 @@ class DimodSampler:
         within dwave's int-indexed beta schedule)."""
         return 1.0 / schedule.sweep_temperatures()
 
-    def __call__(self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int, schedule,
-                 init="random", clamp=None) -> SampleResult:
+    def __call__(
+        self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int, schedule, init="random", clamp=None
+    ) -> SampleResult:
         _check_args(model, rng, n_chains, schedule)
         n_chains, n = int(n_chains), model.n_units
         betas = self.betas(schedule)
@@ -152,22 +176,36 @@ class DimodSampler:
                 bqm = self.bqm(model, free=free, clamp_values=values[order]) if idx.size else self.bqm(model)
                 labels = list(range(free.size))
                 result = self.sampler.sample(
-                    bqm, beta_schedule=betas, beta_schedule_type="custom", num_sweeps_per_beta=1,
-                    num_reads=rows.size, seed=int(rng.integers(2**31)),
-                    initial_states=(starts[np.ix_(rows, free)].astype(np.int8), labels), **self.parameters)
+                    bqm,
+                    beta_schedule=betas,
+                    beta_schedule_type="custom",
+                    num_sweeps_per_beta=1,
+                    num_reads=rows.size,
+                    seed=int(rng.integers(2**31)),
+                    initial_states=(starts[np.ix_(rows, free)].astype(np.int8), labels),
+                    **self.parameters,
+                )
                 record = result.record.sample
                 if record.shape != (rows.size, free.size):
-                    raise InputError(f"{type(self.sampler).__name__} returned {record.shape[0]} samples of "
-                                     f"{record.shape[1]} variables; expected {rows.size} of {free.size}")
+                    raise InputError(
+                        f"{type(self.sampler).__name__} returned {record.shape[0]} samples of "
+                        f"{record.shape[1]} variables; expected {rows.size} of {free.size}"
+                    )
                 columns = [list(result.variables).index(v) for v in labels]
                 states[np.ix_(rows, free)] = record[:, columns]
         seconds = time.perf_counter() - t0
         states.flags.writeable = False
         energies = np.asarray(model.energy(states), dtype=float).reshape(n_chains)
         energies.flags.writeable = False
-        return SampleResult(states=states, energies=energies, mean_energy=None, schedule=schedule,
-                            convention=model.convention, n_updates=n_chains * schedule.total_sweeps * int(free.size),
-                            seconds=seconds)
+        return SampleResult(
+            states=states,
+            energies=energies,
+            mean_energy=None,
+            schedule=schedule,
+            convention=model.convention,
+            n_updates=n_chains * schedule.total_sweeps * int(free.size),
+            seconds=seconds,
+        )
 
 
 def dwave_sampler(acceptance: str = "gibbs", order: str = "sequential") -> DimodSampler:
@@ -181,5 +219,6 @@ def dwave_sampler(acceptance: str = "gibbs", order: str = "sequential") -> Dimod
         from dwave.samplers import SimulatedAnnealingSampler
     except ImportError:
         raise InputError("sampler=dwave needs dwave-samplers: pip install -e '.[ocean]'") from None
-    return DimodSampler(SimulatedAnnealingSampler(), proposal_acceptance_criteria=acceptance.capitalize(),
-                        randomize_order=ORDERS[order])
+    return DimodSampler(
+        SimulatedAnnealingSampler(), proposal_acceptance_criteria=acceptance.capitalize(), randomize_order=ORDERS[order]
+    )

@@ -8,11 +8,48 @@
 Third-party samplers (dimod, dwave-samplers) are wrapped by :mod:`bmexp.adapters`.
 """
 
-from .contract import (HEAT_BATH_SEQUENTIAL, KERNEL_RULES, KERNEL_SCANS, UNKNOWN_KERNEL, Kernel, Sampler,
-                       kernel_of, states_of)
-from .gibbs import (BACKENDS, RULES, SCANS, GibbsSampler, SampleResult, gibbs_sample, normalize_clamp, run_chains,
-                    sample_chain, set_threads, thresholds_inplace)
+from .contract import (
+    HEAT_BATH_SEQUENTIAL,
+    KERNEL_RULES,
+    KERNEL_SCANS,
+    UNKNOWN_KERNEL,
+    Kernel,
+    Sampler,
+    kernel_of,
+    states_of,
+)
+from .gibbs import (
+    BACKENDS,
+    RULES,
+    SCANS,
+    GibbsSampler,
+    SampleResult,
+    gibbs_sample,
+    normalize_clamp,
+    run_chains,
+    sample_chain,
+    set_threads,
+    thresholds_inplace,
+)
 
-__all__ = ["BACKENDS", "HEAT_BATH_SEQUENTIAL", "KERNEL_RULES", "KERNEL_SCANS", "RULES", "SCANS", "UNKNOWN_KERNEL",
-           "GibbsSampler", "Kernel", "SampleResult", "Sampler", "gibbs_sample", "kernel_of", "normalize_clamp",
-           "run_chains", "sample_chain", "set_threads", "states_of", "thresholds_inplace"]
+__all__ = [
+    "BACKENDS",
+    "HEAT_BATH_SEQUENTIAL",
+    "KERNEL_RULES",
+    "KERNEL_SCANS",
+    "RULES",
+    "SCANS",
+    "UNKNOWN_KERNEL",
+    "GibbsSampler",
+    "Kernel",
+    "SampleResult",
+    "Sampler",
+    "gibbs_sample",
+    "kernel_of",
+    "normalize_clamp",
+    "run_chains",
+    "sample_chain",
+    "set_threads",
+    "states_of",
+    "thresholds_inplace",
+]

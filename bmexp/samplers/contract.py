@@ -29,8 +29,16 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["HEAT_BATH_SEQUENTIAL", "KERNEL_RULES", "KERNEL_SCANS", "Kernel", "Sampler", "UNKNOWN_KERNEL",
-           "kernel_of", "states_of"]
+__all__ = [
+    "HEAT_BATH_SEQUENTIAL",
+    "KERNEL_RULES",
+    "KERNEL_SCANS",
+    "Kernel",
+    "Sampler",
+    "UNKNOWN_KERNEL",
+    "kernel_of",
+    "states_of",
+]
 
 #: single-site update rules with an exact transition: ``heat_bath`` sets the unit on with
 #: probability ``sigmoid(gap / T)`` whatever its state (the post's flip rule, accepted with
@@ -89,8 +97,7 @@ def kernel_of(sampler) -> Kernel:
 class Sampler(Protocol):
     """The call signature every check uses (see the module notes)."""
 
-    def __call__(self, model, *, rng: np.random.Generator, n_chains: int, schedule, init="random",
-                 clamp=None): ...
+    def __call__(self, model, *, rng: np.random.Generator, n_chains: int, schedule, init="random", clamp=None): ...
 
 
 def states_of(result, *, n_chains: int | None = None, n_units: int | None = None) -> np.ndarray:
@@ -102,9 +109,12 @@ def states_of(result, *, n_chains: int | None = None, n_units: int | None = None
     try:
         states = np.asarray(getattr(result, "states", result), dtype=float)
     except (TypeError, ValueError):
-        raise InputError(f"a sampler must return states (an array or an object with .states); "
-                         f"received {type(result).__name__}") from None
+        raise InputError(
+            f"a sampler must return states (an array or an object with .states); received {type(result).__name__}"
+        ) from None
     if n_chains is not None and states.shape != (n_chains, n_units):
-        raise InputError(f"a sampler must return states of shape (n_chains, n_units) = ({n_chains}, {n_units}); "
-                         f"received shape {states.shape}")
+        raise InputError(
+            f"a sampler must return states of shape (n_chains, n_units) = ({n_chains}, {n_units}); "
+            f"received shape {states.shape}"
+        )
     return states

@@ -32,8 +32,16 @@ from ..schedules import Schedule
 from ..streams import Ahead, logit_inplace, parallel_rows, scratch
 from .contract import Kernel
 
-__all__ = ["GibbsSampler", "SampleResult", "gibbs_sample", "normalize_clamp", "run_chains",
-           "sample_chain", "set_threads", "thresholds_inplace"]
+__all__ = [
+    "GibbsSampler",
+    "SampleResult",
+    "gibbs_sample",
+    "normalize_clamp",
+    "run_chains",
+    "sample_chain",
+    "set_threads",
+    "thresholds_inplace",
+]
 
 RULES = ("heat_bath", "flip", "metropolis")
 #: the kernel each rule implements (the post's flip rule is heat-bath for two-state units)
@@ -53,9 +61,9 @@ def _readonly(a):
 class SampleResult:
     """Final states of all chains, their energies and (optionally) the mean energy per step."""
 
-    states: np.ndarray               # (n_chains, n_units)
-    energies: np.ndarray             # (n_chains,)
-    mean_energy: np.ndarray | None   # (len(schedule.steps),): mean over chains at each step's end
+    states: np.ndarray  # (n_chains, n_units)
+    energies: np.ndarray  # (n_chains,)
+    mean_energy: np.ndarray | None  # (len(schedule.steps),): mean over chains at each step's end
     schedule: Schedule
     convention: Convention
     n_updates: int
@@ -70,10 +78,15 @@ class SampleResult:
         return self.n_updates / self.seconds if self.seconds > 0 else float("inf")
 
     def to_dict(self) -> dict:
-        return {"n_chains": self.n_chains, "n_updates": self.n_updates, "seconds": self.seconds,
-                "updates_per_second": self.updates_per_second, "schedule": self.schedule.to_dict(),
-                "mean_energy": None if self.mean_energy is None else self.mean_energy.tolist(),
-                "convention": self.convention.value}
+        return {
+            "n_chains": self.n_chains,
+            "n_updates": self.n_updates,
+            "seconds": self.seconds,
+            "updates_per_second": self.updates_per_second,
+            "schedule": self.schedule.to_dict(),
+            "mean_energy": None if self.mean_energy is None else self.mean_energy.tolist(),
+            "convention": self.convention.value,
+        }
 
 
 def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +103,10 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
         try:
             cols = [np.broadcast_to(np.asarray(v, dtype=float), (n_chains,)) for v in values]
         except (ValueError, TypeError):
-            raise InputError(f"clamp values must be scalars or arrays of n_chains = {n_chains} values; "
-                             f"received shapes {[np.shape(v) for v in values]}") from None
+            raise InputError(
+                f"clamp values must be scalars or arrays of n_chains = {n_chains} values; "
+                f"received shapes {[np.shape(v) for v in values]}"
+            ) from None
         vals = np.stack(cols, axis=1) if cols else np.zeros((n_chains, 0))
     elif isinstance(clamp, tuple) and len(clamp) == 2:
         units = list(np.atleast_1d(clamp[0]))
@@ -99,10 +114,14 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
         if vals.ndim == 1:
             vals = np.broadcast_to(vals, (n_chains, vals.size))
         if vals.shape != (n_chains, len(units)):
-            raise InputError(f"clamp values must have shape ({len(units)},) or ({n_chains}, {len(units)}); "
-                             f"received {np.shape(clamp[1])}")
+            raise InputError(
+                f"clamp values must have shape ({len(units)},) or ({n_chains}, {len(units)}); "
+                f"received {np.shape(clamp[1])}"
+            )
     else:
-        raise InputError(f"clamp must be None, a mapping unit -> value(s) or a pair (units, values); received {clamp!r}")
+        raise InputError(
+            f"clamp must be None, a mapping unit -> value(s) or a pair (units, values); received {clamp!r}"
+        )
     names = model.unit_names
     idx = []
     for u in units:
@@ -111,8 +130,9 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
         elif isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)) and 0 <= u < model.n_units:
             idx.append(int(u))
         else:
-            raise InputError(f"clamp units must be indices in [0, {model.n_units}) or names in {list(names)}; "
-                             f"received {u!r}")
+            raise InputError(
+                f"clamp units must be indices in [0, {model.n_units}) or names in {list(names)}; received {u!r}"
+            )
     if len(set(idx)) != len(idx):
         raise InputError(f"clamp units must not repeat; received {units!r}")
     vals = check_states(vals, model.convention, name="clamp values")
@@ -133,8 +153,11 @@ class GibbsSampler:
     backend: str = "numba"
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("rule", self.rule, RULES), ("scan", self.scan, SCANS),
-                                     ("backend", self.backend, BACKENDS)):
+        for name, value, allowed in (
+            ("rule", self.rule, RULES),
+            ("scan", self.scan, SCANS),
+            ("backend", self.backend, BACKENDS),
+        ):
             if value not in allowed:
                 raise InputError.about(name, f"{{argument}} must be one of {list(allowed)}; received {value!r}")
 
@@ -143,15 +166,44 @@ class GibbsSampler:
         """The Markov kernel this sampler applies (checks compute its exact schedule output)."""
         return Kernel(RULE_KERNELS[self.rule], self.scan)
 
-    def __call__(self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int,
-                 schedule: Schedule, init="random", clamp=None, record_energy: bool = False) -> SampleResult:
-        return _sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp,
-                       record_energy=record_energy, rule=self.rule, scan=self.scan, backend=self.backend)
+    def __call__(
+        self,
+        model: BoltzmannMachine,
+        *,
+        rng: np.random.Generator,
+        n_chains: int,
+        schedule: Schedule,
+        init="random",
+        clamp=None,
+        record_energy: bool = False,
+    ) -> SampleResult:
+        return _sample(
+            model,
+            rng=rng,
+            n_chains=n_chains,
+            schedule=schedule,
+            init=init,
+            clamp=clamp,
+            record_energy=record_energy,
+            rule=self.rule,
+            scan=self.scan,
+            backend=self.backend,
+        )
 
 
-def gibbs_sample(model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int, schedule: Schedule,
-                 init="random", clamp=None, record_energy: bool = False, rule: str = "heat_bath",
-                 scan: str = "sequential", backend: str = "numba") -> SampleResult:
+def gibbs_sample(
+    model: BoltzmannMachine,
+    *,
+    rng: np.random.Generator,
+    n_chains: int,
+    schedule: Schedule,
+    init="random",
+    clamp=None,
+    record_energy: bool = False,
+    rule: str = "heat_bath",
+    scan: str = "sequential",
+    backend: str = "numba",
+) -> SampleResult:
     """Run ``n_chains`` independent chains through ``schedule`` and return their final states.
 
     init : "random" (each unit on with probability 1/2), "off" (every unit off), or states of
@@ -160,7 +212,8 @@ def gibbs_sample(model: BoltzmannMachine, *, rng: np.random.Generator, n_chains:
     record_energy : also return the mean energy over chains at the end of every temperature step.
     """
     return GibbsSampler(rule=rule, scan=scan, backend=backend)(
-        model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp, record_energy=record_energy)
+        model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp, record_energy=record_energy
+    )
 
 
 def _check_args(model, rng, n_chains, schedule):
@@ -181,14 +234,16 @@ def _initial(model, init, n_chains, start_uniforms):
         raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
     s = check_states(init, model.convention, name="init")
     if s.shape not in ((model.n_units,), (n_chains, model.n_units)):
-        raise InputError(f"init must have shape ({model.n_units},) or ({n_chains}, {model.n_units}); "
-                         f"received {s.shape}")
+        raise InputError(
+            f"init must have shape ({model.n_units},) or ({n_chains}, {model.n_units}); received {s.shape}"
+        )
     return np.array(np.broadcast_to(s, (n_chains, model.n_units)))
 
 
 def set_threads(n: int) -> None:
     """Threads of the compiled kernel (at most the number of cores numba found)."""
     import numba
+
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
 
 
@@ -198,9 +253,20 @@ def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
     return n_upd, n + n_upd * (2 if scan == "random" else 1)
 
 
-def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray, schedule: Schedule, *,
-               clamped: np.ndarray, rule: str, scan: str, backend: str, record_energy: bool = False,
-               thresholds_ready: bool = False, trace_every: int = 0) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def run_chains(
+    model: BoltzmannMachine,
+    states: np.ndarray,
+    uniforms: np.ndarray,
+    schedule: Schedule,
+    *,
+    clamped: np.ndarray,
+    rule: str,
+    scan: str,
+    backend: str,
+    record_energy: bool = False,
+    thresholds_ready: bool = False,
+    trace_every: int = 0,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Advance ``states`` (in place) through ``schedule`` driven by the given ``uniforms``.
 
     ``uniforms`` (chains x uniforms per chain, see the module notes; its first ``n`` columns
@@ -214,7 +280,7 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     if uniforms.shape != (states.shape[0], per_chain):
         raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
     if not thresholds_ready:
-        thresholds_inplace(uniforms[:, n:n + n_upd], rule)
+        thresholds_inplace(uniforms[:, n : n + n_upd], rule)
     betas = 1.0 / schedule.sweep_temperatures()
     record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
     if record_energy:
@@ -229,12 +295,28 @@ def run_chains(model: BoltzmannMachine, states: np.ndarray, uniforms: np.ndarray
     w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
     if backend == "numba":
         from .._kernels import FLIP, HEAT_BATH, kernel_for
+
         # metropolis runs the flip loop: only its thresholds differ (log u instead of logit u)
-        kernel_for(n, uniforms.size, record_energy or trace_every)(states, w, b, off, on, betas, record_at, clamped, uniforms,
-                     HEAT_BATH if rule == "heat_bath" else FLIP, scan == "random", energy, trace_at, trace)
+        kernel_for(n, uniforms.size, record_energy or trace_every)(
+            states,
+            w,
+            b,
+            off,
+            on,
+            betas,
+            record_at,
+            clamped,
+            uniforms,
+            HEAT_BATH if rule == "heat_bath" else FLIP,
+            scan == "random",
+            energy,
+            trace_at,
+            trace,
+        )
     else:
-        _numpy_sweeps(states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy,
-                      trace_at, trace)
+        _numpy_sweeps(
+            states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy, trace_at, trace
+        )
     return (energy, trace) if trace_every else energy
 
 
@@ -253,26 +335,36 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
     bounds = [(c0, min(n_chains, c0 + block)) for c0 in range(0, n_chains, block)]
     both = scratch(2 * block * per_chain)
-    buffers = [both[:block * per_chain].reshape(block, per_chain), both[block * per_chain:].reshape(block, per_chain)]
+    buffers = [both[: block * per_chain].reshape(block, per_chain), both[block * per_chain :].reshape(block, per_chain)]
 
     def draw(noise):  # the next rows of rng's stream, turned into thresholds
-        parallel_rows(rng, noise, lambda rows: thresholds_inplace(noise[rows, n:n + n_upd], rule))
+        parallel_rows(rng, noise, lambda rows: thresholds_inplace(noise[rows, n : n + n_upd], rule))
 
     if backend == "numba":  # load (or compile) the kernels first: seconds measure sampling, not loading
         _load_kernels(n, {(c1 - c0) * per_chain for c0, c1 in bounds}, record_energy)
     t0 = time.perf_counter()
-    draw(buffers[0][:bounds[0][1]])
+    draw(buffers[0][: bounds[0][1]])
     for k, (c0, c1) in enumerate(bounds):
-        noise = buffers[k % 2][:c1 - c0]
+        noise = buffers[k % 2][: c1 - c0]
         # Draw the next block while the kernel (which releases the GIL) runs on this one: rng is
         # only ever touched by one thread at a time, in order, so the numbers are unchanged.
-        ahead = Ahead(draw, buffers[(k + 1) % 2][:bounds[k + 1][1] - bounds[k + 1][0]]) \
-            if k + 1 < len(bounds) else None
-        s = (_initial(model, init, c1 - c0, noise[:, :n]) if isinstance(init, str)
-             else init_states[c0:c1].copy())
+        ahead = (
+            Ahead(draw, buffers[(k + 1) % 2][: bounds[k + 1][1] - bounds[k + 1][0]]) if k + 1 < len(bounds) else None
+        )
+        s = _initial(model, init, c1 - c0, noise[:, :n]) if isinstance(init, str) else init_states[c0:c1].copy()
         s[:, idx] = vals[c0:c1]
-        energy_rec[c0:c1] = run_chains(model, s, noise, schedule, clamped=clamped, rule=rule, scan=scan,
-                                       backend=backend, record_energy=record_energy, thresholds_ready=True)
+        energy_rec[c0:c1] = run_chains(
+            model,
+            s,
+            noise,
+            schedule,
+            clamped=clamped,
+            rule=rule,
+            scan=scan,
+            backend=backend,
+            record_energy=record_energy,
+            thresholds_ready=True,
+        )
         states[c0:c1] = s
         if ahead is not None:
             ahead.join()
@@ -280,11 +372,14 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     energies = model.energy(states)
     n_free = n - int(clamped.sum())
     return SampleResult(
-        states=_readonly(states), energies=_readonly(np.asarray(energies, dtype=float).reshape(n_chains)),
+        states=_readonly(states),
+        energies=_readonly(np.asarray(energies, dtype=float).reshape(n_chains)),
         mean_energy=_readonly(energy_rec.mean(axis=0)) if record_energy else None,
-        schedule=schedule, convention=model.convention,
+        schedule=schedule,
+        convention=model.convention,
         n_updates=n_chains * schedule.total_sweeps * (n_free if scan == "sequential" else n),
-        seconds=seconds)
+        seconds=seconds,
+    )
 
 
 _LOADED: set = set()
@@ -301,15 +396,37 @@ def _load_kernels(n: int, sizes, record: bool) -> None:
             continue
         w, b = np.zeros((n, n)), np.zeros(n)
         w.flags.writeable = b.flags.writeable = False  # a model's arrays are read-only: the same signature
-        kernel(np.zeros((1, n)), w, b, 0.0, 1.0, np.ones(1), np.full(1, -1, dtype=np.int64),
-               np.zeros(n, dtype=np.bool_), np.zeros((1, 2 * n)), HEAT_BATH, False, np.zeros((1, 1)),
-               np.full(1, -1, dtype=np.int64), np.zeros((1, 1, n)))
+        kernel(
+            np.zeros((1, n)),
+            w,
+            b,
+            0.0,
+            1.0,
+            np.ones(1),
+            np.full(1, -1, dtype=np.int64),
+            np.zeros(n, dtype=np.bool_),
+            np.zeros((1, 2 * n)),
+            HEAT_BATH,
+            False,
+            np.zeros((1, 1)),
+            np.full(1, -1, dtype=np.int64),
+            np.zeros((1, 1, n)),
+        )
         _LOADED.add(id(kernel))
 
 
-def sample_chain(model: BoltzmannMachine, *, rng: np.random.Generator, n_draws: int, burn_in: int = 100,
-                 sweeps_between: int = 1, temperature: float = 1.0, rule: str = "heat_bath",
-                 scan: str = "sequential", backend: str = "numba") -> np.ndarray:
+def sample_chain(
+    model: BoltzmannMachine,
+    *,
+    rng: np.random.Generator,
+    n_draws: int,
+    burn_in: int = 100,
+    sweeps_between: int = 1,
+    temperature: float = 1.0,
+    rule: str = "heat_bath",
+    scan: str = "sequential",
+    backend: str = "numba",
+) -> np.ndarray:
     """One long chain: ``n_draws`` states, ``sweeps_between`` sweeps apart, after ``burn_in`` sweeps.
 
     Successive draws are correlated: test them with
@@ -329,18 +446,20 @@ def sample_chain(model: BoltzmannMachine, *, rng: np.random.Generator, n_draws: 
     arguments.integer(sweeps_between, "sweeps_between", low=1)
     run = Schedule.constant(n_draws * sweeps_between, T=temperature)
     u = rng.random((1, _layout(n, run.total_sweeps, scan)[1]))
-    _, trace = run_chains(model, state, u, run, clamped=clamped, rule=rule, scan=scan, backend=backend,
-                          trace_every=sweeps_between)
+    _, trace = run_chains(
+        model, state, u, run, clamped=clamped, rule=rule, scan=scan, backend=backend, trace_every=sweeps_between
+    )
     return trace[0]
 
 
-def _numpy_sweeps(s, w, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out, trace_at,
-                  trace_out):
+def _numpy_sweeps(
+    s, w, b, off, on, betas, record_at, clamped, noise, rule, random_scan, energy_out, trace_at, trace_out
+):
     """Reference implementation, vectorised across chains: the same numbers as the kernel."""
     n_chains, n = s.shape
     n_upd = len(betas) * n
-    thresholds = np.ascontiguousarray(noise[:, n:n + n_upd].T)  # one row per update
-    sites = (np.minimum((noise[:, n + n_upd:] * n).astype(np.int64), n - 1).T if random_scan else None)
+    thresholds = np.ascontiguousarray(noise[:, n : n + n_upd].T)  # one row per update
+    sites = np.minimum((noise[:, n + n_upd :] * n).astype(np.int64), n - 1).T if random_scan else None
     rows = np.arange(n_chains)
     k = 0
     for sw, beta in enumerate(betas):

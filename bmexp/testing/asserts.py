@@ -25,18 +25,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import BoltzmannMachine
 from .. import arguments
 from ..errors import InputError
+from ..model import BoltzmannMachine
 from ..samplers.contract import Kernel, kernel_of, states_of
 from ..schedules import Schedule
 from ..validation.checks import CHECKS, REGISTRY, SHORTFALL_TV, CheckResult, run_check
 from ..validation.multiple import holm
 from ..zoo import random_model
 
-__all__ = ["assert_conditional", "assert_joint", "assert_random_hidden", "assert_sampler_api",
-           "assert_samples_boltzmann", "assert_schedule"]
-
+__all__ = [
+    "assert_conditional",
+    "assert_joint",
+    "assert_random_hidden",
+    "assert_sampler_api",
+    "assert_samples_boltzmann",
+    "assert_schedule",
+]
 
 
 def _fail(message: str, result: CheckResult | None = None):
@@ -60,8 +65,11 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
     kernel = getattr(sampler, "kernel", None)
     if kernel is not None and not isinstance(kernel, Kernel):
         _fail(f"sampler.kernel must be a bmexp.samplers.Kernel or None; received {kernel!r}")
-    base = arguments.model(model) if model is not None else random_model(4, 2, rng=np.random.default_rng(11),
-                                                                          bias_scale=0.7)
+    base = (
+        arguments.model(model)
+        if model is not None
+        else random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7)
+    )
     n_chains = arguments.integer(n_chains, "n_chains", low=1)
     seed = arguments.seed(seed)
     schedule = Schedule.constant(3)
@@ -74,15 +82,19 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
                 out = sampler(m, rng=np.random.default_rng(s), n_chains=n, schedule=schedule, **kw)
             except Exception as exc:  # the contract is broken, whatever the sampler raised
                 shown = {k: (v if isinstance(v, str) else f"<{type(v).__name__}>") for k, v in kw.items()}
-                _fail(f"{convention} model: sampler must accept (model, *, rng, n_chains, schedule, init, clamp); "
-                      f"calling it with n_chains={n}, {shown} raised {type(exc).__name__}: {exc}")
+                _fail(
+                    f"{convention} model: sampler must accept (model, *, rng, n_chains, schedule, init, clamp); "
+                    f"calling it with n_chains={n}, {shown} raised {type(exc).__name__}: {exc}"
+                )
             try:
                 states = states_of(out, n_chains=n, n_units=m.n_units)
             except ValueError as exc:
                 _fail(f"{convention} model: {exc}")
             if not np.all((states == off) | (states == on)):
-                _fail(f"{convention} model: states must contain only {{{off}, {on}}}; received values "
-                      f"{[float(v) for v in np.unique(states) if v not in (off, on)][:5]}")
+                _fail(
+                    f"{convention} model: states must contain only {{{off}, {on}}}; received values "
+                    f"{[float(v) for v in np.unique(states) if v not in (off, on)][:5]}"
+                )
             return states
 
         a = draw()
@@ -107,8 +119,9 @@ def assert_sampler_api(sampler, model: BoltzmannMachine | None = None, *, n_chai
         start = np.where(np.arange(n_chains * m.n_units).reshape(n_chains, m.n_units) % 3 == 0, on, off)
         frozen = draw(init=start, clamp={u: start[:, u] for u in range(m.n_units)})
         if not np.array_equal(frozen, start):
-            _fail(f"{convention} model: with every unit clamped to its initial state, the states must come back "
-                  "unchanged")
+            _fail(
+                f"{convention} model: with every unit clamped to its initial state, the states must come back unchanged"
+            )
 
 
 # ------------------------------------------------------------------ statistical checks
@@ -125,8 +138,15 @@ def _run(name, sampler, model, *, seed, alpha, schedule, n, **kw) -> CheckResult
     return run_check(name, model, sampler, rng=np.random.default_rng(seed), schedule=schedule, n=n, alpha=alpha, **kw)
 
 
-def assert_joint(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: float = 0.01,
-                 schedule: Schedule | None = None, n: int | None = None) -> CheckResult:
+def assert_joint(
+    sampler,
+    model: BoltzmannMachine,
+    *,
+    seed: int = 0,
+    alpha: float = 0.01,
+    schedule: Schedule | None = None,
+    n: int | None = None,
+) -> CheckResult:
     """Free chains from random starts match the exact joint distribution (false alarms: ``alpha``)."""
     __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("joint", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n)
@@ -135,8 +155,16 @@ def assert_joint(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: floa
     return r
 
 
-def assert_conditional(sampler, model: BoltzmannMachine, *, hidden=None, seed: int = 0, alpha: float = 0.01,
-                       schedule: Schedule | None = None, n: int | None = None) -> CheckResult:
+def assert_conditional(
+    sampler,
+    model: BoltzmannMachine,
+    *,
+    hidden=None,
+    seed: int = 0,
+    alpha: float = 0.01,
+    schedule: Schedule | None = None,
+    n: int | None = None,
+) -> CheckResult:
     """Visible units with the hidden ones clamped match the exact ``p(v | h)`` (false alarms: ``alpha``)."""
     __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("conditional", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n, hidden=hidden)
@@ -145,8 +173,15 @@ def assert_conditional(sampler, model: BoltzmannMachine, *, hidden=None, seed: i
     return r
 
 
-def assert_random_hidden(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: float = 0.01,
-                         schedule: Schedule | None = None, n: int | None = None) -> CheckResult:
+def assert_random_hidden(
+    sampler,
+    model: BoltzmannMachine,
+    *,
+    seed: int = 0,
+    alpha: float = 0.01,
+    schedule: Schedule | None = None,
+    n: int | None = None,
+) -> CheckResult:
     """A different clamp per chain: visible units match ``sum_h U(h) p(v | h)`` (false alarms: ``alpha``)."""
     __tracebackhide__ = True  # pytest shows the caller's line, not the kit's
     r = _run("random_hidden", sampler, model, seed=seed, alpha=alpha, schedule=schedule, n=n)
@@ -155,8 +190,16 @@ def assert_random_hidden(sampler, model: BoltzmannMachine, *, seed: int = 0, alp
     return r
 
 
-def assert_schedule(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: float = 0.01,
-                    schedule: Schedule | None = None, n: int | None = None, shortfall_tv: float = SHORTFALL_TV) -> CheckResult:
+def assert_schedule(
+    sampler,
+    model: BoltzmannMachine,
+    *,
+    seed: int = 0,
+    alpha: float = 0.01,
+    schedule: Schedule | None = None,
+    n: int | None = None,
+    shortfall_tv: float = SHORTFALL_TV,
+) -> CheckResult:
     """With a declared kernel: samples match the kernel's exact output after ``schedule`` (false
     alarms: ``alpha``) and that output is within ``shortfall_tv`` of Boltzmann (exact: no
     randomness).  Without one: samples match Boltzmann (false alarms: ``alpha``)."""
@@ -167,9 +210,17 @@ def assert_schedule(sampler, model: BoltzmannMachine, *, seed: int = 0, alpha: f
     return r
 
 
-def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, seed: int = 0, alpha: float = 0.01,
-                             schedule: Schedule | None = None, n: int | None = None,
-                             shortfall_tv: float = SHORTFALL_TV) -> dict[str, CheckResult]:
+def assert_samples_boltzmann(
+    sampler,
+    model: BoltzmannMachine,
+    *,
+    checks=None,
+    seed: int = 0,
+    alpha: float = 0.01,
+    schedule: Schedule | None = None,
+    n: int | None = None,
+    shortfall_tv: float = SHORTFALL_TV,
+) -> dict[str, CheckResult]:
     """The sampler's samples follow the Boltzmann distribution of ``model``, by every check that applies.
 
     checks : default all that apply: ``joint``; ``conditional`` and ``random_hidden`` when the
@@ -193,22 +244,39 @@ def assert_samples_boltzmann(sampler, model: BoltzmannMachine, *, checks=None, s
     elif isinstance(checks, str) or not hasattr(checks, "__iter__") or not list(checks):
         raise InputError.bad("checks", f"a non-empty list of check names from {list(CHECKS)} or None", checks)
     checks = [arguments.one_of(c, "checks", list(CHECKS)) for c in checks]
-    results = {name: _run(name, sampler, model, seed=seed + k, alpha=alpha, schedule=schedule, n=n,
-                          **({"shortfall_tv": shortfall_tv} if name == "schedule" else {}))
-               for k, name in enumerate(checks)}
+    results = {
+        name: _run(
+            name,
+            sampler,
+            model,
+            seed=seed + k,
+            alpha=alpha,
+            schedule=schedule,
+            n=n,
+            **({"shortfall_tv": shortfall_tv} if name == "schedule" else {}),
+        )
+        for k, name in enumerate(checks)
+    }
     deciding = []
     for name, r in results.items():
         test = next(t for t in REGISTRY[name].decides if t in r.tests)
         deciding.append((name, test, r.tests[test].p_value))
     adjusted, reject = holm([p for _, _, p in deciding], alpha=alpha)
-    failed = [f"{name} ({test}: p = {p:.3g}, Holm-adjusted {adj:.3g})"
-              for (name, test, p), adj, rej in zip(deciding, adjusted, reject) if rej]
+    failed = [
+        f"{name} ({test}: p = {p:.3g}, Holm-adjusted {adj:.3g})"
+        for (name, test, p), adj, rej in zip(deciding, adjusted, reject)
+        if rej
+    ]
     short = results.get("schedule")
     if short is not None and short.extra.get("schedule_ok") is False:
-        failed.append(f"schedule (the {kernel_of(sampler)} kernel's exact output after the schedule is TV {short.extra['schedule_tv']:.3g} from Boltzmann > {shortfall_tv:g}: "
-                      "too short for this kernel)")
+        failed.append(
+            f"schedule (the {kernel_of(sampler)} kernel's exact output after the schedule is TV "
+            f"{short.extra['schedule_tv']:.3g} from Boltzmann > {shortfall_tv:g}: too short for this kernel)"
+        )
     if failed:
         tables = "\n".join(results[name].report() for name in dict.fromkeys(f.split(" ")[0] for f in failed))
-        raise AssertionError(f"samples do not follow the Boltzmann distribution of the model at alpha = {alpha:g} "
-                             f"(Holm over {len(deciding)} tests): " + "; ".join(failed) + "\n" + tables)
+        raise AssertionError(
+            f"samples do not follow the Boltzmann distribution of the model at alpha = {alpha:g} "
+            f"(Holm over {len(deciding)} tests): " + "; ".join(failed) + "\n" + tables
+        )
     return results

@@ -47,7 +47,7 @@ def _missing_half(model, s, i):  # dE from E = -s^T W s - b^T s: the coupling te
 
 def _upper_triangle(model, s, i):  # field_i = sum_{j > i} W_ij s_j + b_i
     off, on = model.convention.values
-    return (on - off) * (s[..., i + 1:] @ model.weights[i, i + 1:] + model.biases[i])
+    return (on - off) * (s[..., i + 1 :] @ model.weights[i, i + 1 :] + model.biases[i])
 
 
 def _lower_triangle(model, s, i):  # the transposed half: field_i = sum_{j < i} W_ij s_j + b_i
@@ -84,11 +84,11 @@ class Mutant:
     name: str
     description: str
     gap: GapFn = correct_gaps
-    frozen: str = "none"          # "none" | "hidden" | "last"
+    frozen: str = "none"  # "none" | "hidden" | "last"
     synchronous: bool = False
     final_temperature: float | None = None
     drop_last_step: bool = False
-    rule: str = "heat_bath"       # "heat_bath" | "metropolis": the kernel the mutation sits in
+    rule: str = "heat_bath"  # "heat_bath" | "metropolis": the kernel the mutation sits in
 
     @property
     def kernel(self) -> Kernel:
@@ -117,8 +117,16 @@ class Mutant:
         return []
 
     # ------------------------------------------------------------ sampling
-    def __call__(self, model: BoltzmannMachine, *, rng: np.random.Generator, n_chains: int,
-                 schedule: Schedule, init="random", clamp=None) -> np.ndarray:
+    def __call__(
+        self,
+        model: BoltzmannMachine,
+        *,
+        rng: np.random.Generator,
+        n_chains: int,
+        schedule: Schedule,
+        init="random",
+        clamp=None,
+    ) -> np.ndarray:
         """Final states ``(n_chains, n)`` from random starts (``init`` and ``clamp`` not supported)."""
         if init != "random" or clamp is not None:
             raise NotImplementedError("mutants sample free chains from random starts only")
@@ -129,8 +137,10 @@ class Mutant:
         for temperature, sweeps in self.effective_schedule(schedule).steps:
             for _ in range(sweeps):
                 if self.synchronous:
-                    p = np.stack([p_on_after(self.gap(model, s, i), temperature, self.rule, s[:, i] == on)
-                                  for i in range(n)], axis=1)
+                    p = np.stack(
+                        [p_on_after(self.gap(model, s, i), temperature, self.rule, s[:, i] == on) for i in range(n)],
+                        axis=1,
+                    )
                     new = np.where(rng.random((n_chains, n)) < p, float(on), float(off))
                     keep = sorted(frozen)
                     new[:, keep] = s[:, keep]
@@ -163,7 +173,7 @@ class Mutant:
             t = np.ones((2**n, 2**n))
             for i in range(n):
                 if i in frozen:
-                    t *= (is_on[:, None, i] == is_on[None, :, i])
+                    t *= is_on[:, None, i] == is_on[None, :, i]
                 else:
                     t *= np.where(is_on[None, :, i], p_on[:, None, i], 1.0 - p_on[:, None, i])
             for _ in range(sweeps):
@@ -179,16 +189,21 @@ class Mutant:
         return np.bincount(indices_from_states(states, model.convention), minlength=2**model.n_units)
 
 
-MUTANTS: dict[str, Mutant] = {m.name: m for m in [
-    Mutant("sign_error", "unit turned on with sigmoid(-gap / T): samples exp(+E)", gap=_sign_error),
-    Mutant("missing_half", "energy without the 1/2: couplings count twice in dE", gap=_missing_half),
-    Mutant("upper_triangle", "local field from the upper triangle of W only", gap=_upper_triangle),
-    Mutant("transposed_half", "local field from the lower triangle (W used as asymmetric)", gap=_lower_triangle),
-    Mutant("dropped_bias", "local field without the bias", gap=_dropped_bias),
-    Mutant("wrong_convention", "the other convention's update (spin rule on binary weights)", gap=_wrong_convention),
-    Mutant("hidden_uniform", "hidden units never updated: left uniform", frozen="hidden"),
-    Mutant("synchronous", "all units updated at once from the old state", synchronous=True),
-    Mutant("last_unit_frozen", "last unit never updated (random start)", frozen="last"),
-    Mutant("final_temperature_1.05", "the schedule ends at T = 1.05", final_temperature=1.05),
-    Mutant("stops_one_step_early", "the schedule's last step is skipped", drop_last_step=True),
-]}
+MUTANTS: dict[str, Mutant] = {
+    m.name: m
+    for m in [
+        Mutant("sign_error", "unit turned on with sigmoid(-gap / T): samples exp(+E)", gap=_sign_error),
+        Mutant("missing_half", "energy without the 1/2: couplings count twice in dE", gap=_missing_half),
+        Mutant("upper_triangle", "local field from the upper triangle of W only", gap=_upper_triangle),
+        Mutant("transposed_half", "local field from the lower triangle (W used as asymmetric)", gap=_lower_triangle),
+        Mutant("dropped_bias", "local field without the bias", gap=_dropped_bias),
+        Mutant(
+            "wrong_convention", "the other convention's update (spin rule on binary weights)", gap=_wrong_convention
+        ),
+        Mutant("hidden_uniform", "hidden units never updated: left uniform", frozen="hidden"),
+        Mutant("synchronous", "all units updated at once from the old state", synchronous=True),
+        Mutant("last_unit_frozen", "last unit never updated (random start)", frozen="last"),
+        Mutant("final_temperature_1.05", "the schedule ends at T = 1.05", final_temperature=1.05),
+        Mutant("stops_one_step_early", "the schedule's last step is skipped", drop_last_step=True),
+    ]
+}

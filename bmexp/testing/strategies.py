@@ -22,13 +22,20 @@ conventions = st.sampled_from([Convention.BINARY, Convention.SPIN])
 
 def _weights(n: int, scale: float):
     elems = st.floats(-scale, scale, allow_nan=False, allow_infinity=False, width=64)
-    return hnp.arrays(np.float64, (n, n), elements=elems).map(
-        lambda a: np.triu(a, 1) + np.triu(a, 1).T)
+    return hnp.arrays(np.float64, (n, n), elements=elems).map(lambda a: np.triu(a, 1) + np.triu(a, 1).T)
 
 
 @st.composite
-def models(draw, *, min_units: int = 1, max_units: int = 8, weight_scale: float = 3.0,
-           bias_scale: float = 2.0, convention=None, nonzero_biases: bool = True) -> BoltzmannMachine:
+def models(
+    draw,
+    *,
+    min_units: int = 1,
+    max_units: int = 8,
+    weight_scale: float = 3.0,
+    bias_scale: float = 2.0,
+    convention=None,
+    nonzero_biases: bool = True,
+) -> BoltzmannMachine:
     """Valid models of ``min_units .. max_units`` units, either convention unless one is given.
 
     With ``nonzero_biases`` every bias is at least 0.01 in magnitude, so that bugs that drop
@@ -47,8 +54,11 @@ def models(draw, *, min_units: int = 1, max_units: int = 8, weight_scale: float 
 def states(n_units: int, convention: Convention | str, *, max_batch: int = 5):
     """Batches ``(k, n_units)`` of valid states, ``1 <= k <= max_batch``."""
     off, on = Convention(convention).values
-    return hnp.arrays(np.float64, st.tuples(st.integers(1, max_batch), st.just(n_units)),
-                      elements=st.sampled_from([float(off), float(on)]))
+    return hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, max_batch), st.just(n_units)),
+        elements=st.sampled_from([float(off), float(on)]),
+    )
 
 
 @st.composite

@@ -4,5 +4,4 @@ from .gof import GofResult, gof_test
 from .multiple import benjamini_hochberg, holm
 from .planning import noncentrality, power_at, required_samples
 
-__all__ = ["GofResult", "benjamini_hochberg", "gof_test", "holm", "noncentrality", "power_at",
-           "required_samples"]
+__all__ = ["GofResult", "benjamini_hochberg", "gof_test", "holm", "noncentrality", "power_at", "required_samples"]

@@ -38,16 +38,30 @@ from ..transitions import MAX_UNITS_SCHEDULE, schedule_output
 from .gof import GofResult, check_alpha, gof_test
 from .planning import required_samples
 
-__all__ = ["CHECKS", "REGISTRY", "SHORTFALL_TV", "CheckResult", "CheckSpec", "metric_keys", "run_check", "check_conditional", "check_joint", "check_random_hidden",
-           "check_schedule"]
+__all__ = [
+    "CHECKS",
+    "REGISTRY",
+    "SHORTFALL_TV",
+    "CheckResult",
+    "CheckSpec",
+    "metric_keys",
+    "run_check",
+    "check_conditional",
+    "check_joint",
+    "check_random_hidden",
+    "check_schedule",
+]
 
 
 def _draw(sampler, model, *, rng, n, schedule, clamp) -> np.ndarray:
     """Run the sampler and check what it returned (shape, and values in the model's convention)."""
     from ..conventions import check_states
 
-    states = states_of(sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp),
-                       n_chains=n, n_units=model.n_units)
+    states = states_of(
+        sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp),
+        n_chains=n,
+        n_units=model.n_units,
+    )
     return check_states(states, model.convention, name="sampler output")
 
 
@@ -61,7 +75,7 @@ def _table(labels, counts, expected: dict[str, np.ndarray]) -> pd.DataFrame:
     for name, p in expected.items():
         lo, hi = stats.binom.interval(0.95, n, p)
         df[f"p_{name}"] = p
-        df[f"lo95_{name}"] = lo / n   # where observed_p falls with 95% probability if p is right
+        df[f"lo95_{name}"] = lo / n  # where observed_p falls with 95% probability if p is right
         df[f"hi95_{name}"] = hi / n
     return df
 
@@ -80,9 +94,15 @@ class CheckResult:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"check": self.check, "n": self.n, "passed": self.passed, "message": self.message,
-                "units": list(self.units), "tests": {k: v.to_dict() for k, v in self.tests.items()},
-                **self.extra}
+        return {
+            "check": self.check,
+            "n": self.n,
+            "passed": self.passed,
+            "message": self.message,
+            "units": list(self.units),
+            "tests": {k: v.to_dict() for k, v in self.tests.items()},
+            **self.extra,
+        }
 
     def report(self) -> str:
         lines = [f"check {self.check}: n = {self.n}, units {' '.join(self.units)}"]
@@ -94,6 +114,7 @@ class CheckResult:
 
     def plot(self, path) -> None:
         from .plots import bar_plot
+
         bar_plot(self, path)
 
 
@@ -104,8 +125,9 @@ def _prepare(model, sampler, rng, schedule, alpha):
     if schedule is not None and not isinstance(schedule, Schedule):
         raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
     if sampler is not None and not callable(sampler):
-        raise InputError.bad("sampler", "a callable sampler (see bmexp.samplers.Sampler) or None", sampler,
-                             shown=type(sampler).__name__)
+        raise InputError.bad(
+            "sampler", "a callable sampler (see bmexp.samplers.Sampler) or None", sampler, shown=type(sampler).__name__
+        )
     return (sampler or GibbsSampler()), (schedule or Schedule.default())
 
 
@@ -127,13 +149,20 @@ def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n
     p = exact.conditional_p(clamp)
     n = _planned(n, p, alpha)
     states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
-    counts = _counts(states[:, :model.n_visible], p.size, model.convention)
+    counts = _counts(states[:, : model.n_visible], p.size, model.convention)
     res = gof_test(counts, p, alpha=alpha, rng=rng)
-    units = model.unit_names[:model.n_visible]
+    units = model.unit_names[: model.n_visible]
     msg = f"visible samples with h = {h} {'match' if not res.reject else 'do not match'} the exact p(v | h)."
-    return CheckResult("conditional", n, {"p(v|h)": res},
-                       _table(state_labels(model.n_visible), counts, {"p(v|h)": p}), not res.reject, msg, units,
-                       {"hidden": [float(x) for x in h]})
+    return CheckResult(
+        "conditional",
+        n,
+        {"p(v|h)": res},
+        _table(state_labels(model.n_visible), counts, {"p(v|h)": p}),
+        not res.reject,
+        msg,
+        units,
+        {"hidden": [float(x) for x in h]},
+    )
 
 
 def check_joint(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) -> CheckResult:
@@ -145,8 +174,15 @@ def check_joint(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) 
     counts = _counts(states, p.size, model.convention)
     res = gof_test(counts, p, alpha=alpha, rng=rng)
     msg = f"free samples {'match' if not res.reject else 'do not match'} the exact joint distribution."
-    return CheckResult("joint", n, {"joint": res}, _table(state_labels(model.n_units), counts, {"joint": p}),
-                       not res.reject, msg, model.unit_names)
+    return CheckResult(
+        "joint",
+        n,
+        {"joint": res},
+        _table(state_labels(model.n_units), counts, {"joint": p}),
+        not res.reject,
+        msg,
+        model.unit_names,
+    )
 
 
 def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) -> CheckResult:
@@ -166,21 +202,32 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
     hidden = np.where(rng.random((n, model.n_hidden)) < 0.5, float(on), float(off))
     clamp = {model.n_visible + k: hidden[:, k] for k in range(model.n_hidden)}  # one value per chain
     states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
-    counts = _counts(states[:, :model.n_visible], p_v.size, model.convention)
+    counts = _counts(states[:, : model.n_visible], p_v.size, model.convention)
     r_mix = gof_test(counts, mixture, alpha=alpha, rng=rng)
     r_pv = gof_test(counts, p_v, alpha=alpha, rng=rng)
     gap = 0.5 * float(np.abs(mixture - p_v).sum())
     if not r_mix.reject and r_pv.reject:
-        msg = (f"the samples follow the mixture sum_h U(h) p(v|h), not p(v) (they differ by TV {gap:.3f}): "
-               "clamping a uniform hidden state assumes p(h) is uniform.")
+        msg = (
+            f"the samples follow the mixture sum_h U(h) p(v|h), not p(v) (they differ by TV {gap:.3f}): "
+            "clamping a uniform hidden state assumes p(h) is uniform."
+        )
     elif not r_mix.reject:
-        msg = (f"the samples follow the mixture; p(v) is not rejected either (the two differ by TV {gap:.3f}, "
-               "too little for n = {n})".replace("{n}", str(n)))
+        msg = (
+            f"the samples follow the mixture; p(v) is not rejected either (the two differ by TV {gap:.3f}, "
+            "too little for n = {n})".replace("{n}", str(n))
+        )
     else:
         msg = "the samples do not follow the mixture sum_h U(h) p(v|h): the sampler is wrong."
-    return CheckResult("random_hidden", n, {"mixture": r_mix, "p(v)": r_pv},
-                       _table(state_labels(model.n_visible), counts, {"mixture": mixture, "p(v)": p_v}),
-                       not r_mix.reject, msg, model.unit_names[:model.n_visible], {"tv_mixture_vs_pv": gap})
+    return CheckResult(
+        "random_hidden",
+        n,
+        {"mixture": r_mix, "p(v)": r_pv},
+        _table(state_labels(model.n_visible), counts, {"mixture": mixture, "p(v)": p_v}),
+        not r_mix.reject,
+        msg,
+        model.unit_names[: model.n_visible],
+        {"tv_mixture_vs_pv": gap},
+    )
 
 
 def _sweeps(schedule) -> str:
@@ -192,8 +239,9 @@ def _sweeps(schedule) -> str:
 SHORTFALL_TV = 0.01
 
 
-def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01,
-                   shortfall_tv: float = SHORTFALL_TV) -> CheckResult:
+def check_schedule(
+    model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01, shortfall_tv: float = SHORTFALL_TV
+) -> CheckResult:
     """Samples vs the exact output of the schedule for the sampler's declared kernel (is the
     sampler right?) and that output vs Boltzmann (``shortfall_tv`` allowed: is the schedule long
     enough?).  A sampler without a declared kernel (:func:`bmexp.samplers.kernel_of`) is tested
@@ -208,13 +256,22 @@ def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.0
         states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=None)
         counts = _counts(states, p.size, model.convention)
         r_boltz = gof_test(counts, p, alpha=alpha, rng=rng)
-        msg = (f"samples {'match' if not r_boltz.reject else 'do NOT match'} the Boltzmann distribution "
-               f"after the schedule ({_sweeps(schedule)}). The sampler declares no kernel, so its exact "
-               "schedule output (and the implementation test and the schedule's shortfall) cannot be computed: "
-               "give it a `kernel` attribute (bmexp.samplers.Kernel) for those.")
-        return CheckResult("schedule", n, {"boltzmann": r_boltz},
-                           _table(state_labels(model.n_units), counts, {"boltzmann": p}), not r_boltz.reject, msg,
-                           model.unit_names, {"kernel": str(kernel), "sampler_ok": None, "schedule_ok": None})
+        msg = (
+            f"samples {'match' if not r_boltz.reject else 'do NOT match'} the Boltzmann distribution "
+            f"after the schedule ({_sweeps(schedule)}). The sampler declares no kernel, so its exact "
+            "schedule output (and the implementation test and the schedule's shortfall) cannot be computed: "
+            "give it a `kernel` attribute (bmexp.samplers.Kernel) for those."
+        )
+        return CheckResult(
+            "schedule",
+            n,
+            {"boltzmann": r_boltz},
+            _table(state_labels(model.n_units), counts, {"boltzmann": p}),
+            not r_boltz.reject,
+            msg,
+            model.unit_names,
+            {"kernel": str(kernel), "sampler_ok": None, "schedule_ok": None},
+        )
     out = schedule_output(model, schedule, kernel=kernel)
     shortfall = 0.5 * float(np.abs(out - p).sum())
     n = _planned(n, out, alpha)
@@ -226,16 +283,25 @@ def check_schedule(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.0
     schedule_ok = shortfall <= shortfall_tv
     verdict = "adequate" if schedule_ok else "too short"
     if not schedule_ok and schedule.final_temperature != 1.0:
-        verdict = (f"it ends at T = {schedule.final_temperature:g}, not 1: its samples follow exp(-E / "
-                   f"{schedule.final_temperature:g}), which no number of sweeps turns into the model's distribution")
-    msg = (f"sampler {'agrees with' if sampler_ok else 'DIFFERS from'} the exact output of its kernel ({kernel}) "
-           f"after the schedule; for that kernel the schedule ({_sweeps(schedule)}) ends at TV "
-           f"{shortfall:.2e} from Boltzmann ({verdict}{'' if verdict.startswith('it ends') else f' at {shortfall_tv:g}'}).")
-    return CheckResult("schedule", n, {"schedule_output": r_out, "boltzmann": r_boltz},
-                       _table(state_labels(model.n_units), counts, {"schedule_output": out, "boltzmann": p}),
-                       sampler_ok and schedule_ok, msg, model.unit_names,
-                       {"schedule_tv": shortfall, "sampler_ok": sampler_ok, "schedule_ok": schedule_ok,
-                        "kernel": str(kernel)})
+        verdict = (
+            f"it ends at T = {schedule.final_temperature:g}, not 1: its samples follow exp(-E / "
+            f"{schedule.final_temperature:g}), which no number of sweeps turns into the model's distribution"
+        )
+    msg = (
+        f"sampler {'agrees with' if sampler_ok else 'DIFFERS from'} the exact output of its kernel ({kernel}) "
+        f"after the schedule; for that kernel the schedule ({_sweeps(schedule)}) ends at TV "
+        f"{shortfall:.2e} from Boltzmann ({verdict}{'' if verdict.startswith('it ends') else f' at {shortfall_tv:g}'})."
+    )
+    return CheckResult(
+        "schedule",
+        n,
+        {"schedule_output": r_out, "boltzmann": r_boltz},
+        _table(state_labels(model.n_units), counts, {"schedule_output": out, "boltzmann": p}),
+        sampler_ok and schedule_ok,
+        msg,
+        model.unit_names,
+        {"schedule_tv": shortfall, "sampler_ok": sampler_ok, "schedule_ok": schedule_ok, "kernel": str(kernel)},
+    )
 
 
 @dataclass(frozen=True)
@@ -254,7 +320,7 @@ class CheckSpec:
     run: Callable[..., CheckResult]
     tests: dict[str, tuple[str, str]]
     decides: tuple[str, ...]
-    needs: str = "any"             # "any" | "visible_and_hidden" | "schedule_size"
+    needs: str = "any"  # "any" | "visible_and_hidden" | "schedule_size"
 
     def skip_reason(self, model: BoltzmannMachine) -> str | None:
         """Why the check does not apply to ``model`` (None: it applies)."""
@@ -265,18 +331,36 @@ class CheckSpec:
         return None
 
 
-REGISTRY: dict[str, CheckSpec] = {spec.name: spec for spec in [
-    CheckSpec("conditional", check_conditional, {"p(v|h)": ("conditional", "equilibrium")}, ("p(v|h)",),
-              "visible_and_hidden"),
-    CheckSpec("joint", check_joint, {"joint": ("joint", "equilibrium")}, ("joint",)),
-    CheckSpec("random_hidden", check_random_hidden,
-              {"mixture": ("random_hidden_mixture", "equilibrium"), "p(v)": ("random_hidden_pv", "diagnostic")},
-              ("mixture",), "visible_and_hidden"),
-    CheckSpec("schedule", check_schedule,
-              {"schedule_output": ("schedule_sampler", "implementation"),
-               "boltzmann": ("schedule_boltzmann", "equilibrium")}, ("schedule_output", "boltzmann"),
-              "schedule_size"),
-]}
+REGISTRY: dict[str, CheckSpec] = {
+    spec.name: spec
+    for spec in [
+        CheckSpec(
+            "conditional",
+            check_conditional,
+            {"p(v|h)": ("conditional", "equilibrium")},
+            ("p(v|h)",),
+            "visible_and_hidden",
+        ),
+        CheckSpec("joint", check_joint, {"joint": ("joint", "equilibrium")}, ("joint",)),
+        CheckSpec(
+            "random_hidden",
+            check_random_hidden,
+            {"mixture": ("random_hidden_mixture", "equilibrium"), "p(v)": ("random_hidden_pv", "diagnostic")},
+            ("mixture",),
+            "visible_and_hidden",
+        ),
+        CheckSpec(
+            "schedule",
+            check_schedule,
+            {
+                "schedule_output": ("schedule_sampler", "implementation"),
+                "boltzmann": ("schedule_boltzmann", "equilibrium"),
+            },
+            ("schedule_output", "boltzmann"),
+            "schedule_size",
+        ),
+    ]
+}
 #: name -> check function
 CHECKS: dict[str, Callable[..., CheckResult]] = {name: spec.run for name, spec in REGISTRY.items()}
 

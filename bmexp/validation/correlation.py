@@ -65,13 +65,15 @@ def _series(states: np.ndarray, convention, max_states: int = 64) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class ThinnedChain:
-    states: np.ndarray       # the kept draws
-    interval: int            # every interval-th draw kept
-    tau: float               # max integrated autocorrelation time of the raw chain
-    tau_thinned: float       # the same, measured on the kept draws
+    states: np.ndarray  # the kept draws
+    interval: int  # every interval-th draw kept
+    tau: float  # max integrated autocorrelation time of the raw chain
+    tau_thinned: float  # the same, measured on the kept draws
 
 
-def thin(states, convention, *, min_draws: int = 200, factor: float = 5.0, max_tau_thinned: float = 1.5) -> ThinnedChain:
+def thin(
+    states, convention, *, min_draws: int = 200, factor: float = 5.0, max_tau_thinned: float = 1.5
+) -> ThinnedChain:
     """Thin a single chain ``(T, n)`` to approximately independent draws, or refuse."""
     s = np.asarray(states, dtype=float)
     if s.ndim != 2:
@@ -80,22 +82,26 @@ def thin(states, convention, *, min_draws: int = 200, factor: float = 5.0, max_t
     if s.shape[0] < 50 * tau:
         raise CorrelatedDrawsError(
             f"chain of {s.shape[0]} draws is too short to measure its autocorrelation (tau = {tau:.1f} "
-            f"draws; need >= 50 tau): run it longer or use independent chains")
+            f"draws; need >= 50 tau): run it longer or use independent chains"
+        )
     k = max(1, math.ceil(factor * tau))
     kept = s[::k]
     if kept.shape[0] < min_draws:
         raise CorrelatedDrawsError(
             f"thinning by {k} (tau = {tau:.1f} draws) leaves {kept.shape[0]} draws < min_draws = {min_draws}: "
-            f"run the chain {math.ceil(min_draws * k / s.shape[0])}x longer or use independent chains")
+            f"run the chain {math.ceil(min_draws * k / s.shape[0])}x longer or use independent chains"
+        )
     tau2 = float(integrated_autocorrelation_time(_series(kept, convention)).max())
     if tau2 > max_tau_thinned:
         raise CorrelatedDrawsError(
-            f"draws thinned by {k} are still correlated (tau = {tau2:.2f} > {max_tau_thinned}): "
-            "use independent chains")
+            f"draws thinned by {k} are still correlated (tau = {tau2:.2f} > {max_tau_thinned}): use independent chains"
+        )
     return ThinnedChain(kept, k, tau, tau2)
 
 
-def chain_gof_test(states, p, convention, *, alpha: float = 0.01, rng=None, **thin_kwargs) -> tuple[GofResult, ThinnedChain]:
+def chain_gof_test(
+    states, p, convention, *, alpha: float = 0.01, rng=None, **thin_kwargs
+) -> tuple[GofResult, ThinnedChain]:
     """Goodness of fit of one long chain's draws against ``p``, after :func:`thin`."""
     thinned = thin(states, convention, **thin_kwargs)
     counts = np.bincount(indices_from_states(thinned.states, convention), minlength=np.size(p))

@@ -52,8 +52,12 @@ def _check_counts(counts, k: int) -> np.ndarray:
     arr = np.asarray(counts)
     if arr.ndim != 1 or arr.size != k:
         raise InputError(f"counts must be a 1-D array with one entry per cell ({k}); received shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isfinite(arr)) or np.any(arr < 0) \
-            or np.any(arr != np.round(arr)):
+    if (
+        not np.issubdtype(arr.dtype, np.number)
+        or not np.all(np.isfinite(arr))
+        or np.any(arr < 0)
+        or np.any(arr != np.round(arr))
+    ):
         raise InputError("counts must be non-negative whole numbers")
     arr = arr.astype(np.int64)
     if arr.sum() == 0:
@@ -95,14 +99,14 @@ class GofResult:
     p_value: float
     dof: int
     n: int
-    cells: int                 # cells with p > 0
-    cells_pooled: int          # cells after pooling
-    min_expected: float        # smallest expected count after pooling
-    method: str                # "asymptotic" | "monte-carlo" | "support"
-    test: str                  # cressie-read | pearson | g
+    cells: int  # cells with p > 0
+    cells_pooled: int  # cells after pooling
+    min_expected: float  # smallest expected count after pooling
+    method: str  # "asymptotic" | "monte-carlo" | "support"
+    test: str  # cressie-read | pearson | g
     tv: float
     tv_null95: float
-    kl: float                  # KL(p_hat || p), bias-corrected
+    kl: float  # KL(p_hat || p), bias-corrected
     hellinger: float
     cohen_w: float
     alpha: float
@@ -114,13 +118,23 @@ class GofResult:
 
     def summary(self) -> str:
         verdict = "REJECT" if self.reject else "pass"
-        return (f"{verdict}: {self.test} = {self.statistic:.3f}, dof = {self.dof}, p = {self.p_value:.4g} "
-                f"({self.method}, n = {self.n}, {self.cells_pooled}/{self.cells} cells); TV = {self.tv:.4f} "
-                f"(null 95%: {self.tv_null95:.4f}), KL = {self.kl:.2e}, w = {self.cohen_w:.3f}. {self.reason}")
+        return (
+            f"{verdict}: {self.test} = {self.statistic:.3f}, dof = {self.dof}, p = {self.p_value:.4g} "
+            f"({self.method}, n = {self.n}, {self.cells_pooled}/{self.cells} cells); TV = {self.tv:.4f} "
+            f"(null 95%: {self.tv_null95:.4f}), KL = {self.kl:.2e}, w = {self.cohen_w:.3f}. {self.reason}"
+        )
 
 
-def gof_test(counts, p, *, alpha: float = 0.01, test: str = "cressie-read", min_expected: float = 5.0,
-             monte_carlo: int | None = None, rng: np.random.Generator | None = None) -> GofResult:
+def gof_test(
+    counts,
+    p,
+    *,
+    alpha: float = 0.01,
+    test: str = "cressie-read",
+    min_expected: float = 5.0,
+    monte_carlo: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> GofResult:
     """Test observed ``counts`` (one per cell) against probabilities ``p``.
 
     monte_carlo : number of multinomial draws ``B`` for a Monte Carlo p-value (needs ``rng``).
@@ -148,19 +162,34 @@ def gof_test(counts, p, *, alpha: float = 0.01, test: str = "cressie-read", min_
     common = dict(n=n, cells=k, test=test, tv=tv, tv_null95=tv95, kl=kl, hellinger=hell, cohen_w=w, alpha=alpha)
     outside = int(counts[~support].sum())
     if outside:
-        return GofResult(statistic=float("inf"), p_value=0.0, dof=max(k - 1, 0), cells_pooled=k, min_expected=0.0,
-                         method="support", reject=True,
-                         reason=f"{outside} sample(s) fell in states with p = 0: impossible under the model.", **common)
+        return GofResult(
+            statistic=float("inf"),
+            p_value=0.0,
+            dof=max(k - 1, 0),
+            cells_pooled=k,
+            min_expected=0.0,
+            method="support",
+            reject=True,
+            reason=f"{outside} sample(s) fell in states with p = 0: impossible under the model.",
+            **common,
+        )
     expected = n * pos
     groups = pool_cells(expected, min_expected)
     obs_g = np.array([cpos[g].sum() for g in groups], dtype=float)
     exp_g = np.array([expected[g].sum() for g in groups])
     lam = STATISTICS[test]
     if k < 2:
-        return GofResult(statistic=0.0, p_value=1.0, dof=0, cells_pooled=k, min_expected=float(n),
-                         method="asymptotic", reject=False,
-                         reason="one cell with p > 0: every sample is possible and there is nothing to test.",
-                         **common)
+        return GofResult(
+            statistic=0.0,
+            p_value=1.0,
+            dof=0,
+            cells_pooled=k,
+            min_expected=float(n),
+            method="asymptotic",
+            reject=False,
+            reason="one cell with p > 0: every sample is possible and there is nothing to test.",
+            **common,
+        )
     tiny = n < min_expected * k
     if monte_carlo is None and not tiny and len(groups) >= 2:
         stat = float(stats.power_divergence(obs_g, exp_g, lambda_=lam).statistic)
@@ -179,10 +208,22 @@ def gof_test(counts, p, *, alpha: float = 0.01, test: str = "cressie-read", min_
         t_b = stats.power_divergence(draws, exp_g[None, :], lambda_=lam, axis=1).statistic
         method, pval = "monte-carlo", float((1 + np.sum(t_b >= stat * (1 - 1e-12))) / (b + 1))
     reject = pval < alpha
-    reason = (f"p = {pval:.3g} < alpha = {alpha:g}: the samples do not follow p." if reject
-              else f"p = {pval:.3g} >= alpha = {alpha:g}: no evidence against p.")
-    return GofResult(statistic=stat, p_value=pval, dof=dof, cells_pooled=len(groups), min_expected=float(exp_g.min()),
-                     method=method, reject=reject, reason=reason, **common)
+    reason = (
+        f"p = {pval:.3g} < alpha = {alpha:g}: the samples do not follow p."
+        if reject
+        else f"p = {pval:.3g} >= alpha = {alpha:g}: no evidence against p."
+    )
+    return GofResult(
+        statistic=stat,
+        p_value=pval,
+        dof=dof,
+        cells_pooled=len(groups),
+        min_expected=float(exp_g.min()),
+        method=method,
+        reject=reject,
+        reason=reason,
+        **common,
+    )
 
 
 def _tv_null95(p: np.ndarray, n: int) -> float:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
 import numpy as np
+from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
 
 
 def _subplots(*args, figsize, **kwargs):
@@ -32,8 +32,15 @@ def bar_plot(result, path) -> Path:
     for k, name in enumerate(names, start=1):
         p = table[f"p_{name}"].to_numpy()
         lo, hi = table[f"lo95_{name}"].to_numpy(), table[f"hi95_{name}"].to_numpy()
-        ax.bar(x + k * width, p, width, label=f"exact {name}", alpha=0.7,
-               yerr=np.clip(np.vstack([p - lo, hi - p]), 0.0, None), capsize=2)  # a band may not reach p
+        ax.bar(
+            x + k * width,
+            p,
+            width,
+            label=f"exact {name}",
+            alpha=0.7,
+            yerr=np.clip(np.vstack([p - lo, hi - p]), 0.0, None),
+            capsize=2,
+        )  # a band may not reach p
     ax.set_xticks(x + width * len(names) / 2)
     ax.set_xticklabels(table["state"], rotation=90 if len(table) > 16 else 0, family="monospace")
     ax.set_xlabel("state (" + " ".join(result.units) + ")")

@@ -14,8 +14,8 @@ from omegaconf import DictConfig
 @dataclass
 class BmexpLauncherConf:
     _target_: str = "hydra_plugins.bmexp_launcher.BmexpLauncher"
-    n_jobs: int = -1          # worker processes (-1: one per core)
-    grace_s: float = 20.0     # on SIGTERM / Ctrl-C: how long workers may take to end their runs KILLED
+    n_jobs: int = -1  # worker processes (-1: one per core)
+    grace_s: float = 20.0  # on SIGTERM / Ctrl-C: how long workers may take to end their runs KILLED
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="bmexp", node=BmexpLauncherConf, provider="bmexp")

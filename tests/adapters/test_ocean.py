@@ -13,7 +13,7 @@ from bmexp.adapters import DimodSampler, dwave_sampler  # noqa: E402
 from bmexp.adapters.ocean import to_bqm  # noqa: E402
 from bmexp.samplers import Kernel  # noqa: E402
 from bmexp.schedules import Schedule  # noqa: E402
-from bmexp.states import all_states, indices_from_states  # noqa: E402
+from bmexp.states import all_states  # noqa: E402
 from bmexp.testing import assert_sampler_api  # noqa: E402
 from bmexp.transitions import schedule_output  # noqa: E402
 from bmexp.validation import gof_test  # noqa: E402
@@ -61,8 +61,11 @@ def test_dwave_samples_its_kernels_exact_output_calibrated(acceptance, order):
     s = dwave_sampler(acceptance, order)
     rejections, pvalues, pooled, _ = calibration_counts(s, m, sched, replicates=300, n=2000)
     assert_calibrated(rejections, pvalues, 300)
-    others = [k for k in (Kernel(r, sc) for r in ("heat_bath", "metropolis") for sc in ("sequential", "random"))
-              if k != s.kernel]
+    others = [
+        k
+        for k in (Kernel(r, sc) for r in ("heat_bath", "metropolis") for sc in ("sequential", "random"))
+        if k != s.kernel
+    ]
     for k in others:  # 600,000 chains: any other kernel (TV >= 0.01 from this one) is rejected
         other = schedule_output(m, sched, kernel=k)
         assert 0.5 * np.abs(other - schedule_output(m, sched, kernel=s.kernel)).sum() >= 0.01
@@ -118,8 +121,9 @@ def test_same_seed_same_states_and_clamps_per_chain_are_held():
     np.testing.assert_array_equal(a, s(m, rng=np.random.default_rng(3), **kw).states)
     assert not np.array_equal(a, s(m, rng=np.random.default_rng(4), **kw).states)
     np.testing.assert_array_equal(a[:, 4:], hidden)
-    every = s(m, rng=np.random.default_rng(3), n_chains=20, schedule=Schedule.constant(1),
-              clamp={u: 1.0 for u in range(6)}).states
+    every = s(
+        m, rng=np.random.default_rng(3), n_chains=20, schedule=Schedule.constant(1), clamp={u: 1.0 for u in range(6)}
+    ).states
     assert np.all(every == 1.0)
 
 
@@ -141,46 +145,77 @@ def test_a_dimod_sampler_without_a_declared_kernel_is_unknown_and_judged_on_equi
 
 def test_a_wrongly_declared_kernel_is_caught():
     # dwave in random order declared as sequential: the implementation test says so
-    s = DimodSampler(SimulatedAnnealingSampler(), kernel=Kernel("heat_bath", "sequential"),
-                     proposal_acceptance_criteria="Gibbs", randomize_order=True)
-    r = run_check("schedule", six(), s, rng=np.random.default_rng(0), schedule=Schedule.linear(5, 1, sweeps_per_temperature=2))
+    s = DimodSampler(
+        SimulatedAnnealingSampler(),
+        kernel=Kernel("heat_bath", "sequential"),
+        proposal_acceptance_criteria="Gibbs",
+        randomize_order=True,
+    )
+    r = run_check(
+        "schedule", six(), s, rng=np.random.default_rng(0), schedule=Schedule.linear(5, 1, sweeps_per_temperature=2)
+    )
     assert r.extra["sampler_ok"] is False, r.report()
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda: DimodSampler(object()), r"sampler must be a dimod.Sampler .*; received object"),
-    (lambda: DimodSampler(SimulatedAnnealingSampler), r"sampler must be a dimod.Sampler instance; received the class SimulatedAnnealingSampler: pass "
-                                                        r"SimulatedAnnealingSampler\(\)"),
-    (lambda: DimodSampler(dimod.ExactSolver()),
-     r"sampler must take a beta schedule and initial states .*; ExactSolver does not take \['beta_schedule', "
-     r"'initial_states'\]"),
-    (lambda: DimodSampler(SimulatedAnnealingSampler(), num_reads=5),
-     r"num_reads is set by the adapter from the schedule, n_chains, rng and init; received num_reads=5"),
-    (lambda: DimodSampler(SimulatedAnnealingSampler(), temperature=2),
-     r"temperature is not a parameter of SimulatedAnnealingSampler; allowed: \["),
-    (lambda: DimodSampler(SimulatedAnnealingSampler(), proposal_acceptance_criteria="Glauber"),
-     r"proposal_acceptance_criteria must be one of \['Gibbs', 'Metropolis'\]; received 'Glauber'"),
-    (lambda: DimodSampler(SimulatedAnnealingSampler(), kernel="heat_bath"),
-     r"kernel must be a bmexp.samplers.Kernel or None; received 'heat_bath'"),
-    (lambda: dwave_sampler("glauber"),
-     r"acceptance must be one of \['gibbs', 'metropolis', 'heat_bath'\] \(any case\); received 'glauber'"),
-    (lambda: DimodSampler(SimulatedAnnealingSampler(), randomize_order="no"),
-     r"randomize_order must be True or False; received 'no'"),
-    (lambda: dwave_sampler("gibbs", "checkerboard"),
-     r"order must be one of \['sequential', 'random'\]; received 'checkerboard'"),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda: DimodSampler(object()), r"sampler must be a dimod.Sampler .*; received object"),
+        (
+            lambda: DimodSampler(SimulatedAnnealingSampler),
+            r"sampler must be a dimod.Sampler instance; received the class SimulatedAnnealingSampler: pass "
+            r"SimulatedAnnealingSampler\(\)",
+        ),
+        (
+            lambda: DimodSampler(dimod.ExactSolver()),
+            r"sampler must take a beta schedule and initial states .*; ExactSolver does not take \['beta_schedule', "
+            r"'initial_states'\]",
+        ),
+        (
+            lambda: DimodSampler(SimulatedAnnealingSampler(), num_reads=5),
+            r"num_reads is set by the adapter from the schedule, n_chains, rng and init; received num_reads=5",
+        ),
+        (
+            lambda: DimodSampler(SimulatedAnnealingSampler(), temperature=2),
+            r"temperature is not a parameter of SimulatedAnnealingSampler; allowed: \[",
+        ),
+        (
+            lambda: DimodSampler(SimulatedAnnealingSampler(), proposal_acceptance_criteria="Glauber"),
+            r"proposal_acceptance_criteria must be one of \['Gibbs', 'Metropolis'\]; received 'Glauber'",
+        ),
+        (
+            lambda: DimodSampler(SimulatedAnnealingSampler(), kernel="heat_bath"),
+            r"kernel must be a bmexp.samplers.Kernel or None; received 'heat_bath'",
+        ),
+        (
+            lambda: dwave_sampler("glauber"),
+            r"acceptance must be one of \['gibbs', 'metropolis', 'heat_bath'\] \(any case\); received 'glauber'",
+        ),
+        (
+            lambda: DimodSampler(SimulatedAnnealingSampler(), randomize_order="no"),
+            r"randomize_order must be True or False; received 'no'",
+        ),
+        (
+            lambda: dwave_sampler("gibbs", "checkerboard"),
+            r"order must be one of \['sequential', 'random'\]; received 'checkerboard'",
+        ),
+    ],
+)
 def test_bad_adapter_input_is_named(make, message):
     with pytest.raises(InputError, match=message):
         make()
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(schedule=[1.0, 1.0]), r"schedule must be a bmexp Schedule; received list"),
-    (dict(clamp={"h1": 0.5}), r"clamp values must contain only binary values \{0, 1\}; found 0.5"),
-    (dict(clamp={"h9": 1}), r"clamp units must be indices in \[0, 4\) or names in"),
-    (dict(n_chains=0), r"n_chains must be an integer >= 1; received 0"),
-    (dict(init=np.ones(3)), r"init must have shape \(4,\) or \(10, 4\); received \(3,\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(schedule=[1.0, 1.0]), r"schedule must be a bmexp Schedule; received list"),
+        (dict(clamp={"h1": 0.5}), r"clamp values must contain only binary values \{0, 1\}; found 0.5"),
+        (dict(clamp={"h9": 1}), r"clamp units must be indices in \[0, 4\) or names in"),
+        (dict(n_chains=0), r"n_chains must be an integer >= 1; received 0"),
+        (dict(init=np.ones(3)), r"init must have shape \(4,\) or \(10, 4\); received \(3,\)"),
+    ],
+)
 def test_bad_call_input_is_named(kwargs, message):
     args = {**dict(rng=np.random.default_rng(0), n_chains=10, schedule=Schedule.constant(1)), **kwargs}
     with pytest.raises(InputError, match=message):

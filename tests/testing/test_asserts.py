@@ -8,8 +8,14 @@ from scipy import stats
 from bmexp import BoltzmannMachine, random_model, slide35
 from bmexp.samplers import GibbsSampler, Kernel, gibbs_sample
 from bmexp.schedules import Schedule
-from bmexp.testing import (assert_conditional, assert_joint, assert_random_hidden, assert_sampler_api,
-                           assert_samples_boltzmann, assert_schedule)
+from bmexp.testing import (
+    assert_conditional,
+    assert_joint,
+    assert_random_hidden,
+    assert_sampler_api,
+    assert_samples_boltzmann,
+    assert_schedule,
+)
 
 
 def six():
@@ -30,8 +36,11 @@ def typo(model, *, rng, n_chains, schedule, init="random", clamp=None):
 
 
 # ------------------------------------------------------------------------ the contract
-@pytest.mark.parametrize("sampler", [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random", backend="numpy"),
-                                     GibbsSampler(rule="flip"), plain], ids=repr)
+@pytest.mark.parametrize(
+    "sampler",
+    [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random", backend="numpy"), GibbsSampler(rule="flip"), plain],
+    ids=repr,
+)
 def test_correct_samplers_follow_the_contract(sampler):
     assert_sampler_api(sampler)
     assert_sampler_api(sampler, slide35(), n_chains=5, seed=3)
@@ -40,11 +49,18 @@ def test_correct_samplers_follow_the_contract(sampler):
 def _broken(kind):
     def sampler(model, *, rng, n_chains, schedule, init="random", clamp=None):
         if kind == "global_seed":  # ignores rng
-            res = gibbs_sample(model, rng=np.random.default_rng(), n_chains=n_chains, schedule=schedule, init=init,
-                               clamp=clamp)
+            res = gibbs_sample(
+                model, rng=np.random.default_rng(), n_chains=n_chains, schedule=schedule, init=init, clamp=clamp
+            )
             return res.states
-        res = gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init,
-                           clamp=None if kind == "drops_clamp" else clamp)
+        res = gibbs_sample(
+            model,
+            rng=rng,
+            n_chains=n_chains,
+            schedule=schedule,
+            init=init,
+            clamp=None if kind == "drops_clamp" else clamp,
+        )
         if kind == "transposed":
             return res.states.T
         if kind == "binary_always":
@@ -52,16 +68,20 @@ def _broken(kind):
         if kind == "one_chain_short":
             return res.states[1:]
         return res
+
     return sampler
 
 
-@pytest.mark.parametrize("kind,message", [
-    ("global_seed", r"the same seed must give the same states"),
-    ("drops_clamp", r"clamped units must keep their values"),
-    ("transposed", r"states of shape \(n_chains, n_units\) = \(64, 6\); received shape \(6, 64\)"),
-    ("binary_always", r"spin model: states must contain only \{-1, 1\}; received values \[0.0\]"),
-    ("one_chain_short", r"= \(64, 6\); received shape \(63, 6\)"),
-])
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("global_seed", r"the same seed must give the same states"),
+        ("drops_clamp", r"clamped units must keep their values"),
+        ("transposed", r"states of shape \(n_chains, n_units\) = \(64, 6\); received shape \(6, 64\)"),
+        ("binary_always", r"spin model: states must contain only \{-1, 1\}; received values \[0.0\]"),
+        ("one_chain_short", r"= \(64, 6\); received shape \(63, 6\)"),
+    ],
+)
 def test_broken_samplers_are_named(kind, message):
     with pytest.raises(AssertionError, match=message):
         assert_sampler_api(_broken(kind))
@@ -70,6 +90,7 @@ def test_broken_samplers_are_named(kind, message):
 def test_a_sampler_that_cannot_take_init_or_a_bad_kernel_is_named():
     def no_init(model, *, rng, n_chains, schedule, clamp=None):
         return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, clamp=clamp)
+
     with pytest.raises(AssertionError, match=r"calling it with n_chains=64, \{'init': 'off'\} raised TypeError"):
         assert_sampler_api(no_init)
 
@@ -78,6 +99,7 @@ def test_a_sampler_that_cannot_take_init_or_a_bad_kernel_is_named():
 
         def __call__(self, model, **kw):
             return plain(model, **kw)
+
     with pytest.raises(AssertionError, match=r"sampler.kernel must be a bmexp.samplers.Kernel or None"):
         assert_sampler_api(Declares())
 
@@ -105,8 +127,11 @@ def test_a_schedule_too_short_for_the_kernel_fails_as_a_finding():
     # random scan after 12 sweeps is 0.03 from Boltzmann on this model: not a sampler bug, a short schedule
     sched = Schedule.linear(5, 1, sweeps_per_temperature=2)
     sampler = GibbsSampler(scan="random")
-    with pytest.raises(AssertionError, match=r"kernel's exact output after the schedule is TV 0.0295 from "
-                                             r"Boltzmann > 0.01: too short for this kernel"):
+    with pytest.raises(
+        AssertionError,
+        match=r"kernel's exact output after the schedule is TV 0.0295 from "
+        r"Boltzmann > 0.01: too short for this kernel",
+    ):
         assert_samples_boltzmann(sampler, six(), schedule=sched, checks=["schedule"])
     assert assert_schedule(sampler, six(), schedule=sched, shortfall_tv=0.05).extra["sampler_ok"]
     assert assert_random_hidden(sampler, six()).passed
@@ -143,7 +168,7 @@ class MappingOnly:
 
     def __call__(self, model, *, rng, n_chains, schedule, init="random", clamp=None):
         if clamp is not None:
-            clamp = {k: v for k, v in clamp.items()}   # a tuple would fail here
+            clamp = {k: v for k, v in clamp.items()}  # a tuple would fail here
         return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp)
 
 
@@ -167,6 +192,7 @@ def test_the_contract_check_fits_one_unit_and_one_chain():
 def test_a_sampler_that_ignores_init_breaks_the_contract():
     def ignores_init(model, *, rng, n_chains, schedule, init="random", clamp=None):
         return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, clamp=None)
+
     with pytest.raises(AssertionError, match=r"clamped units must keep their values"):
         assert_sampler_api(ignores_init)
 
@@ -176,17 +202,21 @@ def test_a_schedule_ending_above_t1_is_named_as_such_not_too_short():
         assert_schedule(GibbsSampler(), six(), schedule=Schedule.constant(50, T=2.0))
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(model=None), r"model must be a BoltzmannMachine; received NoneType"),
-    (dict(checks="joint"), r"checks must be a non-empty list of check names"),
-    (dict(checks=[]), r"checks must be a non-empty list of check names"),
-    (dict(checks=["histogram"]), r"checks must be one of \['conditional', 'joint', 'random_hidden', 'schedule'\]"),
-    (dict(seed=-1), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received -1"),
-    (dict(seed=1.5), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received 1.5"),
-    (dict(shortfall_tv=-1), r"shortfall_tv must be a finite number in \(0, 1\]; received -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(model=None), r"model must be a BoltzmannMachine; received NoneType"),
+        (dict(checks="joint"), r"checks must be a non-empty list of check names"),
+        (dict(checks=[]), r"checks must be a non-empty list of check names"),
+        (dict(checks=["histogram"]), r"checks must be one of \['conditional', 'joint', 'random_hidden', 'schedule'\]"),
+        (dict(seed=-1), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received -1"),
+        (dict(seed=1.5), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received 1.5"),
+        (dict(shortfall_tv=-1), r"shortfall_tv must be a finite number in \(0, 1\]; received -1"),
+    ],
+)
 def test_bad_kit_arguments_are_named(kwargs, message):
     from bmexp import InputError
+
     args = {"model": slide35(), **kwargs}
     with pytest.raises(InputError, match=message):
         assert_samples_boltzmann(GibbsSampler(), **args)
@@ -194,8 +224,16 @@ def test_bad_kit_arguments_are_named(kwargs, message):
 
 def test_training_takes_any_contract_sampler():
     from bmexp.training import train
+
     teacher = slide35()
     data = np.array([[1.0, 1.0], [0.0, 1.0]] * 20)
-    res = train(random_model(2, 2, rng=np.random.default_rng(0), bias_scale=0.0), rng=np.random.default_rng(1),
-                data=data, teacher=teacher, sampler=plain, epochs=3, variant="annealed")
+    res = train(
+        random_model(2, 2, rng=np.random.default_rng(0), bias_scale=0.0),
+        rng=np.random.default_rng(1),
+        data=data,
+        teacher=teacher,
+        sampler=plain,
+        epochs=3,
+        variant="annealed",
+    )
     assert len(res.metrics) == 4 and np.isfinite(res.metrics["kl_data"]).all()

@@ -30,8 +30,7 @@ def test_rejection_rate_and_uniform_p_values_under_the_null(name, size):
     p = ExactDistribution.of(_models()[name]).p
     n = 20 if size == "tiny" else required_samples(p)
     rng = np.random.default_rng(1)
-    pvalues = np.array([gof_test(c, p, alpha=ALPHA, rng=rng).p_value
-                        for c in rng.multinomial(n, p, size=REPLICATES)])
+    pvalues = np.array([gof_test(c, p, alpha=ALPHA, rng=rng).p_value for c in rng.multinomial(n, p, size=REPLICATES)])
     rejections = int(np.sum(pvalues < ALPHA))
     ci = stats.binomtest(rejections, REPLICATES, ALPHA).proportion_ci(confidence_level=0.99)
     assert ci.low <= ALPHA <= ci.high, (rejections, ci)
@@ -45,8 +44,10 @@ def test_asymptotic_p_values_at_tiny_n_are_not_uniform():
     groups = pool_cells(20 * p, 5.0)
     expected = np.array([20 * p[g].sum() for g in groups])
     rng = np.random.default_rng(1)
-    pvalues = [stats.power_divergence([c[g].sum() for g in groups], expected, lambda_="cressie-read").pvalue
-               for c in rng.multinomial(20, p, size=REPLICATES)]
+    pvalues = [
+        stats.power_divergence([c[g].sum() for g in groups], expected, lambda_="cressie-read").pvalue
+        for c in rng.multinomial(20, p, size=REPLICATES)
+    ]
     assert stats.ks_1samp(pvalues, stats.uniform.cdf).pvalue < 0.001
 
 

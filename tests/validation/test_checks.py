@@ -19,6 +19,7 @@ def test_conditional_check_matches_the_post_table():
 def test_conditional_check_catches_a_wrong_sampler():
     def frozen_visible(model, *, rng, n_chains, schedule, init, clamp):
         return np.zeros((n_chains, model.n_units)) + np.array([1, 0, 1, 1])  # always v = 10
+
     r = run_check("conditional", slide35(), frozen_visible, rng=np.random.default_rng(0))
     assert not r.passed and r.tests["p(v|h)"].reject
 
@@ -36,8 +37,9 @@ def test_schedule_check_separates_sampler_bugs_from_short_schedules():
     assert short.extra["sampler_ok"] and not short.extra["schedule_ok"] and not short.passed
     long = run_check("schedule", m, rng=np.random.default_rng(0), schedule=Schedule.constant(30))
     assert long.passed and long.extra["schedule_tv"] < 1e-6
-    bug = run_check("schedule", m, MUTANTS["dropped_bias"], rng=np.random.default_rng(0),
-                    schedule=Schedule.constant(30))
+    bug = run_check(
+        "schedule", m, MUTANTS["dropped_bias"], rng=np.random.default_rng(0), schedule=Schedule.constant(30)
+    )
     assert not bug.extra["sampler_ok"]
 
 
@@ -52,17 +54,34 @@ def test_joint_check_and_plot(tmp_path):
     assert "PASS" in r.report()
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: run_check("histogram", slide35(), rng=np.random.default_rng(0)),
-     r"check must be one of \['conditional', 'joint', 'random_hidden', 'schedule'\]; received 'histogram'"),
-    (lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), alpha=1.0), r"alpha must be a number in \(0, 1\)"),
-    (lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), n=0), r"n must be an integer >= 1; received 0"),
-    (lambda: run_check("joint", slide35(), rng=3), r"rng must be a numpy.random.Generator"),
-    (lambda: run_check("conditional", slide35(), rng=np.random.default_rng(0), hidden=[1, 2]),
-     r"hidden must contain only binary values \{0, 1\}; found 2"),
-    (lambda: run_check("schedule", random_model(7, 6, rng=np.random.default_rng(0)), rng=np.random.default_rng(0)),
-     r"check 'schedule' needs n_units <= 12; received 13"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: run_check("histogram", slide35(), rng=np.random.default_rng(0)),
+            r"check must be one of \['conditional', 'joint', 'random_hidden', 'schedule'\]; received 'histogram'",
+        ),
+        (
+            lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), alpha=1.0),
+            r"alpha must be a number in \(0, 1\)",
+        ),
+        (
+            lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), n=0),
+            r"n must be an integer >= 1; received 0",
+        ),
+        (lambda: run_check("joint", slide35(), rng=3), r"rng must be a numpy.random.Generator"),
+        (
+            lambda: run_check("conditional", slide35(), rng=np.random.default_rng(0), hidden=[1, 2]),
+            r"hidden must contain only binary values \{0, 1\}; found 2",
+        ),
+        (
+            lambda: run_check(
+                "schedule", random_model(7, 6, rng=np.random.default_rng(0)), rng=np.random.default_rng(0)
+            ),
+            r"check 'schedule' needs n_units <= 12; received 13",
+        ),
+    ],
+)
 def test_bad_input(call, message):
     with pytest.raises(InputError, match=message):
         call()
@@ -100,10 +119,11 @@ def test_schedule_check_uses_the_samplers_declared_kernel(rule, scan):
     # from Boltzmann here), so comparing with the sequential heat-bath output would be wrong.
     from bmexp.samplers import GibbsSampler, Kernel
     from bmexp.transitions import schedule_output
+
     model = random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7)
     sched = Schedule.linear(5, 1, sweeps_per_temperature=2)
     sampler = GibbsSampler(rule=rule, scan=scan)
-    res = check_schedule(model, sampler, rng=np.random.default_rng(0), schedule=sched)   # planned n
+    res = check_schedule(model, sampler, rng=np.random.default_rng(0), schedule=sched)  # planned n
     own = schedule_output(model, sched, kernel=Kernel(rule, scan))
     p = ExactDistribution.of(model).p
     assert res.n == required_samples(own)
@@ -113,7 +133,7 @@ def test_schedule_check_uses_the_samplers_declared_kernel(rule, scan):
     assert f"({rule}/{scan})" in res.message and f"{res.extra['schedule_tv']:.2e}" in res.message
     wrong = schedule_output(model, sched)  # what the check compared with before kernels were declared
     gap = 0.5 * np.abs(wrong - own).sum()
-    if (rule, scan) == ("heat_bath", "random"):   # the case that was reported as a bug
+    if (rule, scan) == ("heat_bath", "random"):  # the case that was reported as a bug
         assert gap > 0.02
     if gap > 0.02:  # above the planned effect size: the old comparison would have cried wolf
         assert gof_test(res.table["observed"].to_numpy(), wrong).reject
@@ -124,6 +144,7 @@ def test_schedule_check_without_a_declared_kernel_tests_equilibrium_only():
 
     def plain(model, *, rng, n_chains, schedule, init="random", clamp=None):  # a bare function: no kernel
         from bmexp.samplers import gibbs_sample
+
         return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp).states
 
     res = check_schedule(model, plain, rng=np.random.default_rng(0))

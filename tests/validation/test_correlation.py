@@ -4,8 +4,7 @@ import pytest
 from bmexp import BoltzmannMachine, ExactDistribution, InputError, slide35
 from bmexp.samplers import sample_chain
 from bmexp.states import indices_from_states
-from bmexp.validation.correlation import (CorrelatedDrawsError, chain_gof_test, integrated_autocorrelation_time,
-                                          thin)
+from bmexp.validation.correlation import CorrelatedDrawsError, chain_gof_test, integrated_autocorrelation_time, thin
 from bmexp.validation.gof import gof_test
 
 
@@ -55,7 +54,7 @@ def test_thinning_keeps_every_kth_draw():
     chain = sample_chain(slide35(), rng=np.random.default_rng(2), n_draws=20_000)
     t = thin(chain, "binary")
     assert t.interval >= 1 and t.tau_thinned <= 1.5
-    np.testing.assert_array_equal(t.states, chain[::t.interval])
+    np.testing.assert_array_equal(t.states, chain[:: t.interval])
 
 
 def test_bad_chain_shapes():

@@ -43,7 +43,7 @@ def test_pooling_uses_expected_counts_only():
 
 
 def test_small_cells_pool_into_several_cells():
-    p = np.array([0.01] * 10 + [0.9 / 6] * 6)   # n = 200: ten cells expect 2, six expect 30
+    p = np.array([0.01] * 10 + [0.9 / 6] * 6)  # n = 200: ten cells expect 2, six expect 30
     r = gof_test(np.round(200 * p).astype(int), p)
     assert r.method == "asymptotic" and r.cells_pooled == 6 + 3 and r.min_expected >= 5
 
@@ -73,17 +73,20 @@ def test_monte_carlo_p_value_for_tiny_n_needs_an_rng():
     assert far.p_value >= 1 / 100
 
 
-@pytest.mark.parametrize("counts, p, kwargs, message", [
-    ([1, 2], [0.5, 0.6], {}, r"p must sum to 1 \(within 1e-9\); sums to 1.1"),
-    ([1, 2], [1.5, -0.5], {}, r"p must be non-negative; received -0.5"),
-    ([1, 2], [np.nan, 0.5], {}, r"p must be finite; received nan"),
-    ([1, 2, 3], [0.5, 0.5], {}, r"counts must be a 1-D array with one entry per cell \(2\); received shape \(3,\)"),
-    ([0, 0], [0.5, 0.5], {}, r"counts must contain at least one sample; received n = 0"),
-    ([1.5, 2], [0.5, 0.5], {}, r"counts must be non-negative whole numbers"),
-    ([1, 2], [0.5, 0.5], {"alpha": 0}, r"alpha must be a number in \(0, 1\); received 0"),
-    ([1, 2], [0.5, 0.5], {"alpha": 1.5}, r"alpha must be a number in \(0, 1\); received 1.5"),
-    ([1, 2], [0.5, 0.5], {"test": "kolmogorov"}, r"test must be one of \['cressie-read', 'pearson', 'g'\]"),
-])
+@pytest.mark.parametrize(
+    "counts, p, kwargs, message",
+    [
+        ([1, 2], [0.5, 0.6], {}, r"p must sum to 1 \(within 1e-9\); sums to 1.1"),
+        ([1, 2], [1.5, -0.5], {}, r"p must be non-negative; received -0.5"),
+        ([1, 2], [np.nan, 0.5], {}, r"p must be finite; received nan"),
+        ([1, 2, 3], [0.5, 0.5], {}, r"counts must be a 1-D array with one entry per cell \(2\); received shape \(3,\)"),
+        ([0, 0], [0.5, 0.5], {}, r"counts must contain at least one sample; received n = 0"),
+        ([1.5, 2], [0.5, 0.5], {}, r"counts must be non-negative whole numbers"),
+        ([1, 2], [0.5, 0.5], {"alpha": 0}, r"alpha must be a number in \(0, 1\); received 0"),
+        ([1, 2], [0.5, 0.5], {"alpha": 1.5}, r"alpha must be a number in \(0, 1\); received 1.5"),
+        ([1, 2], [0.5, 0.5], {"test": "kolmogorov"}, r"test must be one of \['cressie-read', 'pearson', 'g'\]"),
+    ],
+)
 def test_bad_input(counts, p, kwargs, message):
     with pytest.raises(InputError, match=message):
         gof_test(counts, p, **kwargs)

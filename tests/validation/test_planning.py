@@ -24,11 +24,14 @@ def test_only_cells_with_positive_probability_count():
     assert required_samples([0.5, 0.5, 0.0]) == required_samples([0.5, 0.5])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(tv=0), r"tv must be in \(0, 1\]; received 0"),
-    (dict(alpha=1), r"alpha must be a number in \(0, 1\)"),
-    (dict(power=1.0), r"power must be in \(0, 1\); received 1.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(tv=0), r"tv must be in \(0, 1\]; received 0"),
+        (dict(alpha=1), r"alpha must be a number in \(0, 1\)"),
+        (dict(power=1.0), r"power must be in \(0, 1\); received 1.0"),
+    ],
+)
 def test_bad_input(kwargs, message):
     with pytest.raises(InputError, match=message):
         required_samples(np.ones(4) / 4, **kwargs)

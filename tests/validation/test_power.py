@@ -62,8 +62,15 @@ def test_the_correct_sampler_passes_the_same_check(rule):
 def test_exact_effects_match_the_design_numbers():
     # DESIGN section 4: exact TV on the 4-unit binary model
     m = slide35()
-    expected = {"sign_error": 0.650, "missing_half": 0.281, "upper_triangle": 0.379, "hidden_uniform": 0.212,
-                "synchronous": 0.192, "last_unit_frozen": 0.0235, "final_temperature_1.05": 0.018}
+    expected = {
+        "sign_error": 0.650,
+        "missing_half": 0.281,
+        "upper_triangle": 0.379,
+        "hidden_uniform": 0.212,
+        "synchronous": 0.192,
+        "last_unit_frozen": 0.0235,
+        "final_temperature_1.05": 0.018,
+    }
     for name, tv in expected.items():
         assert effect(MUTANTS[name], m)[0] == pytest.approx(tv, abs=6e-4), name
 
@@ -74,6 +81,7 @@ def test_each_mutant_samples_its_own_exact_output(mutant_name, rule):
     # the exact TVs quoted for the mutants are right only if their exact outputs are
     from bmexp.states import indices_from_states
     from bmexp.validation.gof import gof_test
+
     model = _models()["random6"]
     mutant = MUTANTS[mutant_name].with_rule(rule)
     q = mutant.exact_output(model, SCHEDULE)
