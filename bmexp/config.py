@@ -98,6 +98,17 @@ class TableConfig:
 
 
 def register() -> None:
+    # bmexp's launcher (hydra/launcher=bmexp) is a Hydra plugin, found by scanning the directories of
+    # the namespace package hydra_plugins; an editable install's directory is not among them, so add it.
+    from pathlib import Path
+
+    import hydra_plugins
+    import hydra_plugins.bmexp_launcher as plugin
+
+    where = str(Path(plugin.__file__).resolve().parent.parent)
+    if where not in [str(Path(p).resolve()) for p in hydra_plugins.__path__ if Path(p).is_dir()]:
+        hydra_plugins.__path__.append(where)
+
     cs = ConfigStore.instance()
     cs.store(name="table_schema", node=TableConfig)
     cs.store(name="check_schema", node=CheckCommandConfig)
