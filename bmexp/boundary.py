@@ -292,10 +292,15 @@ def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
                 raise InputError(
                     f"{shown} must name an SQLite database; {str(path)!r} is another kind of file", argument=key
                 )
-        elif not path.resolve().parent.exists() and not path.resolve().parent.parent.exists():
-            raise InputError(
-                f"{shown} must be in an existing directory; {str(path.resolve().parent)!r} does not exist", argument=key
-            )
+        else:  # the store's directories get created: the nearest existing ancestor must be a writable directory
+            ancestor = path.resolve().parent
+            while not ancestor.exists() and ancestor != ancestor.parent:
+                ancestor = ancestor.parent
+            if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+                raise InputError(
+                    f"{shown} must be in a directory bmexp can create; {str(ancestor)!r} is not a writable directory",
+                    argument=key,
+                )
     else:
         parts = urlparse(uri)
         if parts.scheme in ("http", "https"):

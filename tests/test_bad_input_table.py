@@ -308,8 +308,8 @@ CLI = [
         "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must name a database file; 'adir.csv' is a directory",
     ),
     (
-        "run tracking.uri=sqlite:////nonexistent/deep/x.db",
-        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be in an existing directory; '/nonexistent/deep' does not exist",
+        "run tracking.uri=sqlite:///./notdb.db/x.db",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be in a directory bmexp can create; '{cwd}/notdb.db' is not a writable directory",
     ),
     (
         "run tracking.uri=http://",

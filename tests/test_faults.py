@@ -474,7 +474,7 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
         back = re.compile(rf"bmexp: tracking server {re.escape(uri)} answers again after \d+ s")
         assert shown[0] == "bmexp sweep: 8 jobs, every configuration validated"
         assert 2 <= sum(bool(waiting.fullmatch(x)) for x in shown) <= 4  # each worker waiting, once per outage
-        assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 2
+        assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 2, shown
         assert all(waiting.fullmatch(x) or back.fullmatch(x) for x in shown[1:-1]), shown
         assert re.fullmatch(
             rf"bmexp sweep: error: tracking server {re.escape(uri)} did not answer for 20 s: "
