@@ -72,7 +72,7 @@ def commands(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(commands())
 def test_any_override_exits_0_or_2_without_a_traceback(tmp_path_factory, case):
     command, overrides = case

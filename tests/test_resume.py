@@ -66,19 +66,8 @@ BASIC = ["sweep", "sweep=basic", "training.epochs=40", "checks.n=2000"]
 JOBLIB = ["sweep", "sweep=quick", "training.epochs=40", "checks.n=2000"]
 
 
-@pytest.mark.slow
-def test_kill_9_of_the_launcher_then_resume(tmp_path):
-    proc = start(BASIC, tmp_path)
-    wait_for_finished_jobs(tmp_path, 2, proc)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert any(r.info.status == "RUNNING" for r in runs(tmp_path))  # the kill left runs open
-    again = resume_and_check(tmp_path, BASIC, 8)
-    assert again.stdout.count("already finished, skipped") >= 2
-    parents = [r for r in runs(tmp_path) if r.data.tags.get("bmexp.role") == "sweep"]
-    assert sorted(r.info.status for r in parents) == ["FINISHED", "KILLED"]
-    killed = [r for r in runs(tmp_path, "KILLED")]
-    assert all("process ended" in r.data.tags["bmexp.error"] for r in killed)
+# kill -9 of the launcher: tests/test_faults.py (no process left, nothing RUNNING, runs KILLED); a claim
+# whose owner died is taken over on resume: test_a_claim_is_atomic_and_a_dead_owners_claim_is_taken_over.
 
 
 @pytest.mark.slow

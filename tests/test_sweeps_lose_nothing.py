@@ -36,17 +36,8 @@ def integrity(cwd):
         con.close()
 
 
-@pytest.mark.slow
-def test_four_joblib_workers_on_a_fresh_and_on_an_existing_store(tmp_path):
-    four = ["sweep", "sweep=quick", "hydra.launcher.n_jobs=4", *SMALL]
-    first = bmexp([*four, "tracking.sweep_name=p1"], tmp_path)  # fresh store
-    assert first.returncode == 0, first.stderr
-    second = bmexp([*four, "tracking.sweep_name=p2"], tmp_path)  # existing store
-    assert second.returncode == 0, second.stderr
-    for name in ("p1", "p2"):
-        runs = job_runs(tmp_path, name)
-        assert len(runs) == 8 and {r["status"] for r in runs} == {"FINISHED"}
-    assert integrity(tmp_path) == "ok"
+# Parallel writers on a fresh store: tests/test_faults.py (two launchers started together, 5 repetitions,
+# PRAGMA integrity_check), which supersedes the four-joblib-worker test.
 
 
 @pytest.mark.slow
