@@ -383,12 +383,15 @@ class Gateway:
         import threading
 
         self.target, self.port, self.conns, self.lock = target_port, free_port(), [], threading.Lock()
-        self.listener = None
+        self.listener, self.refused, self.refusing = None, 0, False
         self.open()
 
     def open(self):
         import threading
 
+        if self.listener is not None:  # after an outage: the same listener relays again
+            self.refusing = False
+            return
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", self.port))
@@ -403,6 +406,10 @@ class Gateway:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.refusing:  # the outage: the connection is dropped, and counted (a client hit it)
+                self.refused += 1
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
             except OSError:
@@ -427,7 +434,7 @@ class Gateway:
                 pass
 
     def close(self):
-        self.listener.close()
+        self.refusing = True
         with self.lock:
             for c in self.conns:
                 try:
@@ -458,7 +465,10 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
         )
         workers = descendants(proc.pid)
         gateway.close()
-        time.sleep(8)
+        t0 = time.time()  # away for 8 s, and until a job has hit the outage (jobs compute for seconds between calls)
+        while (time.time() - t0 < 8 or gateway.refused == 0) and time.time() - t0 < 120:
+            time.sleep(0.2)
+        assert gateway.refused >= 1, "no job called the server during the outage"
         gateway.open()
         before = len(jobs(tmp_path, "FINISHED", direct))
         wait_until(lambda: len(jobs(tmp_path, "FINISHED", direct)) > before, proc, what="a job finished after it")
