@@ -249,6 +249,16 @@ def build_training(cfg: DictConfig) -> dict:
 
 
 # ----------------------------------------------------------------------------- validators
+def validate_launcher(lc: DictConfig) -> None:
+    """bmexp's launcher settings (``hydra.launcher.*``), checked before a sweep starts."""
+    if not str(lc.get("_target_", "")).endswith("BmexpLauncher"):
+        return  # other launchers check their own settings
+    n_jobs = lc.get("n_jobs")
+    if n_jobs != -1:
+        arguments.integer(n_jobs, "hydra.launcher.n_jobs", low=1, high=1024)
+    arguments.number(lc.get("grace_s"), "hydra.launcher.grace_s", low=0, high=3600)
+
+
 def validate_tracking(tc: DictConfig) -> None:
     """Sweep and experiment names (they reach paths and MLflow filter strings) and the store URI."""
 

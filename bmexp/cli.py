@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from .boundary import validate_run_config
+from .boundary import validate_launcher, validate_run_config
 from .commands import COMMANDS
 from .errors import InputError, one_line
 from .tracking import StoreError
@@ -63,6 +63,7 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         for job in jobs:
             validate_run_config(compose(config_name, overrides=job))
         uri = base.tracking.uri
+        validate_launcher(base.hydra.launcher)
     GlobalHydra.instance().clear()
     from .tracking import Store
 

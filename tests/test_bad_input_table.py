@@ -331,6 +331,14 @@ CLI = [
         "sweep tracking.sweep_name=a/b",
         "bmexp sweep: error: tracking.sweep_name must be a name of letters, digits, '_', '-' and '.' (not starting with '.', at most 100 characters); received 'a/b'",
     ),
+    (
+        "sweep hydra.launcher.grace_s=-5",
+        "bmexp sweep: error: hydra.launcher.grace_s must be a finite number in [0, 3600]; received -5.0",
+    ),
+    (
+        "sweep hydra.launcher.n_jobs=0",
+        "bmexp sweep: error: hydra.launcher.n_jobs must be an integer in [1, 1024]; received 0",
+    ),
     ("sweep training.eta=0.1,-1", "bmexp sweep: error: training.eta must be a finite number > 0; received -1.0"),
     (
         "sweep sweep=nosuch",
