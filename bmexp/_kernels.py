@@ -54,8 +54,10 @@ def _gibbs_kernel(
     for c in prange(n_chains):
         s = S[c]
         u = noise[c]
-        field = np.empty(n)
+        field = np.zeros(n)
         for i in range(n):
+            if clamped[i] and not _RECORD:  # never read: a block of free units among thousands of
+                continue  # clamped ones costs n x free, not n x n (recording needs every field)
             acc = b[i]
             for m in range(n):
                 acc += W[i, m] * s[m]

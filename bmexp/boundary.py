@@ -127,6 +127,10 @@ def build_model(cfg: DictConfig, *, max_units: int | None = None):
     m = cfg.model
     with config_keys(MODEL_KEYS):
         arguments.seed(m.seed)
+        if m.name in ("random", "ferromagnet"):  # the n x n weights (and a copy or two) before building them
+            nv = arguments.integer(m.n_visible, "n_visible", low=0)
+            nh = arguments.integer(m.n_hidden, "n_hidden", low=0)
+            _within("model.n_visible", f"{nv} (+ {nh} hidden)", memory=24.0 * (nv + nh) ** 2, what="the weights")
         model = build(
             m.name,
             convention=cfg.convention,
@@ -322,26 +326,21 @@ def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
         Store.default(uri=uri)
 
 
-def _planned_n(n_cells: int, alpha: float) -> int:
-    from .validation.planning import required_samples
-
-    return required_samples(np.full(n_cells, 1.0 / n_cells), alpha=alpha)
-
-
-def _check_work(model, schedule, names, n, alpha, key: str) -> None:
+def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
-    from .exact import MAX_UNITS
+    from .validation.checks import REGISTRY, planned_chains
 
-    cells = {"conditional": 2**model.n_visible, "random_hidden": 2**model.n_visible}
-    total_n = sum(
-        n if n is not None else _planned_n(cells.get(c, 2 ** min(model.n_units, MAX_UNITS)), alpha) for c in names
-    )
-    biggest = n if n is not None else _planned_n(2 ** min(model.n_units, MAX_UNITS), alpha)
+    options = options or {}
+    calls = {c: planned_chains(c, model, n=n, alpha=alpha, **options) for c in names}
+    chains = [k for c in calls.values() for k in c]
+    if not chains:
+        return
+    enumerates = any(REGISTRY[c].needs != "any" for c in names if c in REGISTRY)
     _within(
         key,
         n if n is not None else "null (planned)",
-        memory=32.0 * biggest * model.n_units,
-        work=float(total_n) * schedule.total_sweeps * model.n_units,
+        memory=32.0 * max(chains) * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
+        work=float(sum(chains)) * max(schedule.total_sweeps, 8) * model.n_units,
         what="the sampling checks' chains",
     )
 
@@ -362,11 +361,12 @@ def validate_run_config(cfg: DictConfig) -> dict:
     """Build everything a ``run`` job needs from ``cfg``, or raise InputError naming the key."""
     from .exact import MAX_UNITS
     from .training import check_training
-    from .validation.checks import CHECKS
+    from .validation.checks import CHECKS, REGISTRY
     from .validation.gof import check_alpha
 
-    for name in cfg.checks.names:
-        arguments.one_of(name, "checks.names", list(CHECKS))
+    names = list(cfg.checks.names)
+    for name in names:
+        arguments.one_of(name, "checks.names", ["auto", *CHECKS])
     with config_keys({"alpha": "checks.alpha"}):
         alpha = check_alpha(cfg.checks.alpha)
     if cfg.checks.n is not None:
@@ -374,14 +374,61 @@ def validate_run_config(cfg: DictConfig) -> dict:
     arguments.integer(cfg.threads, "threads", low=0)
     _seed(cfg.seed, "seed")
     validate_tracking(cfg.tracking)
-    model = build_model(cfg, max_units=MAX_UNITS)
-    args = build_training(cfg)
-    with config_keys(TRAINING_KEYS):
-        check_training(**args)
-    _check_work(model, args["schedule"], list(cfg.checks.names), cfg.checks.n, alpha, "checks.n")
+    model = build_model(cfg)
+    if cfg.train and model.n_units > MAX_UNITS:
+        raise InputError(
+            f"train = true measures training by exact KL divergence, which needs n_units <= {MAX_UNITS}; the model "
+            f"has {model.n_units} units: set train=false to run the checks that apply to it",
+            argument="train",
+        )
+    names = resolve_checks(names, model)
+    if model.n_units > MAX_UNITS:  # checks only (train = false, see above): no data from enumeration
+        args = {"teacher": model, "schedule": build_schedule(cfg.schedule), "sampler": build_sampler(cfg.sampler)}
+    else:
+        args = build_training(cfg)
+        with config_keys(TRAINING_KEYS):
+            check_training(**args)
+    ran = [c for c in names if REGISTRY[c].skip_reason(model) is None]
+    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n")
     if cfg.train:
         _training_work(args)
-    return args
+    return {**args, "checks": tuple(names)}
+
+
+def resolve_checks(names: list[str], model) -> list[str]:
+    """``auto`` -> the exact checks up to 24 units; beyond, those (skipped, with their reason) and
+    the checks that need no enumeration."""
+    from .validation.checks import default_checks
+
+    out = []
+    for name in names:
+        for c in default_checks(model) if name == "auto" else [name]:
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def check_options(check: DictConfig, model) -> dict:
+    """The options of ``check=blocks`` / ``check=invariance``, validated (``check.*`` keys)."""
+    from omegaconf import OmegaConf
+
+    from .validation.blocks import choose_blocks
+    from .validation.invariance import _sweeps
+
+    if check.name == "invariance":
+        with config_keys({"sweeps": "check.sweeps"}):
+            return {"sweeps": _sweeps(OmegaConf.to_container(check.sweeps) if check.sweeps is not None else None)}
+    if check.name != "blocks":
+        return {}
+    keys = {k: f"check.{k}" for k in ("blocks", "n_blocks", "block_size", "contexts")}
+    with config_keys(keys):
+        given = OmegaConf.to_container(check.blocks) if check.blocks is not None else None
+        if given is not None:
+            choose_blocks(model, given)  # bad blocks are refused before any work
+        arguments.integer(check.n_blocks, "n_blocks", low=1, high=10**4)
+        arguments.integer(check.block_size, "block_size", low=1, high=12)
+        arguments.integer(check.contexts, "contexts", low=1, high=10**6)
+    return {"blocks": given, "n_blocks": check.n_blocks, "block_size": check.block_size, "contexts": check.contexts}
 
 
 def validate_train_config(cfg: DictConfig) -> dict:
@@ -401,22 +448,29 @@ def validate_train_config(cfg: DictConfig) -> dict:
 
 def validate_check_config(cfg: DictConfig) -> dict:
     """The model, sampler and keyword arguments of ``python -m bmexp check``."""
-    from .exact import MAX_UNITS
-    from .validation.checks import CHECKS
+    from .validation.checks import CHECKS, REGISTRY
     from .validation.gof import check_alpha
 
-    arguments.one_of(cfg.check.name, "check.name", list(CHECKS))
+    name = arguments.one_of(cfg.check.name, "check.name", list(CHECKS))
     with config_keys({"alpha": "check.alpha"}):
         alpha = check_alpha(cfg.check.alpha)
     if cfg.check.n is not None:
         arguments.integer(cfg.check.n, "check.n", low=1)
     seed = _seed(cfg.seed, "seed")
-    model = build_model(cfg, max_units=MAX_UNITS)
+    model = build_model(cfg)
+    why = REGISTRY[name].skip_reason(model)
+    if why:
+        raise InputError(
+            f"check.name = {name!r} {why}; the model has {model.n_units} units "
+            f"(checks for any size: {[c for c, s in REGISTRY.items() if s.needs == 'any']})",
+            argument="check.name",
+        )
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
-    _check_work(model, schedule, [cfg.check.name], cfg.check.n, alpha, "check.n")
-    kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha)
-    if cfg.check.name == "conditional" and cfg.check.get("hidden") is not None:
+    options = check_options(cfg.check, model)
+    _check_work(model, schedule, [name], cfg.check.n, alpha, "check.n", options)
+    kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha, **options)
+    if name == "conditional" and cfg.check.get("hidden") is not None:
         kwargs["hidden"] = list(cfg.check.hidden)
     if cfg.check.plot:
         arguments.path(str(_parent(cfg.check.plot)), "check.plot", kind="out_dir")

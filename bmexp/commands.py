@@ -196,7 +196,7 @@ def cmd_run(cfg: DictConfig) -> None:
         store.preflight()
         tracking.mark_stale_runs(store)
     tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}
-    training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler")}
+    training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler", "checks")}
     finished = False
     try:
         with tracking.job_run(store, experiment, run_name=_run_name(), parent_id=parent, tags=tags) as job:
@@ -206,7 +206,7 @@ def cmd_run(cfg: DictConfig) -> None:
                 rng=np.random.default_rng(cfg.seed),
                 schedule=args["schedule"],
                 sampler=args["sampler"],
-                checks=tuple(cfg.checks.names),
+                checks=args["checks"],
                 check_n=cfg.checks.n,
                 alpha=cfg.checks.alpha,
                 training=training if cfg.train else None,

@@ -8,7 +8,7 @@ checked by the library constructors, which raise :class:`bmexp.errors.InputError
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -60,10 +60,15 @@ class SamplerConfig:
 
 @dataclass
 class CheckConfig:
-    name: str = "conditional"  # conditional | joint | random_hidden | schedule
+    name: str = "conditional"  # conditional | joint | random_hidden | schedule | invariance | blocks
     n: Optional[int] = None  # null: planned n (detects TV 0.02 with power 0.9)
     alpha: float = 0.01
     hidden: Optional[list[float]] = None  # conditional: clamp h (null: all on)
+    blocks: Optional[list[Any]] = None  # blocks: lists of unit indices or names (null: random blocks)
+    n_blocks: int = 8  # blocks: random blocks
+    block_size: int = 10  # blocks: units per random block (<= 12)
+    contexts: int = 64  # blocks: states of the rest drawn from the sampler's chains
+    sweeps: list[int] = field(default_factory=lambda: [1, 2, 8])  # invariance: sweeps at T = 1
     plot: Optional[str] = "reports/check_${check.name}.png"  # null: no plot
 
 
@@ -150,7 +155,9 @@ class TrainCommandConfig(_ModelAndSampler):  # model: the teacher; convention: t
 
 @dataclass
 class ChecksConfig:
-    names: list[str] = field(default_factory=lambda: ["conditional", "joint", "random_hidden", "schedule"])
+    # auto: the exact checks (conditional, joint, random_hidden, schedule) up to 24 units; beyond,
+    # blocks (and energy on a lattice), the exact ones reported as skipped
+    names: list[str] = field(default_factory=lambda: ["auto"])
     n: Optional[int] = None  # null: planned n per check
     alpha: float = 0.01
 

@@ -30,7 +30,7 @@ from ..errors import InputError
 from ..model import BoltzmannMachine
 from ..samplers.contract import Kernel, kernel_of, states_of
 from ..schedules import Schedule
-from ..validation.checks import CHECKS, REGISTRY, SHORTFALL_TV, CheckResult, run_check
+from ..validation.checks import CHECKS, REGISTRY, SHORTFALL_TV, CheckResult, default_checks, run_check
 from ..validation.multiple import holm
 from ..zoo import random_model
 
@@ -224,7 +224,8 @@ def assert_samples_boltzmann(
     """The sampler's samples follow the Boltzmann distribution of ``model``, by every check that applies.
 
     checks : default all that apply: ``joint``; ``conditional`` and ``random_hidden`` when the
-        model has visible and hidden units; ``schedule`` when it has at most 12 units.
+        model has visible and hidden units; ``schedule`` when it has at most 12 units; beyond 24
+        units (no enumeration) ``blocks``.  ``invariance`` and ``blocks`` on request.
     Deciding tests: the joint, p(v | h) and mixture tests, and the schedule check's test against
     the kernel's exact output (or against Boltzmann for an undeclared kernel); the sampler fails
     when Holm's method rejects any of them at ``alpha`` -- so a correct sampler fails with
@@ -238,8 +239,8 @@ def assert_samples_boltzmann(
     model = arguments.model(model)
     seed = arguments.seed(seed)
     shortfall_tv = arguments.number(shortfall_tv, "shortfall_tv", low=0, high=1, low_open=True)
-    if checks is None:
-        order = ["joint"] + [name for name in REGISTRY if name != "joint"]  # the broadest check first
+    if checks is None:  # the exact checks up to 24 units (the broadest first), beyond them blocks
+        order = sorted(default_checks(model), key=lambda c: c != "joint")
         checks = [name for name in order if REGISTRY[name].skip_reason(model) is None]
     elif isinstance(checks, str) or not hasattr(checks, "__iter__") or not list(checks):
         raise InputError.bad("checks", f"a non-empty list of check names from {list(CHECKS)} or None", checks)

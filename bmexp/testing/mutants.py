@@ -60,6 +60,10 @@ def _dropped_bias(model, s, i):
     return (on - off) * (s @ model.weights[:, i])
 
 
+def _half_gap(model, s, i):  # Metropolis accepting with min(1, exp(-dE / 2T)): the square root of the ratio
+    return 0.5 * correct_gaps(model, s, i)
+
+
 def _wrong_convention(model, s, i):  # the other convention's gap: 2 * field on binary units, field on spins
     factor = 2.0 if model.convention.value == "binary" else 1.0
     return factor * (s @ model.weights[:, i] + model.biases[i])
@@ -127,12 +131,15 @@ class Mutant:
         init="random",
         clamp=None,
     ) -> np.ndarray:
-        """Final states ``(n_chains, n)`` from random starts (``init`` and ``clamp`` not supported)."""
-        if init != "random" or clamp is not None:
-            raise NotImplementedError("mutants sample free chains from random starts only")
+        """Final states ``(n_chains, n)`` from random starts or given states ``init`` (no ``clamp``)."""
+        if clamp is not None:
+            raise NotImplementedError("mutants sample free chains only")
         off, on = model.convention.values
         n = model.n_units
-        s = np.where(rng.random((n_chains, n)) < 0.5, float(on), float(off))
+        if isinstance(init, str):
+            s = np.where(rng.random((n_chains, n)) < 0.5, float(on), float(off))
+        else:
+            s = np.array(np.broadcast_to(np.asarray(init, dtype=float), (n_chains, n)))
         frozen = set(self._frozen_units(model))
         for temperature, sweeps in self.effective_schedule(schedule).steps:
             for _ in range(sweeps):
@@ -200,6 +207,12 @@ MUTANTS: dict[str, Mutant] = {
         Mutant(
             "wrong_convention", "the other convention's update (spin rule on binary weights)", gap=_wrong_convention
         ),
+        Mutant(
+            "metropolis_sqrt_ratio",
+            "Metropolis accepting with min(1, exp(-dE / 2T)), the square root of the Boltzmann ratio",
+            gap=_half_gap,
+            rule="metropolis",
+        ),
         Mutant("hidden_uniform", "hidden units never updated: left uniform", frozen="hidden"),
         Mutant("synchronous", "all units updated at once from the old state", synchronous=True),
         Mutant("last_unit_frozen", "last unit never updated (random start)", frozen="last"),
@@ -207,3 +220,84 @@ MUTANTS: dict[str, Mutant] = {
         Mutant("stops_one_step_early", "the schedule's last step is skipped", drop_last_step=True),
     ]
 }
+
+
+# ----------------------------------------------------------------------------------------------
+# Mutants that only a large model shows: incremental local fields with an indexing bug.
+
+#: bug -> what it does (see :class:`FieldMutant`)
+FIELD_BUGS = {
+    "none": "correct: fields computed from the start state and updated after every change",
+    "stale_beyond_64": "after a unit changes, only the fields of units 0..63 are updated (a block-size bug)",
+    "wrong_row_above": "the field of every unit i >= n / 2 is read from row i - 1 of W",
+    "stale_between_sweeps": "each sweep starts from the fields of the previous sweep's start state",
+}
+
+
+@dataclass(frozen=True)
+class FieldMutant:
+    """Sequential heat-bath Gibbs that keeps local fields and updates them after every change,
+    as compiled samplers do, vectorised over chains; ``bug`` (one of :data:`FIELD_BUGS`) breaks
+    the bookkeeping in a way no model of fewer than 65 units, or with few units above n / 2, can
+    show.  ``bug="none"`` is a correct sampler (a control).  Follows the sampler contract with
+    ``init`` (random or states) and per-chain ``clamp``; only free units' fields are kept."""
+
+    bug: str = "none"
+
+    def __post_init__(self) -> None:
+        if self.bug not in FIELD_BUGS:
+            raise ValueError(f"bug must be one of {list(FIELD_BUGS)}; received {self.bug!r}")
+
+    @property
+    def kernel(self) -> Kernel:
+        return Kernel("heat_bath", "sequential")
+
+    def _couplings(self, model: BoltzmannMachine) -> np.ndarray:
+        w = model.weights
+        if self.bug != "wrong_row_above":
+            return w
+        half = model.n_units // 2
+        wrong = w.copy()
+        wrong[:, half:] = w[half - 1 : -1, :].T  # field_i = b_i + sum_m W[i - 1, m] s_m for i >= n / 2
+        return wrong
+
+    def __call__(self, model, *, rng, n_chains, schedule, init="random", clamp=None) -> np.ndarray:
+        from ..samplers.gibbs import normalize_clamp
+
+        off, on = model.convention.values
+        n = model.n_units
+        idx, vals = normalize_clamp(model, clamp, n_chains)
+        if isinstance(init, str):
+            s = np.where(rng.random((n_chains, n)) < 0.5, float(on), float(off))
+        else:
+            s = np.array(np.broadcast_to(np.asarray(init, dtype=float), (n_chains, n)))
+        s[:, idx] = vals
+        w = self._couplings(model)
+        free = np.setdiff1d(np.arange(n), idx)
+        col = {int(u): k for k, u in enumerate(free)}
+        updated = np.flatnonzero(free < 64) if self.bug == "stale_beyond_64" else slice(None)
+        rows = w[:, free][:, updated]  # row i: how unit i's change moves the kept fields
+
+        def fields(states):
+            return states @ w[:, free] + model.biases[free]
+
+        f = fields(s)
+        previous_start = None
+        for temperature, sweeps in schedule.steps:
+            for _ in range(sweeps):
+                if self.bug == "stale_between_sweeps":
+                    start = fields(s)
+                    f = previous_start if previous_start is not None else start
+                    previous_start = start
+                for i in free:
+                    k = col[int(i)]
+                    p = expit((on - off) * f[:, k] / temperature)
+                    new = np.where(rng.random(n_chains) < p, float(on), float(off))
+                    changed = np.flatnonzero(new != s[:, i])
+                    d = new[changed] - s[changed, i]
+                    s[:, i] = new
+                    if isinstance(updated, slice):
+                        f[changed] += d[:, None] * rows[i]
+                    else:
+                        f[np.ix_(changed, updated)] += d[:, None] * rows[i]
+        return s

@@ -29,14 +29,15 @@ from scipy import stats
 
 from .. import arguments
 from ..errors import InputError
-from ..exact import ExactDistribution
+from ..exact import MAX_UNITS, ExactDistribution
 from ..model import BoltzmannMachine
 from ..samplers import GibbsSampler, kernel_of, states_of
 from ..schedules import Schedule
-from ..states import indices_from_states, state_labels
+from ..states import indices_from_states
 from ..transitions import MAX_UNITS_SCHEDULE, schedule_output
 from .gof import GofResult, check_alpha, gof_test
 from .planning import required_samples
+from .summaries import MAX_CELLS, planned_summary_n, summary_test
 
 __all__ = [
     "CHECKS",
@@ -44,7 +45,9 @@ __all__ = [
     "SHORTFALL_TV",
     "CheckResult",
     "CheckSpec",
+    "default_checks",
     "metric_keys",
+    "planned_chains",
     "run_check",
     "check_conditional",
     "check_joint",
@@ -53,12 +56,12 @@ __all__ = [
 ]
 
 
-def _draw(sampler, model, *, rng, n, schedule, clamp) -> np.ndarray:
+def _draw(sampler, model, *, rng, n, schedule, clamp, init="random") -> np.ndarray:
     """Run the sampler and check what it returned (shape, and values in the model's convention)."""
     from ..conventions import check_states
 
     states = states_of(
-        sampler(model, rng=rng, n_chains=n, schedule=schedule, init="random", clamp=clamp),
+        sampler(model, rng=rng, n_chains=n, schedule=schedule, init=init, clamp=clamp),
         n_chains=n,
         n_units=model.n_units,
     )
@@ -69,8 +72,18 @@ def _counts(states: np.ndarray, n_cells: int, convention) -> np.ndarray:
     return np.bincount(indices_from_states(states, convention), minlength=n_cells)
 
 
-def _table(labels, counts, expected: dict[str, np.ndarray]) -> pd.DataFrame:
+#: Most rows of a check's state table (the most probable states; the test uses every state).
+MAX_TABLE_ROWS = 4096
+
+
+def _table(n_units, counts, expected: dict[str, np.ndarray]) -> pd.DataFrame:
     n = int(counts.sum())
+    rows = np.arange(counts.size)
+    if counts.size > MAX_TABLE_ROWS:
+        first = next(iter(expected.values()))
+        rows = np.sort(np.argsort(-first, kind="stable")[:MAX_TABLE_ROWS])
+        counts, expected = counts[rows], {k: v[rows] for k, v in expected.items()}
+    labels = [format(int(k), f"0{n_units}b") if n_units else "" for k in rows]  # as bmexp.states.state_labels
     df = pd.DataFrame({"state": labels, "observed": counts, "observed_p": counts / n})
     for name, p in expected.items():
         lo, hi = stats.binom.interval(0.95, n, p)
@@ -133,8 +146,35 @@ def _prepare(model, sampler, rng, schedule, alpha):
 
 def _planned(n, p, alpha):
     if n is None:
+        if p.size > MAX_CELLS:
+            return planned_summary_n(int(np.log2(p.size)), alpha=alpha)
         return required_samples(p, alpha=alpha)
     return arguments.integer(n, "n", low=1)
+
+
+def _fit(states, expected: dict[str, np.ndarray], model, units, *, alpha, rng):
+    """Test ``states`` (of ``units``) against each distribution in ``expected``: cell by cell up to
+    :data:`~bmexp.validation.summaries.MAX_CELLS` states, else on the exact summaries (probability
+    histogram, unit and pair marginals; :mod:`bmexp.validation.summaries`).  Returns the tests and
+    the table (states, or the summary tests)."""
+    k = states.shape[1]
+    idx = indices_from_states(states, model.convention)
+    cells = 2**k
+    if cells <= MAX_CELLS:
+        counts = np.bincount(idx, minlength=cells)
+        tests = {name: gof_test(counts, p, alpha=alpha, rng=rng) for name, p in expected.items()}
+        return tests, _table(k, counts, expected)
+    names = [model.unit_names[u] for u in units]
+    tests, tables = {}, []
+    for name, p in expected.items():
+        tests[name], table = summary_test(idx, p, k, model.convention, alpha=alpha, rng=rng, names=names)
+        tables.append(table.assign(against=name))
+    return tests, pd.concat(tables, ignore_index=True)
+
+
+def _how(tests) -> str:
+    res = next(iter(tests.values()))
+    return " (tested on the exact probability histogram and unit and pair marginals)" if res.method == "summary" else ""
 
 
 def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n=None, alpha=0.01) -> CheckResult:
@@ -149,15 +189,18 @@ def check_conditional(model, sampler=None, *, rng, schedule=None, hidden=None, n
     p = exact.conditional_p(clamp)
     n = _planned(n, p, alpha)
     states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
-    counts = _counts(states[:, : model.n_visible], p.size, model.convention)
-    res = gof_test(counts, p, alpha=alpha, rng=rng)
+    visible = range(model.n_visible)
+    tests, table = _fit(states[:, : model.n_visible], {"p(v|h)": p}, model, visible, alpha=alpha, rng=rng)
+    res = tests["p(v|h)"]
     units = model.unit_names[: model.n_visible]
-    msg = f"visible samples with h = {h} {'match' if not res.reject else 'do not match'} the exact p(v | h)."
+    msg = (
+        f"visible samples with h = {h} {'match' if not res.reject else 'do not match'} the exact p(v | h){_how(tests)}."
+    )
     return CheckResult(
         "conditional",
         n,
-        {"p(v|h)": res},
-        _table(state_labels(model.n_visible), counts, {"p(v|h)": p}),
+        tests,
+        table,
         not res.reject,
         msg,
         units,
@@ -171,14 +214,14 @@ def check_joint(model, sampler=None, *, rng, schedule=None, n=None, alpha=0.01) 
     p = ExactDistribution.of(model).p
     n = _planned(n, p, alpha)
     states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=None)
-    counts = _counts(states, p.size, model.convention)
-    res = gof_test(counts, p, alpha=alpha, rng=rng)
-    msg = f"free samples {'match' if not res.reject else 'do not match'} the exact joint distribution."
+    tests, table = _fit(states, {"joint": p}, model, range(model.n_units), alpha=alpha, rng=rng)
+    res = tests["joint"]
+    msg = f"free samples {'match' if not res.reject else 'do not match'} the exact joint distribution{_how(tests)}."
     return CheckResult(
         "joint",
         n,
-        {"joint": res},
-        _table(state_labels(model.n_units), counts, {"joint": p}),
+        tests,
+        table,
         not res.reject,
         msg,
         model.unit_names,
@@ -202,9 +245,9 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
     hidden = np.where(rng.random((n, model.n_hidden)) < 0.5, float(on), float(off))
     clamp = {model.n_visible + k: hidden[:, k] for k in range(model.n_hidden)}  # one value per chain
     states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
-    counts = _counts(states[:, : model.n_visible], p_v.size, model.convention)
-    r_mix = gof_test(counts, mixture, alpha=alpha, rng=rng)
-    r_pv = gof_test(counts, p_v, alpha=alpha, rng=rng)
+    expected = {"mixture": mixture, "p(v)": p_v}
+    tests, table = _fit(states[:, : model.n_visible], expected, model, range(model.n_visible), alpha=alpha, rng=rng)
+    r_mix, r_pv = tests["mixture"], tests["p(v)"]
     gap = 0.5 * float(np.abs(mixture - p_v).sum())
     if not r_mix.reject and r_pv.reject:
         msg = (
@@ -221,8 +264,8 @@ def check_random_hidden(model, sampler=None, *, rng, schedule=None, n=None, alph
     return CheckResult(
         "random_hidden",
         n,
-        {"mixture": r_mix, "p(v)": r_pv},
-        _table(state_labels(model.n_visible), counts, {"mixture": mixture, "p(v)": p_v}),
+        tests,
+        table,
         not r_mix.reject,
         msg,
         model.unit_names[: model.n_visible],
@@ -266,7 +309,7 @@ def check_schedule(
             "schedule",
             n,
             {"boltzmann": r_boltz},
-            _table(state_labels(model.n_units), counts, {"boltzmann": p}),
+            _table(model.n_units, counts, {"boltzmann": p}),
             not r_boltz.reject,
             msg,
             model.unit_names,
@@ -296,7 +339,7 @@ def check_schedule(
         "schedule",
         n,
         {"schedule_output": r_out, "boltzmann": r_boltz},
-        _table(state_labels(model.n_units), counts, {"schedule_output": out, "boltzmann": p}),
+        _table(model.n_units, counts, {"schedule_output": out, "boltzmann": p}),
         sampler_ok and schedule_ok,
         msg,
         model.unit_names,
@@ -320,16 +363,21 @@ class CheckSpec:
     run: Callable[..., CheckResult]
     tests: dict[str, tuple[str, str]]
     decides: tuple[str, ...]
-    needs: str = "any"  # "any" | "visible_and_hidden" | "schedule_size"
+    needs: str = "enumeration"  # "any" | "enumeration" | "visible_and_hidden" | "schedule_size"
 
     def skip_reason(self, model: BoltzmannMachine) -> str | None:
         """Why the check does not apply to ``model`` (None: it applies)."""
+        if self.needs != "any" and model.n_units > MAX_UNITS:
+            return f"needs exact enumeration (n_units <= {MAX_UNITS})"
         if self.needs == "visible_and_hidden" and (model.n_visible == 0 or model.n_hidden == 0):
             return "needs visible and hidden units"
         if self.needs == "schedule_size" and model.n_units > MAX_UNITS_SCHEDULE:
             return f"needs n_units <= {MAX_UNITS_SCHEDULE}"
         return None
 
+
+from .blocks import check_blocks  # noqa: E402  (they build on the helpers above)
+from .invariance import check_invariance  # noqa: E402
 
 REGISTRY: dict[str, CheckSpec] = {
     spec.name: spec
@@ -359,6 +407,8 @@ REGISTRY: dict[str, CheckSpec] = {
             ("schedule_output", "boltzmann"),
             "schedule_size",
         ),
+        CheckSpec("invariance", check_invariance, {"invariance": ("invariance", "implementation")}, ("invariance",)),
+        CheckSpec("blocks", check_blocks, {"blocks": ("blocks", "implementation")}, ("blocks",), "any"),
     ]
 }
 #: name -> check function
@@ -368,6 +418,47 @@ CHECKS: dict[str, Callable[..., CheckResult]] = {name: spec.run for name, spec i
 def metric_keys(family: str) -> tuple[str, ...]:
     """The metric keys of every test in ``family`` ("implementation", "equilibrium", "diagnostic")."""
     return tuple(key for spec in REGISTRY.values() for key, fam in spec.tests.values() if fam == family)
+
+
+#: What ``checks.names: [auto]`` runs: the exact checks while the model can be enumerated.
+EXACT_CHECKS = ("conditional", "joint", "random_hidden", "schedule")
+
+
+def default_checks(model: BoltzmannMachine) -> tuple[str, ...]:
+    """The exact checks up to 24 units (each skipped where it does not apply); beyond, the same
+    (reported as skipped: they need enumeration) and the checks that need none."""
+    if model.n_units <= MAX_UNITS:
+        return EXACT_CHECKS
+    return EXACT_CHECKS + tuple(name for name, spec in REGISTRY.items() if spec.needs == "any")
+
+
+def _planned_cells(cells: int, alpha: float) -> int:
+    if cells > MAX_CELLS:
+        return planned_summary_n(int(np.log2(cells)), alpha=alpha)
+    return required_samples(np.full(cells, 1.0 / cells), alpha=alpha)
+
+
+def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float = 0.01, **options) -> list[int]:
+    """The chains of every sampler call check ``name`` makes on ``model`` (``n``: the check's ``n``;
+    ``options``: its other arguments) -- for resource estimates before any work (uniform cells stand
+    in for the exact distribution the check will plan from)."""
+    from .blocks import PIT_BINS, PLANNED_TV
+    from .invariance import DEFAULT_SWEEPS
+
+    if name in ("conditional", "random_hidden"):
+        return [n or _planned_cells(2**model.n_visible, alpha)]
+    if name in ("joint", "schedule"):
+        return [n or _planned_cells(2**model.n_units, alpha)]
+    if name == "invariance":
+        runs = len(list(options.get("sweeps") or DEFAULT_SWEEPS))
+        return [n or _planned_cells(2**model.n_units, alpha / runs)] * runs
+    if name == "blocks":
+        size = min(int(options.get("block_size") or 10), model.n_units)
+        given = options.get("blocks")
+        count = len(given) if given else min(int(options.get("n_blocks") or 8), model.n_units // size)
+        per = n or required_samples(np.full(PIT_BINS, 1.0 / PIT_BINS), tv=PLANNED_TV, alpha=alpha / max(count, 1))
+        return [int(options.get("contexts") or 64)] + [per] * count
+    return [n or 0]
 
 
 def run_check(name: str, model, sampler=None, **kwargs) -> CheckResult:

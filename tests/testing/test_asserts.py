@@ -208,7 +208,10 @@ def test_a_schedule_ending_above_t1_is_named_as_such_not_too_short():
         (dict(model=None), r"model must be a BoltzmannMachine; received NoneType"),
         (dict(checks="joint"), r"checks must be a non-empty list of check names"),
         (dict(checks=[]), r"checks must be a non-empty list of check names"),
-        (dict(checks=["histogram"]), r"checks must be one of \['conditional', 'joint', 'random_hidden', 'schedule'\]"),
+        (
+            dict(checks=["histogram"]),
+            r"checks must be one of \['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', 'blocks'\]",
+        ),
         (dict(seed=-1), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received -1"),
         (dict(seed=1.5), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received 1.5"),
         (dict(shortfall_tv=-1), r"shortfall_tv must be a finite number in \(0, 1\]; received -1"),
