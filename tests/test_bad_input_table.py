@@ -78,6 +78,10 @@ CLI = [
         "bmexp run: error: model.J must be a finite number in (0, 1e+06]; received -1.0",
     ),
     (
+        "run model=lattice model.temperature=0",
+        "bmexp run: error: model.temperature must be a finite number > 0; received 0.0",
+    ),
+    (
         "run model=foo",
         "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35",
     ),
