@@ -56,6 +56,9 @@ MODEL_KEYS = {
     "seed": "model.seed",
     "coupling": "model.coupling",
     "bias": "model.bias",
+    "L": "model.L",
+    "J": "model.J",
+    "temperature": "model.temperature",
     "convention": "convention",
 }
 SAMPLER_KEYS = {
@@ -141,6 +144,9 @@ def build_model(cfg: DictConfig, *, max_units: int | None = None):
             seed=m.seed,
             coupling=m.coupling,
             bias=m.bias,
+            L=m.L,
+            J=m.J,
+            temperature=m.temperature,
         )
     if max_units is not None and model.n_units > max_units:
         raise InputError(

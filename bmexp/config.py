@@ -27,7 +27,7 @@ __all__ = [
 
 @dataclass
 class ModelConfig:
-    name: str = "slide35"  # slide35 | seed_target | random
+    name: str = "slide35"  # slide35 | seed_target | random | ferromagnet | lattice
     n_visible: int = 4  # random only
     n_hidden: int = 2  # random only
     weight_scale: float = 1.0  # random only
@@ -35,6 +35,9 @@ class ModelConfig:
     seed: int = 0  # random only
     coupling: float = 0.25  # ferromagnet only
     bias: float = 0.05  # ferromagnet only
+    L: int = 4  # lattice only: L x L torus (4: the largest enumerable; check=energy at any L)
+    J: float = 1.0  # lattice only: coupling (> 0)
+    temperature: float = 1.0  # lattice only: weights J / temperature (the machine at T = 1 is the Ising model at it)
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import arguments
@@ -9,7 +11,16 @@ from .conventions import Convention
 from .errors import InputError
 from .model import BoltzmannMachine
 
-__all__ = ["slide35", "seed_target", "random_model", "ferromagnet", "SLIDE35_WEIGHTS", "build"]
+__all__ = [
+    "slide35",
+    "seed_target",
+    "random_model",
+    "ferromagnet",
+    "lattice",
+    "lattice_parameters",
+    "SLIDE35_WEIGHTS",
+    "build",
+]
 
 #: Hinton's slide-35 example: v1 v2 h1 h2, binary units, zero biases.
 SLIDE35_WEIGHTS = np.array([[0, 0, 2, 0], [0, 0, 0, 1], [2, 0, 0, -1], [0, 1, -1, 0]], dtype=float)
@@ -79,7 +90,53 @@ def ferromagnet(
     return BoltzmannMachine(w, np.full(n, float(bias)), n_visible=nv, convention="spin").to(convention)
 
 
-_BUILTIN = ("slide35", "seed_target", "random", "ferromagnet")
+def _lattice_weights(L: int, k: float) -> np.ndarray:
+    n = L * L
+    site = np.arange(n).reshape(L, L)
+    w = np.zeros((n, n))
+    for nb in (np.roll(site, -1, axis=1), np.roll(site, -1, axis=0)):  # right and lower neighbours
+        np.add.at(w, (site.ravel(), nb.ravel()), k)
+    return w + w.T
+
+
+def lattice(L: int, J: float = 1.0, *, temperature: float = 1.0) -> BoltzmannMachine:
+    """The 2D Ising model on an ``L x L`` torus at ``temperature``, as a Boltzmann machine.
+
+    Spin units, all visible (unit ``r L + c`` is site (r, c)), zero biases, and ``J / temperature``
+    added to ``W_ij`` for each of the ``2 L^2`` torus bonds (every site to its right and lower
+    neighbour): so the model's energy ``-1/2 s^T W s`` is the Ising energy ``-J sum_<ij> s_i s_j``
+    divided by ``temperature``, and the machine at T = 1 samples the Ising model at ``temperature``.
+    For L = 2 each pair of neighbours is bonded twice (``W_ij = 2 J / temperature``), as in
+    Kaufman's formula (:mod:`bmexp.lattice`).  The weights are a dense ``n x n`` matrix (n = L^2):
+    128 MB at L = 64, 2 GB at L = 128 (L is limited to 128).  ``J > 0`` (ferromagnetic).
+    """
+    L = arguments.integer(L, "L", low=2, high=128)
+    J = arguments.number(J, "J", low=0, low_open=True, high=MAX_SCALE)
+    T = arguments.number(temperature, "temperature", low=0, low_open=True)
+    if not J / T <= MAX_SCALE:
+        raise InputError.about(
+            "temperature", f"{{argument}} must keep J / temperature <= {MAX_SCALE:g}; received {temperature!r}"
+        )
+    n = L * L
+    return BoltzmannMachine(_lattice_weights(L, J / T), np.zeros(n), n_visible=n, convention="spin")
+
+
+def lattice_parameters(model: BoltzmannMachine) -> tuple[int, float] | None:
+    """``(L, K)`` when ``model`` is :func:`lattice` ``(L, J, temperature=T)`` (``K = J / T``), in
+    either convention (a binary model is compared in spin units, within 1e-12 relative); else None."""
+    n = model.n_units
+    L = math.isqrt(n)
+    if L < 2 or L * L != n or model.n_hidden != 0:
+        return None
+    spin = model.to(Convention.SPIN)
+    K = float(spin.weights[0, 1]) / (2.0 if L == 2 else 1.0)
+    tol = 1e-12 * abs(K)
+    if not K > 0 or np.any(np.abs(spin.biases) > tol) or np.any(np.abs(spin.weights - _lattice_weights(L, K)) > tol):
+        return None
+    return L, K
+
+
+_BUILTIN = ("slide35", "seed_target", "random", "ferromagnet", "lattice")
 
 
 def build(
@@ -93,6 +150,9 @@ def build(
     seed: int = 0,
     coupling: float = 0.25,
     bias: float = 0.05,
+    L: int = 4,
+    J: float = 1.0,
+    temperature: float = 1.0,
 ) -> BoltzmannMachine:
     """A built-in model by name (what the ``model`` config group selects)."""
     if name == "slide35":
@@ -110,4 +170,6 @@ def build(
         )
     if name == "ferromagnet":
         return ferromagnet(n_visible, n_hidden, coupling=coupling, bias=bias, convention=convention)
+    if name == "lattice":
+        return lattice(L, J, temperature=temperature).to(convention)
     raise InputError.bad("name", f"one of {list(_BUILTIN)}", name)

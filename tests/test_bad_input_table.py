@@ -66,11 +66,24 @@ CLI = [
     ),
     (
         "run model.name=foo",
-        "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'ferromagnet']; received 'foo'",
+        "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'ferromagnet', 'lattice']; received 'foo'",
+    ),
+    ("run model=lattice model.L=1", "bmexp run: error: model.L must be an integer in [2, 128]; received 1"),
+    (
+        "run model=lattice model.L=2.5",
+        "bmexp run: error: Error merging override model.L=2.5 Value '2.5' of type 'float' could not be converted to Integer",
+    ),
+    (
+        "run model=lattice model.J=-1",
+        "bmexp run: error: model.J must be a finite number in (0, 1e+06]; received -1.0",
+    ),
+    (
+        "run model=lattice model.temperature=0",
+        "bmexp run: error: model.temperature must be a finite number > 0; received 0.0",
     ),
     (
         "run model=foo",
-        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet random seed_target slide35",
+        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice random seed_target slide35",
     ),
     (
         "run model.n_hidden=abc",

@@ -28,8 +28,10 @@ def test_random_model_is_seeded_and_has_nonzero_biases():
 
 def test_build_by_name():
     assert build("random", n_visible=3, n_hidden=1, seed=1).n_units == 4
+    assert build("lattice", L=3, J=0.5, convention="binary").convention.value == "binary"
     with pytest.raises(
-        InputError, match=r"name must be one of \['slide35', 'seed_target', 'random', 'ferromagnet'\]; received 'x'"
+        InputError,
+        match=r"name must be one of \['slide35', 'seed_target', 'random', 'ferromagnet', 'lattice'\]; received 'x'",
     ):
         build("x")
 
