@@ -341,7 +341,7 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> Non
     chains = [k for c in calls.values() for k in c]
     if not chains:
         return
-    enumerates = any(REGISTRY[c].needs != "any" for c in names if c in REGISTRY)
+    enumerates = any(REGISTRY[c].needs not in ("any", "lattice") for c in names if c in REGISTRY)
     _within(
         key,
         n if n is not None else "null (planned)",
@@ -424,6 +424,16 @@ def check_options(check: DictConfig, model) -> dict:
     if check.name == "invariance":
         with config_keys({"sweeps": "check.sweeps"}):
             return {"sweeps": _sweeps(OmegaConf.to_container(check.sweeps) if check.sweeps is not None else None)}
+    if check.name == "energy":
+        keys = {"temperatures": "check.temperatures", "init": "check.init"}
+        with config_keys(keys):
+            temps = OmegaConf.to_container(check.temperatures) if check.temperatures is not None else None
+            if temps is not None:
+                if not isinstance(temps, list) or not temps:
+                    raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temps)
+                temps = [arguments.number(t, "temperatures", low=0, low_open=True) for t in temps]
+            init = arguments.one_of(check.init, "init", ("ordered", "random"))
+        return {"temperatures": temps, "init": init}
     if check.name != "blocks":
         return {}
     keys = {k: f"check.{k}" for k in ("blocks", "n_blocks", "block_size", "contexts")}
@@ -468,13 +478,15 @@ def validate_check_config(cfg: DictConfig) -> dict:
     if why:
         raise InputError(
             f"check.name = {name!r} {why}; the model has {model.n_units} units "
-            f"(checks for any size: {[c for c, s in REGISTRY.items() if s.needs == 'any']})",
+            f"(checks that apply to it: {[c for c, s in REGISTRY.items() if s.skip_reason(model) is None]})",
             argument="check.name",
         )
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)
-    _check_work(model, schedule, [name], cfg.check.n, alpha, "check.n", options)
+    _check_work(model, schedule, [name], cfg.check.n, alpha, "check.n", options)  # energy: sweeps estimated below
+    if name == "energy" and cfg.check.own_schedule:
+        schedule = None  # the check's equilibration sweeps (an annealing schedule would trap chains below T_c)
     kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha, **options)
     if name == "conditional" and cfg.check.get("hidden") is not None:
         kwargs["hidden"] = list(cfg.check.hidden)

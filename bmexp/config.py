@@ -72,6 +72,9 @@ class CheckConfig:
     block_size: int = 10  # blocks: units per random block (<= 12)
     contexts: int = 64  # blocks: states of the rest drawn from the sampler's chains
     sweeps: list[int] = field(default_factory=lambda: [1, 2, 8])  # invariance: sweeps at T = 1
+    temperatures: Optional[list[float]] = None  # energy: the machine's temperatures (null: T/J 2, T_c, 3)
+    init: str = "ordered"  # energy: ordered | random starts
+    own_schedule: bool = True  # energy: its equilibration sweeps (false: the schedule group's schedule)
     plot: Optional[str] = "reports/check_${check.name}.png"  # null: no plot
 
 

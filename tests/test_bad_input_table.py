@@ -30,7 +30,65 @@ CLI = [
     ),
     (
         "run model=random model.n_visible=20 model.n_hidden=6",
-        "bmexp run: error: model.n_visible + model.n_hidden must be <= 24 (exact enumeration); received 20 + 6 = 26",
+        "bmexp run: error: train = true measures training by exact KL divergence, which needs n_units <= 24; the "
+        "model has 26 units: set train=false to run the checks that apply to it",
+    ),
+    (
+        "run model=random model.n_visible=100000 model.n_hidden=0 train=false",
+        "bmexp run: error: model.n_visible = 100000 (+ 0 hidden) would need 240 GB of memory for the weights; "
+        "the limit is 8.59 GB",
+    ),
+    (
+        "check check=joint model=random model.n_visible=20 model.n_hidden=6",
+        "bmexp check: error: check.name = 'joint' needs exact enumeration (n_units <= 24); the model has 26 units "
+        "(checks that apply to it: ['blocks'])",
+    ),
+    (
+        "check check=blocks model=random model.n_visible=20 model.n_hidden=6 check.blocks=[[0,1],[1,2]]",
+        "bmexp check: error: check.blocks must not overlap: unit 1 is in block 0 and block 1; received [[0, 1], [1, 2]]",
+    ),
+    (
+        "check check=blocks model=random model.n_visible=20 model.n_hidden=6 check.blocks=[[0,1,2,3,4,5,6,7,8,9,10,11,12]]",
+        "bmexp check: error: check.blocks[0] has 13 units; a block must have 1 to 12 units (its exact conditional "
+        "has 2**k states)",
+    ),
+    (
+        "check check=blocks model=random model.n_visible=20 model.n_hidden=6 check.blocks=[[0,h99]]",
+        "bmexp check: error: check.blocks[0] names unit 'h99', which is not a unit of the model: allowed are indices "
+        "in [0, 26) or names like 'v1'",
+    ),
+    (
+        "check check=blocks check.block_size=13",
+        "bmexp check: error: check.block_size must be an integer in [1, 12]; received 13",
+    ),
+    (
+        "check check=blocks check.n_blocks=0",
+        "bmexp check: error: check.n_blocks must be an integer in [1, 10000]; received 0",
+    ),
+    (
+        "check check=energy model=lattice check.init=hot",
+        "bmexp check: error: check.init must be one of ['ordered', 'random']; received 'hot'",
+    ),
+    (
+        "check check=energy model=lattice check.own_schedule=maybe",
+        "bmexp check: error: Error merging override check.own_schedule=maybe Value 'maybe' is not a valid bool (type str)",
+    ),
+    (
+        "check check=blocks check.contexts=0",
+        "bmexp check: error: check.contexts must be an integer in [1, 1e+06]; received 0",
+    ),
+    (
+        "check check=invariance check.sweeps=[0]",
+        "bmexp check: error: check.sweeps must be an integer in [1, 1e+06]; received 0",
+    ),
+    (
+        "check check=energy model=random",
+        "bmexp check: error: check.name = 'energy' needs a 2D Ising lattice (model=lattice); the model has 6 units "
+        "(checks that apply to it: ['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', 'blocks'])",
+    ),
+    (
+        "check check=energy model=lattice check.temperatures=[-1]",
+        "bmexp check: error: check.temperatures must be a finite number > 0; received -1.0",
     ),
     (
         "run model=random model.weight_scale=1e308",
@@ -207,7 +265,8 @@ CLI = [
     ),
     (
         "run checks.names=[histogram]",
-        "bmexp run: error: checks.names must be one of ['conditional', 'joint', 'random_hidden', 'schedule']; received 'histogram'",
+        "bmexp run: error: checks.names must be one of ['auto', 'conditional', 'joint', 'random_hidden', 'schedule', "
+        "'invariance', 'blocks', 'energy']; received 'histogram'",
     ),
     (
         "run checks.names=joint",
@@ -360,11 +419,13 @@ CLI = [
     ("sweep schedule.T0=5,0.5", "bmexp sweep: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5"),
     (
         "check check=histogram",
-        "bmexp check: error: In 'check': Could not find 'check/histogram' Available options in 'check': conditional joint random_hidden schedule",
+        "bmexp check: error: In 'check': Could not find 'check/histogram' Available options in 'check': blocks conditional energy invariance joint "
+        "random_hidden schedule",
     ),
     (
         "check check.name=histogram",
-        "bmexp check: error: check.name must be one of ['conditional', 'joint', 'random_hidden', 'schedule']; received 'histogram'",
+        "bmexp check: error: check.name must be one of ['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', "
+        "'blocks', 'energy']; received 'histogram'",
     ),
     ("check check.n=0", "bmexp check: error: check.n must be an integer >= 1; received 0"),
     (
@@ -384,15 +445,15 @@ CLI = [
     ("check seed=-1", "bmexp check: error: seed must be an integer in [0, 2**64 - 1]; received -1"),
     (
         "check model=random model.n_visible=13 model.n_hidden=12",
-        "bmexp check: error: model.n_visible + model.n_hidden must be <= 24 (exact enumeration); received 13 + 12 = 25",
+        "bmexp check: error: check.name = 'conditional' needs exact enumeration (n_units <= 24); the model has 25 units (checks that apply to it: ['blocks'])",
     ),
     (
         "check check=schedule model=random model.n_visible=7 model.n_hidden=6",
-        "bmexp check: error: check 'schedule' needs n_units <= 12; received 13",
+        "bmexp check: error: check.name = 'schedule' needs n_units <= 12; the model has 13 units (checks that apply to it: ['conditional', 'joint', 'random_hidden', 'invariance', 'blocks'])",
     ),
     (
         "check check=conditional model=random model.n_hidden=0",
-        "bmexp check: error: check 'conditional' needs visible and hidden units",
+        "bmexp check: error: check.name = 'conditional' needs visible and hidden units; the model has 4 units (checks that apply to it: ['joint', 'schedule', 'invariance', 'blocks'])",
     ),
     ("train training.eta=-1", "bmexp train: error: training.eta must be a finite number > 0; received -1.0"),
     (

@@ -196,12 +196,14 @@ def check_blocks(
     combined, family = combine(tests, alpha, "holm")
     table = pd.concat([family, pd.DataFrame(rows).drop(columns="block")], axis=1)
     failed = [t for t, r in zip(family["test"], family["reject"]) if r]
+    broken = sum(row["clamps_broken"] for row in rows)
+    held = f" The sampler changed clamped units in {broken} chains: clamps are not held." if broken else ""
     msg = (
         f"every block of {len(chosen)} follows its exact conditional given the rest ({n} chains per block, "
         f"{ctx.shape[0]} contexts, {model.n_units} units)."
         if not combined.reject
         else f"{len(failed)} of {len(chosen)} blocks do NOT follow their exact conditionals given the rest "
-        f"({'; '.join(failed[:3])}{' ...' if len(failed) > 3 else ''})."
+        f"({'; '.join(failed[:3])}{' ...' if len(failed) > 3 else ''}).{held}"
     )
     return CheckResult(
         "blocks",

@@ -118,7 +118,9 @@ class CheckResult:
         }
 
     def report(self) -> str:
-        lines = [f"check {self.check}: n = {self.n}, units {' '.join(self.units)}"]
+        units = list(self.units)
+        shown = " ".join(units) if len(units) <= 16 else f"{' '.join(units[:8])} ... ({len(units)} units)"
+        lines = [f"check {self.check}: n = {self.n}, units {shown}"]
         lines.append(self.table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
         for name, res in self.tests.items():
             lines.append(f"  vs {name}: {res.summary()}")
@@ -363,10 +365,14 @@ class CheckSpec:
     run: Callable[..., CheckResult]
     tests: dict[str, tuple[str, str]]
     decides: tuple[str, ...]
-    needs: str = "enumeration"  # "any" | "enumeration" | "visible_and_hidden" | "schedule_size"
+    needs: str = "enumeration"  # "any" | "enumeration" | "visible_and_hidden" | "schedule_size" | "lattice"
 
     def skip_reason(self, model: BoltzmannMachine) -> str | None:
         """Why the check does not apply to ``model`` (None: it applies)."""
+        if self.needs == "lattice":
+            from ..zoo import lattice_parameters
+
+            return None if lattice_parameters(model) is not None else "needs a 2D Ising lattice (model=lattice)"
         if self.needs != "any" and model.n_units > MAX_UNITS:
             return f"needs exact enumeration (n_units <= {MAX_UNITS})"
         if self.needs == "visible_and_hidden" and (model.n_visible == 0 or model.n_hidden == 0):
@@ -377,6 +383,7 @@ class CheckSpec:
 
 
 from .blocks import check_blocks  # noqa: E402  (they build on the helpers above)
+from .energy import check_energy  # noqa: E402
 from .invariance import check_invariance  # noqa: E402
 
 REGISTRY: dict[str, CheckSpec] = {
@@ -409,6 +416,7 @@ REGISTRY: dict[str, CheckSpec] = {
         ),
         CheckSpec("invariance", check_invariance, {"invariance": ("invariance", "implementation")}, ("invariance",)),
         CheckSpec("blocks", check_blocks, {"blocks": ("blocks", "implementation")}, ("blocks",), "any"),
+        CheckSpec("energy", check_energy, {"energy": ("energy", "equilibrium")}, ("energy",), "lattice"),
     ]
 }
 #: name -> check function
@@ -429,7 +437,7 @@ def default_checks(model: BoltzmannMachine) -> tuple[str, ...]:
     (reported as skipped: they need enumeration) and the checks that need none."""
     if model.n_units <= MAX_UNITS:
         return EXACT_CHECKS
-    return EXACT_CHECKS + tuple(name for name, spec in REGISTRY.items() if spec.needs == "any")
+    return EXACT_CHECKS + tuple(name for name, spec in REGISTRY.items() if spec.needs in ("any", "lattice"))
 
 
 def _planned_cells(cells: int, alpha: float) -> int:
@@ -458,6 +466,16 @@ def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float =
         count = len(given) if given else min(int(options.get("n_blocks") or 8), model.n_units // size)
         per = n or required_samples(np.full(PIT_BINS, 1.0 / PIT_BINS), tv=PLANNED_TV, alpha=alpha / max(count, 1))
         return [int(options.get("contexts") or 64)] + [per] * count
+    if name == "energy":
+        from ..zoo import lattice_parameters
+        from .energy import DEFAULT_ISING_TEMPERATURES
+        from .energy import planned_chains as energy_chains
+
+        params = lattice_parameters(model)
+        if params is None:
+            return [n or 0]
+        temps = options.get("temperatures") or [params[1] * t for t in DEFAULT_ISING_TEMPERATURES]
+        return [n or energy_chains(params[0], t / params[1], alpha=alpha, tests=len(temps)) for t in temps]
     return [n or 0]
 
 

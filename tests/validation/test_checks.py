@@ -59,7 +59,8 @@ def test_joint_check_and_plot(tmp_path):
     [
         (
             lambda: run_check("histogram", slide35(), rng=np.random.default_rng(0)),
-            r"check must be one of \['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', 'blocks'\]; received 'histogram'",
+            r"check must be one of \['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', 'blocks', "
+            r"'energy'\]; received 'histogram'",
         ),
         (
             lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), alpha=1.0),
@@ -105,13 +106,13 @@ def test_cli_failed_check_exits_1(capsys):
 def test_cli_unknown_check_exits_2(capsys):
     assert main(["check", "check=histogram"]) == 2
     assert (
-        "Available options in 'check': blocks conditional invariance joint random_hidden schedule"
+        "Available options in 'check': blocks conditional energy invariance joint random_hidden schedule"
         in capsys.readouterr().err
     )
 
 
 def test_every_check_is_registered():
-    assert set(CHECKS) == {"conditional", "joint", "random_hidden", "schedule", "invariance", "blocks"}
+    assert set(CHECKS) == {"conditional", "joint", "random_hidden", "schedule", "invariance", "blocks", "energy"}
 
 
 # ------------------------------------------------- kernel-aware schedule check (issue: any sampler)
