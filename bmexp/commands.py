@@ -244,7 +244,8 @@ def cmd_run(cfg: DictConfig) -> None:
     summary = ", ".join(
         f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher", "wall_time_s") if k in m
     )
-    print(f"run {run_id} [{_run_name()}]: {summary}")
+    verdicts = ", ".join(f"{name} {'pass' if c.passed else 'FAIL'}" for name, c in result.checks.items())
+    print(f"run {run_id} [{_run_name()}]: {summary}{f'; checks: {verdicts}' if verdicts else ''}")
     for name, why in result.extra.get("skipped", {}).items():
         print(f"note: check {name} skipped: it {why} (the model has {args['teacher'].n_units} units)", file=sys.stderr)
 

@@ -259,3 +259,22 @@ def test_schedules_sweep_finds_which_schedules_suffice(tmp_path):
         "step = 1, 40 sweeps per temperature" in report.stdout
     )
     assert "in every job the samples match the exact output of their schedule" in report.stdout
+
+
+def test_a_model_beyond_enumeration_runs_the_checks_that_apply(tmp_path):
+    """30 units: blocks runs and passes; the exact checks are skipped with the reason, on stderr and in
+    the run's tags; nothing is left RUNNING."""
+    from bmexp import tracking
+
+    res = bmexp(["run", "model=random", "model.n_visible=20", "model.n_hidden=10", "train=false"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "checks: blocks pass" in res.stdout
+    assert "check joint skipped: it needs exact enumeration (n_units <= 24) (the model has 30 units)" in res.stderr
+    assert "energy" not in res.stderr  # applies to lattices only: not listed for a random model
+    client = tracking.Store.default(root=tmp_path).client()
+    ids = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(ids, max_results=10)
+    assert [r.info.status for r in runs] == ["FINISHED"]
+    run = runs[0]
+    assert run.data.metrics["check.blocks.passed"] == 1.0 and "check.joint.p_value" not in run.data.metrics
+    assert "joint (needs exact enumeration (n_units <= 24))" in run.data.tags["bmexp.skipped_checks"]

@@ -437,7 +437,9 @@ def default_checks(model: BoltzmannMachine) -> tuple[str, ...]:
     (reported as skipped: they need enumeration) and the checks that need none."""
     if model.n_units <= MAX_UNITS:
         return EXACT_CHECKS
-    return EXACT_CHECKS + tuple(name for name, spec in REGISTRY.items() if spec.needs in ("any", "lattice"))
+    return EXACT_CHECKS + tuple(
+        name for name, spec in REGISTRY.items() if spec.needs in ("any", "lattice") and spec.skip_reason(model) is None
+    )
 
 
 def _planned_cells(cells: int, alpha: float) -> int:
