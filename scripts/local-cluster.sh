@@ -242,6 +242,7 @@ cmd_start() {
     postgres_note="PostgreSQL is not installed or did not start here (see $DIR/log/postgres.log)"
   fi
   cat >"$ENV_FILE" <<EOF
+BMEXP_CLUSTER_DIR=$DIR
 BMEXP_CLUSTER_PARTITION=$PARTITION
 BMEXP_CLUSTER_SQLITE_URI=http://127.0.0.1:$(cat "$DIR/mlflow-sqlite.port")
 BMEXP_CLUSTER_POSTGRES_URI=$postgres_uri
