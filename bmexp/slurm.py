@@ -30,6 +30,8 @@ from typing import Any, Sequence
 __all__ = ["launch", "end_run_on_scancel", "partitions"]
 
 POLL_S = 1.0
+#: how often the launching process asks sacct about the array (a task without a result: cancelled, failed)
+SACCT_EVERY_S = 5.0
 
 
 def partitions() -> list[str]:
@@ -74,7 +76,7 @@ class _SacctOnce(logging.Filter):
         return False
 
 
-def _submit(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> list:
+def _submit(launcher: Any, numbered: list[tuple[int, Sequence[str]]]) -> list:
     """Hydra's submitit launcher's submission: one array job, the launcher object pickled as the task."""
     import submitit
     from hydra.core.singleton import Singleton
@@ -92,11 +94,29 @@ def _submit(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_i
     executor.update_parameters(**{k if k in base else f"slurm_{k}": v for k, v in params.items()})
     Path(str(launcher.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
     state = Singleton.get_state()
-    args = [
-        (list(overrides), "hydra.sweep.dir", initial_job_idx + i, f"job_id_for_{initial_job_idx + i}", state)
-        for i, overrides in enumerate(job_overrides)
-    ]
+    args = [(list(overrides), "hydra.sweep.dir", idx, f"job_id_for_{idx}", state) for idx, overrides in numbered]
     return executor.map_array(launcher, *zip(*args))
+
+
+def _finished_already(launcher: Any, job_overrides: Sequence[Sequence[str]]) -> set[int]:
+    """The jobs whose configuration already FINISHED in this sweep: a resume does not submit them (each
+    would take a node, start Python and load bmexp only to skip; the job itself checks again anyway)."""
+    from omegaconf import OmegaConf, open_dict
+
+    from . import hydra_callbacks, tracking
+    from .provenance import job_hash
+
+    done = tracking.finished_hashes(hydra_callbacks.ACTIVE["store"], launcher.config.tracking.experiment)
+    if not done:
+        return set()
+    skip = set()
+    for i, overrides in enumerate(job_overrides):
+        cfg = launcher.hydra_context.config_loader.load_sweep_config(launcher.config, list(overrides))
+        with open_dict(cfg):
+            del cfg["hydra"]
+        if job_hash(OmegaConf.to_container(cfg, resolve=True)) in done:
+            skip.add(i)
+    return skip
 
 
 def _ended_state(job) -> str:
@@ -121,11 +141,26 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     logging.getLogger("submitit").addFilter(sacct)
     jobs: list = []
     try:
-        jobs = _submit(launcher, job_overrides, initial_job_idx)
-        results: list = [None] * len(jobs)
-        pending = dict(enumerate(jobs))
+        results: list = [None] * len(job_overrides)
+        skip = _finished_already(launcher, job_overrides)
+        for i in skip:
+            results[i] = JobReturn(overrides=list(job_overrides[i]), status=JobStatus.COMPLETED, _return_value=None)
+        if skip:
+            print(
+                f"bmexp sweep: {len(skip)} of {len(job_overrides)} configurations already finished in this sweep: "
+                "not submitted",
+                file=sys.stderr,
+                flush=True,
+            )
+        todo = [i for i in range(len(job_overrides)) if i not in skip]
+        jobs = _submit(launcher, [(initial_job_idx + i, job_overrides[i]) for i in todo]) if todo else []
+        pending = dict(zip(todo, jobs))
         store_error: StoreError | None = None
+        polled = time.monotonic()
         while pending:
+            if time.monotonic() - polled >= SACCT_EVERY_S:  # submitit alone backs off to minutes between calls
+                jobs[0].watcher.update()
+                polled = time.monotonic()
             for i, job in list(pending.items()):
                 if not job.done():
                     continue
