@@ -32,7 +32,10 @@ say() { echo "local-cluster: $*" >&2; }
 cannot() { echo "local-cluster: cannot start here: $*" >&2; exit 3; }
 die() { echo "local-cluster: error: $*" >&2; exit 1; }
 
-alive_pidfile() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive_pidfile() {  # alive_pidfile FILE [NAME]: its process runs (and is NAME: a stale file's pid may be reused)
+  [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null || return 1
+  [ -z "${2:-}" ] || grep -qa -- "$2" "/proc/$(cat "$1")/cmdline" 2>/dev/null
+}
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_for() {  # wait_for SECONDS WHAT COMMAND...
   local seconds=$1 what=$2
@@ -63,7 +66,7 @@ install_packages() {
 }
 
 server_up() {  # server_up PIDFILE PORT NAME: answers /health; a server that died is an error at once
-  alive_pidfile "$1" || die "the MLflow server ($3) exited; see $DIR/log/mlflow-$3.log"
+  alive_pidfile "$1" mlflow || die "the MLflow server ($3) exited; see $DIR/log/mlflow-$3.log"
   curl -sf "http://127.0.0.1:$2/health"
 }
 
@@ -77,7 +80,7 @@ start_munge() {
     chown munge:munge /etc/munge/munge.key
     chmod 400 /etc/munge/munge.key
   fi
-  if alive_pidfile /run/munge/munged.pid && munge -n | unmunge >/dev/null 2>&1; then return 0; fi
+  if alive_pidfile /run/munge/munged.pid munged && munge -n | unmunge >/dev/null 2>&1; then return 0; fi
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   rm -f /run/munge/munged.pid
@@ -110,8 +113,8 @@ StorageUser=slurm
 StoragePass=$DB_PASS
 StorageLoc=slurm_acct_db
 EOF
-  if ! alive_pidfile /run/slurmdbd.pid || [ "$CHANGED" = 1 ]; then
-    [ -s /run/slurmdbd.pid ] && kill "$(cat /run/slurmdbd.pid)" 2>/dev/null && sleep 1
+  if ! alive_pidfile /run/slurmdbd.pid slurmdbd || [ "$CHANGED" = 1 ]; then
+    alive_pidfile /run/slurmdbd.pid slurmdbd && kill "$(cat /run/slurmdbd.pid)" 2>/dev/null && sleep 1
     slurmdbd
     wait_for 60 slurmdbd sacctmgr -n list cluster
   fi
@@ -175,13 +178,13 @@ EOF
 
 start_slurm() {
   local restart=$SLURM_CONF_CHANGED
-  if [ "$restart" = 1 ] || ! alive_pidfile /run/slurmctld.pid; then
-    [ -s /run/slurmctld.pid ] && kill "$(cat /run/slurmctld.pid)" 2>/dev/null && sleep 1
+  if [ "$restart" = 1 ] || ! alive_pidfile /run/slurmctld.pid slurmctld; then
+    alive_pidfile /run/slurmctld.pid slurmctld && kill "$(cat /run/slurmctld.pid)" 2>/dev/null && sleep 1
     slurmctld
   fi
   wait_for 30 slurmctld scontrol ping
-  if [ "$restart" = 1 ] || ! alive_pidfile /run/slurmd.pid; then
-    [ -s /run/slurmd.pid ] && kill "$(cat /run/slurmd.pid)" 2>/dev/null && sleep 1
+  if [ "$restart" = 1 ] || ! alive_pidfile /run/slurmd.pid slurmd; then
+    alive_pidfile /run/slurmd.pid slurmd && kill "$(cat /run/slurmd.pid)" 2>/dev/null && sleep 1
     slurmd
   fi
   wait_for 30 "the node $HOST" sh -c "sinfo -h -n $HOST -o %T | grep -Eq '^(idle|mixed|allocated)'"
@@ -191,7 +194,7 @@ start_slurm() {
 start_mlflow() {  # start_mlflow NAME BACKEND_URI
   local name=$1 backend=$2 port pidfile=$DIR/mlflow-$1.pid portfile=$DIR/mlflow-$1.port
   port=$(cat "$portfile" 2>/dev/null || true)
-  if alive_pidfile "$pidfile" && [ -n "$port" ] && port_open "$port"; then return 0; fi
+  if alive_pidfile "$pidfile" mlflow && [ -n "$port" ] && port_open "$port"; then return 0; fi
   [ -n "$port" ] && ! port_open "$port" || port=$(free_port)
   mkdir -p "$DIR/mlflow-$name/artifacts"
   MLFLOW_DISABLE_TELEMETRY=true setsid "$PYTHON" -m mlflow server --backend-store-uri "$backend" \
@@ -252,11 +255,11 @@ EOF
   cat "$ENV_FILE"
 }
 
-stop_pidfile() {  # stop_pidfile FILE [GROUP]: SIGTERM (the process group with GROUP), wait up to 15 s
-  alive_pidfile "$1" || { rm -f "$1"; return 0; }
+stop_pidfile() {  # stop_pidfile FILE NAME [group]: SIGTERM (its process group with group), wait up to 15 s
+  alive_pidfile "$1" "$2" || { rm -f "$1"; return 0; }
   local pid
   pid=$(cat "$1")
-  if [ "${2:-}" = group ]; then kill -- "-$pid" 2>/dev/null || kill "$pid"; else kill "$pid"; fi
+  if [ "${3:-}" = group ]; then kill -- "-$pid" 2>/dev/null || kill "$pid"; else kill "$pid"; fi
   for _ in $(seq 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
   rm -f "$1"
@@ -265,11 +268,11 @@ stop_pidfile() {  # stop_pidfile FILE [GROUP]: SIGTERM (the process group with G
 cmd_stop() {
   [ "$(id -u)" = 0 ] || cannot "it needs root; user $(id -un)"
   command -v scancel >/dev/null && scancel --full --quiet --partition="$PARTITION" 2>/dev/null || true
-  stop_pidfile "$DIR/mlflow-sqlite.pid" group
-  stop_pidfile "$DIR/mlflow-postgres.pid" group
-  stop_pidfile /run/slurmd.pid
-  stop_pidfile /run/slurmctld.pid
-  stop_pidfile /run/slurmdbd.pid
+  stop_pidfile "$DIR/mlflow-sqlite.pid" mlflow group
+  stop_pidfile "$DIR/mlflow-postgres.pid" mlflow group
+  stop_pidfile /run/slurmd.pid slurmd
+  stop_pidfile /run/slurmctld.pid slurmctld
+  stop_pidfile /run/slurmdbd.pid slurmdbd
   if [ -e "$DIR/started-mariadb" ]; then
     mysqladmin shutdown 2>/dev/null || true
     rm -f "$DIR/started-mariadb"
@@ -278,7 +281,7 @@ cmd_stop() {
     pg_ctlcluster "$(pg_lsclusters -h | awk 'NR == 1 {print $1}')" "$(pg_lsclusters -h | awk 'NR == 1 {print $2}')" stop || true
     rm -f "$DIR/started-postgres"
   fi
-  stop_pidfile /run/munge/munged.pid
+  stop_pidfile /run/munge/munged.pid munged
   rm -f "$ENV_FILE"
   say "stopped"
 }
@@ -286,10 +289,10 @@ cmd_stop() {
 cmd_status() {
   local ok=0 what
   check() { if "$@" >/dev/null 2>&1; then echo "running  $what"; else echo "stopped  $what"; ok=1; fi; }
-  what=munged; check alive_pidfile /run/munge/munged.pid
-  what=slurmdbd; check alive_pidfile /run/slurmdbd.pid
-  what=slurmctld; check alive_pidfile /run/slurmctld.pid
-  what="slurmd ($HOST)"; check alive_pidfile /run/slurmd.pid
+  what=munged; check alive_pidfile /run/munge/munged.pid munged
+  what=slurmdbd; check alive_pidfile /run/slurmdbd.pid slurmdbd
+  what=slurmctld; check alive_pidfile /run/slurmctld.pid slurmctld
+  what="slurmd ($HOST)"; check alive_pidfile /run/slurmd.pid slurmd
   what="MLflow server (SQLite) on port $(cat "$DIR/mlflow-sqlite.port" 2>/dev/null || echo -)"
   check port_open "$(cat "$DIR/mlflow-sqlite.port" 2>/dev/null || echo 0)"
   if [ -s "$DIR/mlflow-postgres.port" ]; then

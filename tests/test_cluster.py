@@ -248,3 +248,46 @@ def test_a_tracking_server_killed_mid_sweep_is_one_line_per_job_and_the_resumed_
     assert again.returncode == 0, again.stderr
     assert f"bmexp sweep: {finished_before} of {CONFIGURATIONS} configurations already finished" in again.stderr
     assert_complete(uri, name)
+
+
+# ------------------------------------------------------------------------ bad input for a cluster sweep
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("case", ["partition", "port"])
+def test_bad_input_for_a_cluster_sweep_is_one_line_exit_2_and_nothing_submitted(
+    cluster, case, tmp_path, monkeypatch, capsys
+):
+    """A partition that does not exist (sinfo asked before submitting), a tracking server where nothing
+    listens; `sweep=slurm` with a SQLite store is in the bad-input table (it needs no cluster)."""
+    name = name_of(f"bad-{case}")
+    if case == "partition":
+        uri, extra = cluster.uri("sqlite"), ["hydra.launcher.partition=nosuch"]
+        message = (
+            "bmexp sweep: error: hydra.launcher.partition must be one of this SLURM cluster's partitions "
+            f"(sinfo: ['{cluster.settings['BMEXP_CLUSTER_PARTITION']}']) or null; received 'nosuch'"
+        )
+    else:
+        uri, extra = f"http://127.0.0.1:{free_port()}", []
+        message = f"bmexp sweep: error: tracking server {uri} does not answer: connection refused"
+    queued = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True, check=True).stdout
+    from bmexp.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    one = [a for a in SWEEP if "," not in a] + ["schedule.T0=5", "training.eta=0.1"]  # one configuration
+    assert main([*one, f"tracking.uri={uri}", f"tracking.sweep_name={name}", *extra]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and lines(err) == [message], err
+    assert list(tmp_path.iterdir()) == []  # nothing written: no multirun/, no mlruns/
+    assert subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout == queued
+    if case == "partition":
+        assert (
+            job_runs(uri, name) == []
+            and tracking.Store.default(uri=uri).client().get_experiment_by_name(f"bmexp-{name}") is None
+        )
