@@ -106,7 +106,8 @@ def _finished_already(launcher: Any, job_overrides: Sequence[Sequence[str]]) -> 
     from . import hydra_callbacks, tracking
     from .provenance import job_hash
 
-    done = tracking.finished_hashes(hydra_callbacks.ACTIVE["store"], launcher.config.tracking.experiment)
+    store = hydra_callbacks.ACTIVE.get("store")
+    done = tracking.finished_hashes(store, launcher.config.tracking.experiment) if store is not None else set()
     if not done:
         return set()
     skip = set()
