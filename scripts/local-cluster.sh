@@ -198,7 +198,7 @@ start_mlflow() {  # start_mlflow NAME BACKEND_URI
   [ -n "$port" ] && ! port_open "$port" || port=$(free_port)
   mkdir -p "$DIR/mlflow-$name/artifacts"
   MLFLOW_DISABLE_TELEMETRY=true setsid "$PYTHON" -m mlflow server --backend-store-uri "$backend" \
-    --artifacts-destination "$DIR/mlflow-$name/artifacts" --host 127.0.0.1 --port "$port" --workers 2 \
+    --artifacts-destination "$DIR/mlflow-$name/artifacts" --host 127.0.0.1 --port "$port" --workers 1 \
     >"$DIR/log/mlflow-$name.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   echo "$port" >"$portfile"

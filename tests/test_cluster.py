@@ -26,7 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "local-cluster.sh"
 CONFIGURATIONS = 4
 AXES = ["convention=binary", "schedule.step=5", "schedule.sweeps_per_temperature=5", "schedule.T0=5,20"]
-SWEEP = ["sweep", "sweep=slurm", "tracking=server", *AXES, "training.eta=0.01,0.1", "checks.n=500"]
+SWEEP = [
+    "sweep",
+    "sweep=slurm",
+    "tracking=server",
+    *AXES,
+    "training.eta=0.01,0.1",
+    "checks.n=500",
+    "checks.names=[joint]",
+]
 RETRY_S = 5  # how long a job waits for a server that is gone (BMEXP_SERVER_RETRY_S)
 
 
@@ -184,7 +192,7 @@ def task_of(run):
 def test_scancel_of_an_array_task_costs_its_job_only_and_the_same_sweep_resumes_it(cluster, tmp_path):
     uri = cluster.uri("sqlite")
     name = name_of("scancel")
-    args = args_for(uri, name, "train=false", "checks.names=[joint]")
+    args = args_for(uri, name, "train=false")
     proc = start(args, tmp_path)
     running = wait_until(lambda: job_runs(uri, name, "RUNNING"), proc, what="a running job")
     victim = task_of(running[0])
@@ -221,7 +229,7 @@ def test_a_tracking_server_killed_mid_sweep_is_one_line_per_job_and_the_resumed_
     backend = "postgres" if cluster.uri("postgres", skip=False) else "sqlite"
     uri = cluster.uri(backend)
     name = name_of(f"outage-{backend}")
-    args = args_for(uri, name, "train=false", "checks.names=[joint]")
+    args = args_for(uri, name, "train=false")
     proc = start(args, tmp_path)
     wait_until(lambda: job_runs(uri, name, "FINISHED"), proc, what="a finished job")
     cluster.kill_server(backend)
