@@ -191,7 +191,7 @@ start_slurm() {
 }
 
 # ----------------------------------------------------------------------------- mlflow
-start_mlflow() {  # start_mlflow NAME BACKEND_URI
+start_mlflow() {  # start_mlflow NAME BACKEND_URI: launch it unless it runs (wait_mlflow NAME waits for it)
   local name=$1 backend=$2 port pidfile=$DIR/mlflow-$1.pid portfile=$DIR/mlflow-$1.port
   port=$(cat "$portfile" 2>/dev/null || true)
   if alive_pidfile "$pidfile" mlflow && [ -n "$port" ] && port_open "$port"; then return 0; fi
@@ -202,7 +202,10 @@ start_mlflow() {  # start_mlflow NAME BACKEND_URI
     >"$DIR/log/mlflow-$name.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   echo "$port" >"$portfile"
-  wait_for 120 "the MLflow server ($name)" server_up "$pidfile" "$port" "$name"
+}
+
+wait_mlflow() {  # wait_mlflow NAME
+  wait_for 150 "the MLflow server ($1)" server_up "$DIR/mlflow-$1.pid" "$(cat "$DIR/mlflow-$1.port")" "$1"
 }
 
 start_postgres() {  # prints nothing; returns 1 when PostgreSQL cannot be used
@@ -231,12 +234,7 @@ cmd_start() {
   local t0=$SECONDS packages=("${SLURM_PACKAGES[@]}")
   command -v apt-get >/dev/null && packages+=(postgresql)
   install_packages "${packages[@]}"
-  start_munge
-  start_mariadb
-  write_slurm_conf
-  start_slurmdbd
-  start_slurm
-  start_mlflow sqlite "sqlite:///$DIR/mlflow-sqlite/mlflow.db"
+  start_mlflow sqlite "sqlite:///$DIR/mlflow-sqlite/mlflow.db"  # (servers start while SLURM does)
   local pg postgres_uri="" postgres_note=""
   if pg=$(start_postgres); then
     start_mlflow postgres "postgresql+psycopg2://$PG_USER:$PG_PASS@127.0.0.1:5432/$PG_DB"
@@ -244,6 +242,13 @@ cmd_start() {
   else
     postgres_note="PostgreSQL is not installed or did not start here (see $DIR/log/postgres.log)"
   fi
+  start_munge
+  start_mariadb
+  write_slurm_conf
+  start_slurmdbd
+  start_slurm
+  wait_mlflow sqlite
+  [ -z "$postgres_uri" ] || wait_mlflow postgres
   cat >"$ENV_FILE" <<EOF
 BMEXP_CLUSTER_DIR=$DIR
 BMEXP_CLUSTER_PARTITION=$PARTITION
