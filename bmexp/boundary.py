@@ -14,6 +14,7 @@ arguments to the config keys a user typed (``training.eta``), so errors are rena
 from __future__ import annotations
 
 import re
+import subprocess
 from contextlib import contextmanager
 
 import numpy as np
@@ -259,14 +260,46 @@ def build_training(cfg: DictConfig) -> dict:
 
 
 # ----------------------------------------------------------------------------- validators
-def validate_launcher(lc: DictConfig) -> None:
-    """bmexp's launcher settings (``hydra.launcher.*``), checked before a sweep starts."""
+def validate_launcher(lc: DictConfig, store_uri: str | None = None) -> None:
+    """The launcher's settings (``hydra.launcher.*``) and, for SLURM, the store, checked before a sweep starts."""
+    if str(lc.get("_target_", "")).endswith("SlurmLauncher"):
+        _validate_slurm(lc, store_uri)
+        return
     if not str(lc.get("_target_", "")).endswith("BmexpLauncher"):
         return  # other launchers check their own settings
     n_jobs = lc.get("n_jobs")
     if n_jobs != -1:
         arguments.integer(n_jobs, "hydra.launcher.n_jobs", low=1, high=1024)
     arguments.number(lc.get("grace_s"), "hydra.launcher.grace_s", low=0, high=3600)
+
+
+def _validate_slurm(lc: DictConfig, store_uri: str | None) -> None:
+    """sweep=slurm: jobs on other machines need a tracking server, and the partition must exist (sinfo)."""
+    import os
+
+    uri = store_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri or uri.startswith("sqlite:"):
+        raise InputError(
+            f"tracking.uri (or MLFLOW_TRACKING_URI) must be a tracking server http(s)://HOST:PORT with sweep=slurm "
+            f"(jobs on other machines cannot share a SQLite store); received {uri or 'null (mlruns/mlflow.db)'!r}; "
+            f"start one (mlflow server, or scripts/local-cluster.sh start) and pass tracking=server "
+            f"tracking.uri=http://HOST:PORT",
+            argument="tracking.uri",
+        )
+    from .slurm import partitions
+
+    try:
+        known = partitions()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise InputError(f"sweep=slurm needs SLURM's commands (sinfo, sbatch) on this machine: sinfo: {exc}") from None
+    partition = lc.get("partition")
+    if partition is not None and partition not in known:
+        raise InputError.bad(
+            "hydra.launcher.partition", f"one of this SLURM cluster's partitions (sinfo: {known}) or null", partition
+        )
+    for key, low in (("timeout_min", 1), ("cpus_per_task", 1), ("mem_gb", 1), ("array_parallelism", 1)):
+        if lc.get(key) is not None:
+            arguments.integer(lc.get(key), f"hydra.launcher.{key}", low=low)
 
 
 def validate_tracking(tc: DictConfig) -> None:

@@ -63,7 +63,7 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         for job in jobs:
             validate_run_config(compose(config_name, overrides=job))
         uri = base.tracking.uri
-        validate_launcher(base.hydra.launcher)
+        validate_launcher(base.hydra.launcher, uri)
     GlobalHydra.instance().clear()
     from .tracking import Store
 

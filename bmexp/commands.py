@@ -162,14 +162,13 @@ def cmd_run(cfg: DictConfig) -> None:
 
     from . import tracking
     from .experiment import run_experiment
-    from .provenance import config_hash, provenance_tags
+    from .provenance import job_hash, provenance_tags
 
     multirun, sweep_dir = _in_multirun()
     args = validate_run_config(cfg)  # bad input: exit 2 before anything is written
     _set_threads(cfg.threads)
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    # the hash names the experiment, not where it is logged or how many threads ran it
-    chash = config_hash({k: v for k, v in resolved.items() if k not in ("tracking", "threads")})
+    chash = job_hash(resolved)
     store = tracking.Store.default(uri=cfg.tracking.uri)
     parent = tracking.parent_from_env(sweep_dir) if multirun else None
     experiment = cfg.tracking.experiment

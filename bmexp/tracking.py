@@ -577,6 +577,25 @@ def finished_run(store: Store, experiment: str, config_hash: str) -> str | None:
     return runs[0].info.run_id if runs else None
 
 
+def finished_hashes(store: Store, experiment: str) -> set[str]:
+    """The config hashes of every FINISHED job run in ``experiment`` (a resumed sweep submits the others only)."""
+    client = store.client()
+    exp = client.get_experiment_by_name(experiment)
+    hashes, token = set(), None
+    while exp is not None:
+        page = client.search_runs(
+            [exp.experiment_id],
+            max_results=1000,
+            page_token=token,
+            filter_string="attributes.status = 'FINISHED' and tags.`bmexp.role` = 'job'",
+        )
+        hashes.update(r.data.tags.get(CONFIG_HASH_TAG) for r in page)
+        token = page.token
+        if not token:
+            break
+    return hashes
+
+
 def _flat(params: Mapping, prefix: str = "") -> dict[str, str]:
     out = {}
     for key, value in params.items():

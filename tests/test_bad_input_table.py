@@ -411,6 +411,18 @@ CLI = [
         "sweep hydra.launcher.n_jobs=0",
         "bmexp sweep: error: hydra.launcher.n_jobs must be an integer in [1, 1024]; received 0",
     ),
+    (
+        "sweep sweep=slurm convention=binary schedule.T0=5 schedule.step=5 schedule.sweeps_per_temperature=5 training.eta=0.1",
+        "bmexp sweep: error: tracking.uri (or MLFLOW_TRACKING_URI) must be a tracking server http(s)://HOST:PORT with sweep=slurm (jobs on other machines cannot share a SQLite store); received 'null (mlruns/mlflow.db)'; start one (mlflow server, or scripts/local-cluster.sh start) and pass tracking=server tracking.uri=http://HOST:PORT",
+    ),
+    (
+        "sweep sweep=slurm tracking.uri=sqlite:///./runs.db convention=binary schedule.T0=5 schedule.step=5 schedule.sweeps_per_temperature=5 training.eta=0.1",
+        "bmexp sweep: error: tracking.uri (or MLFLOW_TRACKING_URI) must be a tracking server http(s)://HOST:PORT with sweep=slurm (jobs on other machines cannot share a SQLite store); received 'sqlite:///./runs.db'; start one (mlflow server, or scripts/local-cluster.sh start) and pass tracking=server tracking.uri=http://HOST:PORT",
+    ),
+    (
+        "run tracking=server tracking.uri=http://127.0.0.1:9 training.epochs=5",
+        "bmexp run: error: tracking server http://127.0.0.1:9 does not answer: connection refused",
+    ),
     ("sweep training.eta=0.1,-1", "bmexp sweep: error: training.eta must be a finite number > 0; received -1.0"),
     (
         "sweep sweep=nosuch",

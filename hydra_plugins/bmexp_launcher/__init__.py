@@ -35,3 +35,9 @@ class BmexpLauncher(Launcher):
         from bmexp.launcher import launch
 
         return launch(self, job_overrides, initial_job_idx)
+
+
+try:  # hydra/launcher=bmexp_slurm, with the slurm extra (hydra-submitit-launcher) installed
+    from . import slurm  # noqa: F401
+except ImportError:
+    pass
