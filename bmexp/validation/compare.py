@@ -21,7 +21,6 @@ failing says at least one of them is wrong, or not at equilibrium, and the table
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from .. import arguments
