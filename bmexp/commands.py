@@ -43,24 +43,45 @@ def _fmt(df: pd.DataFrame) -> str:
     return df.to_string(index=False, float_format=lambda x: f"{x:.3f}")
 
 
+#: Most states ``table`` prints per table (the most probable; the Python API has them all).
+MAX_PRINTED_STATES = 256
+
+
+def _top(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df) <= MAX_PRINTED_STATES:
+        return df
+    return df.sort_values("p", ascending=False, kind="stable").head(MAX_PRINTED_STATES)
+
+
+def _shown(df: pd.DataFrame) -> str:
+    if len(df) <= MAX_PRINTED_STATES:
+        return ""
+    return (
+        f"({MAX_PRINTED_STATES} most probable of {len(df)} states; all of them: "
+        "bmexp.exact.ExactDistribution.of(model).table())\n"
+    )
+
+
 def cmd_table(cfg: DictConfig) -> None:
     from .exact import ExactDistribution
 
     model = validate_table_config(cfg)
     exact = ExactDistribution.of(model, max_units=cfg.max_units)
     print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, n_hidden = {model.n_hidden}")
-    print(_fmt(exact.table().iloc[::-1]))
+    full = exact.table()
+    print(_shown(full) + _fmt(_top(full.iloc[::-1])))
     print(f"Z = {exact.z:.2f}   (log Z = {exact.log_z:.6f})")
     if model.n_visible:
         print("\n# visible marginal p(v)")
-        print(_fmt(exact.visible_marginal().iloc[::-1]))
+        marginal = exact.visible_marginal()
+        print(_shown(marginal) + _fmt(_top(marginal.iloc[::-1])))
     if model.n_hidden and model.n_visible:
         on = model.convention.values[1]
         given = list(cfg.given_hidden) if cfg.given_hidden is not None else [on] * model.n_hidden
         print(f"\n# conditional p(v | h = {given})")
         with config_keys({"h": "given_hidden"}):
             table = exact.p_visible_given_hidden(given)
-        print(_fmt(table.iloc[::-1]))
+        print(_shown(table) + _fmt(_top(table.iloc[::-1])))
 
 
 def cmd_check(cfg: DictConfig) -> None:
