@@ -68,8 +68,16 @@ def cmd_table(cfg: DictConfig) -> None:
     model = validate_table_config(cfg)
     exact = ExactDistribution.of(model, max_units=cfg.max_units)
     print(f"# {cfg.model.name} ({model.convention.value}), n_visible = {model.n_visible}, n_hidden = {model.n_hidden}")
-    full = exact.table()
-    print(_shown(full) + _fmt(_top(full.iloc[::-1])))
+    full = exact.table(top=MAX_PRINTED_STATES)
+    more = (
+        ""
+        if exact.p.size <= MAX_PRINTED_STATES
+        else (
+            f"({MAX_PRINTED_STATES} most probable of {exact.p.size} states; all of them: "
+            "bmexp.exact.ExactDistribution.of(model).table())\n"
+        )
+    )
+    print(more + _fmt(full.iloc[::-1]))
     print(f"Z = {exact.z:.2f}   (log Z = {exact.log_z:.6f})")
     if model.n_visible:
         print("\n# visible marginal p(v)")

@@ -164,21 +164,27 @@ class ExactDistribution:
             raise InputError.about(name, f"{{argument}} must not repeat a unit; received {list(units)!r}")
         return out
 
-    def _frame(self, units: list[int], probs: np.ndarray, extra: Mapping[str, np.ndarray] | None = None):
-        states = states_from_indices(np.arange(probs.size), len(units), self.model.convention)
+    def _frame(
+        self, units: list[int], probs: np.ndarray, extra: Mapping[str, np.ndarray] | None = None, top: int | None = None
+    ):
+        """Rows for every state (index order), or only the ``top`` most probable (by ``probs``)."""
+        rows = np.arange(probs.size)
+        if top is not None and top < probs.size:
+            rows = np.sort(np.argpartition(-probs, top - 1)[:top])  # no (2**n, n) array for the rest
+        states = states_from_indices(rows, len(units), self.model.convention)
         cols = {self.model.unit_names[u]: states[:, k].astype(np.int8) for k, u in enumerate(units)}
-        cols.update(extra or {})
-        cols["p"] = probs
-        df = pd.DataFrame(cols)
-        df.index.name = "state"
+        cols.update({k: v[rows] for k, v in (extra or {}).items()})
+        cols["p"] = probs[rows]
+        df = pd.DataFrame(cols, index=pd.Index(rows, name="state"))
         return df
 
     # ------------------------------------------------------------- joint
-    def table(self) -> pd.DataFrame:
-        """Every state with its unit values, ``-E``, ``exp(-E)`` and ``p``, in index order."""
+    def table(self, top: int | None = None) -> pd.DataFrame:
+        """Every state with its unit values, ``-E``, ``exp(-E)`` and ``p``, in index order (or only
+        the ``top`` most probable states: at 24 units the whole table is 16 million rows, 3 GB)."""
         with np.errstate(over="ignore"):
             boltz = np.exp(-self.energies)
-        return self._frame(list(range(self.n_units)), self.p, {"-E": -self.energies, "exp(-E)": boltz})
+        return self._frame(list(range(self.n_units)), self.p, {"-E": -self.energies, "exp(-E)": boltz}, top=top)
 
     # --------------------------------------------------------- marginals
     def marginal_p(self, units: Iterable[int | str]) -> np.ndarray:
