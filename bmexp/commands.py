@@ -155,6 +155,14 @@ def _in_multirun() -> tuple[bool, str | None]:
     return multi, (hc.sweep.dir if multi else None)
 
 
+def _check_cache(sweep_dir: str):
+    """The sweep's cache of check results: ``<sweep name dir>/.bmexp-cache/checks``, beside the
+    invocations' timestamped directories, so a resumed sweep reuses what the killed one computed."""
+    from .cache import ResultCache
+
+    return ResultCache(Path(sweep_dir).absolute().parent / ".bmexp-cache" / "checks")
+
+
 def cmd_run(cfg: DictConfig) -> None:
     import tempfile
 
@@ -210,12 +218,15 @@ def cmd_run(cfg: DictConfig) -> None:
                 check_n=cfg.checks.n,
                 alpha=cfg.checks.alpha,
                 training=training if cfg.train else None,
+                cache=_check_cache(sweep_dir) if multirun and cfg.checks.reuse else None,
             )
             job.metrics(result.metrics())
             for step, values in result.step_metrics():
                 job.metrics(values, step=step)
             if result.training is not None:
                 job.tags({"bmexp.diverged": str(result.training.diverged).lower()})
+            if result.extra.get("reused"):
+                job.tags({"bmexp.checks_reused": ", ".join(result.extra["reused"])})
             if result.extra.get("skipped"):
                 job.tags({"bmexp.skipped_checks": ", ".join(f"{k} ({v})" for k, v in result.extra["skipped"].items())})
             with tempfile.TemporaryDirectory() as tmp:

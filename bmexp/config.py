@@ -153,6 +153,7 @@ class ChecksConfig:
     names: list[str] = field(default_factory=lambda: ["conditional", "joint", "random_hidden", "schedule"])
     n: Optional[int] = None  # null: planned n per check
     alpha: float = 0.01
+    reuse: bool = True  # in a sweep: compute each distinct check once, reuse it in the jobs that share it
 
 
 @dataclass
