@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bmexp.cache import ResultCache, content_key
 from bmexp.data import sample_visible
@@ -161,6 +162,7 @@ TWO = ["sweep", "sweep=quick", "train=false", "checks.n=500", "checks.names=[joi
 TWO += ["convention=binary", "schedule.T0=5"]
 
 
+@pytest.mark.slow  # two sweeps in subprocesses (about 20 s idle), like tests/test_faults.py's
 def test_a_sweep_killed_while_writing_an_entry_computes_it_again_on_resume_and_loses_nothing(tmp_path):
     from tests.test_faults import ENV, assert_complete, bmexp, jobs, start, wait_until
 
