@@ -6,6 +6,7 @@ Only this module and :mod:`bmexp.cli` read Hydra configs; the library takes plai
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -184,6 +185,14 @@ def _in_multirun() -> tuple[bool, str | None]:
     return multi, (hc.sweep.dir if multi else None)
 
 
+def _check_cache(sweep_dir: str):
+    """The sweep's cache of check results: ``<sweep name dir>/.bmexp-cache/checks``, beside the
+    invocations' timestamped directories, so a resumed sweep reuses what the killed one computed."""
+    from .cache import ResultCache
+
+    return ResultCache(Path(sweep_dir).absolute().parent / ".bmexp-cache" / "checks")
+
+
 def cmd_run(cfg: DictConfig) -> None:
     import tempfile
 
@@ -227,6 +236,7 @@ def cmd_run(cfg: DictConfig) -> None:
     training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler", "checks")}
     finished = False
     try:
+        t_run = time.perf_counter()
         with tracking.job_run(store, experiment, run_name=_run_name(), parent_id=parent, tags=tags) as job:
             job.params(resolved)
             result = run_experiment(
@@ -238,18 +248,19 @@ def cmd_run(cfg: DictConfig) -> None:
                 check_n=cfg.checks.n,
                 alpha=cfg.checks.alpha,
                 training=training if cfg.train else None,
+                cache=_check_cache(sweep_dir) if multirun and cfg.checks.reuse else None,
             )
             job.metrics(result.metrics())
             for step, values in result.step_metrics():
                 job.metrics(values, step=step)
-            if result.training is not None:
-                job.tags({"bmexp.diverged": str(result.training.diverged).lower()})
-            if result.extra.get("skipped"):
-                job.tags({"bmexp.skipped_checks": ", ".join(f"{k} ({v})" for k, v in result.extra["skipped"].items())})
+            job.tags(_job_tags(result))
             with tempfile.TemporaryDirectory() as tmp:
-                _write_artifacts(Path(tmp), resolved, result)
-                for path in sorted(Path(tmp).iterdir()):
-                    job.artifact(path, {".csv": "tables", ".png": "plots"}.get(path.suffix))
+                _write_artifacts(Path(tmp), resolved, result, plots=cfg.checks.plot)
+                job.artifacts(tmp)
+            job.flush()
+            # what tracking cost this run: all but the work (the last metric and ending the run excepted)
+            elapsed = time.perf_counter() - t_run
+            job.metrics({"tracking.overhead_fraction": max(0.0, elapsed - result.seconds) / elapsed})
             run_id = job.run_id
         finished = True
     except tracking.StoreError:
@@ -278,15 +289,35 @@ def cmd_run(cfg: DictConfig) -> None:
         print(f"note: check {name} skipped: it {why} (the model has {args['teacher'].n_units} units)", file=sys.stderr)
 
 
-def _write_artifacts(folder: Path, resolved: dict, result) -> None:
+def _job_tags(result) -> dict[str, str]:
+    tags = {}
+    if result.training is not None:
+        tags["bmexp.diverged"] = str(result.training.diverged).lower()
+    if result.extra.get("reused"):
+        tags["bmexp.checks_reused"] = ", ".join(result.extra["reused"])
+    if result.extra.get("skipped"):
+        tags["bmexp.skipped_checks"] = ", ".join(f"{k} ({v})" for k, v in result.extra["skipped"].items())
+    return tags
+
+
+def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
+    """A job's artifacts, logged in one call: ``config.yaml``, ``checks.csv`` (every check's table,
+    the column ``check`` naming it), ``training_metrics.csv``; with ``plots`` (``checks.plot``) also
+    ``check_<name>.png`` and ``training_kl.png`` (matplotlib costs about half a second a figure)."""
     import yaml
 
     (folder / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
-    for name, check in result.checks.items():
-        check.table.to_csv(folder / f"check_{name}.csv", index=False)
-        check.plot(folder / f"check_{name}.png")
+    if result.checks:
+        tables = [check.table.assign(check=name) for name, check in result.checks.items()]
+        table = pd.concat(tables, ignore_index=True)
+        table[["check", *[c for c in table.columns if c != "check"]]].to_csv(folder / "checks.csv", index=False)
     if result.training is not None:
         result.training.metrics.to_csv(folder / "training_metrics.csv", index=False)
+    if not plots:
+        return
+    for name, check in result.checks.items():
+        check.plot(folder / f"check_{name}.png")
+    if result.training is not None:
         from .report import plot_training_curve
 
         plot_training_curve(result.training.metrics, folder / "training_kl.png")

@@ -166,6 +166,8 @@ class ChecksConfig:
     names: list[str] = field(default_factory=lambda: ["auto"])
     n: Optional[int] = None  # null: planned n per check
     alpha: float = 0.01
+    reuse: bool = True  # in a sweep: compute each distinct check once, reuse it in the jobs that share it
+    plot: bool = False  # per-job check and training plots as artifacts (the report draws the sweep's)
 
 
 @dataclass

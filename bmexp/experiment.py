@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .cache import ResultCache, content_key
 from .model import BoltzmannMachine
 from .schedules import Schedule
 from .training import METRIC_COLUMNS, TrainResult, train
 from .validation.checks import REGISTRY, CheckResult, metric_keys, run_check
 
-__all__ = ["ExperimentResult", "run_experiment", "KL_THRESHOLDS", "IMPLEMENTATION_TESTS", "SCHEDULE_TESTS"]
+__all__ = ["ExperimentResult", "check_key", "run_experiment", "KL_THRESHOLDS", "IMPLEMENTATION_TESTS", "SCHEDULE_TESTS"]
 
 #: epochs to KL(teacher || model) below these are reported
 KL_THRESHOLDS = (1e-2, 5e-3)
@@ -113,6 +114,67 @@ class ExperimentResult:
         ]
 
 
+def _sampler_identity(sampler) -> dict | None:
+    """What a sampler is, for the cache key: a frozen dataclass by its type and fields, else None
+    (a sampler bmexp cannot describe is never reused: its results are computed every time)."""
+    params = getattr(sampler, "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        return None
+    kind = type(sampler)
+    return {"type": f"{kind.__module__}.{kind.__qualname__}", "fields": repr(sampler)}
+
+
+def check_key(name: str, model: BoltzmannMachine, sampler, *, rng, schedule: Schedule, **kwargs) -> str | None:
+    """The cache key of ``run_check(name, model, sampler, rng=rng, schedule=schedule, **kwargs)``: a
+    pure function of the check's name and arguments, the model, the schedule, the sampler and the
+    state of ``rng`` (which the seed determines) -- or None when the sampler cannot be described."""
+    ident = _sampler_identity(sampler)
+    if ident is None:
+        return None
+    return content_key(
+        {
+            "kind": "check",
+            "check": name,
+            "kwargs": kwargs,
+            "model": {
+                "weights": model.weights,
+                "biases": model.biases,
+                "n_visible": model.n_visible,
+                "convention": model.convention.value,
+            },
+            "schedule": schedule.to_dict(),
+            "sampler": ident,
+            "rng": rng.bit_generator.state,
+        }
+    )
+
+
+def _cached_check(cache: ResultCache | None, name, model, counting: _CountingSampler, rng, **kwargs):
+    """``run_check`` through ``cache``: ``(result, computed)``.  An entry holds the result, the
+    state ``rng`` is left in and the sampler's updates and seconds, so that reusing it leaves the
+    job exactly where computing it would have (training draws from the same ``rng`` next)."""
+    key = check_key(name, model, counting.sampler, rng=rng, **kwargs) if cache is not None else None
+    if key is None:
+        return run_check(name, model, counting, rng=rng, **kwargs), True
+
+    def compute() -> dict:
+        updates, seconds = counting.updates, counting.seconds
+        result = run_check(name, model, counting, rng=rng, **kwargs)
+        return {
+            "result": result.to_json(),
+            "rng_state": rng.bit_generator.state,
+            "updates": counting.updates - updates,
+            "seconds": counting.seconds - seconds,
+        }
+
+    entry, computed = cache.get_or_compute(key, compute)
+    if not computed:
+        rng.bit_generator.state = entry["rng_state"]
+        counting.updates += entry["updates"]
+        counting.seconds += entry["seconds"]
+    return CheckResult.from_json(entry["result"]), computed
+
+
 def run_experiment(
     model: BoltzmannMachine,
     *,
@@ -123,17 +185,28 @@ def run_experiment(
     check_n: int | None = None,
     alpha: float = 0.01,
     training: dict | None = None,
+    cache: ResultCache | None = None,
 ) -> ExperimentResult:
-    """Run the checks (``schedule`` only where ``n_units <= 12``) and, if given, ``train(**training)``."""
+    """Run the checks (``schedule`` only where ``n_units <= 12``) and, if given, ``train(**training)``.
+
+    With a ``cache``, each check's result is taken from it when another job of the sweep already
+    computed it with the same inputs (the same numbers, to the last bit); ``extra["reused"]`` names
+    those checks.
+    """
     t0 = time.perf_counter()
     counting = _CountingSampler(sampler)
-    results, skipped = {}, {}
+    results, skipped, reused = {}, {}, []
     for name in checks:
         reason = REGISTRY[name].skip_reason(model)
         if reason:
             skipped[name] = reason
             continue
-        results[name] = run_check(name, model, counting, rng=rng, schedule=schedule, n=check_n, alpha=alpha)
+        results[name], computed = _cached_check(
+            cache, name, model, counting, rng, schedule=schedule, n=check_n, alpha=alpha
+        )
+        if not computed:
+            reused.append(name)
     trained = train(rng=rng, schedule=schedule, sampler=counting, **training) if training else None
     rate = counting.updates / counting.seconds if counting.seconds > 0 else float("nan")
-    return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule, {"skipped": skipped})
+    extra = {"skipped": skipped, "reused": reused}
+    return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule, extra)

@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["Ahead", "fill_uniforms", "logit_inplace", "parallel_rows", "scratch", "split_streams"]
+__all__ = ["Ahead", "fill_uniforms", "logit_inplace", "parallel_rows", "scratch", "set_threads", "split_streams"]
 
 
 class Ahead(threading.Thread):
@@ -67,11 +67,21 @@ def split_streams(rng: np.random.Generator, sizes: list[int]) -> list[np.random.
     return gens
 
 
+_THREADS: list[int] = []
+
+
+def set_threads(n: int | None) -> None:
+    """Threads :func:`parallel_rows` may use (None: one per core); the numbers do not change.
+    A sweep's workers run one thread each (``threads=1``): more would only contend for the cores."""
+    _THREADS[:] = [] if n is None else [max(1, int(n))]
+
+
 def parallel_rows(rng: np.random.Generator, out: np.ndarray, work) -> None:
     """Fill the rows of ``out`` with the next ``out.size`` uniforms of ``rng`` (C order) and call
-    ``work(rows)`` on each filled row range, in up to ``os.cpu_count()`` threads."""
+    ``work(rows)`` on each filled row range, in up to ``os.cpu_count()`` threads (see :func:`set_threads`)."""
     n_rows = out.shape[0]
-    parts = min(os.cpu_count() or 1, n_rows) if out.size >= 2**16 and hasattr(rng.bit_generator, "advance") else 1
+    threads = _THREADS[0] if _THREADS else os.cpu_count() or 1
+    parts = min(threads, n_rows) if out.size >= 2**16 and hasattr(rng.bit_generator, "advance") else 1
     if parts == 1:
         rng.random(out=out.reshape(-1))
         work(slice(0, n_rows))

@@ -680,6 +680,8 @@ class JobRun:
     def tags(self, tags: Mapping[str, str]) -> None:
         from mlflow.entities import RunTag
 
+        if not tags:
+            return
         self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
     def metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
@@ -699,8 +701,9 @@ class JobRun:
             self.client.log_batch(self.run_id, metrics=self._pending[i : i + 1000])
         self._pending = []
 
-    def artifact(self, path: str | os.PathLike, folder: str | None = None) -> None:
-        self.client.log_artifact(self.run_id, str(path), folder)
+    def artifacts(self, folder: str | os.PathLike) -> None:
+        """Every file of ``folder`` at the top of the run's artifacts, in one call."""
+        self.client.log_artifacts(self.run_id, str(folder))
 
 
 @contextmanager

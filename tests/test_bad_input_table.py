@@ -278,6 +278,14 @@ CLI = [
         "bmexp run: error: checks.n = 100000000000 would need 12.8 TB of memory for the sampling checks' chains; the limit is 8.59 GB",
     ),
     ("run checks.alpha=1.5", "bmexp run: error: checks.alpha must be a number in (0, 1); received 1.5"),
+    (
+        "run checks.reuse=maybe",
+        "bmexp run: error: Error merging override checks.reuse=maybe Value 'maybe' is not a valid bool (type str)",
+    ),
+    (
+        "run checks.plot=maybe",
+        "bmexp run: error: Error merging override checks.plot=maybe Value 'maybe' is not a valid bool (type str)",
+    ),
     ("run checks.alpha=0", "bmexp run: error: checks.alpha must be a number in (0, 1); received 0.0"),
     (
         "run training=cd1",

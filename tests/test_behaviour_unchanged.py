@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 GOLDEN = Path(__file__).parent / "data" / "quick_sweep_metrics.json"
-TIMING = ("wall_time_s", "sampler.updates_per_s", "train.seconds")
+TIMING = ("wall_time_s", "sampler.updates_per_s", "train.seconds", "tracking.overhead_fraction")
 
 
 def _same(a, b) -> bool:

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 QUICK = ["sweep", "sweep=quick", "training.epochs=8", "checks.n=800"]
@@ -71,9 +72,13 @@ def test_quick_sweep_logs_one_finished_child_run_per_configuration(swept):
     history = tracking.metric_history(store, children[0]["run_id"], "train.kl_teacher")
     assert [s for s, _ in history] == list(range(9))
     art = Path(cwd, "mlruns", "artifacts", "bmexp-quick", children[0]["run_id"], "artifacts")
-    assert (art / "config.yaml").is_file()
-    assert {p.name for p in (art / "tables").iterdir()} >= {"check_joint.csv", "training_metrics.csv"}
-    assert (art / "plots" / "check_conditional.png").read_bytes()[:4] == b"\x89PNG"
+    # one file per kind, no per-job plots unless checks.plot (the report draws the sweep's)
+    assert {p.name for p in art.iterdir()} == {"config.yaml", "checks.csv", "training_metrics.csv"}
+    checks = pd.read_csv(art / "checks.csv")
+    assert list(checks["check"].unique()) == ["conditional", "joint", "random_hidden", "schedule"]
+    assert checks.groupby("check")["observed"].sum().tolist() == [800] * 4
+    for c in children:
+        assert 0 <= c["metrics"]["tracking.overhead_fraction"] < 1
     # the sweep dir holds the parent-run hand-off for remote jobs
     handoff = list(Path(cwd, "multirun", "quick").glob("*/parent_run.json"))
     assert len(handoff) == 1 and json.loads(handoff[0].read_text())["run_id"] == parent["run_id"]
@@ -163,10 +168,12 @@ def test_single_run_and_bad_input_writes_nothing(tmp_path):
     bad = bmexp(["sweep", "sweep=quick", "training.eta=0.1,-1"], tmp_path)
     assert bad.returncode == 2 and "training.eta must be a finite number > 0; received -1.0" in bad.stderr
     assert not (tmp_path / "mlruns").exists() and not (tmp_path / "multirun").exists()
-    ok = bmexp(["run", "training.epochs=3", "checks.n=500", "checks.names=[joint]"], tmp_path)
+    ok = bmexp(["run", "training.epochs=3", "checks.n=500", "checks.names=[joint]", "checks.plot=true"], tmp_path)
     assert ok.returncode == 0, ok.stderr
     _, parent, _ = store_runs(tmp_path)
     assert parent is None  # a single run has no sweep parent
+    (art,) = Path(tmp_path, "mlruns", "artifacts").glob("*/*/artifacts")
+    assert (art / "check_joint.png").read_bytes()[:4] == (art / "training_kl.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_help_lists_the_config_groups(tmp_path):

@@ -241,10 +241,13 @@ def _initial(model, init, n_chains, start_uniforms):
 
 
 def set_threads(n: int) -> None:
-    """Threads of the compiled kernel (at most the number of cores numba found)."""
+    """Threads of the compiled kernel (at most the number of cores numba found), and of drawing uniforms."""
     import numba
 
+    from .. import streams
+
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    streams.set_threads(n)
 
 
 def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:

@@ -117,6 +117,30 @@ class CheckResult:
             **self.extra,
         }
 
+    def to_json(self) -> dict:
+        """Everything, as JSON types (floats round-trip exactly): :meth:`from_json` rebuilds it."""
+        table = {"columns": list(self.table.columns), "dtypes": [str(t) for t in self.table.dtypes]}
+        table["data"] = [self.table[c].tolist() for c in self.table.columns]
+        return {
+            "check": self.check,
+            "n": self.n,
+            "tests": {k: v.to_dict() for k, v in self.tests.items()},
+            "table": table,
+            "passed": bool(self.passed),
+            "message": self.message,
+            "units": list(self.units),
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> "CheckResult":
+        t = d["table"]
+        table = pd.DataFrame(
+            {c: pd.Series(v, dtype=dt) for c, dt, v in zip(t["columns"], t["dtypes"], t["data"])}, columns=t["columns"]
+        )
+        tests = {k: GofResult(**v) for k, v in d["tests"].items()}
+        return cls(d["check"], d["n"], tests, table, d["passed"], d["message"], tuple(d["units"]), d["extra"])
+
     def report(self) -> str:
         units = list(self.units)
         shown = " ".join(units) if len(units) <= 16 else f"{' '.join(units[:8])} ... ({len(units)} units)"
