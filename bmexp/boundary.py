@@ -428,6 +428,13 @@ def validate_run_config(cfg: DictConfig) -> dict:
         with config_keys(TRAINING_KEYS):
             check_training(**args)
     ran = [c for c in names if REGISTRY[c].skip_reason(model) is None]
+    if names and not ran and "auto" not in cfg.checks.names:  # asked for checks, none of which can run
+        why = "; ".join(f"{c} {REGISTRY[c].skip_reason(model)}" for c in names)
+        raise InputError(
+            f"checks.names = {list(cfg.checks.names)}: none applies to this model of {model.n_units} units ({why}); "
+            f"checks that apply: {[c for c, s in REGISTRY.items() if s.skip_reason(model) is None]}",
+            argument="checks.names",
+        )
     _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n")
     if cfg.train:
         _training_work(args)
@@ -452,7 +459,9 @@ def check_options(check: DictConfig, model) -> dict:
     from omegaconf import OmegaConf
 
     from .validation.blocks import choose_blocks
+    from .validation.energy import check_temperatures
     from .validation.invariance import _sweeps
+    from .zoo import lattice_parameters
 
     if check.name == "invariance":
         with config_keys({"sweeps": "check.sweeps"}):
@@ -466,6 +475,9 @@ def check_options(check: DictConfig, model) -> dict:
                     raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temps)
                 temps = [arguments.number(t, "temperatures", low=0, low_open=True) for t in temps]
             init = arguments.one_of(check.init, "init", ("ordered", "random"))
+            params = lattice_parameters(model)
+            if temps is not None and params is not None:
+                check_temperatures(temps, params[1])
         return {"temperatures": temps, "init": init}
     if check.name != "blocks":
         return {}

@@ -66,6 +66,16 @@ CLI = [
         "bmexp check: error: check.n_blocks must be an integer in [1, 10000]; received 0",
     ),
     (
+        "check check=energy model=lattice model.L=8 check.temperatures=[0.01]",
+        "bmexp check: error: check.temperatures must give Ising temperatures T/J in [1, 100] (T in [1, 100] for this "
+        "lattice's coupling 1); received 0.01 (T/J = 0.01)",
+    ),
+    (
+        "run model=random model.n_visible=15 model.n_hidden=15 train=false checks.names=[energy]",
+        "bmexp run: error: checks.names = ['energy']: none applies to this model of 30 units (energy needs a 2D "
+        "Ising lattice (model=lattice)); checks that apply: ['blocks']",
+    ),
+    (
         "check check=energy model=lattice check.init=hot",
         "bmexp check: error: check.init must be one of ['ordered', 'random']; received 'hot'",
     ),

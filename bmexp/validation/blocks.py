@@ -170,7 +170,8 @@ def check_blocks(
     for k, block in enumerate(chosen):
         rest = np.setdiff1d(np.arange(model.n_units), block)
         values = ctx[which][:, rest]
-        states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=(rest, values))
+        clamp = {int(u): values[:, k] for k, u in enumerate(rest)}  # the contract's mapping form, a value per chain
+        states = _draw(sampler, model, rng=rng, n=n, schedule=schedule, clamp=clamp)
         names = " ".join(model.unit_names[u] for u in block)
         label = f"block {k}: {names}"
         moved = int(np.any(states[:, rest] != values, axis=1).sum())

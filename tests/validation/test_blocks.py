@@ -139,3 +139,26 @@ def test_random_blocks_are_disjoint_and_sized():
     assert len(choose_blocks(model, n_blocks=9, block_size=12, rng=np.random.default_rng(1))) == 2  # 30 // 12
     with pytest.raises(InputError, match="block_size"):
         choose_blocks(model, n_blocks=2, block_size=13, rng=np.random.default_rng(1))
+
+
+def test_a_sampler_written_from_the_readme_contract_passes():
+    """A plain numpy heat-bath sampler that knows only the documented forms (clamp: a mapping unit ->
+    value or one value per chain; init: "random" or (n_chains, n_units) states)."""
+    from scipy.special import expit
+
+    def plain(model, *, rng, n_chains, schedule, init="random", clamp=None):
+        off, on = model.convention.values
+        s = np.where(rng.random((n_chains, model.n_units)) < 0.5, on, off) if isinstance(init, str) else init.copy()
+        held = dict(clamp or {})
+        for unit, value in held.items():
+            s[:, unit] = value
+        for temperature, sweeps in schedule.steps:
+            for _ in range(sweeps):
+                for i in range(model.n_units):
+                    if i not in held:
+                        gap = (on - off) * (s @ model.weights[:, i] + model.biases[i])
+                        s[:, i] = np.where(rng.random(n_chains) < expit(gap / temperature), on, off)
+        return s
+
+    model = zoo.random_model(10, 10, rng=np.random.default_rng(12), weight_scale=0.3)
+    assert check_blocks(model, plain, rng=np.random.default_rng(13), n_blocks=2, block_size=5, n=1500).passed
