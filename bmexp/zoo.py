@@ -110,7 +110,7 @@ def lattice(L: int, J: float = 1.0, *, temperature: float = 1.0) -> BoltzmannMac
     Kaufman's formula (:mod:`bmexp.lattice`).  The weights are a dense ``n x n`` matrix (n = L^2):
     128 MB at L = 64, 2 GB at L = 128 (L is limited to 128).  ``J > 0`` (ferromagnetic).
     """
-    L = arguments.integer(L, "L", low=2, high=128)
+    L = arguments.integer(L, "L", low=2, high=64)  # dense weights: 128 MB at 64, 2 GB (and copies) at 128
     J = arguments.number(J, "J", low=0, low_open=True, high=MAX_SCALE)
     T = arguments.number(temperature, "temperature", low=0, low_open=True)
     if not J / T <= MAX_SCALE:

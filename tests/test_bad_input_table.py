@@ -136,7 +136,7 @@ CLI = [
         "run model.name=foo",
         "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'ferromagnet', 'lattice']; received 'foo'",
     ),
-    ("run model=lattice model.L=1", "bmexp run: error: model.L must be an integer in [2, 128]; received 1"),
+    ("run model=lattice model.L=1", "bmexp run: error: model.L must be an integer in [2, 64]; received 1"),
     (
         "run model=lattice model.L=2.5",
         "bmexp run: error: Error merging override model.L=2.5 Value '2.5' of type 'float' could not be converted to Integer",

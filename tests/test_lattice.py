@@ -128,7 +128,7 @@ def test_lattice_parameters_recognise_lattices_only():
         (lambda: lat.thermo(4, 2.0, J=0.0), r"J must be a finite number in \(0, 1e\+06\]; received 0.0"),
         (lambda: lat.thermo(4, 2.0, J=-1.0), r"J must be .*; received -1.0"),
         (lambda: lat.thermo(4, 2.0, J=math.inf), r"J must be .*; received inf"),
-        (lambda: zoo.lattice(1), r"L must be an integer in \[2, 128\]; received 1"),
+        (lambda: zoo.lattice(1), r"L must be an integer in \[2, 64\]; received 1"),
         (lambda: zoo.lattice(3.0), r"L must be an integer .*; received 3.0"),
         (lambda: zoo.lattice(3, math.nan), r"J must be a finite number .*; received nan"),
         (lambda: zoo.lattice(3, -1.0), r"J must be a finite number in \(0, 1e\+06\]; received -1.0"),
@@ -155,7 +155,7 @@ def test_config_lattice_errors_name_model_keys():
             cfg = compose("check", overrides=["model=lattice", "model.L=3", "model.J=0.5"])
             assert zoo.lattice_parameters(boundary.build_model(cfg)) == (3, 0.5)
             for override, message in (
-                ("model.L=1", "model.L must be an integer in [2, 128]; received 1"),
+                ("model.L=1", "model.L must be an integer in [2, 64]; received 1"),
                 ("model.J=-1", "model.J must be a finite number in (0, 1e+06]; received -1.0"),
                 ("model.temperature=0", "model.temperature must be a finite number > 0; received 0.0"),
             ):

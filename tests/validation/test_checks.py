@@ -155,3 +155,14 @@ def test_schedule_check_without_a_declared_kernel_tests_equilibrium_only():
     assert res.passed and list(res.tests) == ["boltzmann"]
     assert res.extra["kernel"] == "unknown" and res.extra["sampler_ok"] is None
     assert "declares no kernel" in res.message and "schedule_tv" not in res.extra
+
+
+@pytest.mark.parametrize("module", ["blocks", "invariance", "energy", "compare", "summaries", "checks"])
+def test_every_check_module_imports_on_its_own(module):
+    # the registry in checks.py and the checks built on it import each other: a fresh interpreter
+    # importing any one of them first must work (it did not, for blocks, invariance and energy)
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", f"import bmexp.validation.{module}"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
