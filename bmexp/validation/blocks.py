@@ -79,6 +79,8 @@ def choose_blocks(model, blocks=None, *, n_blocks: int = 8, block_size: int = 10
                     f"[0, {n}) or names like {names[0]!r}",
                     argument="blocks",
                 )
+            if units[-1] in units[:-1]:
+                raise InputError(f"blocks[{k}] repeats unit {u!r}: a block lists each unit once", argument="blocks")
             if units[-1] in seen:
                 raise InputError(
                     f"blocks must not overlap: unit {u!r} is in block {seen[units[-1]]} and block {k}; "

@@ -94,7 +94,11 @@ def compare_samples(
     pairs = arguments.integer(pairs, "pairs", low=0)
     samples = []
     for name, s in (("a", a), ("b", b)):
-        s = check_states(np.asarray(s, dtype=float), model.convention, name=name)
+        try:
+            s = np.asarray(s, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError.bad(name, f"states of shape (draws >= 2, {model.n_units})", s) from None
+        s = check_states(s, model.convention, name=name)
         if s.ndim != 2 or s.shape[1] != model.n_units or s.shape[0] < 2:
             raise InputError.bad(name, f"states of shape (draws >= 2, {model.n_units})", s, shown=f"shape {s.shape}")
         if chain:

@@ -122,6 +122,7 @@ def test_large_model_mutants_are_rejected_at_1024_units(bug):
         ([[0, 1], [1, 2]], r"blocks must not overlap: unit 1 is in block 0 and block 1"),
         ([[0, "h99"]], r"blocks\[0\] names unit 'h99', which is not a unit of the model"),
         ([[]], r"blocks\[0\] has 0 units"),
+        ([[0, 0]], r"blocks\[0\] repeats unit 0: a block lists each unit once"),
         ("v1", r"blocks must be a non-empty list of blocks"),
     ],
 )

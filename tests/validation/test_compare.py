@@ -65,6 +65,7 @@ def test_one_long_chain_is_thinned_before_it_is_compared():
     [
         (np.zeros((10, 3)), r"a must be states of shape \(draws >= 2, 12\)"),
         (np.full((10, 12), 0.5), "a must contain only binary values"),
+        ("abc", r"a must be states of shape \(draws >= 2, 12\)"),
     ],
 )
 def test_bad_samples_are_named(a, message):
