@@ -78,6 +78,9 @@ TRAINING_KEYS = {
     "n_negative": "training.n_negative",
     "pcd_sweeps": "training.pcd_sweeps",
     "max_weight": "training.max_weight",
+    "measure": "training.measure",
+    "metrics_every": "training.metrics_every",
+    "heldout": "data.heldout",
     "n": "data.n",
     "path": "data.path",
     "source": "data.source",
@@ -215,9 +218,15 @@ def build_sampler(sc: DictConfig):
 
 
 def build_training(cfg: DictConfig) -> dict:
-    """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`."""
-    from .data import load_vectors, sample_visible
-    from .exact import ExactDistribution
+    """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`.
+
+    Beyond enumeration the teacher's vectors come from independent chains of the configured sampler
+    through the schedule (not exact draws), and training is measured by pseudo-log-likelihood and
+    reconstruction (``training.measure``); ``data.heldout`` of the vectors are held out (null: 0 when
+    measured by KL, 0.2 otherwise), chosen with ``data.seed``."""
+    from .data import load_vectors, sample_visible, sample_visible_by_chains, split_heldout
+    from .exact import MAX_UNITS, ExactDistribution
+    from .training import _measure
     from .zoo import random_model
 
     teacher = build_model(cfg)
@@ -243,19 +252,51 @@ def build_training(cfg: DictConfig) -> dict:
         learn_biases=tc.learn_biases,
         max_weight=tc.max_weight,
         sampler=build_sampler(cfg.sampler),
+        metrics_every=tc.metrics_every,
     )
+    beyond = teacher.n_units > MAX_UNITS
     with config_keys(TRAINING_KEYS):
+        kwargs["measure"] = measure = _measure(student, tc.measure, tc.variant)
         source = arguments.one_of(dc.source, "source", ("teacher", "file", "exact"))
+        if source == "exact" and beyond:
+            raise InputError.about(
+                "source",
+                f"{{argument}} = 'exact' trains on the teacher's exact p(v), which needs n_units <= {MAX_UNITS}; "
+                f"the model has {teacher.n_units} units: use 'teacher' or 'file'",
+            )
+        if tc.metrics_every is not None:
+            arguments.integer(tc.metrics_every, "metrics_every", low=1)
+        fraction = dc.get("heldout")
+        if fraction is None:
+            fraction = 0.2 if measure == "pll" else 0.0
+        fraction = arguments.number(fraction, "heldout", low=0, high=1, high_open=True)
+        if fraction and source == "exact":
+            raise InputError.about("heldout", f"{{argument}} = {fraction:g} needs data vectors (data.source = exact)")
         if source == "teacher":
             n = arguments.integer(dc.n, "n", low=1)
-            _within("data.n", n, memory=24.0 * n * max(1, teacher.n_visible), what="the data vectors")
-            kwargs["data"] = sample_visible(teacher, n, rng=np.random.default_rng(data_seed))
+            _within(
+                "data.n",
+                n,
+                memory=24.0 * n * max(1, teacher.n_units if beyond else teacher.n_visible),
+                what="the data vectors",
+            )
+            rng = np.random.default_rng(data_seed)
+            if beyond:
+                kwargs["data"] = sample_visible_by_chains(
+                    teacher, n, rng=rng, sampler=kwargs["sampler"], schedule=kwargs["schedule"]
+                )
+            else:
+                kwargs["data"] = sample_visible(teacher, n, rng=rng)
         elif source == "file":
             if not dc.get("path"):
                 raise InputError.bad("path", "a .npy or .csv file of visible vectors", None)
             kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
         else:
             kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
+        if fraction:
+            kwargs["data"], kwargs["heldout"] = split_heldout(
+                kwargs["data"], fraction, rng=np.random.default_rng([data_seed, 1])
+            )
     return {"student": student, "rng": np.random.default_rng(student_seed + 1), **kwargs}
 
 
@@ -370,29 +411,80 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> Non
     from .validation.checks import REGISTRY, planned_chains
 
     options = options or {}
-    calls = {c: planned_chains(c, model, n=n, alpha=alpha, **options) for c in names}
-    chains = [k for c in calls.values() for k in c]
-    if not chains:
+    prefix = key.rsplit(".", 1)[0]  # "check" or "checks"
+    calls = []  # (chains, the config key that decides them, its value)
+    for c in names:
+        chains = planned_chains(c, model, n=n, alpha=alpha, **options)
+        decided_by = [(key, n if n is not None else "null (planned)")] * len(chains)
+        if c == "blocks" and chains:  # the first call draws the contexts; one call per block after it
+            decided_by[0] = (f"{prefix}.contexts", options.get("contexts") or 64)
+            if n is None:
+                block_key = (
+                    ("blocks", options["blocks"])
+                    if options.get("blocks")
+                    else ("n_blocks", options.get("n_blocks") or 8)
+                )
+                decided_by[1:] = [(f"{prefix}.{block_key[0]}", block_key[1])] * (len(chains) - 1)
+        elif c == "energy" and n is None and options.get("temperatures"):
+            temps = list(options["temperatures"])
+            shown = (
+                temps
+                if len(temps) <= 4
+                else f"[{', '.join(f'{t:g}' for t in temps[:3])}, ...] ({len(temps)} temperatures)"
+            )
+            decided_by = [(f"{prefix}.temperatures", shown)] * len(chains)
+        calls += list(zip(chains, decided_by))
+    if not calls:
         return
     enumerates = any(REGISTRY[c].needs not in ("any", "lattice") for c in names if c in REGISTRY)
+    sweeps = max(schedule.total_sweeps, 8) * model.n_units
+    biggest = max(calls, key=lambda call: call[0])  # memory: the largest call
+    work_by = {}
+    for chains, decided in calls:
+        work_by[decided[0]] = (work_by.get(decided[0], (0.0, decided[1]))[0] + chains * sweeps, decided[1])
+    heaviest = max(work_by, key=lambda k: work_by[k][0])  # work: the key whose calls add up to the most
     _within(
-        key,
-        n if n is not None else "null (planned)",
-        memory=32.0 * max(chains) * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
-        work=float(sum(chains)) * max(schedule.total_sweeps, 8) * model.n_units,
+        biggest[1][0],
+        biggest[1][1],
+        memory=32.0 * biggest[0] * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
+        what="the sampling checks' chains",
+    )
+    _within(
+        heaviest,
+        work_by[heaviest][1],
+        work=float(sum(chains for chains, _ in calls)) * sweeps,
         what="the sampling checks' chains",
     )
 
 
+def _min_n(names) -> int:
+    """The smallest ``n`` the named checks accept (blocks and invariance: their MIN_N)."""
+    from .validation import blocks, invariance
+
+    floors = {"blocks": blocks.MIN_N, "invariance": invariance.MIN_N}
+    return max([1, *(floors.get(name, 1) for name in names)])
+
+
 def _training_work(args: dict) -> None:
-    n_units = args["student"].n_units
+    from .likelihood import MAX_EXACT_HIDDEN
+    from .training import METRIC_VECTORS
+
+    student = args["student"]
+    n_units, nv, nh = student.n_units, student.n_visible, student.n_hidden
     epochs, sweeps = int(args["epochs"]), args["schedule"].total_sweeps
     n_data = len(args["data"]) if args.get("data") is not None else 0
+    n_held = len(args["heldout"]) if args.get("heldout") is not None else 0
     per_epoch = {
         "annealed": (n_data + args["n_negative"]) * sweeps,
         "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
         "exact": 0,
-    }.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
+    }.get(args["variant"], 0) * n_units
+    if args.get("measure") == "pll":  # per metrics epoch: sampled PLL (32 hidden draws a vector), reconstruction
+        vectors = min(n_data, METRIC_VECTORS) + n_held
+        pll = vectors * (32 * sweeps * n_units if nh > MAX_EXACT_HIDDEN else nv * 2.0 ** min(nh, MAX_EXACT_HIDDEN) * nh)
+        per_epoch += (pll + 2 * n_held * sweeps * n_units) / (args.get("metrics_every") or 10)
+    else:
+        per_epoch += 2**n_units * n_units  # exact KL metrics
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -414,14 +506,8 @@ def validate_run_config(cfg: DictConfig) -> dict:
     _seed(cfg.seed, "seed")
     validate_tracking(cfg.tracking)
     model = build_model(cfg)
-    if cfg.train and model.n_units > MAX_UNITS:
-        raise InputError(
-            f"train = true measures training by exact KL divergence, which needs n_units <= {MAX_UNITS}; the model "
-            f"has {model.n_units} units: set train=false to run the checks that apply to it",
-            argument="train",
-        )
     names = resolve_checks(names, model)
-    if model.n_units > MAX_UNITS:  # checks only (train = false, see above): no data from enumeration
+    if model.n_units > MAX_UNITS and not cfg.train:  # checks only: no data drawn
         args = {"teacher": model, "schedule": build_schedule(cfg.schedule), "sampler": build_sampler(cfg.sampler)}
     else:
         args = build_training(cfg)
@@ -435,6 +521,8 @@ def validate_run_config(cfg: DictConfig) -> dict:
             f"checks that apply: {[c for c, s in REGISTRY.items() if s.skip_reason(model) is None]}",
             argument="checks.names",
         )
+    if cfg.checks.n is not None:
+        arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
     _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n")
     if cfg.train:
         _training_work(args)
@@ -458,7 +546,7 @@ def check_options(check: DictConfig, model) -> dict:
     """The options of ``check=blocks`` / ``check=invariance``, validated (``check.*`` keys)."""
     from omegaconf import OmegaConf
 
-    from .validation.blocks import choose_blocks
+    from .validation.blocks import choose_blocks, random_block_shape
     from .validation.energy import check_temperatures
     from .validation.invariance import _sweeps
     from .zoo import lattice_parameters
@@ -486,18 +574,15 @@ def check_options(check: DictConfig, model) -> dict:
         given = OmegaConf.to_container(check.blocks) if check.blocks is not None else None
         if given is not None:
             choose_blocks(model, given)  # bad blocks are refused before any work
-        arguments.integer(check.n_blocks, "n_blocks", low=1, high=10**4)
-        arguments.integer(check.block_size, "block_size", low=1, high=12)
+        random_block_shape(model, check.n_blocks, check.block_size)  # given, they must fit the model
         arguments.integer(check.contexts, "contexts", low=1, high=10**6)
     return {"blocks": given, "n_blocks": check.n_blocks, "block_size": check.block_size, "contexts": check.contexts}
 
 
 def validate_train_config(cfg: DictConfig) -> dict:
     """The arguments of :func:`bmexp.training.train` for ``python -m bmexp train``."""
-    from .exact import MAX_UNITS
     from .training import check_training
 
-    build_model(cfg, max_units=MAX_UNITS)
     args = build_training(cfg)
     with config_keys(TRAINING_KEYS):
         check_training(**args)
@@ -516,7 +601,7 @@ def validate_check_config(cfg: DictConfig) -> dict:
     with config_keys({"alpha": "check.alpha"}):
         alpha = check_alpha(cfg.check.alpha)
     if cfg.check.n is not None:
-        arguments.integer(cfg.check.n, "check.n", low=1)
+        arguments.integer(cfg.check.n, "check.n", low=_min_n([name]))
     seed = _seed(cfg.seed, "seed")
     model = build_model(cfg)
     why = REGISTRY[name].skip_reason(model)

@@ -100,8 +100,13 @@ def cmd_check(cfg: DictConfig) -> None:
     model = args["model"]
     with config_keys({"hidden": "check.hidden", "h": "check.hidden"}):
         result = run_check(cfg.check.name, model, args["sampler"], **args["kwargs"])
+    schedule = (
+        cfg.schedule.kind
+        if args["kwargs"]["schedule"] is not None
+        else "constant at T = 1 (the check's equilibration sweeps at each temperature; check.own_schedule)"
+    )
     print(
-        f"# {cfg.model.name} ({model.convention.value}), schedule {cfg.schedule.kind}: "
+        f"# {cfg.model.name} ({model.convention.value}), schedule {schedule}: "
         f"{result.n} samples, sampler {cfg.sampler.name}, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}"
     )
     print(result.report())
@@ -123,13 +128,19 @@ class _Progress:
             return
         done = int(row["epoch"])
         bar = "#" * (30 * done // self.total)
-        sys.stderr.write(f"\r[{bar:<30}] epoch {done}/{self.total}  KL(data||model) {row['kl_data']:.2e}")
+        shown = (
+            f"KL(data||model) {row['kl_data']:.2e}"
+            if np.isfinite(row["kl_data"])
+            else f"pseudo-log-likelihood (train) {row['pll_train']:.4g}"
+        )
+        sys.stderr.write(f"\r[{bar:<30}] epoch {done}/{self.total}  {shown}")
         if done == self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
 
 def cmd_train(cfg: DictConfig) -> None:
+    from .exact import MAX_UNITS
     from .training import conditional_table, train
 
     args = validate_train_config(cfg)
@@ -142,17 +153,27 @@ def cmd_train(cfg: DictConfig) -> None:
         f"# {result.variant} training of {cfg.model.name} ({cfg.convention}), eta = {result.eta:g}, "
         f"{int(m['epoch'].iloc[-1])} epochs: {'DIVERGED: ' + result.reason if result.diverged else result.reason}"
     )
+    print(f"# measured by {result.measured_by}")
     shown = m.iloc[np.unique(np.linspace(0, len(m) - 1, min(len(m), 6)).astype(int))]
+    shown = shown[[c for c in shown.columns if shown[c].notna().any()]]  # no all-NaN (KL or PLL) columns
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
+    if "pll_train" in shown:
+        print(
+            "(pll_* = mean pseudo-log-likelihood sum_i log p(v_i | v_-i), nats per vector, not a KL; "
+            f"reconstruction_heldout = fraction of held-out visible units wrong after v -> h -> v; "
+            f"{len(args.get('heldout') if args.get('heldout') is not None else [])} vectors held out)"
+        )
+    if cfg.metrics_csv:
+        m.to_csv(cfg.metrics_csv, index=False)
+        print(f"metrics: {cfg.metrics_csv}")
+    if args["student"].n_units > MAX_UNITS:
+        return  # the table below enumerates
     table = conditional_table(
         {"teacher": args["teacher"].to(cfg.convention), "random initial": result.initial, "trained": result.model}
     )
     print(f"\n# p(v | h = {table.attrs['hidden']}) and p(v)")
     print(_fmt(table))
-    if cfg.metrics_csv:
-        m.to_csv(cfg.metrics_csv, index=False)
-        print(f"metrics: {cfg.metrics_csv}")
 
 
 # ----------------------------------------------------------------------------- run / sweep
@@ -281,7 +302,9 @@ def cmd_run(cfg: DictConfig) -> None:
                 pass  # an unreleased claim of an ended process is taken over by the next launcher
     m = result.metrics()
     summary = ", ".join(
-        f"{k} = {m[k]:.3g}" for k in ("check.joint.p_value", "train.final_kl_teacher", "wall_time_s") if k in m
+        f"{k} = {m[k]:.3g}"
+        for k in ("check.joint.p_value", "train.final_kl_teacher", "train.final_pll_heldout", "wall_time_s")
+        if k in m
     )
     verdicts = ", ".join(f"{name} {'pass' if c.passed else 'FAIL'}" for name, c in result.checks.items())
     print(f"run {run_id} [{_run_name()}]: {summary}{f'; checks: {verdicts}' if verdicts else ''}")
@@ -399,7 +422,7 @@ def cmd_ui(cfg: DictConfig) -> None:
 COMMANDS: dict[str, tuple[Callable[[DictConfig], None], str]] = {
     "table": (cmd_table, "exact energy table, Z, p(v) and a conditional p(v | h)"),
     "check": (cmd_check, "one of the post's sampling checks: check=conditional|joint|random_hidden|schedule"),
-    "train": (cmd_train, "Boltzmann learning measured by exact KL: training=annealed|pcd|exact"),
+    "train": (cmd_train, "Boltzmann learning measured by exact KL (or pseudo-likelihood beyond 24 units)"),
     "run": (cmd_run, "one experiment job (checks + training) logged as one MLflow run"),
     "sweep": (cmd_run, "the main job: a multirun of `run` over conventions, T0, step, sweeps, eta"),
     "report": (cmd_report, "tables, verdicts, plots and answers for a sweep (default: the latest)"),

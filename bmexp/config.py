@@ -68,8 +68,8 @@ class CheckConfig:
     alpha: float = 0.01
     hidden: Optional[list[float]] = None  # conditional: clamp h (null: all on)
     blocks: Optional[list[Any]] = None  # blocks: lists of unit indices or names (null: random blocks)
-    n_blocks: int = 8  # blocks: random blocks
-    block_size: int = 10  # blocks: units per random block (<= 12)
+    n_blocks: Optional[int] = None  # blocks: random blocks (null: 8, fewer if they do not fit)
+    block_size: Optional[int] = None  # blocks: units per random block, <= 12 (null: 10, fewer in small models)
     contexts: int = 64  # blocks: states of the rest drawn from the sampler's chains
     sweeps: list[int] = field(default_factory=lambda: [1, 2, 8])  # invariance: sweeps at T = 1
     temperatures: Optional[list[float]] = None  # energy: the machine's temperatures (null: T/J 2, T_c, 3)
@@ -90,6 +90,8 @@ class TrainingConfig:
     max_weight: float = 10.0  # |W| past this: diverged
     init_scale: float = 0.5  # random start: W ~ N(0, init_scale^2), b = 0 (binary), converted
     seed: int = 0
+    measure: str = "auto"  # kl (exact, n <= 24) | pll (pseudo-log-likelihood, reconstruction) | auto
+    metrics_every: Optional[int] = None  # epochs between metrics (null: see bmexp.training.train)
 
 
 @dataclass
@@ -98,6 +100,7 @@ class DataConfig:
     n: int = 1000
     path: Optional[str] = None  # .npy or .csv, either convention
     seed: int = 1
+    heldout: Optional[float] = None  # fraction held out (null: 0 with measure kl, 0.2 with pll)
 
 
 @dataclass

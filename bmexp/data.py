@@ -15,7 +15,14 @@ from .exact import ExactDistribution
 from .model import BoltzmannMachine
 from .states import indices_from_states, states_from_indices
 
-__all__ = ["sample_visible", "load_vectors", "empirical_distribution", "as_convention_of"]
+__all__ = [
+    "sample_visible",
+    "sample_visible_by_chains",
+    "split_heldout",
+    "load_vectors",
+    "empirical_distribution",
+    "as_convention_of",
+]
 
 
 def sample_visible(teacher: BoltzmannMachine, n: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -25,6 +32,36 @@ def sample_visible(teacher: BoltzmannMachine, n: int, *, rng: np.random.Generato
     p_v = ExactDistribution.of(teacher).visible_p()
     idx = rng.choice(p_v.size, size=int(n), p=p_v)
     return states_from_indices(idx, teacher.n_visible, teacher.convention)
+
+
+def sample_visible_by_chains(teacher: BoltzmannMachine, n: int, *, rng: np.random.Generator, sampler, schedule):
+    """``n`` visible vectors from ``n`` independent chains of ``sampler`` through ``schedule`` (teacher's
+    convention): the teacher's data beyond enumeration, as good as the sampler's equilibration, not exact."""
+    from .samplers import states_of
+
+    n = arguments.integer(n, "n", low=1)
+    arguments.generator(rng)
+    states = states_of(sampler(teacher, rng=rng, n_chains=n, schedule=schedule), n_chains=n, n_units=teacher.n_units)
+    return states[:, : teacher.n_visible].copy()
+
+
+def split_heldout(vectors: np.ndarray, fraction: float, *, rng: np.random.Generator):
+    """``(train, heldout)``: a random ``fraction`` of the vectors (rounded, at least one when the
+    fraction is positive, at least one left to train on) held out, in their original order."""
+    fraction = arguments.number(fraction, "heldout", low=0, high=1, high_open=True)
+    arguments.generator(rng)
+    k = int(round(fraction * len(vectors)))
+    if fraction > 0:
+        k = max(1, k)
+    if k >= len(vectors):
+        raise InputError.about(
+            "heldout",
+            f"{{argument}} = {fraction:g} of {len(vectors)} vectors leaves none to train on; "
+            f"use a smaller fraction or more data",
+        )
+    held = np.zeros(len(vectors), dtype=bool)
+    held[rng.choice(len(vectors), size=k, replace=False)] = True
+    return vectors[~held], vectors[held]
 
 
 def _detect(values: np.ndarray, source: str) -> Convention:

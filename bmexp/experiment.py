@@ -9,7 +9,10 @@ config and hands the result to :mod:`bmexp.tracking`.  Metric names are stable (
   ``check.<name>.passed``;
 * ``train.<column>`` per epoch (step = epoch) for the columns of :data:`bmexp.training.METRIC_COLUMNS`;
 * ``train.final_kl_data``, ``train.final_kl_teacher``, ``train.diverged``, ``train.epochs``,
-  ``train.epochs_to_kl_teacher_<threshold>`` (NaN when never reached);
+  ``train.epochs_to_kl_teacher_<threshold>`` (NaN when never reached); beyond enumeration (training
+  measured by pseudo-log-likelihood) no ``kl`` metric is logged but ``train.final_pll_train``,
+  ``train.final_pll_heldout``, ``train.final_reconstruction_heldout`` and ``train.pll_exact``
+  (1 when the pseudo-log-likelihood is exact, 0 when estimated);
 * ``sampler.updates_per_s``, ``wall_time_s``, ``schedule.total_sweeps``.
 """
 
@@ -23,7 +26,7 @@ import numpy as np
 from .cache import ResultCache, content_key
 from .model import BoltzmannMachine
 from .schedules import Schedule
-from .training import METRIC_COLUMNS, TrainResult, train
+from .training import METRIC_COLUMNS, PLL_COLUMNS, TrainResult, train
 from .validation.checks import REGISTRY, CheckResult, metric_keys, run_check
 
 __all__ = ["ExperimentResult", "check_key", "run_experiment", "KL_THRESHOLDS", "IMPLEMENTATION_TESTS", "SCHEDULE_TESTS"]
@@ -90,14 +93,12 @@ class ExperimentResult:
         if self.training is not None:
             t = self.training
             final = t.final
-            out.update(
-                {
-                    "train.final_kl_data": final["kl_data"],
-                    "train.final_kl_teacher": final["kl_teacher"],
-                    "train.diverged": float(t.diverged),
-                    "train.epochs": float(final["epoch"]),
-                }
-            )
+            out.update({"train.diverged": float(t.diverged), "train.epochs": float(final["epoch"])})
+            if t.measured_by != "exact KL":  # beyond enumeration: no KL metrics at all, the PLL ones instead
+                out.update({f"train.final_{c}": final[c] for c in PLL_COLUMNS if np.isfinite(final[c])})
+                out["train.pll_exact"] = float(t.measured_by.startswith("pseudo-log-likelihood (exact"))
+                return out
+            out.update({"train.final_kl_data": final["kl_data"], "train.final_kl_teacher": final["kl_teacher"]})
             for thr in KL_THRESHOLDS:
                 hit = t.epochs_to(thr, "kl_teacher")
                 out[f"train.epochs_to_kl_teacher_{thr:g}"] = float("nan") if hit is None else float(hit)

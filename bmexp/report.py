@@ -41,9 +41,22 @@ SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.ch
 
 
 def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
-    """KL(data || model) and KL(teacher || model) per epoch, with the finite-data floor."""
+    """KL(data || model) and KL(teacher || model) per epoch, with the finite-data floor; beyond
+    enumeration (no KL) the pseudo-log-likelihoods and the held-out reconstruction error instead."""
     path = Path(path)
     fig, ax = _subplots(figsize=(6, 4))
+    if metrics["kl_data"].isna().all() and "pll_train" in metrics:
+        for col in ("pll_train", "pll_heldout"):
+            if metrics[col].notna().any():
+                ax.plot(metrics["epoch"], metrics[col], marker=".", label=col)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("pseudo-log-likelihood (nats per vector; not a KL)")
+        if metrics["reconstruction_heldout"].notna().any():
+            twin = ax.twinx()
+            twin.plot(metrics["epoch"], metrics["reconstruction_heldout"], color="C3", ls="--", label="reconstruction")
+            twin.set_ylabel("held-out reconstruction error (dashed)")
+        ax.legend(fontsize=8)
+        return _save(fig, path)
     ax.semilogy(metrics["epoch"], metrics["kl_data"], label="KL(data || model)")
     if metrics["kl_teacher"].notna().any():
         ax.semilogy(metrics["epoch"], metrics["kl_teacher"], label="KL(teacher || model)")

@@ -14,8 +14,14 @@ Variants, by how the two expectations are estimated:
   then ``pcd_sweeps`` sweeps at T = 1 per epoch).
 * ``exact`` -- both expectations by enumeration: the reference for small models.
 
-Progress is measured by the exact ``KL(p_data || p_model(v))`` and, with a teacher,
-``KL(p_teacher(v) || p_model(v))``.  The post's ``||W - W_teacher||_F^2`` is reported too, but it
+Progress is measured (``measure="kl"``, up to 24 units) by the exact ``KL(p_data || p_model(v))``
+and, with a teacher, ``KL(p_teacher(v) || p_model(v))``.  Beyond enumeration (``measure="pll"``,
+the default past 24 units) no KL can be computed: the metrics are the pseudo-log-likelihood of
+the training vectors (``pll_train``, at most :data:`METRIC_VECTORS` of them) and of held-out
+vectors (``pll_heldout``) and the reconstruction error of the held-out vectors
+(``reconstruction_heldout``), see :mod:`bmexp.likelihood`; the KL columns are NaN, and
+:attr:`TrainResult.measured_by` says whether the pseudo-log-likelihood is exact or an estimate.
+The post's ``||W - W_teacher||_F^2`` is reported too, but it
 is not identifiable with hidden units (permuting or flipping hidden units changes W, not the
 visible distribution).  Training that diverges (non-finite values or ``max |W| > max_weight``)
 stops and is marked diverged, keeping the metrics and the model up to the last finite epoch.
@@ -33,20 +39,41 @@ import pandas as pd
 from . import arguments
 from .data import as_convention_of, empirical_distribution
 from .errors import InputError
-from .exact import ExactDistribution, expectations
+from .exact import MAX_UNITS, ExactDistribution, expectations
+from .likelihood import pseudo_log_likelihood, reconstruction_error
 from .model import BoltzmannMachine
 from .samplers import GibbsSampler, states_of
 from .schedules import Schedule
 
-__all__ = ["VARIANTS", "TrainResult", "train", "check_training", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
+__all__ = [
+    "VARIANTS",
+    "MEASURES",
+    "METRIC_VECTORS",
+    "TrainResult",
+    "train",
+    "check_training",
+    "kl_divergence",
+    "conditional_table",
+    "METRIC_COLUMNS",
+    "KL_COLUMNS",
+    "PLL_COLUMNS",
+]
 
 VARIANTS = ("annealed", "pcd", "exact")
+MEASURES = ("auto", "kl", "pll")
+#: training vectors the pseudo-log-likelihood ``pll_train`` is computed on (the first ones)
+METRIC_VECTORS = 200
+KL_COLUMNS = ("kl_data", "kl_teacher", "kl_floor", "log_likelihood")
+PLL_COLUMNS = ("pll_train", "pll_heldout", "reconstruction_heldout")
 METRIC_COLUMNS = (
     "epoch",
     "kl_data",
     "kl_teacher",
     "kl_floor",
     "log_likelihood",
+    "pll_train",
+    "pll_heldout",
+    "reconstruction_heldout",
     "w_dist_teacher_unidentifiable",
     "grad_norm",
     "max_abs_w",
@@ -71,6 +98,7 @@ class TrainResult:
     reason: str
     variant: str
     eta: float
+    measured_by: str = "exact KL"  # or "pseudo-log-likelihood (exact: ...)" / "(estimate: ...)"
 
     @property
     def final(self) -> dict:
@@ -87,10 +115,32 @@ class TrainResult:
             "eta": self.eta,
             "diverged": self.diverged,
             "reason": self.reason,
+            "measured_by": self.measured_by,
             "epochs_run": int(self.metrics["epoch"].iloc[-1]),
             "final": self.final,
             "model": self.model.to_dict(),
         }
+
+
+def _measure(student, measure, variant) -> str:
+    """``kl`` or ``pll``: ``auto`` is ``kl`` while the model can be enumerated."""
+    measure = arguments.one_of(measure, "measure", MEASURES)
+    if measure == "auto":
+        measure = "kl" if student.n_units <= MAX_UNITS else "pll"
+    if student.n_units > MAX_UNITS:
+        if measure == "kl":
+            raise InputError.about(
+                "measure",
+                f"{{argument}} = 'kl' needs exact enumeration (n_units <= {MAX_UNITS}); the model has "
+                f"{student.n_units} units: use 'pll' (pseudo-log-likelihood and reconstruction) or 'auto'",
+            )
+        if variant == "exact":
+            raise InputError.about(
+                "variant",
+                f"{{argument}} = 'exact' enumerates the model (n_units <= {MAX_UNITS}); the model has "
+                f"{student.n_units} units: use 'annealed' or 'pcd'",
+            )
+    return measure
 
 
 def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight):
@@ -129,23 +179,37 @@ def check_training(
     pcd_sweeps=1,
     weight_decay=0.0,
     max_weight=10.0,
+    measure="auto",
+    heldout=None,
     **_ignored,
 ) -> None:
     """Validate :func:`train`'s arguments without training (the CLI calls this before writing anything)."""
     _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight)
-    _data(student, data, p_data, variant)
+    measure = _measure(student, measure, variant)
+    _data(student, data, p_data, variant, measure)
+    _heldout(student, heldout)
 
 
-def _data(student, data, p_data, variant):
+def _heldout(student, heldout):
+    if heldout is None:
+        return None
+    return as_convention_of(heldout, student.n_visible, student.convention, source="heldout")
+
+
+def _data(student, data, p_data, variant, measure="kl"):
     nv = student.n_visible
     vectors = None
     if data is not None:
         vectors = as_convention_of(data, nv, student.convention)
+        if measure == "pll":  # no 2**n_visible arrays beyond enumeration
+            return vectors, None, np.nan
         p_emp = empirical_distribution(vectors, student.convention)
         floor = (2**nv - 1) / (2 * len(vectors))
     elif p_data is not None:
         from .validation.gof import check_probabilities
 
+        if measure == "pll":
+            raise InputError.about("p_data", "{argument}: measure = 'pll' needs data vectors, not a distribution")
         p_emp = check_probabilities(p_data, "p_data")
         if p_emp.size != 2**nv:
             raise InputError(f"p_data must have 2**n_visible = {2**nv} entries; received {p_emp.size}")
@@ -176,6 +240,8 @@ def train(
     sampler: GibbsSampler | None = None,
     callback: Callable[[dict], None] | None = None,
     metrics_every: int | None = None,
+    measure: str = "auto",
+    heldout=None,
 ) -> TrainResult:
     """Train ``student`` on visible ``data`` (vectors, either convention) or an exact ``p_data``.
 
@@ -188,6 +254,12 @@ def train(
     ``callback(row)`` is called with each epoch's metrics (progress bars, tracking).
     ``max_weight`` bounds ``|W|``: past 10 a unit's field can exceed 10, its flip probability
     falls below e^-10 ~ 5e-5, the chains freeze and the sampled gradient means nothing.
+
+    ``measure``: ``"kl"`` (exact KL; n <= 24), ``"pll"`` (pseudo-log-likelihood and reconstruction
+    error, any n; the module docstring) or ``"auto"`` (KL while enumerable).  ``heldout``: visible
+    vectors not trained on, for ``pll_heldout`` and ``reconstruction_heldout`` (NaN without them).
+    With ``"pll"`` the metrics' randomness comes from a generator drawn once from ``rng``; their
+    default interval is every 10 epochs.
     """
     epochs, n_negative, pcd_sweeps = _check(
         student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight
@@ -196,9 +268,11 @@ def train(
         raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
     conv = student.convention
     nv, nh, n = student.n_visible, student.n_hidden, student.n_units
-    vectors, p_emp, floor = _data(student, data, p_data, variant)
+    measure = _measure(student, measure, variant)
+    vectors, p_emp, floor = _data(student, data, p_data, variant, measure)
+    heldout = _heldout(student, heldout)
     teacher = teacher.to(conv) if teacher is not None else None
-    p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None else None
+    p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None and measure == "kl" else None
     schedule = schedule or Schedule.post()
     sampler = sampler or GibbsSampler()
     w, b = np.array(student.weights), np.array(student.biases)
@@ -207,15 +281,39 @@ def train(
     diverged, reason = False, "completed all epochs"
     t0 = time.perf_counter()
 
-    def metrics(epoch, model, grad_norm):
+    metric_rng = np.random.default_rng(rng.integers(2**63)) if measure == "pll" else None
+    measured_by = ["exact KL"]
+
+    def measured(model):
+        """The KL columns (and the enumeration, reused by the exact variant) or the PLL columns."""
+        if measure == "pll":
+            kw = dict(rng=metric_rng, schedule=schedule, sampler=sampler)
+            pll = pseudo_log_likelihood(model, vectors[:METRIC_VECTORS], **kw)
+            measured_by[0] = f"pseudo-log-likelihood ({'exact: ' if pll.exact else ''}{pll.method})"
+            held = (np.nan, np.nan)
+            if heldout is not None:
+                held = (pseudo_log_likelihood(model, heldout, **kw).value, reconstruction_error(model, heldout, **kw))
+            values = {"pll_train": pll.value, "pll_heldout": held[0], "reconstruction_heldout": held[1]}
+            return {**dict.fromkeys(KL_COLUMNS, np.nan), **values}, None
         exact = ExactDistribution.of(model)
         p_v = exact.visible_p()
-        row = {
-            "epoch": epoch,
+        values = {
             "kl_data": kl_divergence(p_emp, p_v),
             "kl_teacher": kl_divergence(p_teacher, p_v) if p_teacher is not None else np.nan,
             "kl_floor": floor,
             "log_likelihood": float(np.sum(p_emp[p_emp > 0] * np.log(p_v[p_emp > 0]))),
+        }
+        return {**values, **dict.fromkeys(PLL_COLUMNS, np.nan)}, exact
+
+    optional = {"kl_teacher", "w_dist_teacher_unidentifiable"} | set(KL_COLUMNS if measure == "pll" else PLL_COLUMNS)
+    if heldout is None:
+        optional |= {"pll_heldout", "reconstruction_heldout"}
+
+    def metrics(epoch, model, grad_norm):
+        values, exact = measured(model)
+        row = {
+            "epoch": epoch,
+            **values,
             "w_dist_teacher_unidentifiable": float(np.sum((model.weights - teacher.weights) ** 2))
             if teacher is not None
             else np.nan,
@@ -226,7 +324,7 @@ def train(
         return row, exact
 
     if metrics_every is None:
-        metrics_every = 1 if variant == "exact" or n <= 16 else 2 ** (n - 16)
+        metrics_every = 10 if measure == "pll" else 1 if variant == "exact" or n <= 16 else 2 ** (n - 16)
     metrics_every = arguments.integer(metrics_every, "metrics_every", low=1)
     row, exact = metrics(0, model, np.nan)
     rows.append(row)
@@ -289,9 +387,7 @@ def train(
             continue
         row, cand_exact = metrics(epoch, candidate, grad_norm)
         if not all(
-            np.isfinite(v)
-            for k, v in row.items()
-            if k not in ("kl_teacher", "w_dist_teacher_unidentifiable") and not (k == "grad_norm" and epoch == 0)
+            np.isfinite(v) for k, v in row.items() if k not in optional and not (k == "grad_norm" and epoch == 0)
         ):
             diverged, reason = True, f"non-finite metrics at epoch {epoch}"
             break
@@ -301,7 +397,14 @@ def train(
             callback(row)
     table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
     return TrainResult(
-        model=model, initial=student, metrics=table, diverged=diverged, reason=reason, variant=variant, eta=float(eta)
+        model=model,
+        initial=student,
+        metrics=table,
+        diverged=diverged,
+        reason=reason,
+        variant=variant,
+        eta=float(eta),
+        measured_by=measured_by[0],
     )
 
 

@@ -11,13 +11,16 @@ import numpy as np
 import pytest
 
 from bmexp import BoltzmannMachine, InputError, random_model, slide35
+from bmexp.boundary import _check_work
 from bmexp.cli import main
+from bmexp.likelihood import pseudo_log_likelihood
 from bmexp.samplers import UNKNOWN_KERNEL, GibbsSampler, Kernel, gibbs_sample
 from bmexp.schedules import Schedule
 from bmexp.training import train
 from bmexp.transitions import schedule_output
 from bmexp.validation import gof_test
 from bmexp.validation.checks import run_check
+from bmexp.zoo import lattice
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
@@ -29,9 +32,61 @@ CLI = [
         "bmexp run: error: n_visible + n_hidden must be >= 1; received 0 + 0",
     ),
     (
-        "run model=random model.n_visible=20 model.n_hidden=6",
-        "bmexp run: error: train = true measures training by exact KL divergence, which needs n_units <= 24; the "
-        "model has 26 units: set train=false to run the checks that apply to it",
+        "run model=random model.n_visible=20 model.n_hidden=6 training.measure=kl",
+        "bmexp run: error: training.measure = 'kl' needs exact enumeration (n_units <= 24); the model has 26 units: "
+        "use 'pll' (pseudo-log-likelihood and reconstruction) or 'auto'",
+    ),
+    (
+        "train training.measure=likelihood",
+        "bmexp train: error: training.measure must be one of ['auto', 'kl', 'pll']; received 'likelihood'",
+    ),
+    (
+        "train model=random model.n_visible=20 model.n_hidden=6 training=exact",
+        "bmexp train: error: training.variant = 'exact' enumerates the model (n_units <= 24); the model has 26 "
+        "units: use 'annealed' or 'pcd'",
+    ),
+    (
+        "train model=random model.n_visible=20 model.n_hidden=6 data=exact",
+        "bmexp train: error: data.source = 'exact' trains on the teacher's exact p(v), which needs n_units <= 24; "
+        "the model has 26 units: use 'teacher' or 'file'",
+    ),
+    ("train data.heldout=1", "bmexp train: error: data.heldout must be a finite number in [0, 1); received 1.0"),
+    (
+        "run model=random model.n_visible=20 model.n_hidden=6 data.heldout=-0.1",
+        "bmexp run: error: data.heldout must be a finite number in [0, 1); received -0.1",
+    ),
+    (
+        "train data=exact training=exact data.heldout=0.2",
+        "bmexp train: error: data.heldout = 0.2 needs data vectors (data.source = exact)",
+    ),
+    (
+        "train data.n=3 data.heldout=0.9",
+        "bmexp train: error: data.heldout = 0.9 of 3 vectors leaves none to train on; use a smaller fraction or "
+        "more data",
+    ),
+    (
+        "train training.metrics_every=0",
+        "bmexp train: error: training.metrics_every must be an integer >= 1; received 0",
+    ),
+    (
+        "check check=blocks model=random model.n_visible=20 model.n_hidden=6 check.n_blocks=3",
+        "bmexp check: error: check.n_blocks = 3 disjoint blocks of 10 units need 30 units; the model has 26: at "
+        "most 2 blocks of 10 fit (null: as many as fit, up to 8)",
+    ),
+    (
+        "check check=blocks model=random model.n_visible=2 model.n_hidden=2 check.block_size=5",
+        "bmexp check: error: check.block_size = 5 is more than the model's 4 units",
+    ),
+    ("check check=blocks check.n=1", "bmexp check: error: check.n must be an integer >= 100; received 1"),
+    ("check check=invariance check.n=99", "bmexp check: error: check.n must be an integer >= 100; received 99"),
+    (
+        "run checks.names=[invariance] checks.n=5",
+        "bmexp run: error: checks.n must be an integer >= 100; received 5",
+    ),
+    (
+        "check check=blocks model=random model.n_visible=500 model.n_hidden=500 check.contexts=1000000",
+        "bmexp check: error: check.contexts = 1000000 would need 32 GB of memory for the sampling checks' chains; "
+        "the limit is 8.59 GB",
     ),
     (
         "run model=random model.n_visible=100000 model.n_hidden=0 train=false",
@@ -556,6 +611,36 @@ CLI = [
 ]
 
 API = [
+    (
+        "pseudo_log_likelihood(slide35(), np.zeros((3, 5)))",
+        lambda: pseudo_log_likelihood(slide35(), np.zeros((3, 5))),
+        "vectors must have shape (n_vectors, 2) to match n_visible = 2; received shape (3, 5)",
+    ),
+    (
+        "train(<26 units>, measure='kl', ...)",
+        lambda: train(
+            random_model(20, 6, rng=np.random.default_rng(0)),
+            rng=np.random.default_rng(0),
+            data=np.zeros((5, 20)),
+            measure="kl",
+        ),
+        "measure = 'kl' needs exact enumeration (n_units <= 24); the model has 26 units: use 'pll' "
+        "(pseudo-log-likelihood and reconstruction) or 'auto'",
+    ),
+    (
+        "_check_work(<lattice L = 64>, ..., ['energy'], temperatures=[1.0] * 20000)",
+        lambda: _check_work(
+            lattice(64),
+            Schedule.default(),
+            ["energy"],
+            None,
+            0.01,
+            "check.n",
+            {"temperatures": [1.0] * 20000},
+        ),
+        "check.temperatures = [1, 1, 1, ...] (20000 temperatures) would take 2.38e+12 spin updates for the sampling "
+        "checks' chains; the limit is 1e+12 (about 6 hours here)",
+    ),
     (
         "BoltzmannMachine([[0, 1], [2, 0]], [0, 0], n_visible=1)",
         lambda: BoltzmannMachine([[0, 1.0], [2.0, 0]], [0, 0], n_visible=1),

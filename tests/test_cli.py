@@ -135,3 +135,29 @@ def test_ui_refuses_a_port_in_use_before_starting_anything(tmp_path, monkeypatch
         and len(err.splitlines()) == 1
     )
     assert not (tmp_path / "mlruns").exists()
+
+
+def test_train_beyond_enumeration_reports_pseudo_likelihood_not_kl(tmp_path, capsys):
+    csv = tmp_path / "m.csv"
+    args = ["train", "model=random", "model.n_visible=20", "model.n_hidden=6", "training.epochs=2"]
+    args += ["data.n=50", "training.n_negative=10", "training.metrics_every=1", f"metrics_csv={csv}"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "# measured by pseudo-log-likelihood (exact: hidden units summed)" in out  # 6 hidden units: summed
+    assert "kl_data" not in out.split("# measured by")[1] and "pll_heldout" in out
+    assert "10 vectors held out" in out  # data.heldout null: 0.2 of 50
+    import pandas as pd
+
+    m = pd.read_csv(csv)
+    assert m["kl_data"].isna().all() and m["pll_heldout"].notna().all() and list(m["epoch"]) == [0, 1, 2]
+
+
+def test_energy_check_header_names_the_schedule_it_ran(capsys):
+    """The header said 'schedule linear' (the schedule group's) while the check ran its own constant sweeps."""
+    args = ["check", "check=energy", "model=lattice", "model.L=4", "check.temperatures=[3.0]", "check.n=100"]
+    args += ["check.plot=null"]
+    main(args)
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "schedule constant at T = 1 (the check's equilibration sweeps" in header and "linear" not in header
+    main([*args, "check.own_schedule=false"])
+    assert "schedule linear:" in capsys.readouterr().out.splitlines()[0]

@@ -59,3 +59,16 @@ def test_mixed_conventions_in_one_array_are_refused():
         InputError, match=r"data must use one convention, \{0, 1\} or \{-1, 1\}; found all of \[-1.0, 0.0, 1.0\]"
     ):
         as_convention_of([[0, 1], [-1, 1]], 2, "binary")
+
+
+def test_heldout_split_is_deterministic_disjoint_and_complete():
+    from bmexp.data import split_heldout
+
+    v = np.arange(50)[:, None] * np.ones((1, 3))
+    a_train, a_held = split_heldout(v, 0.2, rng=np.random.default_rng(7))
+    b_train, b_held = split_heldout(v, 0.2, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(a_held, b_held)
+    assert len(a_held) == 10 and len(a_train) == 40
+    assert sorted(np.concatenate([a_train[:, 0], a_held[:, 0]])) == list(range(50))
+    with pytest.raises(InputError, match="heldout = 0.99 of 50 vectors leaves none to train on"):
+        split_heldout(v, 0.99, rng=np.random.default_rng(7))

@@ -3,7 +3,8 @@ import pytest
 
 from bmexp import ExactDistribution, InputError, random_model, seed_target, slide35
 from bmexp.data import sample_visible
-from bmexp.training import METRIC_COLUMNS, conditional_table, kl_divergence, train
+from bmexp.likelihood import pseudo_log_likelihood
+from bmexp.training import METRIC_COLUMNS, METRIC_VECTORS, PLL_COLUMNS, conditional_table, kl_divergence, train
 
 
 def start():
@@ -93,7 +94,11 @@ def test_divergence_stops_and_keeps_metrics_up_to_it():
     r = train(start().to("spin"), rng=np.random.default_rng(1), data=data, variant="exact", eta=10.0, epochs=100)
     assert r.diverged and "max |W|" in r.reason
     assert np.all(
-        np.isfinite(r.metrics.drop(columns=["kl_teacher", "w_dist_teacher_unidentifiable", "grad_norm"]).to_numpy())
+        np.isfinite(
+            r.metrics.drop(
+                columns=["kl_teacher", "w_dist_teacher_unidentifiable", "grad_norm", *PLL_COLUMNS]
+            ).to_numpy()
+        )
     )
     assert len(r.metrics) < 101 and np.max(np.abs(r.model.weights)) <= 10
 
@@ -140,3 +145,60 @@ def test_bad_input(kwargs, message):
     args.update(kwargs)
     with pytest.raises(InputError, match=message):
         train(start(), **args)
+
+
+# ----------------------------------------------------------------------------- beyond enumeration
+def test_pll_measure_logs_pseudo_likelihood_and_no_kl():
+    data = sample_visible(seed_target(), 300, rng=np.random.default_rng(2))
+    r = train(
+        start(),
+        rng=np.random.default_rng(1),
+        data=data[:250],
+        heldout=data[250:],
+        measure="pll",
+        eta=0.1,
+        epochs=4,
+        metrics_every=2,
+        n_negative=50,
+    )
+    m = r.metrics
+    assert list(m["epoch"]) == [0, 2, 4]
+    assert m[["kl_data", "kl_teacher", "kl_floor", "log_likelihood"]].isna().all().all()
+    assert m[list(PLL_COLUMNS)].notna().all().all()
+    assert r.measured_by == "pseudo-log-likelihood (exact: hidden units summed)"
+    # the logged value is the pseudo-log-likelihood of the model it belongs to (2 hidden units: exact),
+    # on the first METRIC_VECTORS (200) training vectors
+    assert m["pll_train"].iloc[-1] == pytest.approx(
+        pseudo_log_likelihood(r.model, data[:METRIC_VECTORS]).value, rel=1e-12
+    )
+    assert m["pll_heldout"].iloc[0] == pytest.approx(pseudo_log_likelihood(start(), data[250:]).value, rel=1e-12)
+    assert 0 <= m["reconstruction_heldout"].min() and m["reconstruction_heldout"].max() <= 1
+
+
+def test_training_beyond_enumeration_runs_and_is_labelled_an_estimate():
+    teacher = random_model(8, 20, rng=np.random.default_rng(0), weight_scale=0.3)  # 28 units > 24
+    data = np.random.default_rng(1).integers(0, 2, size=(40, 8))
+    student = random_model(8, 20, rng=np.random.default_rng(2), weight_scale=0.3, bias_scale=0.0)
+    r = train(
+        student,
+        rng=np.random.default_rng(3),
+        data=data[:30],
+        heldout=data[30:],
+        teacher=teacher,
+        epochs=2,
+        n_negative=10,
+    )
+    assert r.measured_by.startswith("pseudo-log-likelihood (estimate")
+    assert r.metrics["kl_data"].isna().all() and r.metrics["pll_heldout"].notna().all()
+    assert np.isfinite(r.metrics["w_dist_teacher_unidentifiable"]).all()
+
+
+def test_kl_and_the_exact_variant_are_refused_beyond_enumeration():
+    big = random_model(20, 6, rng=np.random.default_rng(0))
+    data = np.zeros((5, 20))
+    with pytest.raises(InputError, match="measure = 'kl' needs exact enumeration"):
+        train(big, rng=np.random.default_rng(0), data=data, measure="kl")
+    with pytest.raises(InputError, match="variant = 'exact' enumerates the model"):
+        train(big, rng=np.random.default_rng(0), data=data, variant="exact")
+    with pytest.raises(InputError, match="p_data: measure = 'pll' needs data vectors"):
+        train(start(), rng=np.random.default_rng(0), p_data=P_TEACHER, variant="exact", measure="pll")

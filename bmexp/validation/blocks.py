@@ -41,25 +41,49 @@ from .gof import gof_test
 from .planning import required_samples
 from .summaries import combine
 
-__all__ = ["MAX_BLOCK", "PIT_BINS", "check_blocks", "choose_blocks", "conditional_pit"]
+__all__ = ["MAX_BLOCK", "MIN_N", "PIT_BINS", "check_blocks", "choose_blocks", "conditional_pit"]
 
 #: Largest block (2**12 states per context).
 MAX_BLOCK = 12
 #: Equal bins of the probability integral transform.
 PIT_BINS = 20
+#: Fewest chains per block: every PIT bin expecting at least 5 (Cochran's rule, as bmexp.validation.gof
+#: pools); below that the p-value is a Monte Carlo one floored at 1/2000 and the test detects almost nothing.
+MIN_N = 5 * PIT_BINS
+#: Random blocks when neither their number nor their size is given (fewer and smaller in small models).
+DEFAULT_BLOCKS, DEFAULT_BLOCK_SIZE = 8, 10
 #: Total variation between the PIT histogram and uniform detected with power 0.9 by the planned n.
 PLANNED_TV = 0.05
 
 
-def choose_blocks(model, blocks=None, *, n_blocks: int = 8, block_size: int = 10, rng=None) -> list[np.ndarray]:
+def random_block_shape(model, n_blocks=None, block_size=None) -> tuple[int, int]:
+    """``(count, size)`` of the random blocks.  A value given must fit the model (``n_blocks *
+    block_size`` distinct units); one left None is the default (8 blocks, 10 units) cut to fit."""
+    n = model.n_units
+    if block_size is None:
+        size = min(DEFAULT_BLOCK_SIZE, n)
+    else:
+        size = arguments.integer(block_size, "block_size", low=1, high=MAX_BLOCK)
+        if size > n:
+            raise InputError.about("block_size", f"{{argument}} = {size} is more than the model's {n} units")
+    if n_blocks is None:
+        return min(DEFAULT_BLOCKS, n // size), size
+    count = arguments.integer(n_blocks, "n_blocks", low=1, high=10**4)
+    if count * size > n:
+        raise InputError.about(
+            "n_blocks",
+            f"{{argument}} = {count} disjoint blocks of {size} units need {count * size} units; the model has {n}: "
+            f"at most {n // size} blocks of {size} fit (null: as many as fit, up to {DEFAULT_BLOCKS})",
+        )
+    return count, size
+
+
+def choose_blocks(model, blocks=None, *, n_blocks=None, block_size=None, rng=None) -> list[np.ndarray]:
     """The blocks: given (lists of unit indices or names; at most 12 units each, disjoint) or
-    ``n_blocks`` disjoint random blocks of ``block_size`` units (fewer if the model is small)."""
+    ``n_blocks`` disjoint random blocks of ``block_size`` units (:func:`random_block_shape`)."""
     n = model.n_units
     if blocks is None:
-        size = arguments.integer(block_size, "block_size", low=1, high=MAX_BLOCK)
-        count = arguments.integer(n_blocks, "n_blocks", low=1, high=10**4)
-        size = min(size, n)
-        count = min(count, n // size)
+        count, size = random_block_shape(model, n_blocks, block_size)
         return [np.sort(b) for b in arguments.generator(rng).permutation(n)[: count * size].reshape(count, size)]
     if isinstance(blocks, (str, bytes)) or not hasattr(blocks, "__iter__") or not list(blocks):
         raise InputError.bad("blocks", "a non-empty list of blocks (lists of unit indices or names)", blocks)
@@ -138,8 +162,8 @@ def check_blocks(
     rng,
     schedule=None,
     blocks=None,
-    n_blocks: int = 8,
-    block_size: int = 10,
+    n_blocks: int | None = None,
+    block_size: int | None = None,
     contexts: int = 64,
     start=None,
     n=None,
@@ -147,10 +171,12 @@ def check_blocks(
 ) -> CheckResult:
     """Per-chain clamped blocks against their exact conditionals (see the module docstring).
 
-    blocks : lists of unit indices or names (default: ``n_blocks`` random blocks of ``block_size``)
+    blocks : lists of unit indices or names (default: ``n_blocks`` random blocks of ``block_size``;
+        each None: 8 blocks of 10 units, fewer and smaller where the model has fewer than 80 units;
+        given, they must fit)
     contexts : states of the whole model drawn from the sampler's chains (ignored with ``start``)
     start : the contexts themselves, ``(n_units,)`` or ``(m, n_units)``
-    n : chains per block (default: detects TV 0.05 in the PIT histogram with power 0.9 at Holm's
+    n : chains per block, at least :data:`MIN_N` (default: detects TV 0.05 in the PIT histogram with power 0.9 at Holm's
         first threshold ``alpha / blocks``)
     """
     sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
@@ -165,7 +191,7 @@ def check_blocks(
     level = alpha / len(chosen)
     if n is None:
         n = required_samples(np.full(PIT_BINS, 1.0 / PIT_BINS), tv=PLANNED_TV, alpha=level)
-    n = arguments.integer(n, "n", low=1)
+    n = arguments.integer(n, "n", low=MIN_N)
     which = np.arange(n) % ctx.shape[0]
     tests, rows = {}, []
     uniform = np.full(PIT_BINS, 1.0 / PIT_BINS)

@@ -476,7 +476,7 @@ def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float =
     """The chains of every sampler call check ``name`` makes on ``model`` (``n``: the check's ``n``;
     ``options``: its other arguments) -- for resource estimates before any work (uniform cells stand
     in for the exact distribution the check will plan from)."""
-    from .blocks import PIT_BINS, PLANNED_TV
+    from .blocks import PIT_BINS, PLANNED_TV, random_block_shape
     from .invariance import DEFAULT_SWEEPS
 
     if name in ("conditional", "random_hidden"):
@@ -487,9 +487,9 @@ def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float =
         runs = len(list(options.get("sweeps") or DEFAULT_SWEEPS))
         return [n or _planned_cells(2**model.n_units, alpha / runs)] * runs
     if name == "blocks":
-        size = min(int(options.get("block_size") or 10), model.n_units)
         given = options.get("blocks")
-        count = len(given) if given else min(int(options.get("n_blocks") or 8), model.n_units // size)
+        shape = random_block_shape(model, options.get("n_blocks"), options.get("block_size"))
+        count = len(given) if given else shape[0]
         per = n or required_samples(np.full(PIT_BINS, 1.0 / PIT_BINS), tv=PLANNED_TV, alpha=alpha / max(count, 1))
         return [int(options.get("contexts") or 64)] + [per] * count
     if name == "energy":
@@ -501,7 +501,10 @@ def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float =
         if params is None:
             return [n or 0]
         temps = options.get("temperatures") or [params[1] * t for t in DEFAULT_ISING_TEMPERATURES]
-        return [n or energy_chains(params[0], t / params[1], alpha=alpha, tests=len(temps)) for t in temps]
+        if n:
+            return [n] * len(temps)
+        each = {t: energy_chains(params[0], t / params[1], alpha=alpha, tests=len(temps)) for t in set(temps)}
+        return [each[t] for t in temps]
     return [n or 0]
 
 

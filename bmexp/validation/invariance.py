@@ -24,10 +24,13 @@ from ..states import states_from_indices
 from .checks import CheckResult, _draw, _fit, _planned, _prepare
 from .summaries import combine
 
-__all__ = ["DEFAULT_SWEEPS", "check_invariance"]
+__all__ = ["DEFAULT_SWEEPS", "MIN_N", "check_invariance"]
 
 #: Sweeps at T = 1 applied to exact samples: one (the kernel itself) and a few more.
 DEFAULT_SWEEPS = (1, 2, 8)
+#: Fewest exact samples per run: 20 pooled cells expecting 5 each (Cochran's rule, as
+#: bmexp.validation.gof pools); fewer fall back to Monte Carlo p-values and detect almost nothing.
+MIN_N = 100
 
 
 def _sweeps(sweeps) -> tuple[int, ...]:
@@ -49,6 +52,8 @@ def check_invariance(
     exact = ExactDistribution.of(model)
     p = exact.p
     level = alpha / len(sweeps)  # planned for Holm's first threshold
+    if n is not None:
+        arguments.integer(n, "n", low=MIN_N)
     n = _planned(n, p, level)
     tests, tables = {}, []
     for k in sweeps:

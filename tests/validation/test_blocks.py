@@ -137,7 +137,17 @@ def test_random_blocks_are_disjoint_and_sized():
     blocks = choose_blocks(model, n_blocks=4, block_size=7, rng=np.random.default_rng(11))
     units = np.concatenate(blocks)
     assert len(blocks) == 4 and all(b.size == 7 for b in blocks) and np.unique(units).size == 28
-    assert len(choose_blocks(model, n_blocks=9, block_size=12, rng=np.random.default_rng(1))) == 2  # 30 // 12
+    # blocks that do not fit are refused (they ran silently fewer); left None, the defaults are cut to fit
+    with pytest.raises(
+        InputError, match=r"^n_blocks = 9 disjoint blocks of 12 units need 108 units; the model has 30: "
+    ):
+        choose_blocks(model, n_blocks=9, block_size=12, rng=np.random.default_rng(1))
+    assert len(choose_blocks(model, block_size=12, rng=np.random.default_rng(1))) == 2  # 30 // 12
+    assert [b.size for b in choose_blocks(model, rng=np.random.default_rng(1))] == [10, 10, 10]  # 8 of 10 do not fit
+    tiny = zoo.random_model(2, 2, rng=np.random.default_rng(10))
+    assert [b.size for b in choose_blocks(tiny, rng=np.random.default_rng(1))] == [4]
+    with pytest.raises(InputError, match=r"^block_size = 5 is more than the model's 4 units$"):
+        choose_blocks(tiny, block_size=5, rng=np.random.default_rng(1))
     with pytest.raises(InputError, match="block_size"):
         choose_blocks(model, n_blocks=2, block_size=13, rng=np.random.default_rng(1))
 
@@ -163,3 +173,13 @@ def test_a_sampler_written_from_the_readme_contract_passes():
 
     model = zoo.random_model(10, 10, rng=np.random.default_rng(12), weight_scale=0.3)
     assert check_blocks(model, plain, rng=np.random.default_rng(13), n_blocks=2, block_size=5, n=1500).passed
+
+
+def test_too_few_chains_are_refused_with_the_minimum():
+    """n = 1 ran a test that cannot reject: at least MIN_N = 100 chains (every PIT bin expecting 5)."""
+    from bmexp.validation.blocks import MIN_N
+
+    assert MIN_N == 100
+    model = zoo.random_model(6, 0, rng=np.random.default_rng(10))
+    with pytest.raises(InputError, match=r"^n must be an integer >= 100; received 99$"):
+        check_blocks(model, rng=np.random.default_rng(1), n=99)

@@ -87,3 +87,11 @@ def test_beyond_enumeration_is_refused():
     model = zoo.random_model(13, 12, rng=np.random.default_rng(0))
     with pytest.raises(InputError, match="n_units = 25 but exact enumeration is limited to max_units = 24"):
         check_invariance(model, rng=np.random.default_rng(0))
+
+
+def test_too_few_samples_are_refused_with_the_minimum():
+    from bmexp.validation.invariance import MIN_N
+
+    assert MIN_N == 100
+    with pytest.raises(InputError, match=r"^n must be an integer >= 100; received 1$"):
+        check_invariance(zoo.random_model(1, 0, rng=np.random.default_rng(0)), rng=np.random.default_rng(1), n=1)
