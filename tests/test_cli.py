@@ -159,5 +159,3 @@ def test_energy_check_header_names_the_schedule_it_ran(capsys):
     main(args)
     header = capsys.readouterr().out.splitlines()[0]
     assert "schedule constant at T = 1 (the check's equilibration sweeps" in header and "linear" not in header
-    main([*args, "check.own_schedule=false"])
-    assert "schedule linear:" in capsys.readouterr().out.splitlines()[0]

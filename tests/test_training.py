@@ -202,3 +202,26 @@ def test_kl_and_the_exact_variant_are_refused_beyond_enumeration():
         train(big, rng=np.random.default_rng(0), data=data, variant="exact")
     with pytest.raises(InputError, match="p_data: measure = 'pll' needs data vectors"):
         train(start(), rng=np.random.default_rng(0), p_data=P_TEACHER, variant="exact", measure="pll")
+
+
+def test_a_job_trained_beyond_enumeration_logs_no_kl_metric():
+    from bmexp.experiment import run_experiment
+    from bmexp.samplers import GibbsSampler
+    from bmexp.schedules import Schedule
+
+    data = sample_visible(seed_target(), 60, rng=np.random.default_rng(2))
+    training = dict(student=start(), data=data[:50], heldout=data[50:], measure="pll", epochs=2, n_negative=10)
+    r = run_experiment(
+        seed_target(),
+        rng=np.random.default_rng(0),
+        schedule=Schedule.post(),
+        sampler=GibbsSampler(),
+        checks=(),
+        training=training,
+    )
+    m = r.metrics()
+    assert not [k for k in m if "kl" in k]
+    assert m["train.pll_exact"] == 1.0 and np.isfinite(m["train.final_pll_heldout"])
+    assert m["train.final_reconstruction_heldout"] == r.training.final["reconstruction_heldout"]
+    steps = dict(r.step_metrics())
+    assert "train.pll_train" in steps[2] and not [k for k in steps[2] if "kl" in k]
