@@ -68,32 +68,41 @@ def _visible_part(model: BoltzmannMachine, v: np.ndarray):
 
 
 def _exact_hidden_term(model: BoltzmannMachine, v: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, str]:
-    """``L(a + d_i W_vh[i]) - L(a)`` for each vector and unit, exactly."""
+    """``L(a + d_i W_vh[i]) - L(a)`` for each vector and unit, exactly, in chunks of vectors (no array
+    beyond about :data:`_CHUNK` floats)."""
     nv, nh = model.n_visible, model.n_hidden
     if nh == 0:
         return np.zeros_like(v), "no hidden units"
     off, on = model.convention.values
     w, b = model.weights, model.biases
     w_vh, w_hh, b_h = w[:nv, nv:], w[nv:, nv:], b[nv:]
-    a = v @ w_vh  # (B, nh)
-    shifted = a[:, None, :] + d[:, :, None] * w_vh[None, :, :]  # (B, nv, nh): the field with unit i flipped
-    if not np.any(w_hh):
+    independent = not np.any(w_hh)
+    if independent:
 
-        def big_l(x):
+        def big_l(x):  # L(a) when the hidden units are independent given v: a sum over units
             x = x + b_h
             return np.logaddexp(off * x, on * x).sum(axis=-1)
 
-        return big_l(shifted) - big_l(a)[:, None], "independent hidden units"
-    h = all_states(nh, model.convention)  # (K, nh), K = 2**nh <= 2**MAX_EXACT_HIDDEN
-    c = 0.5 * np.einsum("ki,ki->k", h @ w_hh, h) + h @ b_h
+        per_vector = (nv + 1) * nh
+    else:
+        h = all_states(nh, model.convention)  # (K, nh), K = 2**nh <= 2**MAX_EXACT_HIDDEN
+        c = 0.5 * np.einsum("ki,ki->k", h @ w_hh, h) + h @ b_h
+
+        def big_l(x):  # L(a) by the sum over the 2**nh hidden states
+            return logsumexp(c + x @ h.T, axis=-1)
+
+        per_vector = (nv + 1) * max(nh, h.shape[0])
     out = np.empty_like(v)
-    rows = max(1, _CHUNK // (h.shape[0] * (nv + 1)))
+    rows = max(1, _CHUNK // per_vector)
+    cols = nv if rows > 1 else max(1, _CHUNK // (per_vector // (nv + 1)))  # units per step when one vector is big
     for s in range(0, len(v), rows):
-        sl = slice(s, s + rows)
-        base = logsumexp(c + a[sl] @ h.T, axis=-1)  # (b,)
-        flipped = logsumexp(c + shifted[sl] @ h.T, axis=-1)  # (b, nv)
-        out[sl] = flipped - base[:, None]
-    return out, "hidden units summed"
+        a = v[s : s + rows] @ w_vh  # (b, nh)
+        base = big_l(a)[:, None]
+        for i in range(0, nv, cols):
+            sl = slice(i, i + cols)
+            shifted = a[:, None, :] + d[s : s + rows, sl, None] * w_vh[None, sl, :]  # (b, units, nh): unit flipped
+            out[s : s + rows, sl] = big_l(shifted) - base
+    return out, "independent hidden units" if independent else "hidden units summed"
 
 
 def _sampled_hidden_term(model, v, d, *, rng, n_samples, schedule, sampler) -> np.ndarray:

@@ -138,3 +138,15 @@ def test_bad_vectors_are_refused():
         pseudo_log_likelihood(m, np.zeros((3, 5)))
     with pytest.raises(InputError, match="rng must be a numpy.random.Generator"):
         pseudo_log_likelihood(m, np.zeros((3, 4)), max_exact_hidden=0)
+
+
+@pytest.mark.parametrize("coupled", [True, False])
+def test_chunked_sums_equal_the_whole(monkeypatch, coupled):
+    """Arrays stay within _CHUNK floats by splitting vectors, then units: the same numbers."""
+    import bmexp.likelihood as lik
+
+    m = model_with(5, 4, "spin", hidden_coupled=coupled)
+    v = all_states(5, "spin")
+    whole = pseudo_log_likelihood(m, v).value
+    monkeypatch.setattr(lik, "_CHUNK", 8)  # one vector, two units at a time
+    assert pseudo_log_likelihood(m, v).value == pytest.approx(whole, rel=1e-13)
