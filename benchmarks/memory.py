@@ -41,6 +41,13 @@ CASES = {
         "model.n_hidden=20",
         "training.epochs=20",
     ],
+    "train (500 + 500 units, pll)": [
+        "train",
+        "model=random",
+        "model.n_visible=500",
+        "model.n_hidden=500",
+        "training.epochs=10",
+    ],
     "run (12 + 20 units, pll)": [
         "run",
         "model=random",
