@@ -22,6 +22,11 @@ def six():
     return random_model(4, 2, rng=np.random.default_rng(11), bias_scale=0.7)
 
 
+def _name(sampler):
+    """A test id that is the same in every process (xdist workers compare their collections)."""
+    return getattr(sampler, "__name__", None) or repr(sampler)
+
+
 def plain(model, *, rng, n_chains, schedule, init="random", clamp=None):
     """A correct sampler without a declared kernel (returns a bare array)."""
     return gibbs_sample(model, rng=rng, n_chains=n_chains, schedule=schedule, init=init, clamp=clamp).states
@@ -39,7 +44,7 @@ def typo(model, *, rng, n_chains, schedule, init="random", clamp=None):
 @pytest.mark.parametrize(
     "sampler",
     [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random", backend="numpy"), GibbsSampler(rule="flip"), plain],
-    ids=repr,
+    ids=_name,
 )
 def test_correct_samplers_follow_the_contract(sampler):
     assert_sampler_api(sampler)
@@ -105,7 +110,7 @@ def test_a_sampler_that_cannot_take_init_or_a_bad_kernel_is_named():
 
 
 # ------------------------------------------------------------------ statistical checks
-@pytest.mark.parametrize("sampler", [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random"), plain], ids=repr)
+@pytest.mark.parametrize("sampler", [GibbsSampler(), GibbsSampler(rule="metropolis", scan="random"), plain], ids=_name)
 def test_correct_samplers_pass(sampler):
     for model in (slide35(), six().to("spin")):
         results = assert_samples_boltzmann(sampler, model)
