@@ -15,6 +15,7 @@ __all__ = [
     "slide35",
     "seed_target",
     "random_model",
+    "random_rbm",
     "ferromagnet",
     "lattice",
     "lattice_parameters",
@@ -49,20 +50,32 @@ def random_model(
     weight_scale: float = 1.0,
     bias_scale: float = 0.5,
     convention: Convention | str = "binary",
+    connectivity: str = "full",
 ) -> BoltzmannMachine:
     """Weights ``N(0, weight_scale^2)`` (symmetric, zero diagonal) and biases ``N(0, bias_scale^2)``.
 
     The parameters are drawn in ``convention``; biases are non-zero unless ``bias_scale = 0``.
+    ``connectivity``: ``"full"`` (every pair coupled) or ``"restricted"`` (an RBM: visible-hidden
+    pairs only; the other weights are drawn, then zeroed, so the same seed gives the same
+    visible-hidden weights).
     """
     nv, nh = arguments.integer(n_visible, "n_visible", low=0), arguments.integer(n_hidden, "n_hidden", low=0)
     if nv + nh < 1:
         raise InputError(f"n_visible + n_hidden must be >= 1; received {nv} + {nh}")
     ws = arguments.number(weight_scale, "weight_scale", low=0, high=MAX_SCALE)
     bs = arguments.number(bias_scale, "bias_scale", low=0, high=MAX_SCALE)
+    arguments.one_of(connectivity, "connectivity", ("full", "restricted"))
     arguments.generator(rng)
     n = nv + nh
     upper = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)
+    if connectivity == "restricted":
+        upper[:nv, :nv] = upper[nv:, nv:] = 0.0
     return BoltzmannMachine(upper + upper.T, rng.normal(0.0, bs, size=n), n_visible=nv, convention=convention)
+
+
+def random_rbm(n_visible: int, n_hidden: int, **kwargs) -> BoltzmannMachine:
+    """:func:`random_model` with ``connectivity="restricted"`` (keyword arguments passed on)."""
+    return random_model(n_visible, n_hidden, connectivity="restricted", **kwargs)
 
 
 def ferromagnet(
