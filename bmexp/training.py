@@ -14,6 +14,12 @@ Variants, by how the two expectations are estimated:
   then ``pcd_sweeps`` sweeps at T = 1 per epoch).
 * ``exact`` -- both expectations by enumeration: the reference for small models.
 
+With a connectivity that couples no two hidden units (restricted, semi-restricted: see
+:mod:`bmexp.model`) the positive phase of the sampled variants is exact: the hidden units are
+independent given the data vector, so their conditional means replace the annealed hidden
+chains (``<v h^T>`` = ``v E[h | v]^T``; ``E[h_i h_j | v] = E[h_i | v] E[h_j | v]``).  The
+gradient is multiplied by the connectivity mask: a coupling the mask excludes is never learnt.
+
 Progress is measured by the exact ``KL(p_data || p_model(v))`` and, with a teacher,
 ``KL(p_teacher(v) || p_model(v))``.  The post's ``||W - W_teacher||_F^2`` is reported too, but it
 is not identifiable with hidden units (permuting or flipping hidden units changes W, not the
@@ -38,7 +44,16 @@ from .model import BoltzmannMachine
 from .samplers import GibbsSampler, states_of
 from .schedules import Schedule
 
-__all__ = ["VARIANTS", "TrainResult", "train", "check_training", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
+__all__ = [
+    "VARIANTS",
+    "TrainResult",
+    "train",
+    "check_training",
+    "kl_divergence",
+    "conditional_table",
+    "hidden_means",
+    "METRIC_COLUMNS",
+]
 
 VARIANTS = ("annealed", "pcd", "exact")
 METRIC_COLUMNS = (
@@ -240,7 +255,9 @@ def train(
             pos1, pos2 = expectations(q, n, conv)
             neg1, neg2 = exact.moments()
         else:
-            if nh:
+            if model.hidden_factorise:  # exact p(h | v): the hidden units' conditional means
+                pos = hidden_means(model, vectors)
+            elif nh:
                 clamp = {i: vectors[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
                 pos = states_of(
                     sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule, clamp=clamp),
@@ -268,8 +285,7 @@ def train(
             neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
         # ---------------------------------------------------------------- update
         g_w = pos2 - neg2
-        g_w = 0.5 * (g_w + g_w.T)
-        np.fill_diagonal(g_w, 0.0)
+        g_w = 0.5 * (g_w + g_w.T) * student.mask  # masked couplings (and the diagonal) never learn
         g_b = (pos1 - neg1) if learn_biases else np.zeros(n)
         new_w = w + eta * g_w - eta * weight_decay * w
         new_b = b + eta * g_b
@@ -303,6 +319,17 @@ def train(
     return TrainResult(
         model=model, initial=student, metrics=table, diverged=diverged, reason=reason, variant=variant, eta=float(eta)
     )
+
+
+def hidden_means(model: BoltzmannMachine, vectors: np.ndarray) -> np.ndarray:
+    """``(v, E[h | v])`` for each visible vector (rows), when no two hidden units are coupled:
+    ``E[h_j | v] = off + (on - off) sigmoid((on - off) a_j)`` with the field ``a = v W_vh + c``."""
+    from scipy.special import expit
+
+    nv = model.n_visible
+    off, on = model.convention.values
+    a = vectors @ model.weights[:nv, nv:] + model.biases[nv:]
+    return np.hstack([vectors, off + (on - off) * expit((on - off) * a)])
 
 
 def conditional_table(models: dict[str, BoltzmannMachine], hidden=None) -> pd.DataFrame:
