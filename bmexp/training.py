@@ -39,7 +39,8 @@ import pandas as pd
 from . import arguments
 from .data import as_convention_of, empirical_distribution
 from .errors import InputError
-from .exact import ExactDistribution, expectations
+from .evaluation import EVALUATION_COLUMNS, HeldOut
+from .exact import MAX_UNITS, ExactDistribution, expectations
 from .model import BoltzmannMachine
 from .samplers import GibbsSampler, states_of
 from .schedules import Schedule
@@ -154,6 +155,15 @@ def check_training(
 def _data(student, data, p_data, variant):
     nv = student.n_visible
     vectors = None
+    enumerable = student.n_units <= MAX_UNITS
+    if not enumerable and (variant == "exact" or data is None):
+        raise InputError.about(
+            "variant",
+            f"{{argument}} = {variant!r} with p_data enumerates all states; the student has {student.n_units} units "
+            f"(at most {MAX_UNITS}): give data vectors and a sampled variant (pcd, annealed)",
+        )
+    if data is not None and not enumerable:  # no p(v) table: the exact metrics are skipped
+        return as_convention_of(data, nv, student.convention), None, np.nan
     if data is not None:
         vectors = as_convention_of(data, nv, student.convention)
         p_emp = empirical_distribution(vectors, student.convention)
@@ -191,6 +201,7 @@ def train(
     sampler: GibbsSampler | None = None,
     callback: Callable[[dict], None] | None = None,
     metrics_every: int | None = None,
+    evaluation: HeldOut | None = None,
 ) -> TrainResult:
     """Train ``student`` on visible ``data`` (vectors, either convention) or an exact ``p_data``.
 
@@ -198,6 +209,12 @@ def train(
     first and last epochs always have them.  Default: every epoch up to 16 units, every
     ``2**(n - 16)`` epochs beyond (at 24 units an enumeration costs about a second; the sampled
     variants' epochs cost far less), every epoch for ``variant="exact"`` (its gradient enumerates).
+
+    Beyond enumeration (more than 24 units) the exact metrics are NaN and only sampled variants
+    with data run.  ``evaluation`` (a :class:`HeldOut`) adds held-out metrics every
+    ``evaluation.every`` epochs (and the last): AIS log-likelihood with its error bar,
+    pseudo-log-likelihood, reconstruction error (columns :data:`EVALUATION_COLUMNS`); they use
+    their own random stream (``evaluation.seed``), so they do not change the training's.
 
     ``teacher`` (any convention; converted exactly into the student's) adds the teacher metrics.
     ``callback(row)`` is called with each epoch's metrics (progress bars, tracking).
@@ -218,11 +235,17 @@ def train(
     sampler = sampler or GibbsSampler()
     w, b = np.array(student.weights), np.array(student.biases)
     model = student
+    eval_rng = np.random.default_rng(evaluation.seed) if evaluation is not None else None
     rows, persistent = [], None
     diverged, reason = False, "completed all epochs"
     t0 = time.perf_counter()
 
     def metrics(epoch, model, grad_norm):
+        if p_emp is None:  # beyond enumeration: no exact metrics (held-out AIS metrics below, if asked)
+            row = dict.fromkeys(METRIC_COLUMNS, np.nan)
+            row.update(epoch=epoch, grad_norm=grad_norm, max_abs_w=float(np.max(np.abs(model.weights))))
+            row["seconds"] = time.perf_counter() - t0
+            return row | held_out_metrics(epoch, model), None
         exact = ExactDistribution.of(model)
         p_v = exact.visible_p()
         row = {
@@ -238,10 +261,17 @@ def train(
             "max_abs_w": float(np.max(np.abs(model.weights))),
             "seconds": time.perf_counter() - t0,
         }
-        return row, exact
+        return row | held_out_metrics(epoch, model), exact
+
+    def held_out_metrics(epoch, model):
+        if evaluation is None:
+            return {}
+        if epoch % evaluation.every and epoch != epochs:
+            return dict.fromkeys(EVALUATION_COLUMNS, np.nan)
+        return evaluation(model, rng=eval_rng, data=vectors)
 
     if metrics_every is None:
-        metrics_every = 1 if variant == "exact" or n <= 16 else 2 ** (n - 16)
+        metrics_every = 1 if variant == "exact" or n <= 16 else 2 ** (n - 16) if n <= MAX_UNITS else 1
     metrics_every = arguments.integer(metrics_every, "metrics_every", low=1)
     row, exact = metrics(0, model, np.nan)
     rows.append(row)
@@ -307,7 +337,9 @@ def train(
         if not all(
             np.isfinite(v)
             for k, v in row.items()
-            if k not in ("kl_teacher", "w_dist_teacher_unidentifiable") and not (k == "grad_norm" and epoch == 0)
+            if k not in ("kl_teacher", "w_dist_teacher_unidentifiable", *EVALUATION_COLUMNS)
+            and not (k == "grad_norm" and epoch == 0)
+            and not (p_emp is None and k in ("kl_data", "kl_floor", "log_likelihood"))
         ):
             diverged, reason = True, f"non-finite metrics at epoch {epoch}"
             break
@@ -315,7 +347,7 @@ def train(
         rows.append(row)
         if callback:
             callback(row)
-    table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS) + (list(EVALUATION_COLUMNS) if evaluation else []))
     return TrainResult(
         model=model, initial=student, metrics=table, diverged=diverged, reason=reason, variant=variant, eta=float(eta)
     )
