@@ -202,6 +202,7 @@ def train(
     callback: Callable[[dict], None] | None = None,
     metrics_every: int | None = None,
     evaluation: HeldOut | None = None,
+    batch_size: int | None = None,
 ) -> TrainResult:
     """Train ``student`` on visible ``data`` (vectors, either convention) or an exact ``p_data``.
 
@@ -209,6 +210,11 @@ def train(
     first and last epochs always have them.  Default: every epoch up to 16 units, every
     ``2**(n - 16)`` epochs beyond (at 24 units an enumeration costs about a second; the sampled
     variants' epochs cost far less), every epoch for ``variant="exact"`` (its gradient enumerates).
+
+    ``batch_size``: ``None`` (default) makes one full-batch update per epoch; an integer makes
+    the sampled variants update once per mini-batch of that many data vectors (shuffled each
+    epoch by ``rng``; the persistent chains carry over between updates), as scikit-learn's
+    ``BernoulliRBM`` does.
 
     Beyond enumeration (more than 24 units) the exact metrics are NaN and only sampled variants
     with data run.  ``evaluation`` (a :class:`HeldOut`) adds held-out metrics every
@@ -273,61 +279,69 @@ def train(
     if metrics_every is None:
         metrics_every = 1 if variant == "exact" or n <= 16 else 2 ** (n - 16) if n <= MAX_UNITS else 1
     metrics_every = arguments.integer(metrics_every, "metrics_every", low=1)
+    if batch_size is not None:
+        batch_size = arguments.integer(batch_size, "batch_size", low=1)
     row, exact = metrics(0, model, np.nan)
     rows.append(row)
     if callback:
         callback(row)
     for epoch in range(1, epochs + 1):
-        # ---------------------------------------------------------------- phases
-        if variant == "exact":
-            joint = exact.p.reshape(2**nv, 2**nh)
-            q = (p_emp[:, None] * joint / joint.sum(axis=1, keepdims=True)).reshape(-1)
-            pos1, pos2 = expectations(q, n, conv)
-            neg1, neg2 = exact.moments()
-        else:
-            if model.hidden_factorise:  # exact p(h | v): the hidden units' conditional means
-                pos = hidden_means(model, vectors)
-            elif nh:
-                clamp = {i: vectors[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
-                pos = states_of(
-                    sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule, clamp=clamp),
-                    n_chains=len(vectors),
-                    n_units=model.n_units,
-                )
+        batches = [vectors] if batch_size is None or variant == "exact" else _batches(vectors, batch_size, rng)
+        for k, batch in enumerate(batches):
+            # ---------------------------------------------------------------- phases
+            if variant == "exact":
+                joint = exact.p.reshape(2**nv, 2**nh)
+                q = (p_emp[:, None] * joint / joint.sum(axis=1, keepdims=True)).reshape(-1)
+                pos1, pos2 = expectations(q, n, conv)
+                neg1, neg2 = exact.moments()
             else:
-                pos = vectors
-            pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
-            if variant == "annealed" or persistent is None:
-                neg = states_of(
-                    sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
-                    n_chains=n_negative,
-                    n_units=model.n_units,
+                if model.hidden_factorise:  # exact p(h | v): the hidden units' conditional means
+                    pos = hidden_means(model, batch)
+                elif nh:
+                    clamp = {i: batch[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
+                    pos = states_of(
+                        sampler(model, rng=rng, n_chains=len(batch), schedule=schedule, clamp=clamp),
+                        n_chains=len(batch),
+                        n_units=model.n_units,
+                    )
+                else:
+                    pos = batch
+                pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
+                if variant == "annealed" or persistent is None:
+                    neg = states_of(
+                        sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
+                        n_chains=n_negative,
+                        n_units=model.n_units,
+                    )
+                else:
+                    neg = states_of(
+                        sampler(
+                            model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps), init=persistent
+                        ),
+                        n_chains=n_negative,
+                        n_units=model.n_units,
+                    )
+                persistent = np.array(neg)
+                neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
+            # ---------------------------------------------------------------- update
+            g_w = pos2 - neg2
+            g_w = 0.5 * (g_w + g_w.T) * student.mask  # masked couplings (and the diagonal) never learn
+            g_b = (pos1 - neg1) if learn_biases else np.zeros(n)
+            new_w = w + eta * g_w - eta * weight_decay * w
+            new_b = b + eta * g_b
+            grad_norm = float(np.sqrt(np.sum(g_w**2) + np.sum(g_b**2)))
+            if not (np.all(np.isfinite(new_w)) and np.all(np.isfinite(new_b))):
+                diverged, reason = True, f"non-finite parameters at epoch {epoch}"
+                break
+            if np.max(np.abs(new_w)) > max_weight:
+                diverged, reason = (
+                    True,
+                    f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}",
                 )
-            else:
-                neg = states_of(
-                    sampler(
-                        model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps), init=persistent
-                    ),
-                    n_chains=n_negative,
-                    n_units=model.n_units,
-                )
-            persistent = np.array(neg)
-            neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
-        # ---------------------------------------------------------------- update
-        g_w = pos2 - neg2
-        g_w = 0.5 * (g_w + g_w.T) * student.mask  # masked couplings (and the diagonal) never learn
-        g_b = (pos1 - neg1) if learn_biases else np.zeros(n)
-        new_w = w + eta * g_w - eta * weight_decay * w
-        new_b = b + eta * g_b
-        grad_norm = float(np.sqrt(np.sum(g_w**2) + np.sum(g_b**2)))
-        if not (np.all(np.isfinite(new_w)) and np.all(np.isfinite(new_b))):
-            diverged, reason = True, f"non-finite parameters at epoch {epoch}"
-            break
-        if np.max(np.abs(new_w)) > max_weight:
-            diverged, reason = (
-                True,
-                f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}",
-            )
+                break
+            if k < len(batches) - 1:  # not the epoch's last update: no metrics for it
+                w, b, model = new_w, new_b, model.replace(weights=new_w, biases=new_b)
+        if diverged:
             break
         candidate = model.replace(weights=new_w, biases=new_b)
         if epoch % metrics_every and epoch != epochs:
@@ -351,6 +365,11 @@ def train(
     return TrainResult(
         model=model, initial=student, metrics=table, diverged=diverged, reason=reason, variant=variant, eta=float(eta)
     )
+
+
+def _batches(vectors: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    order = rng.permutation(len(vectors))
+    return [vectors[order[i : i + batch_size]] for i in range(0, len(vectors), batch_size)]
 
 
 def hidden_means(model: BoltzmannMachine, vectors: np.ndarray) -> np.ndarray:

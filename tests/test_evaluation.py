@@ -130,3 +130,25 @@ def test_held_out_refuses_bad_input():
         HeldOut(np.zeros((3, 3)), betas=1)
     with pytest.raises(InputError, match=r"^every must be an integer >= 1; received 0$"):
         HeldOut(np.zeros((3, 3)), every=0)
+
+
+def test_mini_batches_make_one_update_per_batch():
+    teacher = zoo.random_rbm(4, 2, rng=np.random.default_rng(0))
+    data = exact_samples(teacher, 100, rng=np.random.default_rng(1))
+    student = zoo.random_rbm(4, 2, rng=np.random.default_rng(3), weight_scale=0.1)
+    full = train(student, rng=np.random.default_rng(5), data=data, variant="pcd", epochs=1, eta=0.1)
+    same = train(student, rng=np.random.default_rng(5), data=data, variant="pcd", epochs=1, eta=0.1, batch_size=None)
+    np.testing.assert_array_equal(full.model.weights, same.model.weights)
+    calls = []
+
+    class Counting:
+        def __call__(self, model, **kwargs):
+            calls.append(kwargs["n_chains"])
+            from bmexp.samplers import GibbsSampler
+
+            return GibbsSampler()(model, **kwargs)
+
+    train(student, rng=np.random.default_rng(5), data=data, variant="pcd", epochs=2, batch_size=30, sampler=Counting())
+    assert calls == [100] * 8  # 4 batches (30, 30, 30, 10) a epoch, one negative phase each; positive phase exact
+    with pytest.raises(InputError, match=r"^batch_size must be an integer >= 1; received 0$"):
+        train(student, rng=np.random.default_rng(5), data=data, variant="pcd", epochs=1, batch_size=0)
