@@ -78,6 +78,12 @@ TRAINING_KEYS = {
     "n_negative": "training.n_negative",
     "pcd_sweeps": "training.pcd_sweeps",
     "max_weight": "training.max_weight",
+    "batch_size": "training.batch_size",
+    "every": "training.eval_every",
+    "n_chains": "training.eval_chains",
+    "betas": "training.eval_betas",
+    "held_out": "data.held_out",
+    "threshold": "data.threshold",
     "n": "data.n",
     "path": "data.path",
     "source": "data.source",
@@ -131,7 +137,7 @@ def build_model(cfg: DictConfig, *, max_units: int | None = None):
     m = cfg.model
     with config_keys(MODEL_KEYS):
         arguments.seed(m.seed)
-        if m.name in ("random", "ferromagnet"):  # the n x n weights (and a copy or two) before building them
+        if m.name in ("random", "rbm", "ferromagnet"):  # the n x n weights (and a copy or two) before building them
             nv = arguments.integer(m.n_visible, "n_visible", low=0)
             nh = arguments.integer(m.n_hidden, "n_hidden", low=0)
             _within("model.n_visible", f"{nv} (+ {nh} hidden)", memory=24.0 * (nv + nh) ** 2, what="the weights")
@@ -214,6 +220,10 @@ def build_sampler(sc: DictConfig):
         return dwave_sampler(acceptance[sc.rule], sc.scan)
 
 
+#: where training data come from (``data.source``)
+DATA_SOURCES = ("teacher", "file", "exact", "digits")
+
+
 def build_training(cfg: DictConfig) -> dict:
     """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`."""
     from .data import load_vectors, sample_visible
@@ -230,6 +240,7 @@ def build_training(cfg: DictConfig) -> dict:
             rng=np.random.default_rng(student_seed),
             weight_scale=tc.init_scale,
             bias_scale=0.0,
+            connectivity=teacher.connectivity if teacher.connectivity != "custom" else "full",
         ).to(cfg.convention)
     kwargs = dict(
         teacher=teacher,
@@ -245,11 +256,25 @@ def build_training(cfg: DictConfig) -> dict:
         sampler=build_sampler(cfg.sampler),
     )
     with config_keys(TRAINING_KEYS):
-        source = arguments.one_of(dc.source, "source", ("teacher", "file", "exact"))
+        if tc.batch_size is not None:
+            kwargs["batch_size"] = arguments.integer(tc.batch_size, "batch_size", low=1)
+        source = arguments.one_of(dc.source, "source", DATA_SOURCES)
         if source == "teacher":
             n = arguments.integer(dc.n, "n", low=1)
             _within("data.n", n, memory=24.0 * n * max(1, teacher.n_visible), what="the data vectors")
             kwargs["data"] = sample_visible(teacher, n, rng=np.random.default_rng(data_seed))
+        elif source == "digits":
+            from .data import check_digits_model, digits
+            from .evaluation import HeldOut
+
+            with config_keys(MODEL_KEYS):
+                check_digits_model(teacher)
+            kwargs["data"], held = digits(
+                seed=data_seed, held_out=dc.held_out, threshold=dc.threshold, convention=cfg.convention
+            )
+            kwargs["evaluation"] = HeldOut(
+                held, every=tc.eval_every, n_chains=tc.eval_chains, betas=tc.eval_betas, seed=data_seed
+            )
         elif source == "file":
             if not dc.get("path"):
                 raise InputError.bad("path", "a .npy or .csv file of visible vectors", None)
@@ -392,7 +417,12 @@ def _training_work(args: dict) -> None:
         "annealed": (n_data + args["n_negative"]) * sweeps,
         "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
         "exact": 0,
-    }.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
+    }.get(args["variant"], 0) * n_units + (2.0**n_units * n_units if n_units <= 24 else 0.0)  # + exact KL metrics
+    held = args.get("evaluation")
+    if held is not None:  # AIS every eval_every epochs: chains x temperatures x (visible + hidden) units
+        from .estimate import _betas
+
+        per_epoch += held.n_chains * _betas(held.betas).size * n_units / held.every
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -414,14 +444,15 @@ def validate_run_config(cfg: DictConfig) -> dict:
     _seed(cfg.seed, "seed")
     validate_tracking(cfg.tracking)
     model = build_model(cfg)
-    if cfg.train and model.n_units > MAX_UNITS:
+    digits = cfg.data.source == "digits"  # scored by held-out AIS, not by exact KL: any size
+    if cfg.train and model.n_units > MAX_UNITS and not digits:
         raise InputError(
             f"train = true measures training by exact KL divergence, which needs n_units <= {MAX_UNITS}; the model "
             f"has {model.n_units} units: set train=false to run the checks that apply to it",
             argument="train",
         )
     names = resolve_checks(names, model)
-    if model.n_units > MAX_UNITS:  # checks only (train = false, see above): no data from enumeration
+    if model.n_units > MAX_UNITS and not (cfg.train and digits):  # checks only (train = false, see above)
         args = {"teacher": model, "schedule": build_schedule(cfg.schedule), "sampler": build_sampler(cfg.sampler)}
     else:
         args = build_training(cfg)
@@ -497,7 +528,7 @@ def validate_train_config(cfg: DictConfig) -> dict:
     from .exact import MAX_UNITS
     from .training import check_training
 
-    build_model(cfg, max_units=MAX_UNITS)
+    build_model(cfg, max_units=None if cfg.data.source == "digits" else MAX_UNITS)
     args = build_training(cfg)
     with config_keys(TRAINING_KEYS):
         check_training(**args)

@@ -27,12 +27,12 @@ __all__ = [
 
 @dataclass
 class ModelConfig:
-    name: str = "slide35"  # slide35 | seed_target | random | ferromagnet | lattice
-    n_visible: int = 4  # random only
-    n_hidden: int = 2  # random only
-    weight_scale: float = 1.0  # random only
-    bias_scale: float = 0.5  # random only
-    seed: int = 0  # random only
+    name: str = "slide35"  # slide35 | seed_target | random | rbm | ferromagnet | lattice
+    n_visible: int = 4  # random, rbm only
+    n_hidden: int = 2  # random, rbm only
+    weight_scale: float = 1.0  # random, rbm only
+    bias_scale: float = 0.5  # random, rbm only
+    seed: int = 0  # random, rbm only
     coupling: float = 0.25  # ferromagnet only
     bias: float = 0.05  # ferromagnet only
     L: int = 4  # lattice only: L x L torus (4: the largest enumerable; check=energy at any L)
@@ -90,14 +90,21 @@ class TrainingConfig:
     max_weight: float = 10.0  # |W| past this: diverged
     init_scale: float = 0.5  # random start: W ~ N(0, init_scale^2), b = 0 (binary), converted
     seed: int = 0
+    batch_size: Optional[int] = None  # null: one full-batch update per epoch; else one per mini-batch
+    eval_every: int = 5  # data=digits: held-out AIS log-likelihood (and PLL, reconstruction) every k epochs
+    eval_chains: int = 100  # data=digits: AIS chains per evaluation
+    eval_betas: int = 1000  # data=digits: AIS inverse temperatures per evaluation
 
 
 @dataclass
 class DataConfig:
-    source: str = "teacher"  # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself
+    source: str = "teacher"  # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself;
+    # digits: scikit-learn's 8 x 8 digits, binarised (needs n_visible = 64 and the extra bmexp[sklearn])
     n: int = 1000
     path: Optional[str] = None  # .npy or .csv, either convention
-    seed: int = 1
+    seed: int = 1  # teacher: the draw; digits: the train / held-out split
+    held_out: float = 0.2  # digits: fraction held out
+    threshold: int = 8  # digits: a pixel (0-16) is on at >= threshold
 
 
 @dataclass

@@ -8,6 +8,9 @@ config and hands the result to :mod:`bmexp.tracking`.  Metric names are stable (
   ``schedule_boltzmann``; ``check.schedule.tv`` (exact schedule output vs Boltzmann);
   ``check.<name>.passed``;
 * ``train.<column>`` per epoch (step = epoch) for the columns of :data:`bmexp.training.METRIC_COLUMNS`;
+* ``train.<column>`` of :data:`bmexp.evaluation.EVALUATION_COLUMNS` too with ``data=digits``
+  (held-out AIS log-likelihood and its interval, pseudo-log-likelihood, reconstruction error),
+  and ``train.final_<column>`` for the last epoch's;
 * ``train.final_kl_data``, ``train.final_kl_teacher``, ``train.diverged``, ``train.epochs``,
   ``train.epochs_to_kl_teacher_<threshold>`` (NaN when never reached);
 * ``sampler.updates_per_s``, ``wall_time_s``, ``schedule.total_sweeps``.
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cache import ResultCache, content_key
+from .evaluation import EVALUATION_COLUMNS
 from .model import BoltzmannMachine
 from .schedules import Schedule
 from .training import METRIC_COLUMNS, TrainResult, train
@@ -98,6 +102,8 @@ class ExperimentResult:
                     "train.epochs": float(final["epoch"]),
                 }
             )
+            if "ais_log_likelihood" in t.metrics:  # data=digits: the last held-out evaluation
+                out.update({f"train.final_{c}": final[c] for c in EVALUATION_COLUMNS})
             for thr in KL_THRESHOLDS:
                 hit = t.epochs_to(thr, "kl_teacher")
                 out[f"train.epochs_to_kl_teacher_{thr:g}"] = float("nan") if hit is None else float(hit)
@@ -107,7 +113,7 @@ class ExperimentResult:
         """Training curves: ``(epoch, {train.<column>: value})``."""
         if self.training is None:
             return []
-        cols = [c for c in METRIC_COLUMNS if c != "epoch"]
+        cols = [c for c in (*METRIC_COLUMNS, *EVALUATION_COLUMNS) if c != "epoch" and c in self.training.metrics]
         return [
             (int(row["epoch"]), {f"train.{c}": float(row[c]) for c in cols if np.isfinite(row[c])})
             for _, row in self.training.metrics.iterrows()

@@ -17,7 +17,9 @@ Variants, by how the two expectations are estimated:
 With a connectivity that couples no two hidden units (restricted, semi-restricted: see
 :mod:`bmexp.model`) the positive phase of the sampled variants is exact: the hidden units are
 independent given the data vector, so their conditional means replace the annealed hidden
-chains (``<v h^T>`` = ``v E[h | v]^T``; ``E[h_i h_j | v] = E[h_i | v] E[h_j | v]``).  The
+chains (``<v h^T>`` = ``v E[h | v]^T``; ``E[h_i h_j | v] = E[h_i | v] E[h_j | v]``); the negative
+phase likewise averages ``E[h | v]`` over its chains' visible states instead of their sampled
+hidden states (the same expectation, with less noise: what scikit-learn's ``BernoulliRBM`` does).  The
 gradient is multiplied by the connectivity mask: a coupling the mask excludes is never learnt.
 
 Progress is measured by the exact ``KL(p_data || p_model(v))`` and, with a teacher,
@@ -236,7 +238,7 @@ def train(
     nv, nh, n = student.n_visible, student.n_hidden, student.n_units
     vectors, p_emp, floor = _data(student, data, p_data, variant)
     teacher = teacher.to(conv) if teacher is not None else None
-    p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None else None
+    p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None and p_emp is not None else None
     schedule = schedule or Schedule.post()
     sampler = sampler or GibbsSampler()
     w, b = np.array(student.weights), np.array(student.biases)
@@ -322,6 +324,8 @@ def train(
                         n_units=model.n_units,
                     )
                 persistent = np.array(neg)
+                if model.hidden_factorise:  # Rao-Blackwellised: the hidden units' exact means given each chain's v
+                    neg = hidden_means(model, neg[:, :nv])
                 neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
             # ---------------------------------------------------------------- update
             g_w = pos2 - neg2

@@ -149,7 +149,7 @@ def lattice_parameters(model: BoltzmannMachine) -> tuple[int, float] | None:
     return L, K
 
 
-_BUILTIN = ("slide35", "seed_target", "random", "ferromagnet", "lattice")
+_BUILTIN = ("slide35", "seed_target", "random", "rbm", "ferromagnet", "lattice")
 
 
 def build(
@@ -172,7 +172,7 @@ def build(
         return slide35(convention)
     if name == "seed_target":
         return seed_target(convention)
-    if name == "random":
+    if name in ("random", "rbm"):
         return random_model(
             n_visible,
             n_hidden,
@@ -180,6 +180,7 @@ def build(
             weight_scale=weight_scale,
             bias_scale=bias_scale,
             convention=convention,
+            connectivity="restricted" if name == "rbm" else "full",
         )
     if name == "ferromagnet":
         return ferromagnet(n_visible, n_hidden, coupling=coupling, bias=bias, convention=convention)
