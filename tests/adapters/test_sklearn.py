@@ -61,6 +61,7 @@ def test_only_restricted_models_and_fitted_rbms_convert():
         from_sklearn(BernoulliRBM())
 
 
+@pytest.mark.slow  # a fresh interpreter importing bmexp: about 3 s
 def test_the_core_imports_without_sklearn():
     code = (
         "import sys; sys.modules['sklearn'] = None\n"  # any import of sklearn now fails
