@@ -310,7 +310,9 @@ def _job_tags(result) -> dict[str, str]:
 def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
     """A job's artifacts, logged in one call: ``config.yaml``, ``checks.csv`` (every check's table,
     the column ``check`` naming it), ``training_metrics.csv``; with ``plots`` (``checks.plot``) also
-    ``check_<name>.png`` and ``training_kl.png`` (matplotlib costs about half a second a figure)."""
+    ``check_<name>.png`` and ``training_kl.png`` -- with ``data=digits`` ``training_held_out.png``
+    and ``samples.png``, a grid of 64 digits drawn from the trained model (matplotlib costs about
+    half a second a figure)."""
     import yaml
 
     (folder / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
@@ -324,7 +326,12 @@ def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
         return
     for name, check in result.checks.items():
         check.plot(folder / f"check_{name}.png")
-    if result.training is not None:
+    if result.training is not None and "ais_log_likelihood" in result.training.metrics:  # data=digits
+        from .report import plot_digit_samples, plot_held_out_curve
+
+        plot_held_out_curve(result.training.metrics, folder / "training_held_out.png")
+        plot_digit_samples(result.training.model, folder / "samples.png", rng=np.random.default_rng(0))
+    elif result.training is not None:
         from .report import plot_training_curve
 
         plot_training_curve(result.training.metrics, folder / "training_kl.png")
