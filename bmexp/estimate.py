@@ -301,13 +301,16 @@ def _path(model, base):
     if base is None:  # zero weights: the model's own biases
         b0 = np.array(model.biases[:n], dtype=np.float64)
     else:
-        p = np.asarray(base, dtype=np.float64) if not isinstance(base, (str, bytes)) else None
+        try:
+            p = np.asarray(base, dtype=np.float64) if not isinstance(base, (str, bytes)) else None
+        except (TypeError, ValueError):  # ragged or not numbers
+            p = None
         if p is None or p.shape != (model.n_visible,) or not np.all((p > 0) & (p < 1)):
             raise InputError.bad(
                 "base",
                 f"None (zero weights) or {model.n_visible} probabilities in (0, 1), one per visible unit",
                 base,
-                shown=np.array2string(np.asarray(base), threshold=8) if p is not None else None,
+                shown=np.array2string(p, threshold=8) if p is not None else None,
             )
         b0 = np.array(model.biases[:n], dtype=np.float64)  # hidden units (full path): zero-weight model
         b0[: model.n_visible] = special.logit(p) / _gap(model.convention)

@@ -243,6 +243,11 @@ def test_a_base_stuck_in_one_well_gives_a_confident_wrong_answer_that_reverse_ai
         (dict(confidence=1.0), r"^confidence must be a number in \(0, 1\); received 1.0$"),
         (dict(base=[0.5, 1.0, 0.5]), r"^base must be None \(zero weights\) or 3 probabilities in \(0, 1\)"),
         (dict(base=[0.5, 0.5]), r"^base must be None \(zero weights\) or 3 probabilities in \(0, 1\)"),
+        (
+            dict(base=[0.5, [0.5, 0.1], 0.5]),
+            r"^base must be None \(zero weights\) or 3 probabilities .*; received \[0.5",
+        ),
+        (dict(base="half"), r"^base must be None \(zero weights\) or 3 probabilities .*; received 'half'$"),
         (dict(rng=0), r"^rng must be a numpy.random.Generator; received int$"),
     ],
 )
