@@ -154,6 +154,12 @@ def _measure(student, measure, variant) -> str:
                 f"{{argument}} = 'exact' enumerates the model (n_units <= {MAX_UNITS}); the model has "
                 f"{student.n_units} units: use 'annealed' or 'pcd'",
             )
+    if measure == "pll" and variant == "exact":  # its gradient uses the enumeration the KL measure makes
+        raise InputError.about(
+            "measure",
+            "{argument} = 'pll' with variant = 'exact': the exact variant enumerates the model; "
+            "measure it by 'kl' or 'auto', or train with 'annealed' or 'pcd'",
+        )
     return measure
 
 

@@ -35,6 +35,11 @@ CLI = [
         "use 'pll' (pseudo-log-likelihood and reconstruction) or 'auto'",
     ),
     (
+        "train training=exact training.measure=pll",
+        "bmexp train: error: training.measure = 'pll' with variant = 'exact': the exact variant enumerates the "
+        "model; measure it by 'kl' or 'auto', or train with 'annealed' or 'pcd'",
+    ),
+    (
         "train model=random model.n_visible=20 model.n_hidden=6 data=exact",
         "bmexp train: error: data.source = 'exact' trains on the teacher's exact p(v), which needs n_units <= 24; "
         "the model has 26 units: use 'teacher' or 'file'",

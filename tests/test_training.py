@@ -201,7 +201,9 @@ def test_kl_and_the_exact_variant_are_refused_beyond_enumeration():
     with pytest.raises(InputError, match="variant = 'exact' enumerates the model"):
         train(big, rng=np.random.default_rng(0), data=data, variant="exact")
     with pytest.raises(InputError, match="p_data: measure = 'pll' needs data vectors"):
-        train(start(), rng=np.random.default_rng(0), p_data=P_TEACHER, variant="exact", measure="pll")
+        train(start(), rng=np.random.default_rng(0), p_data=P_TEACHER, variant="pcd", measure="pll")
+    with pytest.raises(InputError, match="^measure = 'pll' with variant = 'exact': the exact variant enumerates"):
+        train(start(), rng=np.random.default_rng(0), data=np.zeros((5, 2)), variant="exact", measure="pll")
 
 
 def test_a_job_trained_beyond_enumeration_logs_no_kl_metric():
