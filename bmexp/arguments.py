@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["generator", "integer", "model", "number", "one_of", "path", "probability", "seed"]
+__all__ = ["generator", "grid", "integer", "model", "number", "one_of", "path", "probability", "seed"]
 
 #: numpy.random.default_rng takes any non-negative integer; bmexp keeps seeds to 64 bits so they
 #: fit MLflow params, YAML and every tool that reads them back
@@ -86,6 +86,24 @@ def one_of(value, name: str, allowed: Iterable):
     if not ok:
         raise InputError.bad(name, f"one of {allowed}", value)
     return value
+
+
+def grid(value, name: str, *, first: float, last: float, min_length: int = 2) -> np.ndarray:
+    """A strictly increasing sequence of finite numbers from ``first`` to ``last`` with at least
+    ``min_length`` entries (an annealing schedule of inverse temperatures), as a float array."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 1 or isinstance(value, (str, bytes)):
+        raise InputError.bad(name, f"a sequence of at least {min_length} numbers", value)
+    if arr.size < min_length:
+        raise InputError.bad(name, f"a sequence of at least {min_length} numbers from {first:g} to {last:g}", value)
+    if not np.all(np.isfinite(arr)) or arr[0] != first or arr[-1] != last or np.any(np.diff(arr) <= 0):
+        raise InputError.bad(
+            name, f"strictly increasing from {first:g} to {last:g}", value, shown=np.array2string(arr, threshold=8)
+        )
+    return arr
 
 
 def seed(value, name: str = "seed") -> int:

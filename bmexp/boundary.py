@@ -80,7 +80,12 @@ TRAINING_KEYS = {
     "max_weight": "training.max_weight",
     "measure": "training.measure",
     "metrics_every": "training.metrics_every",
+    "batch_size": "training.batch_size",
+    "every": "training.eval_every",
+    "n_chains": "training.eval_chains",
+    "betas": "training.eval_betas",
     "heldout": "data.heldout",
+    "threshold": "data.threshold",
     "n": "data.n",
     "path": "data.path",
     "source": "data.source",
@@ -134,7 +139,7 @@ def build_model(cfg: DictConfig, *, max_units: int | None = None):
     m = cfg.model
     with config_keys(MODEL_KEYS):
         arguments.seed(m.seed)
-        if m.name in ("random", "ferromagnet"):  # the n x n weights (and a copy or two) before building them
+        if m.name in ("random", "rbm", "ferromagnet"):  # the n x n weights (and a copy or two) before building them
             nv = arguments.integer(m.n_visible, "n_visible", low=0)
             nh = arguments.integer(m.n_hidden, "n_hidden", low=0)
             _within("model.n_visible", f"{nv} (+ {nh} hidden)", memory=24.0 * (nv + nh) ** 2, what="the weights")
@@ -217,13 +222,19 @@ def build_sampler(sc: DictConfig):
         return dwave_sampler(acceptance[sc.rule], sc.scan)
 
 
+#: where training data come from (``data.source``)
+DATA_SOURCES = ("teacher", "file", "exact", "digits")
+
+
 def build_training(cfg: DictConfig) -> dict:
     """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`.
 
     Beyond enumeration the teacher's vectors come from independent chains of the configured sampler
     through the schedule (not exact draws), and training is measured by pseudo-log-likelihood and
     reconstruction (``training.measure``); ``data.heldout`` of the vectors are held out (null: 0 when
-    measured by KL, 0.2 otherwise), chosen with ``data.seed``."""
+    measured by KL, 0.2 otherwise), chosen with ``data.seed``.  ``data=digits`` (always beyond
+    enumeration) splits its images by ``data.heldout`` too and also scores the held-out part by AIS
+    (``training.eval_*``)."""
     from .data import load_vectors, sample_visible, sample_visible_by_chains, split_heldout
     from .exact import MAX_UNITS, ExactDistribution
     from .training import _measure
@@ -239,6 +250,7 @@ def build_training(cfg: DictConfig) -> dict:
             rng=np.random.default_rng(student_seed),
             weight_scale=tc.init_scale,
             bias_scale=0.0,
+            connectivity=teacher.connectivity if teacher.connectivity != "custom" else "full",
         ).to(cfg.convention)
     kwargs = dict(
         teacher=teacher,
@@ -257,7 +269,12 @@ def build_training(cfg: DictConfig) -> dict:
     beyond = teacher.n_units > MAX_UNITS
     with config_keys(TRAINING_KEYS):
         kwargs["measure"] = measure = _measure(student, tc.measure, tc.variant)
-        source = arguments.one_of(dc.source, "source", ("teacher", "file", "exact"))
+        source = arguments.one_of(dc.source, "source", DATA_SOURCES)
+        if source == "digits":  # before anything else about the data: the model must hold 8 x 8 pixels
+            from .data import check_digits_model
+
+            with config_keys(MODEL_KEYS):
+                check_digits_model(teacher)
         if source == "exact" and beyond:
             raise InputError.about(
                 "source",
@@ -266,6 +283,8 @@ def build_training(cfg: DictConfig) -> dict:
             )
         if tc.metrics_every is not None:
             arguments.integer(tc.metrics_every, "metrics_every", low=1)
+        if tc.batch_size is not None:
+            kwargs["batch_size"] = arguments.integer(tc.batch_size, "batch_size", low=1)
         fraction = dc.get("heldout")
         if fraction is None:
             fraction = 0.2 if measure == "pll" else 0.0
@@ -287,13 +306,23 @@ def build_training(cfg: DictConfig) -> dict:
                 )
             else:
                 kwargs["data"] = sample_visible(teacher, n, rng=rng)
+        elif source == "digits":  # its own split (a permutation from data.seed); AIS scores the held-out part
+            from .data import digits
+            from .evaluation import HeldOut
+
+            kwargs["data"], kwargs["heldout"] = digits(
+                seed=data_seed, heldout=fraction, threshold=dc.threshold, convention=cfg.convention
+            )
+            kwargs["evaluation"] = HeldOut(
+                kwargs["heldout"], every=tc.eval_every, n_chains=tc.eval_chains, betas=tc.eval_betas, seed=data_seed
+            )
         elif source == "file":
             if not dc.get("path"):
                 raise InputError.bad("path", "a .npy or .csv file of visible vectors", None)
             kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
         else:
             kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
-        if fraction:
+        if fraction and source != "digits":
             kwargs["data"], kwargs["heldout"] = split_heldout(
                 kwargs["data"], fraction, rng=np.random.default_rng([data_seed, 1])
             )
@@ -485,6 +514,11 @@ def _training_work(args: dict) -> None:
         per_epoch += (pll + 2 * n_held * sweeps * n_units) / (args.get("metrics_every") or 10)
     else:
         per_epoch += 2**n_units * n_units  # exact KL metrics
+    held = args.get("evaluation")
+    if held is not None:  # AIS every eval_every epochs: chains x temperatures x (visible + hidden) units
+        from .estimate import _betas
+
+        per_epoch += held.n_chains * _betas(held.betas).size * n_units / held.every
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 

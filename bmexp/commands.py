@@ -28,6 +28,7 @@ from .boundary import (
     validate_ui_config,
 )
 from .errors import InputError, one_line
+from .exact import MAX_UNITS
 
 __all__ = [
     "COMMANDS",
@@ -133,6 +134,8 @@ class _Progress:
             if np.isfinite(row["kl_data"])
             else f"pseudo-log-likelihood (train) {row['pll_train']:.4g}"
         )
+        if np.isfinite(row.get("ais_log_likelihood", np.nan)):
+            shown += f"  held-out AIS log-lik {row['ais_log_likelihood']:.2f}"
         sys.stderr.write(f"\r[{bar:<30}] epoch {done}/{self.total}  {shown}")
         if done == self.total:
             sys.stderr.write("\n")
@@ -140,7 +143,6 @@ class _Progress:
 
 
 def cmd_train(cfg: DictConfig) -> None:
-    from .exact import MAX_UNITS
     from .training import conditional_table, train
 
     args = validate_train_config(cfg)
@@ -303,7 +305,13 @@ def cmd_run(cfg: DictConfig) -> None:
     m = result.metrics()
     summary = ", ".join(
         f"{k} = {m[k]:.3g}"
-        for k in ("check.joint.p_value", "train.final_kl_teacher", "train.final_pll_heldout", "wall_time_s")
+        for k in (
+            "check.joint.p_value",
+            "train.final_kl_teacher",
+            "train.final_pll_heldout",
+            "train.final_ais_log_likelihood",
+            "wall_time_s",
+        )
         if k in m
     )
     verdicts = ", ".join(f"{name} {'pass' if c.passed else 'FAIL'}" for name, c in result.checks.items())
@@ -326,7 +334,9 @@ def _job_tags(result) -> dict[str, str]:
 def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
     """A job's artifacts, logged in one call: ``config.yaml``, ``checks.csv`` (every check's table,
     the column ``check`` naming it), ``training_metrics.csv``; with ``plots`` (``checks.plot``) also
-    ``check_<name>.png`` and ``training_kl.png`` (matplotlib costs about half a second a figure)."""
+    ``check_<name>.png`` and ``training_kl.png`` -- with ``data=digits`` ``training_held_out.png``
+    and ``samples.png``, a grid of 64 digits drawn from the trained model (matplotlib costs about
+    half a second a figure)."""
     import yaml
 
     (folder / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
@@ -340,7 +350,12 @@ def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
         return
     for name, check in result.checks.items():
         check.plot(folder / f"check_{name}.png")
-    if result.training is not None:
+    if result.training is not None and "ais_log_likelihood" in result.training.metrics:  # data=digits
+        from .report import plot_digit_samples, plot_held_out_curve
+
+        plot_held_out_curve(result.training.metrics, folder / "training_held_out.png")
+        plot_digit_samples(result.training.model, folder / "samples.png", rng=np.random.default_rng(0))
+    elif result.training is not None:
         from .report import plot_training_curve
 
         plot_training_curve(result.training.metrics, folder / "training_kl.png")

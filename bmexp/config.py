@@ -27,12 +27,12 @@ __all__ = [
 
 @dataclass
 class ModelConfig:
-    name: str = "slide35"  # slide35 | seed_target | random | ferromagnet | lattice
-    n_visible: int = 4  # random only
-    n_hidden: int = 2  # random only
-    weight_scale: float = 1.0  # random only
-    bias_scale: float = 0.5  # random only
-    seed: int = 0  # random only
+    name: str = "slide35"  # slide35 | seed_target | random | rbm | ferromagnet | lattice
+    n_visible: int = 4  # random, rbm only
+    n_hidden: int = 2  # random, rbm only
+    weight_scale: float = 1.0  # random, rbm only
+    bias_scale: float = 0.5  # random, rbm only
+    seed: int = 0  # random, rbm only
     coupling: float = 0.25  # ferromagnet only
     bias: float = 0.05  # ferromagnet only
     L: int = 4  # lattice only: L x L torus (4: the largest enumerable; check=energy at any L)
@@ -92,15 +92,21 @@ class TrainingConfig:
     seed: int = 0
     measure: str = "auto"  # kl (exact, n <= 24) | pll (pseudo-log-likelihood, reconstruction) | auto
     metrics_every: Optional[int] = None  # epochs between metrics (null: see bmexp.training.train)
+    batch_size: Optional[int] = None  # null: one full-batch update per epoch; else one per mini-batch
+    eval_every: int = 5  # data=digits: held-out AIS log-likelihood every k epochs
+    eval_chains: int = 100  # data=digits: AIS chains per evaluation
+    eval_betas: int = 1000  # data=digits: AIS inverse temperatures per evaluation
 
 
 @dataclass
 class DataConfig:
-    source: str = "teacher"  # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself
+    source: str = "teacher"  # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself;
+    # digits: scikit-learn's 8 x 8 digits, binarised (needs n_visible = 64 and the extra bmexp[sklearn])
     n: int = 1000
     path: Optional[str] = None  # .npy or .csv, either convention
-    seed: int = 1
-    heldout: Optional[float] = None  # fraction held out (null: 0 with measure kl, 0.2 with pll)
+    seed: int = 1  # teacher: the draw and the held-out split; digits: the train / held-out split
+    heldout: Optional[float] = None  # fraction held out (null: 0 with measure kl, 0.2 with pll -- digits: 0.2)
+    threshold: int = 8  # digits: a pixel (0-16) is on at >= threshold
 
 
 @dataclass

@@ -16,13 +16,19 @@ from .model import BoltzmannMachine
 from .states import indices_from_states, states_from_indices
 
 __all__ = [
+    "DIGITS_PIXELS",
     "sample_visible",
     "sample_visible_by_chains",
     "split_heldout",
     "load_vectors",
     "empirical_distribution",
     "as_convention_of",
+    "check_digits_model",
+    "digits",
 ]
+
+#: scikit-learn's digits are 8 x 8 images: a model trained on them has 64 visible units
+DIGITS_PIXELS = 64
 
 
 def sample_visible(teacher: BoltzmannMachine, n: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -119,3 +125,37 @@ def empirical_distribution(vectors: np.ndarray, convention) -> np.ndarray:
     """Frequencies of the ``2**n_visible`` visible states (index order of :mod:`bmexp.states`)."""
     idx = indices_from_states(vectors, convention)
     return np.bincount(idx, minlength=2 ** vectors.shape[1]) / len(idx)
+
+
+def check_digits_model(model: BoltzmannMachine) -> None:
+    """Refuse a model that cannot hold 8 x 8 digits (its n_visible must be 64)."""
+    arguments.model(model)
+    if model.n_visible != DIGITS_PIXELS:
+        raise InputError.about(
+            "n_visible",
+            f"{{argument}} must be {DIGITS_PIXELS} for data=digits (8 x 8 pixels); received {model.n_visible}",
+        )
+
+
+def digits(*, seed: int = 0, heldout: float = 0.2, threshold: int = 8, convention="binary"):
+    """scikit-learn's 1,797 handwritten digits (8 x 8, grey levels 0-16), binarised: a pixel is on
+    when its level is >= ``threshold`` (8 of 16: 32% of pixels on).  Returns ``(train, heldout)``
+    vectors in ``convention``, split by a permutation drawn from ``seed`` (``heldout`` fraction, > 0:
+    the held-out images are what the training's AIS evaluation scores).
+    Needs the optional extra ``bmexp[sklearn]`` (the data ship with it; nothing is downloaded)."""
+    seed = arguments.seed(seed)
+    frac = arguments.number(heldout, "heldout", low=0, high=1, low_open=True, high_open=True)
+    threshold = arguments.integer(threshold, "threshold", low=1, high=16)
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise InputError(
+            "data=digits needs scikit-learn (it ships the digits): pip install 'bmexp[sklearn]'", argument="data"
+        ) from None
+    images = load_digits().data
+    x = (images >= threshold).astype(np.float64)
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_held = int(round(frac * len(x)))
+    train, test = x[order[n_held:]], x[order[:n_held]]
+    conv = as_convention(convention)
+    return convert_states(train, Convention.BINARY, conv), convert_states(test, Convention.BINARY, conv)

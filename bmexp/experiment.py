@@ -8,6 +8,9 @@ config and hands the result to :mod:`bmexp.tracking`.  Metric names are stable (
   ``schedule_boltzmann``; ``check.schedule.tv`` (exact schedule output vs Boltzmann);
   ``check.<name>.passed``;
 * ``train.<column>`` per epoch (step = epoch) for the columns of :data:`bmexp.training.METRIC_COLUMNS`;
+* ``train.<column>`` of :data:`bmexp.evaluation.EVALUATION_COLUMNS` too with an AIS evaluation
+  (``data=digits``: held-out AIS log-likelihood, its interval and ESS), and ``train.final_<column>``
+  for the last epoch's;
 * ``train.final_kl_data``, ``train.final_kl_teacher``, ``train.diverged``, ``train.epochs``,
   ``train.epochs_to_kl_teacher_<threshold>`` (NaN when never reached); beyond enumeration (training
   measured by pseudo-log-likelihood) no ``kl`` metric is logged but ``train.final_pll_train``,
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cache import ResultCache, content_key
+from .evaluation import EVALUATION_COLUMNS
 from .model import BoltzmannMachine
 from .schedules import Schedule
 from .training import METRIC_COLUMNS, PLL_COLUMNS, TrainResult, train
@@ -94,6 +98,8 @@ class ExperimentResult:
             t = self.training
             final = t.final
             out.update({"train.diverged": float(t.diverged), "train.epochs": float(final["epoch"])})
+            if "ais_log_likelihood" in t.metrics:  # an AIS evaluation (data=digits): the last one
+                out.update({f"train.final_{c}": final[c] for c in EVALUATION_COLUMNS})
             if t.measured_by != "exact KL":  # beyond enumeration: no KL metrics at all, the PLL ones instead
                 out.update({f"train.final_{c}": final[c] for c in PLL_COLUMNS if np.isfinite(final[c])})
                 out["train.pll_exact"] = float(t.measured_by.startswith("pseudo-log-likelihood (exact"))
@@ -108,7 +114,7 @@ class ExperimentResult:
         """Training curves: ``(epoch, {train.<column>: value})``."""
         if self.training is None:
             return []
-        cols = [c for c in METRIC_COLUMNS if c != "epoch"]
+        cols = [c for c in (*METRIC_COLUMNS, *EVALUATION_COLUMNS) if c != "epoch" and c in self.training.metrics]
         return [
             (int(row["epoch"]), {f"train.{c}": float(row[c]) for c in cols if np.isfinite(row[c])})
             for _, row in self.training.metrics.iterrows()

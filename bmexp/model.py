@@ -6,6 +6,12 @@ Energy of a state ``s`` (a vector over all units, visible first)::
 
 with ``W`` symmetric and zero on the diagonal.  Units ``0 .. n_visible-1`` are visible,
 the rest hidden.  A model never changes: conversion returns a new model.
+
+Connectivity: which pairs of units may be coupled -- ``"full"`` (every pair, the default),
+``"restricted"`` (visible-hidden pairs only: an RBM), ``"semi_restricted"`` (visible-visible
+allowed too, no hidden-hidden) or an explicit symmetric boolean mask with a False diagonal.
+Weights of pairs the mask excludes must be 0: a model refuses anything else, so samplers never
+see a masked coupling, and :mod:`bmexp.training` masks its gradient so it never creates one.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from . import arguments
 from .conventions import Convention, as_convention, check_states
 from .errors import InputError
 
-__all__ = ["BoltzmannMachine", "convert_model", "MAX_ENERGY", "SYMMETRY_RTOL"]
+__all__ = ["BoltzmannMachine", "CONNECTIVITIES", "connectivity_mask", "convert_model", "MAX_ENERGY", "SYMMETRY_RTOL"]
 
 #: Weights count as symmetric when ``|W - W^T| <= SYMMETRY_RTOL * max(1, max|W|)``
 #: element-wise; the stored matrix is then exactly symmetrised as ``(W + W^T) / 2``.
@@ -27,6 +33,48 @@ SYMMETRY_RTOL = 1e-10
 #: [-1, 1]): beyond ~1e12 energy differences lose the precision Boltzmann probabilities need,
 #: and near 1e308 they overflow to inf and NaN.
 MAX_ENERGY = 1e12
+
+
+#: Named connectivities (see the module docstring); "custom" names a model built from a mask.
+CONNECTIVITIES = ("full", "restricted", "semi_restricted")
+
+
+def connectivity_mask(connectivity, n_units: int, n_visible: int) -> tuple[str, np.ndarray]:
+    """``(name, mask)`` for a named connectivity or an explicit ``(n, n)`` mask (name ``"custom"``).
+
+    A mask must be boolean (or 0/1), symmetric, with a False diagonal: one clear error each.
+    """
+    n, nv = n_units, n_visible
+    if isinstance(connectivity, str):
+        arguments.one_of(connectivity, "connectivity", CONNECTIVITIES)
+        mask = ~np.eye(n, dtype=bool)
+        if connectivity != "full":
+            mask[nv:, nv:] = False
+        if connectivity == "restricted":
+            mask[:nv, :nv] = False
+        return connectivity, mask
+    m = np.asarray(connectivity)
+    if m.shape != (n, n) or not (m.dtype == bool or (np.issubdtype(m.dtype, np.number) and np.isin(m, (0, 1)).all())):
+        raise InputError.about(
+            "connectivity",
+            f"{{argument}} must be one of {list(CONNECTIVITIES)} or a boolean ({n}, {n}) mask; received "
+            + (f"shape {m.shape}" if m.shape != (n, n) else f"values other than 0/1 (dtype {m.dtype})"),
+        )
+    m = m.astype(bool)
+    if np.any(np.diag(m)):
+        i = int(np.flatnonzero(np.diag(m))[0])
+        raise InputError.about(
+            "connectivity",
+            f"{{argument}} must have a False (zero) diagonal: no unit couples to itself; mask[{i}, {i}] = True",
+        )
+    if np.any(m != m.T):
+        i, j = (int(k) for k in np.argwhere(m != m.T)[0])
+        raise InputError.about(
+            "connectivity",
+            f"{{argument}} must be symmetric (a coupling is shared by both units); mask[{i}, {j}] = {bool(m[i, j])} "
+            f"but mask[{j}, {i}] = {bool(m[j, i])}",
+        )
+    return "custom", m
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -49,13 +97,18 @@ class BoltzmannMachine:
         Number of visible units, in ``[0, n]``; they are the first ``n_visible`` units.
     convention : "binary" or "spin"
         Unit values {0, 1} or {-1, 1}.
+    connectivity : "full", "restricted", "semi_restricted" or an (n, n) boolean mask
+        Which pairs may be coupled (module docstring); ``weights`` must be 0 elsewhere.  Stored as
+        its name (``"custom"`` for a mask) with the boolean ``mask``.
     """
 
     weights: np.ndarray
     biases: np.ndarray
     n_visible: int
     convention: Convention = Convention.BINARY
+    connectivity: str = "full"
     unit_names: tuple[str, ...] = field(init=False)
+    mask: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         conv = as_convention(self.convention)
@@ -94,6 +147,18 @@ class BoltzmannMachine:
                 f"weights and biases must keep every energy within {MAX_ENERGY:g} in magnitude "
                 f"(0.5 sum|W| + sum|b|); received a model that reaches {reach:.3g}"
             )
+        name, mask = connectivity_mask(self.connectivity, n, nv)
+        outside = (w != 0) & ~mask
+        if np.any(outside):
+            i, j = (int(k) for k in np.argwhere(outside)[0])
+            raise InputError(
+                f"weights must be 0 where connectivity = {name!r} allows no coupling; "
+                f"weights[{i}, {j}] = {w[i, j].item()!r}"
+            )
+        mask = mask.copy()
+        mask.flags.writeable = False
+        object.__setattr__(self, "connectivity", name)
+        object.__setattr__(self, "mask", mask)
         object.__setattr__(self, "weights", _readonly((w + w.T) / 2.0))
         object.__setattr__(self, "biases", _readonly(b))
         object.__setattr__(self, "n_visible", int(nv))
@@ -150,23 +215,56 @@ class BoltzmannMachine:
         return convert_model(self, convention)[0]
 
     def replace(self, **changes) -> "BoltzmannMachine":
-        """A new, validated model with some fields changed."""
-        fields = dict(weights=self.weights, biases=self.biases, n_visible=self.n_visible, convention=self.convention)
+        """A new, validated model with some fields changed (the connectivity kept unless changed)."""
+        fields = dict(
+            weights=self.weights,
+            biases=self.biases,
+            n_visible=self.n_visible,
+            convention=self.convention,
+            connectivity=self.mask if self.connectivity == "custom" else self.connectivity,
+        )
         fields.update(changes)
         return BoltzmannMachine(**fields)
 
+    @property
+    def hidden_factorise(self) -> bool:
+        """True when the connectivity couples no two hidden units (restricted, semi-restricted): the
+        hidden units are then independent given the visible ones, and ``p(h | v)`` is exact per unit."""
+        nv = self.n_visible
+        return self.n_hidden > 0 and not np.any(self.mask[nv:, nv:])
+
+    @classmethod
+    def rbm(cls, weights, visible_biases, hidden_biases, *, convention="binary") -> "BoltzmannMachine":
+        """A restricted Boltzmann machine from its ``(n_visible, n_hidden)`` weights and two bias vectors."""
+        w = np.asarray(weights, dtype=np.float64)
+        bv = np.asarray(visible_biases, dtype=np.float64).reshape(-1)
+        bh = np.asarray(hidden_biases, dtype=np.float64).reshape(-1)
+        if w.ndim != 2 or w.shape != (bv.size, bh.size):
+            raise InputError(
+                f"weights must have shape (n_visible, n_hidden) = ({bv.size}, {bh.size}) to match the biases; "
+                f"received shape {w.shape}"
+            )
+        nv, n = bv.size, bv.size + bh.size
+        full = np.zeros((n, n))
+        full[:nv, nv:], full[nv:, :nv] = w, w.T
+        return cls(full, np.concatenate([bv, bh]), n_visible=nv, convention=convention, connectivity="restricted")
+
     def to_dict(self) -> dict:
-        return {
+        out = {
             "weights": self.weights.tolist(),
             "biases": self.biases.tolist(),
             "n_visible": self.n_visible,
             "convention": self.convention.value,
         }
+        if self.connectivity != "full":  # absent for fully connected models: their dicts are unchanged
+            out["connectivity"] = self.mask.tolist() if self.connectivity == "custom" else self.connectivity
+        return out
 
     def __repr__(self) -> str:
         return (
             f"BoltzmannMachine(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
-            f"convention={self.convention.value!r})"
+            f"convention={self.convention.value!r}"
+            + (f", connectivity={self.connectivity!r})" if self.connectivity != "full" else ")")
         )
 
 

@@ -69,6 +69,44 @@ def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
     return _save(fig, path)
 
 
+def plot_held_out_curve(metrics: pd.DataFrame, path) -> Path:
+    """Held-out AIS log-likelihood per evaluated epoch with its interval, and the held-out
+    pseudo-log-likelihood (``pll_heldout``, :mod:`bmexp.likelihood`) where it was measured."""
+    path = Path(path)
+    m = metrics.dropna(subset=["ais_log_likelihood"])
+    fig, ax = _subplots(figsize=(6, 4))
+    err = np.vstack([m["ais_log_likelihood"] - m["ais_ci_low"], m["ais_ci_high"] - m["ais_log_likelihood"]])
+    ax.errorbar(m["epoch"], m["ais_log_likelihood"], yerr=err, marker="o", capsize=3, label="AIS log-likelihood")
+    pll = metrics.dropna(subset=["pll_heldout"])
+    ax.plot(pll["epoch"], pll["pll_heldout"], marker=".", ls="--", label="pseudo-log-likelihood")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("held-out nats per vector")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_digit_samples(model, path, *, rng: np.random.Generator, n: int = 64, sweeps: int = 1000) -> Path:
+    """A grid of ``n`` 8 x 8 images: the visible units of ``n`` independent Gibbs chains after ``sweeps``
+    sweeps at T = 1 from random starts (samples from the model, approximately)."""
+    from .samplers import GibbsSampler
+    from .schedules import Schedule
+
+    path = Path(path)
+    states = GibbsSampler()(model, rng=rng, n_chains=n, schedule=Schedule.constant(sweeps)).states
+    on = model.convention.values[1]
+    images = (np.asarray(states)[:, :64] == on).reshape(n, 8, 8)
+    side = int(np.ceil(np.sqrt(n)))
+    canvas = np.ones((side * 9 + 1, side * 9 + 1)) * 0.5
+    for k, img in enumerate(images):
+        r, c = divmod(k, side)
+        canvas[1 + 9 * r : 9 + 9 * r, 1 + 9 * c : 9 + 9 * c] = img
+    fig, ax = _subplots(figsize=(4, 4))
+    ax.imshow(canvas, cmap="gray_r", interpolation="nearest")
+    ax.set_axis_off()
+    ax.set_title(f"{n} samples, {sweeps} Gibbs sweeps each", fontsize=8)
+    return _save(fig, path)
+
+
 def _save(fig, path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)

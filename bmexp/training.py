@@ -21,6 +21,18 @@ the training vectors (``pll_train``, at most :data:`METRIC_VECTORS` of them) and
 vectors (``pll_heldout``) and the reconstruction error of the held-out vectors
 (``reconstruction_heldout``), see :mod:`bmexp.likelihood`; the KL columns are NaN, and
 :attr:`TrainResult.measured_by` says whether the pseudo-log-likelihood is exact or an estimate.
+With an ``evaluation`` (:class:`bmexp.evaluation.HeldOut`, e.g. ``data=digits`` in the runner) the
+held-out AIS log-likelihood columns (:data:`bmexp.evaluation.EVALUATION_COLUMNS`) are added too,
+at any size.
+
+With a connectivity that couples no two hidden units (restricted, semi-restricted: see
+:mod:`bmexp.model`) the positive phase of the sampled variants is exact: the hidden units are
+independent given the data vector, so their conditional means replace the annealed hidden
+chains (``<v h^T>`` = ``v E[h | v]^T``; ``E[h_i h_j | v] = E[h_i | v] E[h_j | v]``); the negative
+phase likewise averages ``E[h | v]`` over its chains' visible states instead of their sampled
+hidden states (the same expectation, with less noise: what scikit-learn's ``BernoulliRBM`` does).  The
+gradient is multiplied by the connectivity mask: a coupling the mask excludes is never learnt.
+
 The post's ``||W - W_teacher||_F^2`` is reported too, but it
 is not identifiable with hidden units (permuting or flipping hidden units changes W, not the
 visible distribution).  Training that diverges (non-finite values or ``max |W| > max_weight``)
@@ -39,6 +51,7 @@ import pandas as pd
 from . import arguments
 from .data import as_convention_of, empirical_distribution
 from .errors import InputError
+from .evaluation import EVALUATION_COLUMNS, HeldOut
 from .exact import MAX_UNITS, ExactDistribution, expectations
 from .likelihood import pseudo_log_likelihood, reconstruction_error
 from .model import BoltzmannMachine
@@ -54,6 +67,7 @@ __all__ = [
     "check_training",
     "kl_divergence",
     "conditional_table",
+    "hidden_means",
     "METRIC_COLUMNS",
     "KL_COLUMNS",
     "PLL_COLUMNS",
@@ -140,6 +154,12 @@ def _measure(student, measure, variant) -> str:
                 f"{{argument}} = 'exact' enumerates the model (n_units <= {MAX_UNITS}); the model has "
                 f"{student.n_units} units: use 'annealed' or 'pcd'",
             )
+    if measure == "pll" and variant == "exact":  # its gradient uses the enumeration the KL measure makes
+        raise InputError.about(
+            "measure",
+            "{argument} = 'pll' with variant = 'exact': the exact variant enumerates the model; "
+            "measure it by 'kl' or 'auto', or train with 'annealed' or 'pcd'",
+        )
     return measure
 
 
@@ -242,13 +262,26 @@ def train(
     metrics_every: int | None = None,
     measure: str = "auto",
     heldout=None,
+    evaluation: HeldOut | None = None,
+    batch_size: int | None = None,
 ) -> TrainResult:
     """Train ``student`` on visible ``data`` (vectors, either convention) or an exact ``p_data``.
 
-    ``metrics_every``: epochs between the exact metrics (each enumerates all ``2**n`` states); the
-    first and last epochs always have them.  Default: every epoch up to 16 units, every
-    ``2**(n - 16)`` epochs beyond (at 24 units an enumeration costs about a second; the sampled
-    variants' epochs cost far less), every epoch for ``variant="exact"`` (its gradient enumerates).
+    ``metrics_every``: epochs between the metrics (KL: each enumerates all ``2**n`` states); the
+    first and last epochs always have them, and so does every epoch the ``evaluation`` scores.
+    Default: every epoch up to 16 units, every ``2**(n - 16)`` epochs beyond (at 24 units an
+    enumeration costs about a second; the sampled variants' epochs cost far less), every epoch for
+    ``variant="exact"`` (its gradient enumerates), every 10 epochs with ``measure="pll"``.
+
+    ``batch_size``: ``None`` (default) makes one full-batch update per epoch; an integer makes
+    the sampled variants update once per mini-batch of that many data vectors (shuffled each
+    epoch by ``rng``; the persistent chains carry over between updates), as scikit-learn's
+    ``BernoulliRBM`` does.
+
+    ``evaluation`` (a :class:`HeldOut`, any size of model) adds the held-out AIS log-likelihood
+    with its error bar every ``evaluation.every`` epochs (and the last; columns
+    :data:`EVALUATION_COLUMNS`, NaN in the other rows); it uses its own random stream
+    (``evaluation.seed``), so it does not change the training's.
 
     ``teacher`` (any convention; converted exactly into the student's) adds the teacher metrics.
     ``callback(row)`` is called with each epoch's metrics (progress bars, tracking).
@@ -277,6 +310,7 @@ def train(
     sampler = sampler or GibbsSampler()
     w, b = np.array(student.weights), np.array(student.biases)
     model = student
+    eval_rng = np.random.default_rng(evaluation.seed) if evaluation is not None else None
     rows, persistent = [], None
     diverged, reason = False, "completed all epochs"
     t0 = time.perf_counter()
@@ -305,7 +339,8 @@ def train(
         }
         return {**values, **dict.fromkeys(PLL_COLUMNS, np.nan)}, exact
 
-    optional = {"kl_teacher", "w_dist_teacher_unidentifiable"} | set(KL_COLUMNS if measure == "pll" else PLL_COLUMNS)
+    optional = {"kl_teacher", "w_dist_teacher_unidentifiable", *EVALUATION_COLUMNS}
+    optional |= set(KL_COLUMNS if measure == "pll" else PLL_COLUMNS)
     if heldout is None:
         optional |= {"pll_heldout", "reconstruction_heldout"}
 
@@ -321,68 +356,87 @@ def train(
             "max_abs_w": float(np.max(np.abs(model.weights))),
             "seconds": time.perf_counter() - t0,
         }
-        return row, exact
+        return row | held_out_metrics(epoch, model), exact
+
+    def held_out_metrics(epoch, model):
+        if evaluation is None:
+            return {}
+        if epoch % evaluation.every and epoch != epochs:
+            return dict.fromkeys(EVALUATION_COLUMNS, np.nan)
+        return evaluation(model, rng=eval_rng, data=vectors)
 
     if metrics_every is None:
         metrics_every = 10 if measure == "pll" else 1 if variant == "exact" or n <= 16 else 2 ** (n - 16)
     metrics_every = arguments.integer(metrics_every, "metrics_every", low=1)
+    if batch_size is not None:
+        batch_size = arguments.integer(batch_size, "batch_size", low=1)
     row, exact = metrics(0, model, np.nan)
     rows.append(row)
     if callback:
         callback(row)
     for epoch in range(1, epochs + 1):
-        # ---------------------------------------------------------------- phases
-        if variant == "exact":
-            joint = exact.p.reshape(2**nv, 2**nh)
-            q = (p_emp[:, None] * joint / joint.sum(axis=1, keepdims=True)).reshape(-1)
-            pos1, pos2 = expectations(q, n, conv)
-            neg1, neg2 = exact.moments()
-        else:
-            if nh:
-                clamp = {i: vectors[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
-                pos = states_of(
-                    sampler(model, rng=rng, n_chains=len(vectors), schedule=schedule, clamp=clamp),
-                    n_chains=len(vectors),
-                    n_units=model.n_units,
-                )
+        batches = [vectors] if batch_size is None or variant == "exact" else _batches(vectors, batch_size, rng)
+        for k, batch in enumerate(batches):
+            # ---------------------------------------------------------------- phases
+            if variant == "exact":
+                joint = exact.p.reshape(2**nv, 2**nh)
+                q = (p_emp[:, None] * joint / joint.sum(axis=1, keepdims=True)).reshape(-1)
+                pos1, pos2 = expectations(q, n, conv)
+                neg1, neg2 = exact.moments()
             else:
-                pos = vectors
-            pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
-            if variant == "annealed" or persistent is None:
-                neg = states_of(
-                    sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
-                    n_chains=n_negative,
-                    n_units=model.n_units,
+                if model.hidden_factorise:  # exact p(h | v): the hidden units' conditional means
+                    pos = hidden_means(model, batch)
+                elif nh:
+                    clamp = {i: batch[:, i] for i in range(nv)}  # the contract's mapping form, one value per chain
+                    pos = states_of(
+                        sampler(model, rng=rng, n_chains=len(batch), schedule=schedule, clamp=clamp),
+                        n_chains=len(batch),
+                        n_units=model.n_units,
+                    )
+                else:
+                    pos = batch
+                pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
+                if variant == "annealed" or persistent is None:
+                    neg = states_of(
+                        sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
+                        n_chains=n_negative,
+                        n_units=model.n_units,
+                    )
+                else:
+                    neg = states_of(
+                        sampler(
+                            model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps), init=persistent
+                        ),
+                        n_chains=n_negative,
+                        n_units=model.n_units,
+                    )
+                persistent = np.array(neg)
+                if model.hidden_factorise:  # Rao-Blackwellised: the hidden units' exact means given each chain's v
+                    neg = hidden_means(model, neg[:, :nv])
+                neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
+            # ---------------------------------------------------------------- update
+            g_w = pos2 - neg2
+            g_w = 0.5 * (g_w + g_w.T) * student.mask  # masked couplings (and the diagonal) never learn
+            g_b = (pos1 - neg1) if learn_biases else np.zeros(n)
+            new_w = w + eta * g_w - eta * weight_decay * w
+            new_b = b + eta * g_b
+            grad_norm = float(np.sqrt(np.sum(g_w**2) + np.sum(g_b**2)))
+            if not (np.all(np.isfinite(new_w)) and np.all(np.isfinite(new_b))):
+                diverged, reason = True, f"non-finite parameters at epoch {epoch}"
+                break
+            if np.max(np.abs(new_w)) > max_weight:
+                diverged, reason = (
+                    True,
+                    f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}",
                 )
-            else:
-                neg = states_of(
-                    sampler(
-                        model, rng=rng, n_chains=n_negative, schedule=Schedule.constant(pcd_sweeps), init=persistent
-                    ),
-                    n_chains=n_negative,
-                    n_units=model.n_units,
-                )
-            persistent = np.array(neg)
-            neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
-        # ---------------------------------------------------------------- update
-        g_w = pos2 - neg2
-        g_w = 0.5 * (g_w + g_w.T)
-        np.fill_diagonal(g_w, 0.0)
-        g_b = (pos1 - neg1) if learn_biases else np.zeros(n)
-        new_w = w + eta * g_w - eta * weight_decay * w
-        new_b = b + eta * g_b
-        grad_norm = float(np.sqrt(np.sum(g_w**2) + np.sum(g_b**2)))
-        if not (np.all(np.isfinite(new_w)) and np.all(np.isfinite(new_b))):
-            diverged, reason = True, f"non-finite parameters at epoch {epoch}"
-            break
-        if np.max(np.abs(new_w)) > max_weight:
-            diverged, reason = (
-                True,
-                f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}",
-            )
+                break
+            if k < len(batches) - 1:  # not the epoch's last update: no metrics for it
+                w, b, model = new_w, new_b, model.replace(weights=new_w, biases=new_b)
+        if diverged:
             break
         candidate = model.replace(weights=new_w, biases=new_b)
-        if epoch % metrics_every and epoch != epochs:
+        evaluated = evaluation is not None and epoch % evaluation.every == 0
+        if epoch % metrics_every and epoch != epochs and not evaluated:
             w, b, model = new_w, new_b, candidate  # no exact metrics this epoch (the exact variant has every one)
             continue
         row, cand_exact = metrics(epoch, candidate, grad_norm)
@@ -395,7 +449,7 @@ def train(
         rows.append(row)
         if callback:
             callback(row)
-    table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS) + (list(EVALUATION_COLUMNS) if evaluation else []))
     return TrainResult(
         model=model,
         initial=student,
@@ -406,6 +460,22 @@ def train(
         eta=float(eta),
         measured_by=measured_by[0],
     )
+
+
+def _batches(vectors: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    order = rng.permutation(len(vectors))
+    return [vectors[order[i : i + batch_size]] for i in range(0, len(vectors), batch_size)]
+
+
+def hidden_means(model: BoltzmannMachine, vectors: np.ndarray) -> np.ndarray:
+    """``(v, E[h | v])`` for each visible vector (rows), when no two hidden units are coupled:
+    ``E[h_j | v] = off + (on - off) sigmoid((on - off) a_j)`` with the field ``a = v W_vh + c``."""
+    from scipy.special import expit
+
+    nv = model.n_visible
+    off, on = model.convention.values
+    a = vectors @ model.weights[:nv, nv:] + model.biases[nv:]
+    return np.hstack([vectors, off + (on - off) * expit((on - off) * a)])
 
 
 def conditional_table(models: dict[str, BoltzmannMachine], hidden=None) -> pd.DataFrame:

@@ -9,12 +9,13 @@ import numpy as np
 from . import arguments
 from .conventions import Convention
 from .errors import InputError
-from .model import BoltzmannMachine
+from .model import CONNECTIVITIES, BoltzmannMachine, connectivity_mask
 
 __all__ = [
     "slide35",
     "seed_target",
     "random_model",
+    "random_rbm",
     "ferromagnet",
     "lattice",
     "lattice_parameters",
@@ -49,20 +50,32 @@ def random_model(
     weight_scale: float = 1.0,
     bias_scale: float = 0.5,
     convention: Convention | str = "binary",
+    connectivity: str = "full",
 ) -> BoltzmannMachine:
     """Weights ``N(0, weight_scale^2)`` (symmetric, zero diagonal) and biases ``N(0, bias_scale^2)``.
 
     The parameters are drawn in ``convention``; biases are non-zero unless ``bias_scale = 0``.
+    ``connectivity``: ``"full"`` (every pair coupled), ``"restricted"`` (an RBM: visible-hidden
+    pairs only) or ``"semi_restricted"`` (no hidden-hidden pairs); excluded weights are drawn, then
+    zeroed, so the same seed gives the same weights where they are allowed.
     """
     nv, nh = arguments.integer(n_visible, "n_visible", low=0), arguments.integer(n_hidden, "n_hidden", low=0)
     if nv + nh < 1:
         raise InputError(f"n_visible + n_hidden must be >= 1; received {nv} + {nh}")
     ws = arguments.number(weight_scale, "weight_scale", low=0, high=MAX_SCALE)
     bs = arguments.number(bias_scale, "bias_scale", low=0, high=MAX_SCALE)
+    arguments.one_of(connectivity, "connectivity", CONNECTIVITIES)
     arguments.generator(rng)
     n = nv + nh
-    upper = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)
-    return BoltzmannMachine(upper + upper.T, rng.normal(0.0, bs, size=n), n_visible=nv, convention=convention)
+    w = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)
+    w = (w + w.T) * connectivity_mask(connectivity, n, nv)[1]
+    b = rng.normal(0.0, bs, size=n)
+    return BoltzmannMachine(w, b, n_visible=nv, convention=convention, connectivity=connectivity)
+
+
+def random_rbm(n_visible: int, n_hidden: int, **kwargs) -> BoltzmannMachine:
+    """:func:`random_model` with ``connectivity="restricted"`` (keyword arguments passed on)."""
+    return random_model(n_visible, n_hidden, connectivity="restricted", **kwargs)
 
 
 def ferromagnet(
@@ -136,7 +149,7 @@ def lattice_parameters(model: BoltzmannMachine) -> tuple[int, float] | None:
     return L, K
 
 
-_BUILTIN = ("slide35", "seed_target", "random", "ferromagnet", "lattice")
+_BUILTIN = ("slide35", "seed_target", "random", "rbm", "ferromagnet", "lattice")
 
 
 def build(
@@ -159,7 +172,7 @@ def build(
         return slide35(convention)
     if name == "seed_target":
         return seed_target(convention)
-    if name == "random":
+    if name in ("random", "rbm"):
         return random_model(
             n_visible,
             n_hidden,
@@ -167,6 +180,7 @@ def build(
             weight_scale=weight_scale,
             bias_scale=bias_scale,
             convention=convention,
+            connectivity="restricted" if name == "rbm" else "full",
         )
     if name == "ferromagnet":
         return ferromagnet(n_visible, n_hidden, coupling=coupling, bias=bias, convention=convention)

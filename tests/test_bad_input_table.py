@@ -35,6 +35,11 @@ CLI = [
         "use 'pll' (pseudo-log-likelihood and reconstruction) or 'auto'",
     ),
     (
+        "train training=exact training.measure=pll",
+        "bmexp train: error: training.measure = 'pll' with variant = 'exact': the exact variant enumerates the "
+        "model; measure it by 'kl' or 'auto', or train with 'annealed' or 'pcd'",
+    ),
+    (
         "train model=random model.n_visible=20 model.n_hidden=6 data=exact",
         "bmexp train: error: data.source = 'exact' trains on the teacher's exact p(v), which needs n_units <= 24; "
         "the model has 26 units: use 'teacher' or 'file'",
@@ -165,7 +170,7 @@ CLI = [
     ),
     (
         "run model.name=foo",
-        "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'ferromagnet', 'lattice']; received 'foo'",
+        "bmexp run: error: model.name must be one of ['slide35', 'seed_target', 'random', 'rbm', 'ferromagnet', 'lattice']; received 'foo'",
     ),
     ("run model=lattice model.L=1", "bmexp run: error: model.L must be an integer in [2, 64]; received 1"),
     (
@@ -182,7 +187,7 @@ CLI = [
     ),
     (
         "run model=foo",
-        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice random seed_target slide35",
+        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice random rbm seed_target slide35",
     ),
     (
         "run model.n_hidden=abc",
@@ -361,7 +366,7 @@ CLI = [
     ("run training.seed=-1", "bmexp run: error: training.seed must be an integer in [0, 2**64 - 1]; received -1"),
     (
         "run data.source=web",
-        "bmexp run: error: data.source must be one of ['teacher', 'file', 'exact']; received 'web'",
+        "bmexp run: error: data.source must be one of ['teacher', 'file', 'exact', 'digits']; received 'web'",
     ),
     ("run data.n=0", "bmexp run: error: data.n must be an integer >= 1; received 0"),
     (
@@ -584,6 +589,33 @@ CLI = [
         "frobnicate",
         "bmexp: error: command must be one of ['check', 'report', 'run', 'sweep', 'table', 'train', 'ui']; received 'frobnicate'",
     ),
+    # ---- data=digits, model=rbm (issue 17)
+    ("run data=digits", "bmexp run: error: model.n_visible must be 64 for data=digits (8 x 8 pixels); received 2"),
+    (
+        "train model=rbm data=digits training.batch_size=0",
+        "bmexp train: error: training.batch_size must be an integer >= 1; received 0",
+    ),
+    (
+        "train model=rbm data=digits training.eval_every=0",
+        "bmexp train: error: training.eval_every must be an integer >= 1; received 0",
+    ),
+    (
+        "run model=rbm data=digits training.eval_chains=1",
+        "bmexp run: error: training.eval_chains must be an integer >= 2; received 1",
+    ),
+    (
+        "train model=rbm data=digits training.eval_betas=1",
+        "bmexp train: error: training.eval_betas must be at least 2 inverse temperatures (an integer >= 2 or a "
+        "sequence); received 1",
+    ),
+    (
+        "train model=rbm data=digits data.heldout=0",
+        "bmexp train: error: data.heldout must be a finite number in (0, 1); received 0",
+    ),
+    (
+        "train model=rbm data=digits data.threshold=0",
+        "bmexp train: error: data.threshold must be an integer in [1, 16]; received 0",
+    ),
 ]
 
 API = [
@@ -687,7 +719,40 @@ API = [
         lambda: _ocean().DimodSampler(object()),
         "sampler must be a dimod.Sampler (e.g. dwave.samplers.SimulatedAnnealingSampler()); received object",
     ),
+    (
+        "BoltzmannMachine(..., connectivity=[[0, 1, 0], [0, 0, 0], [0, 0, 0]])",
+        lambda: BoltzmannMachine(
+            np.zeros((3, 3)), np.zeros(3), 1, connectivity=np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]])
+        ),
+        "connectivity must be symmetric (a coupling is shared by both units); mask[0, 1] = True but mask[1, 0] = False",
+    ),
+    (
+        "BoltzmannMachine(..., connectivity=np.eye(3))",
+        lambda: BoltzmannMachine(np.zeros((3, 3)), np.zeros(3), 1, connectivity=np.eye(3)),
+        "connectivity must have a False (zero) diagonal: no unit couples to itself; mask[0, 0] = True",
+    ),
+    (
+        "BoltzmannMachine(W with a hidden-hidden weight, ..., connectivity='restricted')",
+        lambda: BoltzmannMachine(np.ones((3, 3)) - np.eye(3), np.zeros(3), 1, connectivity="restricted"),
+        "weights must be 0 where connectivity = 'restricted' allows no coupling; weights[1, 2] = 1.0",
+    ),
+    (
+        "ais(model, betas=1, ...)",
+        lambda: _ais(betas=1),
+        "betas must be at least 2 inverse temperatures (an integer >= 2 or a sequence); received 1",
+    ),
+    (
+        "ais(model, betas=[0.0, 0.5], ...)",
+        lambda: _ais(betas=[0.0, 0.5]),
+        "betas must be strictly increasing from 0 to 1; received [0.  0.5]",
+    ),
 ]
+
+
+def _ais(**kwargs):
+    from bmexp.estimate import ais
+
+    return ais(random_model(2, 2, rng=np.random.default_rng(0)), rng=np.random.default_rng(0), **kwargs)
 
 
 def _ocean():

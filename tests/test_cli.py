@@ -31,7 +31,7 @@ def test_table_overrides_model_and_convention(capsys):
     [
         (
             ["table", "model=foo"],
-            "Could not find 'model/foo' Available options in 'model': ferromagnet lattice random seed_target slide35",
+            "Could not find 'model/foo' Available options in 'model': ferromagnet lattice random rbm seed_target slide35",  # noqa: E501
         ),
         (["table", "convention=ising"], "Could not find 'convention/ising'"),
         (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),
@@ -109,7 +109,10 @@ def test_train_exact_spin_from_file(tmp_path, capsys):
         (["train", "training.epochs=0"], "training.epochs must be an integer >= 1; received 0"),
         (["train", "training=cd1"], "Could not find 'training/cd1'"),
         (["train", "data=file"], "data.path must be a .npy or .csv file of visible vectors; received None"),
-        (["train", "data.source=web"], "data.source must be one of ['teacher', 'file', 'exact']; received 'web'"),
+        (
+            ["train", "data.source=web"],
+            "data.source must be one of ['teacher', 'file', 'exact', 'digits']; received 'web'",
+        ),
         (["train", "training.variant=annealed", "data=exact"], "training.variant = 'annealed' clamps data vectors"),
     ],
 )
@@ -187,3 +190,22 @@ def test_every_sweep_job_is_validated_on_the_config_hydra_composes_for_it(overri
     with initialize_config_dir(config_dir=cli.config_path(), version_base="1.3"):
         for job, cfg in zip(jobs, validated):
             assert cfg == OmegaConf.to_container(compose("sweep", overrides=job)), job
+
+
+@pytest.mark.slow
+def test_train_on_the_digits_reports_held_out_ais_log_likelihood(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("sklearn")
+    monkeypatch.chdir(tmp_path)
+    args = [
+        "train", "model=rbm", "model.n_hidden=16", "data=digits", "training=pcd", "training.epochs=2",
+        "training.batch_size=100", "training.eta=0.05", "training.init_scale=0.01", "schedule=constant",
+        "schedule.sweeps=1", "training.eval_every=2", "training.eval_betas=100", "metrics_csv=m.csv",
+    ]  # fmt: skip
+    assert main(args) == 0
+    import pandas as pd
+
+    m = pd.read_csv(tmp_path / "m.csv")
+    assert m["kl_data"].isna().all()  # 80 units: no enumeration
+    ll = m["ais_log_likelihood"].dropna()
+    assert len(ll) == 2 and ll.iloc[1] > ll.iloc[0]  # epochs 0 and 2: two epochs of training helped
+    assert (m["ais_ci_low"].dropna() <= ll).all() and (ll <= m["ais_ci_high"].dropna()).all()

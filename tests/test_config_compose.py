@@ -54,6 +54,8 @@ def test_every_option_composes_and_validates(group, option, tmp_path, monkeypatc
     if (group, option) == ("data", "file"):
         (tmp_path / "v.csv").write_text("0,1\n1,1\n")
         overrides.append("data.path=v.csv")
+    if (group, option) in (("data", "digits"), ("model", "rbm")):  # 64 visible pixels, trained on the digits
+        overrides = ["model=rbm", "data=digits", "training=pcd"]
     if (group, option) == ("check", "energy"):  # the energy check needs a lattice
         overrides.append("model=lattice")
     cfg = compose(command, overrides=overrides, return_hydra_config=command == "sweep")

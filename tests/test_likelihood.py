@@ -150,3 +150,30 @@ def test_chunked_sums_equal_the_whole(monkeypatch, coupled):
     whole = pseudo_log_likelihood(m, v).value
     monkeypatch.setattr(lik, "_CHUNK", 8)  # one vector, two units at a time
     assert pseudo_log_likelihood(m, v).value == pytest.approx(whole, rel=1e-13)
+
+
+@pytest.mark.parametrize("connectivity", ["full", "restricted", "semi_restricted"])
+def test_pll_of_a_restricted_model_is_the_exact_sum_of_one_unit_conditionals(connectivity):
+    # (moved from bmexp.evaluation's former pseudo_log_likelihood, which this one replaces)
+    from bmexp import zoo
+
+    model = zoo.random_model(5, 3, rng=np.random.default_rng(0), connectivity=connectivity)
+    p_v = ExactDistribution.of(model).visible_p()
+    v = all_states(5)
+    expected = np.zeros(len(v))
+    for i in range(5):
+        flipped = v.copy()
+        flipped[:, i] = 1 - flipped[:, i]
+        p, q = p_v[indices_from_states(v)], p_v[indices_from_states(flipped)]
+        expected += np.log(p / (p + q))
+    got = pseudo_log_likelihood(model, v)
+    assert got.exact and got.value == pytest.approx(expected.mean(), rel=1e-12)
+    # the same sum from free energies, log sigmoid(F(v^i) - F(v)): what sklearn's score_samples
+    # estimates from one random unit (tests/adapters/test_sklearn.py reproduces that exactly)
+    from bmexp.estimate import free_energy
+
+    by_free_energy = sum(
+        -np.logaddexp(0.0, -(free_energy(model, np.where(np.arange(5) == i, 1 - v, v)) - free_energy(model, v)))
+        for i in range(5)
+    )
+    assert got.value == pytest.approx(np.mean(by_free_energy), rel=1e-12)

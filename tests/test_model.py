@@ -161,3 +161,69 @@ def test_conversion_formulas_on_an_example():
     np.testing.assert_array_equal(spin.biases, b / 2 + w.sum(1) / 4)
     assert c == -w.sum() / 8 - b.sum() / 2
     assert convert_model(spin, "spin") == (spin, 0.0)
+
+
+# ------------------------------------------------------------------ connectivity
+def test_named_connectivities_allow_exactly_their_pairs():
+    from bmexp.model import connectivity_mask
+
+    vv, vh, hh = (slice(0, 2), slice(0, 2)), (slice(0, 2), slice(2, 5)), (slice(2, 5), slice(2, 5))
+    off_diagonal = ~np.eye(5, dtype=bool)
+    for name, allowed in (("full", (1, 1, 1)), ("restricted", (0, 1, 0)), ("semi_restricted", (1, 1, 0))):
+        got, mask = connectivity_mask(name, 5, 2)
+        assert got == name and not np.any(np.diag(mask)) and np.array_equal(mask, mask.T)
+        for block, a in zip((vv, vh, hh), allowed):
+            assert np.array_equal(mask[block], off_diagonal[block] if a else np.zeros_like(mask[block])), name
+
+
+@pytest.mark.parametrize(
+    "connectivity, message",
+    [
+        (
+            np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]]),
+            "connectivity must be symmetric (a coupling is shared by both units); mask[0, 1] = True but mask[1, 0] = False",  # noqa: E501
+        ),
+        (
+            np.eye(3),
+            "connectivity must have a False (zero) diagonal: no unit couples to itself; mask[0, 0] = True",
+        ),
+        (
+            np.ones((2, 2)),
+            "connectivity must be one of ['full', 'restricted', 'semi_restricted'] or a boolean (3, 3) mask; received shape (2, 2)",  # noqa: E501
+        ),
+        ("rbm", "connectivity must be one of ['full', 'restricted', 'semi_restricted']; received 'rbm'"),
+    ],
+)
+def test_a_bad_connectivity_is_one_clear_error(connectivity, message):
+    with pytest.raises(InputError) as err:
+        BoltzmannMachine(np.zeros((3, 3)), np.zeros(3), n_visible=1, connectivity=connectivity)
+    assert str(err.value) == message and err.value.argument == "connectivity"
+
+
+def test_a_weight_where_the_mask_allows_no_coupling_is_refused():
+    w = np.zeros((3, 3))
+    w[0, 1] = w[1, 0] = 0.5  # visible-hidden: allowed in an RBM
+    BoltzmannMachine(w, np.zeros(3), n_visible=1, connectivity="restricted")
+    w[1, 2] = w[2, 1] = 0.25  # hidden-hidden
+    with pytest.raises(
+        InputError,
+        match=r"^weights must be 0 where connectivity = 'restricted' allows no coupling; weights\[1, 2\] = 0.25$",
+    ):
+        BoltzmannMachine(w, np.zeros(3), n_visible=1, connectivity="restricted")
+
+
+def test_connectivity_survives_conversion_and_replace_and_only_a_restricted_model_says_so():
+    rbm = BoltzmannMachine.rbm([[1.0, -2.0], [0.5, 0.0], [0.0, 3.0]], [0.1, 0.2, 0.3], [-1.0, 1.0])
+    assert rbm.connectivity == "restricted" and rbm.hidden_factorise
+    spin = rbm.to("spin")
+    assert spin.connectivity == "restricted" and np.array_equal(spin.mask, rbm.mask)
+    assert rbm.replace(biases=np.zeros(5)).connectivity == "restricted"
+    assert rbm.to_dict()["connectivity"] == "restricted"
+    custom = BoltzmannMachine(
+        np.zeros((3, 3)), np.zeros(3), 1, connectivity=np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    )
+    assert custom.connectivity == "custom" and custom.to("spin").mask[0, 1] and not custom.to("spin").mask[0, 2]
+    full = slide35()
+    assert "connectivity" not in full.to_dict() and not full.hidden_factorise  # fully connected dicts unchanged
+    with pytest.raises(InputError, match=r"^weights must have shape \(n_visible, n_hidden\) = \(2, 1\)"):
+        BoltzmannMachine.rbm(np.zeros((1, 2)), np.zeros(2), np.zeros(1))

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 
 from bmexp.report import add_verdicts, build_report
@@ -73,3 +74,22 @@ def test_sampler_table_gives_each_sampler_and_model_its_verdicts():
     assert table.loc[("gibbs", "ferromagnet"), "exact_shortfall_tv"] == 0.2
     assert table.loc[("dwave", "ferromagnet"), "updates_per_s"] == 5e7
     assert sampler_table(add_verdicts(frame())) is None  # one sampler: no table
+
+
+def test_digit_samples_and_held_out_curve_are_drawn(tmp_path):
+    from bmexp.report import plot_digit_samples, plot_held_out_curve
+    from bmexp.zoo import random_rbm
+
+    model = random_rbm(64, 4, rng=np.random.default_rng(0))
+    out = plot_digit_samples(model, tmp_path / "s.png", rng=np.random.default_rng(1), n=9, sweeps=2)
+    assert out.stat().st_size > 0
+    m = pd.DataFrame(
+        {
+            "epoch": [0, 1, 2],
+            "ais_log_likelihood": [-30.0, np.nan, -25.0],
+            "ais_ci_low": [-30.1, np.nan, -25.1],
+            "ais_ci_high": [-29.9, np.nan, -24.9],
+            "pll_heldout": [-29.0, np.nan, -20.0],
+        }
+    )
+    assert plot_held_out_curve(m, tmp_path / "c.png").stat().st_size > 0

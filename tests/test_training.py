@@ -201,7 +201,9 @@ def test_kl_and_the_exact_variant_are_refused_beyond_enumeration():
     with pytest.raises(InputError, match="variant = 'exact' enumerates the model"):
         train(big, rng=np.random.default_rng(0), data=data, variant="exact")
     with pytest.raises(InputError, match="p_data: measure = 'pll' needs data vectors"):
-        train(start(), rng=np.random.default_rng(0), p_data=P_TEACHER, variant="exact", measure="pll")
+        train(start(), rng=np.random.default_rng(0), p_data=P_TEACHER, variant="pcd", measure="pll")
+    with pytest.raises(InputError, match="^measure = 'pll' with variant = 'exact': the exact variant enumerates"):
+        train(start(), rng=np.random.default_rng(0), data=np.zeros((5, 2)), variant="exact", measure="pll")
 
 
 def test_a_job_trained_beyond_enumeration_logs_no_kl_metric():
@@ -225,3 +227,33 @@ def test_a_job_trained_beyond_enumeration_logs_no_kl_metric():
     assert m["train.final_reconstruction_heldout"] == r.training.final["reconstruction_heldout"]
     steps = dict(r.step_metrics())
     assert "train.pll_train" in steps[2] and not [k for k in steps[2] if "kl" in k]
+
+
+# ------------------------------------------------------------------ restricted connectivity
+def test_hidden_means_are_the_exact_conditional_expectations():
+    from bmexp.states import all_states
+    from bmexp.training import hidden_means
+    from bmexp.zoo import random_model
+
+    for conv in ("binary", "spin"):
+        model = random_model(3, 3, rng=np.random.default_rng(4), connectivity="semi_restricted", convention=conv)
+        exact = ExactDistribution.of(model)
+        v = all_states(3, conv)
+        h = all_states(3, conv)
+        expected = exact.hidden_given_visible_p() @ h  # E[h | v] row by row, by enumeration
+        np.testing.assert_allclose(hidden_means(model, v), np.hstack([v, expected]), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("variant", ["pcd", "exact"])
+@pytest.mark.parametrize("connectivity", ["restricted", "semi_restricted"])
+def test_training_never_learns_a_masked_coupling(variant, connectivity):
+    from bmexp.zoo import random_model
+
+    teacher = random_model(3, 2, rng=np.random.default_rng(0), weight_scale=2.0)  # fully connected
+    student = random_model(3, 2, rng=np.random.default_rng(1), connectivity=connectivity, weight_scale=0.1)
+    data = sample_visible(teacher, 300, rng=np.random.default_rng(2))
+    result = train(student, rng=np.random.default_rng(3), data=data, variant=variant, eta=0.1, epochs=20)
+    w = result.model.weights
+    assert result.model.connectivity == connectivity and not result.diverged
+    assert np.all(w[~student.mask] == 0)  # exactly zero where masked (the model would refuse anything else)
+    assert np.all(np.abs(w - student.weights)[student.mask] > 0)  # every allowed coupling learnt

@@ -31,7 +31,7 @@ def test_build_by_name():
     assert build("lattice", L=3, J=0.5, convention="binary").convention.value == "binary"
     with pytest.raises(
         InputError,
-        match=r"name must be one of \['slide35', 'seed_target', 'random', 'ferromagnet', 'lattice'\]; received 'x'",
+        match=r"name must be one of \['slide35', 'seed_target', 'random', 'rbm', 'ferromagnet', 'lattice'\]; received 'x'",  # noqa: E501
     ):
         build("x")
 
@@ -79,3 +79,11 @@ def test_ferromagnet_is_metastable_and_converts_exactly():
     with pytest.raises(InputError, match=r"coupling must be a finite number in \[-1e\+06, 1e\+06\]; received nan"):
         ferromagnet(coupling=float("nan"))
     assert build("ferromagnet", coupling=0.1, n_visible=2, n_hidden=2).n_units == 4
+
+
+def test_build_rbm_is_restricted_with_the_random_models_weights():
+    rbm = build("rbm", n_visible=3, n_hidden=2, seed=1)
+    assert rbm.connectivity == "restricted" and rbm.hidden_factorise
+    full = build("random", n_visible=3, n_hidden=2, seed=1)
+    np.testing.assert_array_equal(rbm.weights[:3, 3:], full.weights[:3, 3:])  # same draw, masked
+    assert not rbm.weights[:3, :3].any() and not rbm.weights[3:, 3:].any()

@@ -3,7 +3,9 @@
 * :class:`~bmexp.adapters.ocean.DimodSampler` -- any dimod sampler that takes a beta schedule
   and initial states (dwave-samplers' ``SimulatedAnnealingSampler`` declares its kernel);
 * :func:`~bmexp.adapters.ocean.dwave_sampler` -- that sampler with a named acceptance criterion
-  (``"gibbs"`` or ``"metropolis"``) and order (``"sequential"`` or ``"random"``).
+  (``"gibbs"`` or ``"metropolis"``) and order (``"sequential"`` or ``"random"``);
+* :mod:`bmexp.adapters.sklearn` -- scikit-learn's ``BernoulliRBM`` to and from a bmexp RBM
+  (``from_sklearn``, ``to_sklearn``; ``pip install -e '.[sklearn]'``), conventions documented there.
 
 Nothing here is imported by the rest of bmexp; importing this package does not import dimod.
 """

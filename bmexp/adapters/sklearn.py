@@ -1,0 +1,57 @@
+"""scikit-learn's ``BernoulliRBM`` and bmexp's restricted Boltzmann machines, parameter for parameter
+(optional: ``pip install -e '.[sklearn]'``; nothing else in bmexp imports scikit-learn).
+
+Conventions, checked in tests/adapters/test_sklearn.py (same free energies to 1e-12):
+
+* units: sklearn's RBM is binary ({0, 1}); a bmexp spin model is converted exactly first;
+* ``components_`` has shape ``(n_hidden, n_visible)``: bmexp's visible-hidden block is its
+  transpose, ``W[:n_visible, n_visible:] = components_.T``;
+* ``intercept_visible_`` and ``intercept_hidden_`` are bmexp's visible and hidden biases, with the
+  same sign: both write ``E(v, h) = -v^T W h - b_v^T v - b_h^T h`` (bmexp's
+  ``-1/2 s^T W s - b^T s`` with W symmetric counts each visible-hidden pair once);
+* ``_free_energy(v) = -v . b_v - sum_j log(1 + exp(v . W[:, j] + b_h[j]))`` is bmexp's
+  :func:`bmexp.estimate.free_energy`, in nats, no temperature;
+* ``score_samples`` is *not* a log-likelihood: it flips one random bit of each vector and returns
+  ``n_visible * log sigmoid(F(v_flipped) - F(v))`` (a stochastic pseudo-log-likelihood); held-out
+  log-likelihood needs ``log Z`` (:func:`bmexp.estimate.ais`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import arguments
+from ..errors import InputError
+from ..model import BoltzmannMachine
+
+__all__ = ["from_sklearn", "to_sklearn"]
+
+
+def from_sklearn(rbm) -> BoltzmannMachine:
+    """A bmexp RBM (binary, ``connectivity="restricted"``) with a fitted ``BernoulliRBM``'s parameters."""
+    try:
+        components, b_v, b_h = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+    except AttributeError:
+        raise InputError.bad("rbm", "a fitted sklearn.neural_network.BernoulliRBM", rbm, shown=type(rbm).__name__)
+    return BoltzmannMachine.rbm(np.asarray(components).T, b_v, b_h, convention="binary")
+
+
+def to_sklearn(model: BoltzmannMachine, **params):
+    """A ``BernoulliRBM`` (``params`` passed to its constructor) holding ``model``'s parameters, as if
+    fitted: its ``_free_energy``, ``transform``, ``gibbs`` and ``score_samples`` use them."""
+    from sklearn.neural_network import BernoulliRBM
+
+    arguments.model(model)
+    nv, w = model.n_visible, model.weights
+    if model.n_hidden == 0 or np.any(w[:nv, :nv]) or np.any(w[nv:, nv:]):
+        raise InputError.about(
+            "model", "{argument} must be a restricted Boltzmann machine (visible-hidden couplings only, n_hidden >= 1)"
+        )
+    binary = model.to("binary")
+    rbm = BernoulliRBM(n_components=binary.n_hidden, **params)
+    rbm.components_ = np.array(binary.weights[:nv, nv:].T)
+    rbm.intercept_visible_ = np.array(binary.biases[:nv])
+    rbm.intercept_hidden_ = np.array(binary.biases[nv:])
+    rbm.n_features_in_ = nv
+    rbm.h_samples_ = np.zeros((rbm.batch_size, binary.n_hidden))
+    return rbm
