@@ -130,3 +130,120 @@ PARALLEL_MIN_UNIFORMS = 2**18
 def kernel_for(n_units: int, n_uniforms: int, record: bool):
     _threading_layer()
     return KERNELS[(n_units >= WIDE_MIN_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]
+
+
+# ----------------------------------------------------------------------------- parallel tempering
+#: swap rounds: even/odd pairs in turn (non-reversible), even or odd at random (reversible), or
+#: one neighbour pair chosen uniformly (reversible)
+DEO, SEO, RANDOM_PAIR = 0, 1, 2
+
+
+def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random_scan, swap, tidx, last, counts):
+    """Parallel tempering: ``R`` replicas per chain, each swept with the Gibbs kernel's update at
+    its own temperature, then one round of swaps between neighbouring temperatures.
+
+    ``S`` (chains x R x n): replica ``r`` of chain ``c`` stays in slot ``r``; a swap exchanges
+    temperatures, not states: ``tidx[c, r]`` is slot r's temperature index (in / out).  ``betas``
+    and ``swap_betas`` (sweeps x R) are 1 / T per temperature index for the updates and for the
+    swap acceptance (the same array except in the mutant of :mod:`bmexp.testing.mutants`).
+    ``noise[c]``: ``R n`` start uniforms, the thresholds (sweep, replica, update), for random scan
+    the site uniforms in the same order, one uniform per sweep choosing the pairs, then ``R - 1``
+    log-uniforms per sweep, one per pair, accepting a swap when below
+    ``(beta_k - beta_k+1) (E_k - E_k+1)``.  ``last[c, r]``: the extreme slot r's walker visited
+    last (0 bottom, 1 top, -1 neither yet).  ``counts[c]``: attempts per pair, accepts per pair,
+    then round trips (bottom -> top -> bottom).
+    """
+    n_chains, R, n = S.shape
+    n_sweeps = betas.shape[0]
+    n_upd = n_sweeps * R * n
+    thr0 = R * n
+    site0 = thr0 + n_upd
+    choice0 = site0 + (n_upd if random_scan else 0)
+    acc0 = choice0 + n_sweeps
+    for c in prange(n_chains):
+        u = noise[c]
+        field = np.empty((R, n))
+        energy = np.empty(R)
+        slot_of = np.empty(R, dtype=np.int64)
+        for r in range(R):
+            slot_of[tidx[c, r]] = r
+            for i in range(n):
+                acc = b[i]
+                for m in range(n):
+                    acc += W[i, m] * S[c, r, m]
+                field[r, i] = acc
+        for sw in range(n_sweeps):
+            for r in range(R):
+                s = S[c, r]
+                f = field[r]
+                beta = betas[sw, tidx[c, r]]
+                base = (sw * R + r) * n
+                for j in range(n):
+                    i = j
+                    if random_scan:
+                        i = int(u[site0 + base + j] * n)
+                        if i >= n:
+                            i = n - 1
+                    if clamped[i]:
+                        continue
+                    threshold = u[thr0 + base + j]
+                    si = s[i]
+                    if rule == HEAT_BATH:
+                        new = on if threshold < beta * (on - off) * f[i] else off
+                    else:
+                        flip = on + off - si
+                        new = flip if threshold < beta * (flip - si) * f[i] else si
+                    d = new - si
+                    if d != 0.0:
+                        s[i] = new
+                        if _WIDE:
+                            _axpy(f, d, W[i], n)
+                        else:
+                            for m in range(n):
+                                f[m] += d * W[i, m]
+                e = 0.0
+                for m in range(n):
+                    e -= 0.5 * s[m] * (f[m] + b[m])
+                energy[r] = e
+            parity = sw % 2
+            chosen = -1
+            if swap == SEO:
+                parity = 1 if u[choice0 + sw] < 0.5 else 0
+            elif swap == RANDOM_PAIR:
+                chosen = int(u[choice0 + sw] * (R - 1))
+                if chosen >= R - 1:
+                    chosen = R - 2
+            for k in range(R - 1):
+                if (chosen >= 0 and k != chosen) or (chosen < 0 and k % 2 != parity):
+                    continue
+                lo = slot_of[k]
+                hi = slot_of[k + 1]
+                counts[c, k] += 1
+                if u[acc0 + sw * (R - 1) + k] < (swap_betas[sw, k] - swap_betas[sw, k + 1]) * (energy[lo] - energy[hi]):
+                    counts[c, R - 1 + k] += 1
+                    slot_of[k] = hi
+                    slot_of[k + 1] = lo
+                    tidx[c, lo] = k + 1
+                    tidx[c, hi] = k
+            for r in range(R):
+                t = tidx[c, r]
+                if t == 0:
+                    if last[c, r] == 1:
+                        counts[c, 2 * (R - 1)] += 1
+                    last[c, r] = 0
+                elif t == R - 1 and last[c, r] == 0:
+                    last[c, r] = 1
+
+
+def _compile_pt(wide, parallel):
+    name = f"pt_{'wide' if wide else 'narrow'}_{'parallel' if parallel else 'serial'}"
+    return njit(parallel=parallel, cache=True, nogil=True)(_variant(_pt_kernel, name, _WIDE=wide))
+
+
+#: (wide, parallel) -> parallel-tempering kernel
+PT_KERNELS = {(w, p): _compile_pt(w, p) for w in (False, True) for p in (False, True)}
+
+
+def pt_kernel_for(n_units: int, n_uniforms: int):
+    _threading_layer()
+    return PT_KERNELS[(n_units >= WIDE_MIN_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS)]
