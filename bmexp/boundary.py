@@ -18,7 +18,7 @@ import subprocess
 from contextlib import contextmanager
 
 import numpy as np
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from . import arguments
 from .errors import InputError
@@ -69,7 +69,15 @@ SAMPLER_KEYS = {
     "name": "sampler.name",
     "acceptance": "sampler.rule",
     "order": "sampler.scan",
+    "replicas": "sampler.replicas",
+    "ladder": "sampler.ladder",
+    "T_max": "sampler.T_max",
+    "swap": "sampler.swap",
+    "tune_chains": "sampler.tune_chains",
+    "tune_sweeps": "sampler.tune_sweeps",
 }
+#: the keys only parallel tempering reads (null for the other samplers)
+PT_KEYS = ("replicas", "ladder", "T_max", "swap", "tune_chains", "tune_sweeps")
 TRAINING_KEYS = {
     "eta": "training.eta",
     "epochs": "training.epochs",
@@ -190,17 +198,33 @@ def build_schedule(sc: DictConfig):
         return Schedule.constant(sc.sweeps)
 
 
-SAMPLERS = ("gibbs", "dwave")
+SAMPLERS = ("gibbs", "pt", "dwave")
 
 
 def build_sampler(sc: DictConfig):
-    """bmexp's Gibbs sampler, or dwave-samplers' simulated annealing through the dimod adapter."""
+    """bmexp's Gibbs sampler or parallel tempering, or dwave-samplers' simulated annealing through the
+    dimod adapter."""
     with config_keys(SAMPLER_KEYS):
         name = arguments.one_of(sc.get("name", "gibbs"), "name", SAMPLERS)
+        if name != "pt":
+            for key in PT_KEYS:
+                if sc.get(key) is not None:
+                    raise InputError.bad(
+                        key, f"null with sampler={name} (parallel tempering's keys: sampler=pt)", sc[key]
+                    )
         if name == "gibbs":
             from .samplers import GibbsSampler
 
             return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+        if name == "pt":
+            from .samplers import ParallelTempering
+
+            if sc.get("backend") not in (None, "numba"):
+                raise InputError.bad("backend", "numba or null with sampler=pt (its kernel is compiled)", sc.backend)
+            given = {key: sc.get(key) for key in PT_KEYS if sc.get(key) is not None}  # null: the default
+            if OmegaConf.is_config(given.get("ladder")):
+                given["ladder"] = OmegaConf.to_container(given["ladder"])
+            return ParallelTempering(rule=sc.rule, scan=sc.scan, **given)
         from .adapters.ocean import dwave_sampler
 
         acceptance = {"heat_bath": "gibbs", "metropolis": "metropolis"}
@@ -365,7 +389,12 @@ def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
         Store.default(uri=uri)
 
 
-def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> None:
+def _replicas(sampler) -> int:
+    """Chains per chain a sampler runs (parallel tempering: its replicas; else 1)."""
+    return int(getattr(sampler, "replicas", 1) or 1)
+
+
+def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
     from .validation.checks import REGISTRY, planned_chains
 
@@ -378,8 +407,8 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> Non
     _within(
         key,
         n if n is not None else "null (planned)",
-        memory=32.0 * max(chains) * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
-        work=float(sum(chains)) * max(schedule.total_sweeps, 8) * model.n_units,
+        memory=32.0 * max(chains) * replicas * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
+        work=float(sum(chains)) * replicas * max(schedule.total_sweeps, 8) * model.n_units,
         what="the sampling checks' chains",
     )
 
@@ -392,7 +421,7 @@ def _training_work(args: dict) -> None:
         "annealed": (n_data + args["n_negative"]) * sweeps,
         "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
         "exact": 0,
-    }.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
+    }.get(args["variant"], 0) * n_units * _replicas(args.get("sampler")) + 2**n_units * n_units  # + exact KL
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -435,7 +464,7 @@ def validate_run_config(cfg: DictConfig) -> dict:
             f"checks that apply: {[c for c, s in REGISTRY.items() if s.skip_reason(model) is None]}",
             argument="checks.names",
         )
-    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n")
+    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]))
     if cfg.train:
         _training_work(args)
     return {**args, "checks": tuple(names)}
@@ -529,7 +558,9 @@ def validate_check_config(cfg: DictConfig) -> dict:
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)
-    _check_work(model, schedule, [name], cfg.check.n, alpha, "check.n", options)  # energy: sweeps estimated below
+    _check_work(  # energy: sweeps estimated below
+        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler)
+    )
     if name == "energy" and cfg.check.own_schedule:
         schedule = None  # the check's equilibration sweeps (an annealing schedule would trap chains below T_c)
     kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha, **options)

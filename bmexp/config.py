@@ -55,10 +55,17 @@ class ScheduleConfig:
 
 @dataclass
 class SamplerConfig:
-    name: str = "gibbs"  # gibbs (bmexp's) | dwave (dwave-samplers' SimulatedAnnealingSampler)
+    name: str = "gibbs"  # gibbs (bmexp's) | pt (bmexp's parallel tempering) | dwave (dwave-samplers' SA)
     rule: str = "heat_bath"  # heat_bath | flip | metropolis (dwave: heat_bath = "Gibbs" | metropolis)
     scan: str = "sequential"  # sequential | random
     backend: Optional[str] = "numba"  # gibbs only: numba | numpy (null for other samplers)
+    # pt only (null for other samplers; conf/sampler/pt.yaml sets them):
+    replicas: Optional[int] = None  # R >= 2 (null: 4, or the explicit ladder's length)
+    ladder: Any = None  # geometric | adaptive | [1, T_2, ..., T_R] (strictly increasing)
+    T_max: Optional[float] = None  # top of the geometric ladder (adaptive: its start)
+    swap: Optional[str] = None  # deo (non-reversible even/odd) | seo | random_pair
+    tune_chains: Optional[int] = None  # adaptive: chains of the tuning run
+    tune_sweeps: Optional[int] = None  # adaptive: sweeps of the tuning run (rounds of 32, 64, ...)
 
 
 @dataclass

@@ -65,7 +65,9 @@ def check_ladder(temperatures, name: str = "ladder") -> np.ndarray:
     try:
         t = np.asarray(temperatures, dtype=float)
     except (TypeError, ValueError):
-        raise InputError.bad(name, "'geometric', 'adaptive' or a list of temperatures", temperatures) from None
+        raise InputError.bad(
+            name, f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]", temperatures
+        ) from None
     shown = [float(x) for x in np.atleast_1d(t)]
     if t.ndim != 1 or t.size < 2:
         raise InputError.bad(
@@ -74,7 +76,11 @@ def check_ladder(temperatures, name: str = "ladder") -> np.ndarray:
     if not np.all(np.isfinite(t)):
         raise InputError.bad(name, "a list of finite temperatures", shown)
     if t[0] != 1.0:
-        raise InputError.bad(name, "a ladder starting at T_1 = 1 (its first replica samples the model at T = 1)", shown)
+        raise InputError.about(
+            name,
+            "{argument} must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution "
+            f"at T = 1); received {shown}",
+        )
     if np.any(np.diff(t) <= 0):
         raise InputError.bad(name, "strictly increasing (1 = T_1 < T_2 < ... < T_R)", shown)
     return t
@@ -158,7 +164,10 @@ class ParallelTempering:
         arguments.one_of(self.scan, "scan", SCANS)
         arguments.one_of(self.swap, "swap", SWAPS)
         if isinstance(self.ladder, str):
-            arguments.one_of(self.ladder, "ladder", LADDERS)
+            if self.ladder not in LADDERS:
+                raise InputError.bad(
+                    "ladder", f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]", self.ladder
+                )
             if self.replicas is None:
                 object.__setattr__(self, "replicas", DEFAULT_REPLICAS)
             if isinstance(self.replicas, bool) or not isinstance(self.replicas, (int, np.integer)) or self.replicas < 2:
@@ -173,7 +182,9 @@ class ParallelTempering:
             object.__setattr__(self, "ladder", tuple(float(t) for t in ladder))
             if self.replicas is not None and self.replicas != ladder.size:
                 raise InputError.bad(
-                    "replicas", f"{ladder.size} (the length of the explicit ladder) or None", self.replicas
+                    "replicas",
+                    f"{ladder.size} (the length of the explicit ladder) or None (taken from the ladder)",
+                    self.replicas,
                 )
             object.__setattr__(self, "replicas", int(ladder.size))
         arguments.integer(self.tune_chains, "tune_chains", low=1)
