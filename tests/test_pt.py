@@ -236,3 +236,45 @@ def test_the_exact_joint_output_test_is_calibrated_for_pt(rule, scan, swap):
     counts = [np.bincount(row, minlength=exact.size) for row in flat.reshape(replicates, n)]
     pvalues = np.array([gof_test(c, exact, alpha=0.01, rng=rng).p_value for c in counts])
     assert_calibrated(int(np.sum(pvalues < 0.01)), pvalues, replicates)
+
+
+def test_the_compiled_variants_give_the_same_states():
+    # The exact tests run the narrow (branchless) kernel; the wide one (n >= 16) and the parallel
+    # ones must turn the same uniforms into the same states, swaps and round trips.
+    from bmexp._kernels import DEO, HEAT_BATH, PT_KERNELS
+
+    model = random_model(10, 10, rng=np.random.default_rng(12), weight_scale=0.3, bias_scale=0.5)
+    rng = np.random.default_rng(13)
+    chains, R, n, sweeps = 6, 4, model.n_units, 30
+    betas = np.tile(1 / geometric_ladder(R, 5.0), (sweeps, 1))
+    noise = rng.random((chains, R * n + sweeps * R * n + sweeps * R))
+    noise[:, R * n :] = np.log(noise[:, R * n :])  # any thresholds will do: both variants read the same
+    start = np.where(rng.random((chains, R, n)) < 0.5, 1.0, 0.0)
+    outs = []
+    for variant, kernel in PT_KERNELS.items():
+        states, tidx = start.copy(), np.tile(np.arange(R), (chains, 1))
+        last, counts = np.where(tidx == 0, 0, -1), np.zeros((chains, 2 * R - 1), dtype=np.int64)
+        w, b = model.weights, model.biases
+        kernel(
+            states,
+            w,
+            b,
+            0.0,
+            1.0,
+            betas,
+            betas.copy(),
+            np.zeros(n, np.bool_),
+            noise.copy(),
+            HEAT_BATH,
+            False,
+            DEO,
+            tidx,
+            last,
+            counts,
+        )
+        outs.append((variant, states, tidx, counts))
+    for variant, states, tidx, counts in outs[1:]:
+        np.testing.assert_array_equal(states, outs[0][1], err_msg=str(variant))
+        np.testing.assert_array_equal(tidx, outs[0][2])
+        np.testing.assert_array_equal(counts, outs[0][3])
+    assert outs[0][3][:, R - 1 : 2 * (R - 1)].sum() > 0  # swaps happened

@@ -311,10 +311,16 @@ class ParallelTempering:
             s = np.broadcast_to(s, (n_chains, model.n_units))[:, None, :]
         return np.broadcast_to(s, (n_chains, R, model.n_units))
 
-    def _layout(self, n: int, n_sweeps: int, R: int) -> tuple[int, int]:
-        """(offset of the thresholds, uniforms per chain)."""
+    def _layout(self, n: int, n_sweeps: int, R: int) -> tuple[int, int, int]:
+        """(offset of the thresholds, offset of the swaps' uniforms, uniforms per chain): see
+        :func:`bmexp._kernels._pt_kernel`."""
         n_upd = n_sweeps * R * n
-        return R * n, R * n + n_upd * (2 if self.scan == "random" else 1) + n_sweeps + n_sweeps * (R - 1)
+        swap0 = R * n + n_upd * (2 if self.scan == "random" else 1)
+        if self.swap == "deo":  # only the pairs attempted: R - 1 every two sweeps
+            n_swap = (n_sweeps // 2) * (R - 1) + (n_sweeps % 2) * (R // 2)
+        else:
+            n_swap = n_sweeps * R
+        return R * n, swap0, swap0 + n_swap
 
     def _run(self, model, states, tidx, last, counts, rng, betas, clamped, start) -> None:
         """Advance ``states`` (chains x R x n) through ``betas`` (sweeps x R), in blocks of chains
@@ -323,9 +329,8 @@ class ParallelTempering:
 
         n_chains, R, n = states.shape
         n_sweeps = betas.shape[0]
-        thr0, per_chain = self._layout(n, n_sweeps, R)
+        thr0, swap0, per_chain = self._layout(n, n_sweeps, R)
         n_upd = n_sweeps * R * n
-        acc0 = per_chain - n_sweeps * (R - 1)
         swap_betas = np.array(self.swap_betas(betas), dtype=float, order="C")  # writable: one compiled signature
         w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
         off, on = (float(v) for v in model.convention.values)
@@ -341,8 +346,11 @@ class ParallelTempering:
         def draw(noise):
             def transform(rows):
                 thresholds_inplace(noise[rows, thr0 : thr0 + n_upd], self.rule)
+                swaps = noise[rows, swap0:]
+                if self.swap != "deo":  # the first of each sweep's R uniforms chooses the pairs
+                    swaps = swaps.reshape(-1, n_sweeps, R)[:, :, 1:]
                 with np.errstate(divide="ignore"):
-                    np.log(noise[rows, acc0:], out=noise[rows, acc0:])
+                    np.log(swaps, out=swaps)
 
             parallel_rows(rng, noise, transform)
 
@@ -415,7 +423,7 @@ def _load_kernel(n: int) -> None:
     from .._kernels import DEO, HEAT_BATH, PT_KERNELS, WIDE_MIN_UNITS
 
     for parallel in (False, True):
-        kernel = PT_KERNELS[(n >= WIDE_MIN_UNITS, parallel)]
+        kernel = PT_KERNELS[(n < WIDE_MIN_UNITS, parallel)]
         if id(kernel) in _LOADED:
             continue
         w, b = np.zeros((n, n)), np.zeros(n)
@@ -429,7 +437,7 @@ def _load_kernel(n: int) -> None:
             np.ones((1, 2)),
             np.ones((1, 2)),
             np.zeros(n, dtype=np.bool_),
-            np.zeros((1, 4 * n + 2)),
+            np.zeros((1, 4 * n + 1)),
             HEAT_BATH,
             False,
             DEO,
