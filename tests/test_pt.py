@@ -278,3 +278,15 @@ def test_the_compiled_variants_give_the_same_states():
         np.testing.assert_array_equal(tidx, outs[0][2])
         np.testing.assert_array_equal(counts, outs[0][3])
     assert outs[0][3][:, R - 1 : 2 * (R - 1)].sum() > 0  # swaps happened
+
+
+def test_the_invariance_check_starts_every_replica_at_its_own_temperature():
+    # check=invariance hands PT one exact draw per replica (its ladder is fixed): the right sampler
+    # passes; the swap mutant moves the T = 1 marginal (exact TV 0.049 after one round, 0.015
+    # after two, on MODEL) and fails at the planned n (17,472).
+    product = _product(MODEL, LADDER)
+    for k in (1, 2):
+        moved = pt_output(MODEL, Schedule.constant(k), LADDER, start=product, swap_betas=SwapMutant().swap_betas)
+        assert _tv(moved.reshape(8, -1).sum(axis=1), product.reshape(8, -1).sum(axis=1)) > 0.01
+    assert run_check("invariance", MODEL, ParallelTempering(ladder=LADDER), rng=np.random.default_rng(14)).passed
+    assert not run_check("invariance", MODEL, SwapMutant(ladder=LADDER), rng=np.random.default_rng(14)).passed
