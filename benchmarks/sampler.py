@@ -142,13 +142,20 @@ def run_floor(model, chains, sweeps):
     return total
 
 
-def timed(fn, repeats):
-    times, updates = [], 0
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        updates = fn()
-        times.append(time.perf_counter() - t0)
-    return updates, statistics.median(times)
+def round_robin(impls: dict, repeats: int) -> dict:
+    """name -> (updates, median seconds), the implementations taking turns (A B C A B C ...): on a
+    shared machine the load drifts, and turns spread the drift over all of them.  The post's loop
+    runs once."""
+    times = {name: [] for name in impls}
+    updates = {}
+    for k in range(repeats):
+        for name, fn in impls.items():
+            if name == "post-loop" and k > 0:
+                continue
+            t0 = time.perf_counter()
+            updates[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: (updates[name], statistics.median(times[name])) for name in impls}
 
 
 def main() -> None:
@@ -200,9 +207,9 @@ def main() -> None:
         if not args.pt:
             impls["post-loop"] = lambda: run_post_loop(model, pc, ps)
             impls["floor"] = lambda: run_floor(model, chains, sweeps)
-        for name, fn in impls.items():
-            reps = 1 if name == "post-loop" else args.repeats
-            updates, seconds = timed(fn, reps)
+        measured = round_robin(impls, args.repeats)
+        for name in impls:
+            updates, seconds = measured[name]
             work_chains, work_sweeps = (pc, ps) if name == "post-loop" else (chains, sweeps)
             if name.startswith("pt") or name == "gibbs-ladder":
                 work_chains = max(1, chains // PT_REPLICAS)  # of R replicas each
