@@ -76,6 +76,8 @@ SAMPLER_KEYS = {
     "tune_chains": "sampler.tune_chains",
     "tune_sweeps": "sampler.tune_sweeps",
 }
+#: replicas of training=pt's negative chains when the sampler is not parallel tempering (its default)
+PT_NEGATIVE_REPLICAS = 4
 #: the keys only parallel tempering reads (null for the other samplers)
 PT_KEYS = ("replicas", "ladder", "T_max", "swap", "tune_chains", "tune_sweeps")
 TRAINING_KEYS = {
@@ -417,11 +419,14 @@ def _training_work(args: dict) -> None:
     n_units = args["student"].n_units
     epochs, sweeps = int(args["epochs"]), args["schedule"].total_sweeps
     n_data = len(args["data"]) if args.get("data") is not None else 0
+    r = _replicas(args.get("sampler"))  # chains per chain of the sampler (PT: replicas)
+    r_neg = r if r > 1 else PT_NEGATIVE_REPLICAS  # training=pt's negative chains
     per_epoch = {
-        "annealed": (n_data + args["n_negative"]) * sweeps,
-        "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
+        "annealed": (n_data + args["n_negative"]) * sweeps * r,
+        "pcd": (n_data * sweeps + args["n_negative"] * args["pcd_sweeps"]) * r,
+        "pt": n_data * sweeps * r + args["n_negative"] * args["pcd_sweeps"] * r_neg,
         "exact": 0,
-    }.get(args["variant"], 0) * n_units * _replicas(args.get("sampler")) + 2**n_units * n_units  # + exact KL
+    }.get(args["variant"], 0) * n_units + 2**n_units * n_units  # + exact KL metrics
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 

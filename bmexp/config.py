@@ -87,11 +87,11 @@ class CheckConfig:
 
 @dataclass
 class TrainingConfig:
-    variant: str = "annealed"  # annealed | pcd | exact
+    variant: str = "annealed"  # annealed | pcd | pt (persistent parallel tempering) | exact
     eta: float = 0.01
     epochs: int = 300
     n_negative: int = 100  # free chains in the negative phase
-    pcd_sweeps: int = 1  # pcd: sweeps at T = 1 per epoch for the persistent chains
+    pcd_sweeps: int = 1  # pcd, pt: sweeps at T = 1 per epoch for the persistent chains
     weight_decay: float = 0.0
     learn_biases: bool = True
     max_weight: float = 10.0  # |W| past this: diverged

@@ -12,6 +12,10 @@ Variants, by how the two expectations are estimated:
   annealed from random starts (negative phase).
 * ``pcd`` -- the same positive phase; the negative chains persist across epochs (annealed once,
   then ``pcd_sweeps`` sweeps at T = 1 per epoch).
+* ``pt`` -- as ``pcd``, with persistent parallel-tempering chains in the negative phase (all their
+  replicas persist; Desjardins et al. 2010): the ``sampler`` if it is a
+  :class:`~bmexp.samplers.ParallelTempering`, else one with that Gibbs sampler's rule and scan
+  (R = 4, geometric ladder to T = 5).  An adaptive ladder is re-tuned every epoch (its cost).
 * ``exact`` -- both expectations by enumeration: the reference for small models.
 
 Progress is measured by the exact ``KL(p_data || p_model(v))`` and, with a teacher,
@@ -35,12 +39,12 @@ from .data import as_convention_of, empirical_distribution
 from .errors import InputError
 from .exact import ExactDistribution, expectations
 from .model import BoltzmannMachine
-from .samplers import GibbsSampler, states_of
+from .samplers import GibbsSampler, ParallelTempering, states_of
 from .schedules import Schedule
 
 __all__ = ["VARIANTS", "TrainResult", "train", "check_training", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
 
-VARIANTS = ("annealed", "pcd", "exact")
+VARIANTS = ("annealed", "pcd", "pt", "exact")
 METRIC_COLUMNS = (
     "epoch",
     "kl_data",
@@ -201,6 +205,10 @@ def train(
     p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None else None
     schedule = schedule or Schedule.post()
     sampler = sampler or GibbsSampler()
+    negative_pt = sampler if isinstance(sampler, ParallelTempering) else None
+    if variant == "pt" and negative_pt is None:
+        kernel = {"rule": sampler.rule, "scan": sampler.scan} if isinstance(sampler, GibbsSampler) else {}
+        negative_pt = ParallelTempering(**kernel)
     w, b = np.array(student.weights), np.array(student.biases)
     model = student
     rows, persistent = [], None
@@ -250,7 +258,16 @@ def train(
             else:
                 pos = vectors
             pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
-            if variant == "annealed" or persistent is None:
+            if variant == "pt":
+                result = negative_pt(
+                    model,
+                    rng=rng,
+                    n_chains=n_negative,
+                    schedule=schedule if persistent is None else Schedule.constant(pcd_sweeps),
+                    init="random" if persistent is None else persistent,
+                )
+                neg, persistent = np.asarray(result.states), np.array(result.replica_states)
+            elif variant == "annealed" or persistent is None:
                 neg = states_of(
                     sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
                     n_chains=n_negative,
@@ -264,7 +281,8 @@ def train(
                     n_chains=n_negative,
                     n_units=model.n_units,
                 )
-            persistent = np.array(neg)
+            if variant != "pt":
+                persistent = np.array(neg)
             neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)
         # ---------------------------------------------------------------- update
         g_w = pos2 - neg2

@@ -351,7 +351,7 @@ CLI = [
     ),
     (
         "run training.variant=cd1",
-        "bmexp run: error: training.variant must be one of ['annealed', 'pcd', 'exact']; received 'cd1'",
+        "bmexp run: error: training.variant must be one of ['annealed', 'pcd', 'pt', 'exact']; received 'cd1'",
     ),
     ("run training.eta=-1", "bmexp run: error: training.eta must be a finite number > 0; received -1.0"),
     ("run training.eta=inf", "bmexp run: error: training.eta must be a finite number > 0; received inf"),
