@@ -290,3 +290,10 @@ def test_the_invariance_check_starts_every_replica_at_its_own_temperature():
         assert _tv(moved.reshape(8, -1).sum(axis=1), product.reshape(8, -1).sum(axis=1)) > 0.01
     assert run_check("invariance", MODEL, ParallelTempering(ladder=LADDER), rng=np.random.default_rng(14)).passed
     assert not run_check("invariance", MODEL, SwapMutant(ladder=LADDER), rng=np.random.default_rng(14)).passed
+
+
+def test_pt_follows_the_sampler_contract():
+    # the sampler-author kit: shapes, convention, init forms, clamps (both forms), seeds
+    from bmexp.testing import assert_sampler_api
+
+    assert_sampler_api(ParallelTempering(scan="random", swap="random_pair"))

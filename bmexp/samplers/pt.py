@@ -258,10 +258,10 @@ class ParallelTempering:
         clamped[idx] = True
         n_free = n - int(clamped.sum())
         _load_kernel(n)
-        t0 = time.perf_counter()
         ladder, tune_updates, tuned = self.temperatures(), 0, None
         if ladder is None:
             ladder, tune_updates, tuned = self._tune(model, rng)
+        t0 = time.perf_counter()  # seconds of sampling (the tuning's cost: tune_updates)
         R = ladder.size
         betas = np.outer(1.0 / schedule.sweep_temperatures(), 1.0 / ladder)
         states = np.empty((n_chains, R, n))
