@@ -151,7 +151,7 @@ CLI = [
     ),
     (
         "run model=foo",
-        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice random seed_target slide35",
+        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice metastable random seed_target slide35",
     ),
     (
         "run model.n_hidden=abc",
