@@ -14,7 +14,7 @@ Variants, by how the two expectations are estimated:
   then ``pcd_sweeps`` sweeps at T = 1 per epoch).
 * ``pt`` -- as ``pcd``, with persistent parallel-tempering chains in the negative phase (all their
   replicas persist; Desjardins et al. 2010): the ``sampler`` if it is a
-  :class:`~bmexp.samplers.ParallelTempering`, else one with that Gibbs sampler's rule and scan
+  :class:`~bmexp.samplers.ParallelTempering`, else one with that sampler's declared kernel
   (R = 4, geometric ladder to T = 5).  An adaptive ladder is re-tuned every epoch (its cost).
 * ``exact`` -- both expectations by enumeration: the reference for small models.
 
@@ -39,7 +39,7 @@ from .data import as_convention_of, empirical_distribution
 from .errors import InputError
 from .exact import ExactDistribution, expectations
 from .model import BoltzmannMachine
-from .samplers import GibbsSampler, ParallelTempering, states_of
+from .samplers import GibbsSampler, ParallelTempering, kernel_of, states_of
 from .schedules import Schedule
 
 __all__ = ["VARIANTS", "TrainResult", "train", "check_training", "kl_divergence", "conditional_table", "METRIC_COLUMNS"]
@@ -205,10 +205,10 @@ def train(
     p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None else None
     schedule = schedule or Schedule.post()
     sampler = sampler or GibbsSampler()
-    negative_pt = sampler if isinstance(sampler, ParallelTempering) else None
+    negative_pt = sampler if callable(getattr(sampler, "temperatures", None)) else None  # PT (or wrapped PT)
     if variant == "pt" and negative_pt is None:
-        kernel = {"rule": sampler.rule, "scan": sampler.scan} if isinstance(sampler, GibbsSampler) else {}
-        negative_pt = ParallelTempering(**kernel)
+        kernel = kernel_of(sampler)
+        negative_pt = ParallelTempering(**({"rule": kernel.rule, "scan": kernel.scan} if kernel.known else {}))
     w, b = np.array(student.weights), np.array(student.biases)
     model = student
     rows, persistent = [], None

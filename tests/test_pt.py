@@ -297,3 +297,32 @@ def test_pt_follows_the_sampler_contract():
     from bmexp.testing import assert_sampler_api
 
     assert_sampler_api(ParallelTempering(scan="random", swap="random_pair"))
+
+
+def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
+    # run_experiment wraps the sampler to count its updates: the schedule check must still find
+    # PT's own exact output (a single Gibbs chain's is TV 0.073 away after 2 sweeps: it would
+    # fail), and training=pt must use this PT sampler for its persistent chains.
+    from bmexp.experiment import run_experiment
+
+    shapes = []
+
+    class Spy(ParallelTempering):
+        def __call__(self, model, **kwargs):
+            if kwargs.get("clamp") is None and not isinstance(kwargs.get("init"), str):
+                shapes.append(np.shape(kwargs["init"]))
+            return super().__call__(model, **kwargs)
+
+    data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
+    student = random_model(2, 1, rng=np.random.default_rng(16), weight_scale=0.5)
+    result = run_experiment(
+        MODEL,
+        rng=np.random.default_rng(17),
+        schedule=Schedule.constant(2),
+        sampler=Spy(ladder=LADDER),
+        checks=("schedule",),
+        training={"student": student, "data": data, "variant": "pt", "epochs": 3, "n_negative": 10},
+    )
+    check = result.checks["schedule"]
+    assert check.extra["sampler_ok"] and "parallel tempering" in check.message
+    assert shapes and all(s == (10, 3, 3) for s in shapes)
