@@ -68,7 +68,7 @@ def check_ladder(temperatures, name: str = "ladder") -> np.ndarray:
         raise InputError.bad(
             name, f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]", temperatures
         ) from None
-    shown = [float(x) for x in np.atleast_1d(t)]
+    shown = np.atleast_1d(t).tolist()
     if t.ndim != 1 or t.size < 2:
         raise InputError.bad(
             name, "a list of at least 2 temperatures (parallel tempering swaps between replicas)", shown
