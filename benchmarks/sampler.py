@@ -7,13 +7,22 @@ Implementations (median of --repeats runs each):
   bmexp-numpy    the numpy reference path (vectorised across chains)
   dwave          dwave-samplers SimulatedAnnealingSampler, Gibbs acceptance, beta = 1 (optional extra)
   dwave-metropolis  the same with Metropolis acceptance
+  pt             parallel tempering, R = 4 replicas (geometric ladder to T = 5, even/odd swaps after
+                 every sweep), heat-bath rule, a quarter of the chains: the same number of spin updates,
+                 every replica counted (goal: >= 0.8x bmexp's rate)
+  pt-metropolis  the same with the Metropolis rule (against bmexp-metropolis)
+  gibbs-ladder   bmexp Gibbs (heat bath) run at each of PT's temperatures on a quarter of the chains:
+                 PT's updates without its swaps (hot replicas flip more often, and their accept /
+                 reject branches are unpredictable, so their updates cost more than at T = 1)
   post-loop      the post's loop: one chain, flip a unit, recompute the full energy (reduced workload)
   floor          draw the same number of uniforms and take as many exponentials (numpy, one thread)
 
 Workloads: dense 4 units (10,000 chains x 1,000 sweeps), dense 64 and 256 units
 (1,000 chains x 100 sweeps); spin units, W ~ N(0, 1/n), b ~ N(0, 0.25), T = 1.
 
-    python benchmarks/sampler.py [--repeats 3] [--json PATH] [--quick]
+    python benchmarks/sampler.py [--repeats 3] [--json PATH] [--quick] [--pt]
+
+--pt runs only bmexp, bmexp-metropolis, pt, pt-metropolis and gibbs-ladder, and prints PT's ratios.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import time
 import numpy as np
 
 from bmexp import random_model
-from bmexp.samplers import gibbs_sample
+from bmexp.samplers import ParallelTempering, gibbs_sample
 from bmexp.schedules import Schedule
 
 WORKLOADS = [(4, 10_000, 1_000), (64, 1_000, 100), (256, 1_000, 100)]
@@ -49,6 +58,32 @@ def run_bmexp(model, chains, sweeps, backend="numba", rule="heat_bath"):
         rule=rule,
     )
     return res.n_updates
+
+
+PT_REPLICAS = 4
+
+
+def run_pt(model, chains, sweeps, rule="heat_bath"):
+    """Parallel tempering on ``chains / R`` chains of R replicas: the same spin updates as Gibbs."""
+    res = ParallelTempering(rule=rule, replicas=PT_REPLICAS)(
+        model, rng=np.random.default_rng(0), n_chains=max(1, chains // PT_REPLICAS), schedule=Schedule.constant(sweeps)
+    )
+    return res.n_updates
+
+
+def run_gibbs_ladder(model, chains, sweeps, rule="heat_bath"):
+    """bmexp Gibbs at each temperature of PT's ladder, ``chains / R`` chains each: PT without swaps."""
+    total = 0
+    for t in ParallelTempering(replicas=PT_REPLICAS).temperatures():
+        res = gibbs_sample(
+            model,
+            rng=np.random.default_rng(0),
+            n_chains=max(1, chains // PT_REPLICAS),
+            schedule=Schedule.constant(sweeps, T=float(t)),
+            rule=rule,
+        )
+        total += res.n_updates
+    return total
 
 
 def run_post_loop(model, chains, sweeps):
@@ -107,13 +142,20 @@ def run_floor(model, chains, sweeps):
     return total
 
 
-def timed(fn, repeats):
-    times, updates = [], 0
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        updates = fn()
-        times.append(time.perf_counter() - t0)
-    return updates, statistics.median(times)
+def round_robin(impls: dict, repeats: int) -> dict:
+    """name -> (updates, median seconds), the implementations taking turns (A B C A B C ...): on a
+    shared machine the load drifts, and turns spread the drift over all of them.  The post's loop
+    runs once."""
+    times = {name: [] for name in impls}
+    updates = {}
+    for k in range(repeats):
+        for name, fn in impls.items():
+            if name == "post-loop" and k > 0:
+                continue
+            t0 = time.perf_counter()
+            updates[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: (updates[name], statistics.median(times[name])) for name in impls}
 
 
 def main() -> None:
@@ -121,6 +163,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", help="write one record per implementation and workload")
     ap.add_argument("--quick", action="store_true", help="a tenth of the chains (smoke test)")
+    ap.add_argument("--pt", action="store_true", help="only bmexp's Gibbs and parallel tempering, both rules")
     args = ap.parse_args()
     import numba
 
@@ -137,6 +180,7 @@ def main() -> None:
             chains = max(1, chains // 10)
         model = make_model(n)
         run_bmexp(model, 2, 1)  # compile / load the kernel outside the timing
+        run_pt(model, PT_REPLICAS, 1)
         impls = {"bmexp": lambda: run_bmexp(model, chains, sweeps)}
 
         def one_thread():
@@ -148,17 +192,27 @@ def main() -> None:
 
         impls["bmexp-1thread"] = one_thread
         impls["bmexp-metropolis"] = lambda: run_bmexp(model, chains, sweeps, rule="metropolis")
-        impls["bmexp-numpy"] = lambda: run_bmexp(model, chains, sweeps, backend="numpy")
-        if have_dwave:
+        impls["pt"] = lambda: run_pt(model, chains, sweeps)
+        impls["pt-metropolis"] = lambda: run_pt(model, chains, sweeps, rule="metropolis")
+        impls["gibbs-ladder"] = lambda: run_gibbs_ladder(model, chains, sweeps)
+        if args.pt:
+            keep = ("bmexp", "bmexp-metropolis", "pt", "pt-metropolis", "gibbs-ladder")
+            impls = {k: v for k, v in impls.items() if k in keep}
+        else:
+            impls["bmexp-numpy"] = lambda: run_bmexp(model, chains, sweeps, backend="numpy")
+        if have_dwave and not args.pt:
             impls["dwave"] = lambda: run_dwave(model, chains, sweeps)
             impls["dwave-metropolis"] = lambda: run_dwave(model, chains, sweeps, "Metropolis")
         pc, ps = POST_LOOP_WORK[n]
-        impls["post-loop"] = lambda: run_post_loop(model, pc, ps)
-        impls["floor"] = lambda: run_floor(model, chains, sweeps)
-        for name, fn in impls.items():
-            reps = 1 if name == "post-loop" else args.repeats
-            updates, seconds = timed(fn, reps)
+        if not args.pt:
+            impls["post-loop"] = lambda: run_post_loop(model, pc, ps)
+            impls["floor"] = lambda: run_floor(model, chains, sweeps)
+        measured = round_robin(impls, args.repeats)
+        for name in impls:
+            updates, seconds = measured[name]
             work_chains, work_sweeps = (pc, ps) if name == "post-loop" else (chains, sweeps)
+            if name.startswith("pt") or name == "gibbs-ladder":
+                work_chains = max(1, chains // PT_REPLICAS)  # of R replicas each
             records.append(
                 {
                     "implementation": name,
@@ -177,6 +231,12 @@ def main() -> None:
             f"{r['updates_per_s'] / 1e6:>12.2f} {ref['updates_per_s'] / r['updates_per_s']:>8.2f}x"
         )
     print("\n'vs bmexp' = bmexp's rate / this rate (above 1: bmexp is faster; for floor: bmexp's share is its inverse)")
+    print("\nparallel tempering / Gibbs on the same kernel (spin updates per second, every replica counted):")
+    pairs = [("pt", "bmexp"), ("pt-metropolis", "bmexp-metropolis"), ("pt", "gibbs-ladder")]
+    for n in sorted({r["n_units"] for r in records}):
+        rate = {r["implementation"]: r["updates_per_s"] for r in records if r["n_units"] == n}
+        shown = [f"{a} / {b}: {rate[a] / rate[b]:.2f}x" for a, b in pairs if a in rate and b in rate]
+        print(f"{n:>4} " + "   ".join(shown))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(records, fh, indent=1)

@@ -18,7 +18,7 @@ import subprocess
 from contextlib import contextmanager
 
 import numpy as np
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from . import arguments
 from .errors import InputError
@@ -69,7 +69,17 @@ SAMPLER_KEYS = {
     "name": "sampler.name",
     "acceptance": "sampler.rule",
     "order": "sampler.scan",
+    "replicas": "sampler.replicas",
+    "ladder": "sampler.ladder",
+    "T_max": "sampler.T_max",
+    "swap": "sampler.swap",
+    "tune_chains": "sampler.tune_chains",
+    "tune_sweeps": "sampler.tune_sweeps",
 }
+#: replicas of training=pt's negative chains when the sampler is not parallel tempering (its default)
+PT_NEGATIVE_REPLICAS = 4
+#: the keys only parallel tempering reads (null for the other samplers)
+PT_KEYS = ("replicas", "ladder", "T_max", "swap", "tune_chains", "tune_sweeps")
 TRAINING_KEYS = {
     "eta": "training.eta",
     "epochs": "training.epochs",
@@ -198,17 +208,33 @@ def build_schedule(sc: DictConfig):
         return Schedule.constant(sc.sweeps)
 
 
-SAMPLERS = ("gibbs", "dwave")
+SAMPLERS = ("gibbs", "pt", "dwave")
 
 
 def build_sampler(sc: DictConfig):
-    """bmexp's Gibbs sampler, or dwave-samplers' simulated annealing through the dimod adapter."""
+    """bmexp's Gibbs sampler or parallel tempering, or dwave-samplers' simulated annealing through the
+    dimod adapter."""
     with config_keys(SAMPLER_KEYS):
         name = arguments.one_of(sc.get("name", "gibbs"), "name", SAMPLERS)
+        if name != "pt":
+            for key in PT_KEYS:
+                if sc.get(key) is not None:
+                    raise InputError.bad(
+                        key, f"null with sampler={name} (parallel tempering's keys: sampler=pt)", sc[key]
+                    )
         if name == "gibbs":
             from .samplers import GibbsSampler
 
             return GibbsSampler(rule=sc.rule, scan=sc.scan, backend=sc.backend)
+        if name == "pt":
+            from .samplers import ParallelTempering
+
+            if sc.get("backend") not in (None, "numba"):
+                raise InputError.bad("backend", "numba or null with sampler=pt (its kernel is compiled)", sc.backend)
+            given = {key: sc.get(key) for key in PT_KEYS if sc.get(key) is not None}  # null: the default
+            if OmegaConf.is_config(given.get("ladder")):
+                given["ladder"] = OmegaConf.to_container(given["ladder"])
+            return ParallelTempering(rule=sc.rule, scan=sc.scan, **given)
         from .adapters.ocean import dwave_sampler
 
         acceptance = {"heat_bath": "gibbs", "metropolis": "metropolis"}
@@ -435,7 +461,12 @@ def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
         Store.default(uri=uri)
 
 
-def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> None:
+def _replicas(sampler) -> int:
+    """Chains per chain a sampler runs (parallel tempering: its replicas; else 1)."""
+    return int(getattr(sampler, "replicas", 1) or 1)
+
+
+def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
     from .validation.checks import REGISTRY, planned_chains
 
@@ -475,13 +506,13 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None) -> Non
     _within(
         biggest[1][0],
         biggest[1][1],
-        memory=32.0 * biggest[0] * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
+        memory=32.0 * biggest[0] * replicas * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
         what="the sampling checks' chains",
     )
     _within(
         heaviest,
         work_by[heaviest][1],
-        work=float(sum(chains for chains, _ in calls)) * sweeps,
+        work=float(sum(chains for chains, _ in calls)) * replicas * sweeps,
         what="the sampling checks' chains",
     )
 
@@ -503,9 +534,12 @@ def _training_work(args: dict) -> None:
     epochs, sweeps = int(args["epochs"]), args["schedule"].total_sweeps
     n_data = len(args["data"]) if args.get("data") is not None else 0
     n_held = len(args["heldout"]) if args.get("heldout") is not None else 0
+    r = _replicas(args.get("sampler"))  # chains per chain of the sampler (PT: replicas)
+    r_neg = r if r > 1 else PT_NEGATIVE_REPLICAS  # training=pt's negative chains
     per_epoch = {
-        "annealed": (n_data + args["n_negative"]) * sweeps,
-        "pcd": n_data * sweeps + args["n_negative"] * args["pcd_sweeps"],
+        "annealed": (n_data + args["n_negative"]) * sweeps * r,
+        "pcd": (n_data * sweeps + args["n_negative"] * args["pcd_sweeps"]) * r,
+        "pt": n_data * sweeps * r + args["n_negative"] * args["pcd_sweeps"] * r_neg,
         "exact": 0,
     }.get(args["variant"], 0) * n_units
     if args.get("measure") == "pll":  # per metrics epoch: sampled PLL (32 hidden draws a vector), reconstruction
@@ -557,7 +591,7 @@ def validate_run_config(cfg: DictConfig) -> dict:
         )
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
-    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n")
+    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]))
     if cfg.train:
         _training_work(args)
     return {**args, "checks": tuple(names)}
@@ -648,7 +682,9 @@ def validate_check_config(cfg: DictConfig) -> dict:
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)
-    _check_work(model, schedule, [name], cfg.check.n, alpha, "check.n", options)  # energy: sweeps estimated below
+    _check_work(  # energy: sweeps estimated below
+        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler)
+    )
     if name == "energy" and cfg.check.own_schedule:
         schedule = None  # the check's equilibration sweeps (an annealing schedule would trap chains below T_c)
     kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha, **options)

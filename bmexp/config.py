@@ -55,10 +55,17 @@ class ScheduleConfig:
 
 @dataclass
 class SamplerConfig:
-    name: str = "gibbs"  # gibbs (bmexp's) | dwave (dwave-samplers' SimulatedAnnealingSampler)
+    name: str = "gibbs"  # gibbs (bmexp's) | pt (bmexp's parallel tempering) | dwave (dwave-samplers' SA)
     rule: str = "heat_bath"  # heat_bath | flip | metropolis (dwave: heat_bath = "Gibbs" | metropolis)
     scan: str = "sequential"  # sequential | random
     backend: Optional[str] = "numba"  # gibbs only: numba | numpy (null for other samplers)
+    # pt only (null for other samplers; conf/sampler/pt.yaml sets them):
+    replicas: Optional[int] = None  # R >= 2 (null: 4, or the explicit ladder's length)
+    ladder: Any = None  # geometric | adaptive | [1, T_2, ..., T_R] (strictly increasing)
+    T_max: Optional[float] = None  # top of the geometric ladder (adaptive: its start)
+    swap: Optional[str] = None  # deo (non-reversible even/odd) | seo | random_pair
+    tune_chains: Optional[int] = None  # adaptive: chains of the tuning run
+    tune_sweeps: Optional[int] = None  # adaptive: sweeps of the tuning run (rounds of 32, 64, ...)
 
 
 @dataclass
@@ -80,11 +87,11 @@ class CheckConfig:
 
 @dataclass
 class TrainingConfig:
-    variant: str = "annealed"  # annealed | pcd | exact
+    variant: str = "annealed"  # annealed | pcd | pt (persistent parallel tempering) | exact
     eta: float = 0.01
     epochs: int = 300
     n_negative: int = 100  # free chains in the negative phase
-    pcd_sweeps: int = 1  # pcd: sweeps at T = 1 per epoch for the persistent chains
+    pcd_sweeps: int = 1  # pcd, pt: sweeps at T = 1 per epoch for the persistent chains
     weight_decay: float = 0.0
     learn_biases: bool = True
     max_weight: float = 10.0  # |W| past this: diverged

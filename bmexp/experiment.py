@@ -54,6 +54,11 @@ class _CountingSampler:
         self.sampler, self.updates, self.seconds = sampler, 0, 0.0
         self.kernel = getattr(sampler, "kernel", None)  # the checks ask the wrapped sampler's kernel
 
+    def __getattr__(self, name):  # what else the checks and training ask (PT: schedule_output, temperatures)
+        if name == "sampler":
+            raise AttributeError(name)
+        return getattr(self.sampler, name)
+
     def __call__(self, model, **kwargs):
         result = self.sampler(model, **kwargs)
         self.updates += getattr(result, "n_updates", 0)

@@ -12,6 +12,10 @@ Variants, by how the two expectations are estimated:
   annealed from random starts (negative phase).
 * ``pcd`` -- the same positive phase; the negative chains persist across epochs (annealed once,
   then ``pcd_sweeps`` sweeps at T = 1 per epoch).
+* ``pt`` -- as ``pcd``, with persistent parallel-tempering chains in the negative phase (all their
+  replicas persist; Desjardins et al. 2010): the ``sampler`` if it is a
+  :class:`~bmexp.samplers.ParallelTempering`, else one with that sampler's declared kernel
+  (R = 4, geometric ladder to T = 5).  An adaptive ladder is re-tuned every epoch (its cost).
 * ``exact`` -- both expectations by enumeration: the reference for small models.
 
 Progress is measured (``measure="kl"``, up to 24 units) by the exact ``KL(p_data || p_model(v))``
@@ -55,7 +59,7 @@ from .evaluation import EVALUATION_COLUMNS, HeldOut
 from .exact import MAX_UNITS, ExactDistribution, expectations
 from .likelihood import pseudo_log_likelihood, reconstruction_error
 from .model import BoltzmannMachine
-from .samplers import GibbsSampler, states_of
+from .samplers import GibbsSampler, ParallelTempering, kernel_of, states_of
 from .schedules import Schedule
 
 __all__ = [
@@ -73,7 +77,7 @@ __all__ = [
     "PLL_COLUMNS",
 ]
 
-VARIANTS = ("annealed", "pcd", "exact")
+VARIANTS = ("annealed", "pcd", "pt", "exact")
 MEASURES = ("auto", "kl", "pll")
 #: training vectors the pseudo-log-likelihood ``pll_train`` is computed on (the first ones)
 METRIC_VECTORS = 200
@@ -308,6 +312,10 @@ def train(
     p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None and measure == "kl" else None
     schedule = schedule or Schedule.post()
     sampler = sampler or GibbsSampler()
+    negative_pt = sampler if callable(getattr(sampler, "temperatures", None)) else None  # PT (or wrapped PT)
+    if variant == "pt" and negative_pt is None:
+        kernel = kernel_of(sampler)
+        negative_pt = ParallelTempering(**({"rule": kernel.rule, "scan": kernel.scan} if kernel.known else {}))
     w, b = np.array(student.weights), np.array(student.biases)
     model = student
     eval_rng = np.random.default_rng(evaluation.seed) if evaluation is not None else None
@@ -396,7 +404,16 @@ def train(
                 else:
                     pos = batch
                 pos1, pos2 = pos.mean(axis=0), pos.T @ pos / len(pos)
-                if variant == "annealed" or persistent is None:
+                if variant == "pt":  # persistent parallel-tempering chains: every replica carries on
+                    result = negative_pt(
+                        model,
+                        rng=rng,
+                        n_chains=n_negative,
+                        schedule=schedule if persistent is None else Schedule.constant(pcd_sweeps),
+                        init="random" if persistent is None else persistent,
+                    )
+                    neg, persistent = np.asarray(result.states), np.array(result.replica_states)
+                elif variant == "annealed" or persistent is None:
                     neg = states_of(
                         sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
                         n_chains=n_negative,
@@ -410,7 +427,8 @@ def train(
                         n_chains=n_negative,
                         n_units=model.n_units,
                     )
-                persistent = np.array(neg)
+                if variant != "pt":
+                    persistent = np.array(neg)
                 if model.hidden_factorise:  # Rao-Blackwellised: the hidden units' exact means given each chain's v
                     neg = hidden_means(model, neg[:, :nv])
                 neg1, neg2 = neg.mean(axis=0), neg.T @ neg / len(neg)

@@ -30,7 +30,7 @@ from .samplers.contract import HEAT_BATH_SEQUENTIAL, Kernel
 from .schedules import Schedule
 from .states import all_states
 
-__all__ = ["MAX_UNITS_SCHEDULE", "schedule_output", "start_distribution"]
+__all__ = ["MAX_JOINT_UNITS", "MAX_UNITS_SCHEDULE", "pt_output", "schedule_output", "start_distribution"]
 
 #: Largest model whose schedule output is computed (2**12 states, a sweep costs n * 2**n).
 MAX_UNITS_SCHEDULE = 12
@@ -132,24 +132,125 @@ def schedule_output(
     held = set(int(u) for u in fixed) | set(int(u) for u in clamp)
     free = [i for i in range(n) if i not in held]
     p = start_distribution(model, start, clamp)
-    # gap_i(rest) for every state: E(off) - E(on), evaluated with unit i set either way
-    if gaps is None:
-        off, on = model.convention.values
-        states = all_states(n, model.convention)
-        gaps = (on - off) * (states @ model.weights + model.biases)  # field ignores s_i (zero diagonal)
-    gap_cubes = []
-    for i in range(n):
-        g = gaps[:, i].reshape((2,) * n)
-        gap_cubes.append(np.take(g, [0], axis=i))  # independent of s_i
+    gap_cubes = _gap_cubes(model, gaps)
     cube = p.reshape((2,) * n)
     for temperature, sweeps in schedule.steps:
         moves = _moves(gap_cubes, temperature, kernel.rule)
         for _ in range(sweeps):
-            if kernel.scan == "sequential":
-                for i in free:
-                    cube = _site_update(cube, i, moves[i])
-            else:
-                for _ in range(n):
-                    mixed = sum(_site_update(cube, i, moves[i]) for i in free)
-                    cube = (mixed + (n - len(free)) * cube) / n
+            cube = _sweep(cube, moves, free, kernel.scan, n, axis0=0)
     return cube.reshape(-1).copy()
+
+
+def _gap_cubes(model: BoltzmannMachine, gaps: np.ndarray | None) -> list[np.ndarray]:
+    """gap_i(rest) = E(off) - E(on) for every state, as cubes with axis i of length 1."""
+    n = model.n_units
+    if gaps is None:
+        off, on = model.convention.values
+        states = all_states(n, model.convention)
+        gaps = (on - off) * (states @ model.weights + model.biases)  # field ignores s_i (zero diagonal)
+    return [np.take(gaps[:, i].reshape((2,) * n), [0], axis=i) for i in range(n)]  # independent of s_i
+
+
+def _sweep(cube: np.ndarray, moves, free: list[int], scan: str, n: int, axis0: int) -> np.ndarray:
+    """One sweep on ``cube`` whose unit axes start at ``axis0`` (earlier axes: a batch)."""
+    if scan == "sequential":
+        for i in free:
+            cube = _site_update(cube, axis0 + i, moves[i])
+        return cube
+    for _ in range(n):
+        mixed = sum(_site_update(cube, axis0 + i, moves[i]) for i in free)
+        cube = (mixed + (n - len(free)) * cube) / n
+    return cube
+
+
+#: Largest joint chain of parallel tempering computed exactly: units x replicas <= 16 (65,536 states).
+MAX_JOINT_UNITS = 16
+
+
+def pt_output(
+    model: BoltzmannMachine,
+    schedule: Schedule,
+    temperatures,
+    *,
+    kernel: Kernel = HEAT_BATH_SEQUENTIAL,
+    swap: str = "deo",
+    start="random",
+    clamp: dict | None = None,
+    swap_betas=None,
+) -> np.ndarray:
+    """Exact joint distribution of parallel tempering's replicas after ``schedule``, shape
+    ``(2**n,) * R``: axis k is the state (index order) at temperature ``T_k``.
+
+    One round per sweep (:mod:`bmexp.samplers.pt`): every replica k sweeps at ``T(t) T_k`` (its
+    single-site kernel as in :func:`schedule_output`), then the swap round of sweep t (``deo``:
+    even pairs when t is even, odd pairs when odd; ``seo``: either, with probability 1/2;
+    ``random_pair``: one pair, uniformly) moves the joint state ``(.., x, y, ..)`` at ``k, k + 1``
+    to ``(.., y, x, ..)`` with probability ``min(1, exp((1/T_k - 1/T_k+1)(E(x) - E(y)) / T(t)))``.
+    start : "random" or "off" (each replica independently, conditioned on ``clamp``) or a joint
+        probability array of ``2**(n R)`` entries.  ``swap_betas``: a function of a sweep's inverse
+    temperatures (R,) giving those the swap acceptance uses (a deliberately wrong sampler's).
+    """
+    from . import arguments
+
+    n = arguments.model(model).n_units
+    ladder = np.asarray(temperatures, dtype=float)
+    R = ladder.size
+    if n * R > MAX_JOINT_UNITS:
+        raise InputError(f"pt_output needs n_units x replicas <= {MAX_JOINT_UNITS}; received {n} x {R}")
+    size = 2**n
+    clamp = dict(clamp or {})
+    free = [i for i in range(n) if i not in clamp]
+    if isinstance(start, str):
+        one = start_distribution(model, start, clamp)
+        joint = one
+        for _ in range(R - 1):
+            joint = np.multiply.outer(joint, one)
+    else:
+        joint = np.asarray(start, dtype=float).reshape((size,) * R)
+    energies = model.energy(all_states(n, model.convention))
+    gap_cubes = _gap_cubes(model, None)
+    round_parity = 0
+    for temperature, sweeps in schedule.steps:
+        betas = 1.0 / (temperature * ladder)
+        moves = [_moves(gap_cubes, temperature * t, kernel.rule) for t in ladder]
+        mats = []
+        for k in range(R):  # the sweep as a matrix: row = state before, column = state after
+            eye = np.eye(size).reshape((size,) + (2,) * n)
+            mats.append(_sweep(eye, moves[k], free, kernel.scan, n, axis0=1).reshape(size, size))
+        sb = betas if swap_betas is None else np.asarray(swap_betas(betas), dtype=float)
+        accept = [
+            np.minimum(1.0, np.exp(np.minimum((sb[k] - sb[k + 1]) * np.subtract.outer(energies, energies), 0.0)))
+            for k in range(R - 1)
+        ]
+        for _ in range(sweeps):
+            for k in range(R):
+                joint = np.moveaxis(np.tensordot(joint, mats[k], axes=([k], [0])), -1, k)
+            joint = _swap_round(joint, accept, swap, round_parity)
+            round_parity ^= 1
+    return joint
+
+
+def _swap_pair(joint: np.ndarray, accept: np.ndarray, k: int) -> np.ndarray:
+    """Swap the states at axes k and k + 1 with probability ``accept[x, y]`` (x at k, y at k + 1)."""
+    shape = [1] * joint.ndim
+    shape[k], shape[k + 1] = accept.shape
+    moving = joint * accept.reshape(shape)
+    return joint - moving + np.swapaxes(moving, k, k + 1)
+
+
+def _swap_round(joint: np.ndarray, accept: list[np.ndarray], swap: str, parity: int) -> np.ndarray:
+    pairs = len(accept)
+
+    def parity_round(par):
+        out = joint
+        for k in range(par, pairs, 2):
+            out = _swap_pair(out, accept[k], k)
+        return out
+
+    if swap == "deo":
+        return parity_round(parity)
+    if swap == "seo":
+        return 0.5 * (parity_round(0) + parity_round(1))
+    if swap == "random_pair":
+        return sum(_swap_pair(joint, accept[k], k) for k in range(pairs)) / pairs
+    raise InputError.bad("swap", "one of ['deo', 'seo', 'random_pair']", swap)

@@ -13,7 +13,7 @@ import pytest
 from bmexp import BoltzmannMachine, InputError, random_model, slide35
 from bmexp.cli import main
 from bmexp.likelihood import pseudo_log_likelihood
-from bmexp.samplers import UNKNOWN_KERNEL, GibbsSampler, Kernel, gibbs_sample
+from bmexp.samplers import UNKNOWN_KERNEL, GibbsSampler, Kernel, ParallelTempering, gibbs_sample
 from bmexp.schedules import Schedule
 from bmexp.training import train
 from bmexp.transitions import schedule_output
@@ -187,7 +187,7 @@ CLI = [
     ),
     (
         "run model=foo",
-        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice random rbm seed_target slide35",
+        "bmexp run: error: In 'run': Could not find 'model/foo' Available options in 'model': ferromagnet lattice metastable random rbm seed_target slide35",
     ),
     (
         "run model.n_hidden=abc",
@@ -258,10 +258,10 @@ CLI = [
         "run schedule=constant schedule.sweeps=1000000000",
         "bmexp run: error: schedule.sweeps must keep the schedule within 1e+08 sweeps; received 1000000000 sweeps in all",
     ),
-    ("run sampler.name=foo", "bmexp run: error: sampler.name must be one of ['gibbs', 'dwave']; received 'foo'"),
+    ("run sampler.name=foo", "bmexp run: error: sampler.name must be one of ['gibbs', 'pt', 'dwave']; received 'foo'"),
     (
         "run sampler=nosuch",
-        "bmexp run: error: In 'run': Could not find 'sampler/nosuch' Available options in 'sampler': dwave gibbs gibbs_numpy",
+        "bmexp run: error: In 'run': Could not find 'sampler/nosuch' Available options in 'sampler': dwave gibbs gibbs_numpy pt",
     ),
     (
         "run sampler.rule=gibbs",
@@ -282,6 +282,54 @@ CLI = [
     (
         "run sampler=dwave sampler.backend=numpy",
         "bmexp run: error: sampler.backend must be null with sampler=dwave (backends are bmexp Gibbs's); received 'numpy'",
+    ),
+    (
+        "run sampler=pt sampler.replicas=1",
+        "bmexp run: error: sampler.replicas must be an integer >= 2 (parallel tempering swaps between at least two temperatures); received 1",
+    ),
+    (
+        "run sampler=pt sampler.ladder=[2,3,4]",
+        "bmexp run: error: sampler.ladder must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution at T = 1); received [2.0, 3.0, 4.0]",
+    ),
+    (
+        "run sampler=pt sampler.ladder=[1,3,2]",
+        "bmexp run: error: sampler.ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1.0, 3.0, 2.0]",
+    ),
+    (
+        "run sampler=pt sampler.ladder=[1]",
+        "bmexp run: error: sampler.ladder must be a list of at least 2 temperatures (parallel tempering swaps between replicas); received [1.0]",
+    ),
+    (
+        "run sampler=pt sampler.ladder=hot",
+        "bmexp run: error: sampler.ladder must be one of ['geometric', 'adaptive'] or a list of temperatures [1, T_2, ..., T_R]; received 'hot'",
+    ),
+    (
+        "run sampler=pt sampler.replicas=3 sampler.ladder=[1,2]",
+        "bmexp run: error: sampler.replicas must be 2 (the length of the explicit ladder) or None (taken from the ladder); received 3",
+    ),
+    (
+        "run sampler=pt sampler.T_max=1",
+        "bmexp run: error: sampler.T_max must be a finite number in (1, 1e+06]; received 1.0",
+    ),
+    (
+        "run sampler=pt sampler.swap=all",
+        "bmexp run: error: sampler.swap must be one of ['deo', 'seo', 'random_pair']; received 'all'",
+    ),
+    (
+        "run sampler=pt sampler.tune_chains=0",
+        "bmexp run: error: sampler.tune_chains must be an integer >= 1; received 0",
+    ),
+    (
+        "run sampler=pt sampler.tune_sweeps=10",
+        "bmexp run: error: sampler.tune_sweeps must be an integer >= 32; received 10",
+    ),
+    (
+        "run sampler.replicas=4",
+        "bmexp run: error: sampler.replicas must be null with sampler=gibbs (parallel tempering's keys: sampler=pt); received 4",
+    ),
+    (
+        "run sampler=pt sampler.backend=numpy",
+        "bmexp run: error: sampler.backend must be numba or null with sampler=pt (its kernel is compiled); received 'numpy'",
     ),
     ("run seed=-1", "bmexp run: error: seed must be an integer in [0, 2**64 - 1]; received -1"),
     (
@@ -339,7 +387,7 @@ CLI = [
     ),
     (
         "run training.variant=cd1",
-        "bmexp run: error: training.variant must be one of ['annealed', 'pcd', 'exact']; received 'cd1'",
+        "bmexp run: error: training.variant must be one of ['annealed', 'pcd', 'pt', 'exact']; received 'cd1'",
     ),
     ("run training.eta=-1", "bmexp run: error: training.eta must be a finite number > 0; received -1.0"),
     ("run training.eta=inf", "bmexp run: error: training.eta must be a finite number > 0; received inf"),
@@ -634,6 +682,22 @@ API = [
         ),
         "measure = 'kl' needs exact enumeration (n_units <= 24); the model has 26 units: use 'pll' "
         "(pseudo-log-likelihood and reconstruction) or 'auto'",
+    ),
+    (
+        "ParallelTempering(replicas=1)",
+        lambda: ParallelTempering(replicas=1),
+        "replicas must be an integer >= 2 (parallel tempering swaps between at least two temperatures); received 1",
+    ),
+    (
+        "ParallelTempering(ladder=[2, 4])",
+        lambda: ParallelTempering(ladder=[2, 4]),
+        "ladder must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution at T = 1); "
+        "received [2.0, 4.0]",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2, 2])",
+        lambda: ParallelTempering(ladder=[1, 2, 2]),
+        "ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1.0, 2.0, 2.0]",
     ),
     (
         "BoltzmannMachine([[0, 1], [2, 0]], [0, 0], n_visible=1)",

@@ -31,7 +31,8 @@ def test_table_overrides_model_and_convention(capsys):
     [
         (
             ["table", "model=foo"],
-            "Could not find 'model/foo' Available options in 'model': ferromagnet lattice random rbm seed_target slide35",  # noqa: E501
+            "Could not find 'model/foo' Available options in 'model': "
+            "ferromagnet lattice metastable random rbm seed_target slide35",
         ),
         (["table", "convention=ising"], "Could not find 'convention/ising'"),
         (["table", "nosuchkey=1"], "Could not override 'nosuchkey'"),

@@ -49,7 +49,7 @@ def test_spin_converges_faster_than_binary_at_eta_001():
     assert epochs["spin"] < epochs["binary"]
 
 
-@pytest.mark.parametrize("variant", ["annealed", "pcd"])
+@pytest.mark.parametrize("variant", ["annealed", "pcd", "pt"])
 def test_sampled_variants_reach_the_finite_data_floor(variant):
     data = sample_visible(seed_target(), 1000, rng=np.random.default_rng(2))
     r = train(
@@ -128,7 +128,7 @@ def test_kl_divergence():
         (dict(eta=0), r"eta must be a finite number > 0; received 0"),
         (dict(eta=float("nan")), r"eta must be a finite number > 0; received nan"),
         (dict(epochs=0), r"epochs must be an integer >= 1; received 0"),
-        (dict(variant="cd1"), r"variant must be one of \['annealed', 'pcd', 'exact'\]; received 'cd1'"),
+        (dict(variant="cd1"), r"variant must be one of \['annealed', 'pcd', 'pt', 'exact'\]; received 'cd1'"),
         (dict(data=np.zeros((5, 3))), r"data must have shape \(n_vectors, 2\) to match n_visible = 2"),
         (dict(data=np.full((5, 2), 2.0)), r"data must hold unit values \{0, 1\} or \{-1, 1\}"),
         (
@@ -257,3 +257,34 @@ def test_training_never_learns_a_masked_coupling(variant, connectivity):
     assert result.model.connectivity == connectivity and not result.diverged
     assert np.all(w[~student.mask] == 0)  # exactly zero where masked (the model would refuse anything else)
     assert np.all(np.abs(w - student.weights)[student.mask] > 0)  # every allowed coupling learnt
+
+
+def test_pt_training_keeps_every_replica_of_its_negative_chains():
+    # training=pt: the first epoch anneals from random starts, every later one continues all R
+    # replicas of the persistent PT chains (init of shape (n_negative, R, n)) for pcd_sweeps sweeps.
+    from bmexp.samplers import ParallelTempering
+
+    calls = []
+
+    class Spy(ParallelTempering):
+        def __call__(self, model, **kwargs):
+            result = super().__call__(model, **kwargs)
+            if kwargs.get("clamp") is None:
+                calls.append((kwargs["init"], kwargs["schedule"].total_sweeps, result.replica_states.copy()))
+            return result
+
+    data = sample_visible(seed_target(), 50, rng=np.random.default_rng(2))
+    train(
+        start(),
+        rng=np.random.default_rng(1),
+        data=data,
+        variant="pt",
+        epochs=3,
+        n_negative=20,
+        pcd_sweeps=2,
+        sampler=Spy(replicas=3),
+    )
+    assert isinstance(calls[0][0], str) and [np.shape(c[0]) for c in calls[1:]] == [(20, 3, 4)] * 2
+    assert [c[1] for c in calls[1:]] == [2, 2]
+    for before, after in zip(calls, calls[1:]):  # each epoch continues where the last one stopped
+        np.testing.assert_array_equal(after[0], before[2])

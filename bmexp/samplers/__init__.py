@@ -3,7 +3,9 @@
 * :mod:`bmexp.samplers.contract` -- the :class:`Sampler` protocol, the :class:`Kernel` a sampler
   may declare (rule x scan), :func:`kernel_of`, :func:`states_of`;
 * :mod:`bmexp.samplers.gibbs` -- vectorised / compiled Gibbs sampling over many chains
-  (heat-bath, the post's flip rule, Metropolis; sequential or random scan), clamping, one long chain.
+  (heat-bath, the post's flip rule, Metropolis; sequential or random scan), clamping, one long chain;
+* :mod:`bmexp.samplers.pt` -- parallel tempering (replica exchange) over many chains, any of those
+  kernels inside each replica, geometric / explicit / adaptive ladders.
 
 Third-party samplers (dimod, dwave-samplers) are wrapped by :mod:`bmexp.adapters`.
 """
@@ -31,6 +33,7 @@ from .gibbs import (
     set_threads,
     thresholds_inplace,
 )
+from .pt import LADDERS, SWAPS, ParallelTempering, PTResult
 
 __all__ = [
     "BACKENDS",
@@ -41,6 +44,10 @@ __all__ = [
     "SCANS",
     "UNKNOWN_KERNEL",
     "GibbsSampler",
+    "LADDERS",
+    "ParallelTempering",
+    "PTResult",
+    "SWAPS",
     "Kernel",
     "SampleResult",
     "Sampler",

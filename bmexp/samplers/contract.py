@@ -17,7 +17,9 @@ A sampler may also carry a :class:`Kernel` in its ``kernel`` attribute: which si
 it applies (``heat_bath`` or ``metropolis``) in which order (``sequential`` or ``random``).
 Checks that compare samples with the exact output of a schedule need it (the exact output
 depends on the kernel); a sampler without one is :data:`UNKNOWN_KERNEL`, and those checks then
-test equilibrium only.
+test equilibrium only.  A sampler whose chain is more than one kernel (parallel tempering) may
+also give its exact output itself: a method ``schedule_output(model, schedule)`` returning the
+distribution over all states (or None when it cannot), which the schedule check then uses.
 """
 
 from __future__ import annotations

@@ -22,11 +22,12 @@ from scipy.special import expit
 from ..exact import ExactDistribution
 from ..model import BoltzmannMachine
 from ..samplers.contract import Kernel
+from ..samplers.pt import ParallelTempering
 from ..schedules import Schedule
 from ..states import all_states, indices_from_states
 from ..transitions import schedule_output
 
-__all__ = ["Mutant", "MUTANTS", "correct_gaps", "p_on_after"]
+__all__ = ["Mutant", "MUTANTS", "SwapMutant", "correct_gaps", "p_on_after"]
 
 GapFn = Callable[[BoltzmannMachine, np.ndarray, int], np.ndarray]
 
@@ -301,3 +302,13 @@ class FieldMutant:
                     else:
                         f[np.ix_(changed, updated)] += d[:, None] * rows[i]
         return s
+
+
+@dataclass(frozen=True)
+class SwapMutant(ParallelTempering):
+    """Parallel tempering whose swaps accept with ``min(1, exp(E_k - E_k+1))``: the factor
+    ``1/T_k - 1/T_k+1`` is missing.  Its exact output is :meth:`schedule_output`."""
+
+    def swap_betas(self, betas: np.ndarray) -> np.ndarray:
+        R = betas.shape[-1]
+        return np.array(np.broadcast_to(-np.arange(R, dtype=float), betas.shape))  # a writable copy

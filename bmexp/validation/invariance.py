@@ -10,6 +10,11 @@ the exact probability histogram and unit and pair marginals; Holm across ``sweep
 
 A sampler that ignores its starting states, or runs hotter than asked, fails; a sampler that does
 nothing passes this check (it is an invariance test): the joint, schedule and blocks checks see that.
+A sampler with replicas at temperatures ``sampler.temperatures()`` (parallel tempering with a fixed
+ladder) starts every replica from its own exact draw at its temperature (init of shape
+``(n, R, n_units)``): only that product is invariant under its swaps.  Its adaptive ladder is not
+known before the call: its replicas all start from the T = 1 draw, which is close to, but not
+exactly, invariant (TV 0.009 after one round on slide35, 1e-8 after 8).
 """
 
 from __future__ import annotations
@@ -42,6 +47,25 @@ def _sweeps(sweeps) -> tuple[int, ...]:
     return out
 
 
+def _ladder(sampler):
+    """The temperatures of a sampler that runs replicas (parallel tempering with a fixed ladder), else None."""
+    temperatures = getattr(sampler, "temperatures", None)
+    return temperatures() if callable(temperatures) else None
+
+
+def _exact_start(p, ladder, n, model, rng) -> np.ndarray:
+    """``n`` exact draws from ``p`` (n x units); with a ladder, one per replica from exp(-E / T_k)
+    (n x R x units): parallel tempering leaves only that product invariant."""
+    if ladder is None:
+        return states_from_indices(rng.choice(p.size, size=n, p=p), model.n_units, model.convention)
+    log_p = np.log(p)
+    starts = []
+    for t in ladder:
+        q = np.exp((log_p - log_p.max()) / t)
+        starts.append(states_from_indices(rng.choice(p.size, size=n, p=q / q.sum()), model.n_units, model.convention))
+    return np.stack(starts, axis=1)
+
+
 def check_invariance(
     model, sampler=None, *, rng, schedule=None, sweeps=DEFAULT_SWEEPS, n=None, alpha=0.01
 ) -> CheckResult:
@@ -56,8 +80,9 @@ def check_invariance(
         arguments.integer(n, "n", low=MIN_N)
     n = _planned(n, p, level)
     tests, tables = {}, []
+    ladder = _ladder(sampler)
     for k in sweeps:
-        start = states_from_indices(rng.choice(p.size, size=n, p=p), model.n_units, model.convention)
+        start = _exact_start(p, ladder, n, model, rng)
         states = _draw(sampler, model, rng=rng, n=n, schedule=Schedule.constant(k), clamp=None, init=start)
         name = f"after {k} sweep{'s' if k != 1 else ''}"
         res, table = _fit(states, {name: p}, model, range(model.n_units), alpha=alpha, rng=rng)

@@ -1,0 +1,448 @@
+"""Parallel tempering (replica exchange) over many independent chains (``sampler=pt``).
+
+Each chain runs ``R`` replicas of the model at temperatures ``T_1 = 1 < T_2 < ... < T_R`` (the
+*ladder*).  After every sweep (every replica updated with the declared single-site kernel: heat
+bath or Metropolis, sequential or random scan, the updates of :mod:`bmexp.samplers.gibbs`),
+neighbouring temperatures ``k, k + 1`` exchange their states with the exact Metropolis
+probability ``min(1, exp((1/T_k - 1/T_k+1) (E_k - E_k+1)))``.  Swap rounds (``swap``):
+
+* ``deo`` (default) -- deterministic even/odd: even pairs after even sweeps, odd pairs after odd
+  ones (non-reversible; Syed et al., JRSS-B 2022, as in Pigeons.jl);
+* ``seo`` -- even or odd pairs, chosen at random each round (reversible);
+* ``random_pair`` -- one neighbour pair chosen uniformly each round (reversible).
+
+Ladders: ``"geometric"`` (``T_k = T_max^((k-1)/(R-1))``), an explicit list of temperatures, or
+``"adaptive"``: starting from the geometric ladder, tuned on ``tune_chains`` chains of the free
+model at T = 1 in rounds of 32, 64, 128, ... sweeps (``tune_sweeps`` in all) so that the swap
+rejection rates of all pairs become equal (the communication-barrier rule of Syed et al.:
+``1/T`` placed at equal steps of the cumulative rejection rate, ends fixed), then frozen: the
+sampling phase is a fixed Markov chain.  The tuning chains come first in ``rng``'s stream and
+their number is fixed, so the ladder (and every chain's states) does not depend on ``n_chains``.
+
+The schedule scales the whole ladder: at a sweep at temperature ``T(t)`` of the schedule,
+replica k runs at ``T(t) T_k``; with ``Schedule.constant`` it is plain PT at T = 1.
+
+Random streams: chain ``c`` (all its replicas) reads positions ``[c L, (c + 1) L)`` of ``rng``'s
+stream (layout in :func:`bmexp._kernels._pt_kernel`), so a chain's states depend on the seed, its
+index and the schedule only -- not on the number of chains or threads.  Cost is counted in spin
+updates of every replica (``n_updates``); the adaptive ladder's tuning is counted apart
+(``PTResult.tune_updates``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import arguments
+from ..conventions import check_states
+from ..errors import InputError
+from ..model import BoltzmannMachine
+from ..schedules import Schedule
+from ..streams import Ahead, parallel_rows, scratch
+from .contract import Kernel
+from .gibbs import RULE_KERNELS, RULES, SCANS, SampleResult, _check_args, _readonly, normalize_clamp, thresholds_inplace
+
+__all__ = ["LADDERS", "SWAPS", "PTResult", "ParallelTempering", "geometric_ladder", "check_ladder", "equalised_ladder"]
+
+LADDERS = ("geometric", "adaptive")
+SWAPS = ("deo", "seo", "random_pair")
+_BLOCK_BYTES = 32 * 2**20
+DEFAULT_REPLICAS = 4
+#: rounds of the adaptive ladder's tuning: 32, 64, 128, ... sweeps
+_FIRST_TUNING_ROUND = 32
+
+
+def geometric_ladder(replicas: int, T_max: float) -> np.ndarray:
+    """``T_k = T_max^((k - 1) / (R - 1))``, k = 1..R: from 1 to ``T_max``."""
+    return T_max ** (np.arange(replicas) / (replicas - 1))
+
+
+def check_ladder(temperatures, name: str = "ladder") -> np.ndarray:
+    """An explicit ladder: at least two finite temperatures, ``T_1 = 1``, strictly increasing."""
+    try:
+        t = np.asarray(temperatures, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError.bad(
+            name, f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]", temperatures
+        ) from None
+    shown = np.atleast_1d(t).tolist()
+    if t.ndim != 1 or t.size < 2:
+        raise InputError.bad(
+            name, "a list of at least 2 temperatures (parallel tempering swaps between replicas)", shown
+        )
+    if not np.all(np.isfinite(t)):
+        raise InputError.bad(name, "a list of finite temperatures", shown)
+    if t[0] != 1.0:
+        raise InputError.about(
+            name,
+            "{argument} must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution "
+            f"at T = 1); received {shown}",
+        )
+    if np.any(np.diff(t) <= 0):
+        raise InputError.bad(name, "strictly increasing (1 = T_1 < T_2 < ... < T_R)", shown)
+    return t
+
+
+def equalised_ladder(temperatures: np.ndarray, rejection: np.ndarray) -> np.ndarray:
+    """The ladder whose pairs would have equal rejection rates, from the measured ``rejection``
+    rate of each pair: ``1/T`` placed at equal steps of the cumulative rejection (the
+    communication barrier, interpolated linearly in ``1/T``), ``T_1`` and ``T_R`` kept."""
+    beta = 1.0 / temperatures
+    barrier = np.concatenate([[0.0], np.cumsum(np.maximum(rejection, 1e-6))])  # strictly increasing
+    targets = np.linspace(0.0, barrier[-1], temperatures.size)
+    new_beta = np.interp(targets, barrier, -beta) * -1.0  # beta falls as the barrier grows
+    new_beta[0], new_beta[-1] = beta[0], beta[-1]
+    return 1.0 / new_beta
+
+
+@dataclass(frozen=True, eq=False)
+class PTResult(SampleResult):
+    """A :class:`SampleResult` (``states``: the T = 1 replica of every chain) with PT's diagnostics.
+
+    ``temperatures``: the ladder used for sampling (after tuning); ``replica_states``: every
+    replica, ordered by temperature (chains x R x units); ``swap_attempts`` / ``swap_accepts``: per
+    neighbour pair, summed over chains; ``round_trips``: per chain (bottom -> top -> bottom);
+    ``tune_updates``: spin updates spent tuning an adaptive ladder; ``tuned_acceptance``: the swap
+    acceptance per pair in the last tuning round (None for fixed ladders).
+    """
+
+    temperatures: np.ndarray = field(default=None)
+    replica_states: np.ndarray = field(default=None)
+    swap_attempts: np.ndarray = field(default=None)
+    swap_accepts: np.ndarray = field(default=None)
+    round_trips: np.ndarray = field(default=None)
+    tune_updates: int = 0
+    tuned_acceptance: np.ndarray | None = None
+
+    @property
+    def swap_acceptance(self) -> np.ndarray:
+        """Accepted / attempted swaps per neighbour pair (NaN for a pair never attempted)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.swap_accepts / self.swap_attempts
+
+    @property
+    def round_trips_per_1000_sweeps(self) -> float:
+        """Mean round trips per chain per 1,000 sweeps."""
+        return 1000.0 * float(self.round_trips.mean()) / max(1, self.schedule.total_sweeps)
+
+    def to_dict(self) -> dict:
+        return {
+            **super().to_dict(),
+            "temperatures": self.temperatures.tolist(),
+            "swap_acceptance": self.swap_acceptance.tolist(),
+            "round_trips_per_1000_sweeps": self.round_trips_per_1000_sweeps,
+            "tune_updates": self.tune_updates,
+        }
+
+
+@dataclass(frozen=True)
+class ParallelTempering:
+    """Parallel tempering over many chains; call it like :class:`~bmexp.samplers.GibbsSampler`.
+
+    rule, scan : the single-site kernel inside every replica (as GibbsSampler; numba only)
+    replicas : R >= 2 (geometric and adaptive ladders; None: 4, or the explicit ladder's length)
+    ladder : "geometric" (default), "adaptive" or a list of temperatures ``[1, T_2, ..., T_R]``
+    T_max : the top temperature of the geometric ladder and of the adaptive ladder's start
+    swap : "deo" (default), "seo" or "random_pair" (see the module notes)
+    tune_chains, tune_sweeps : the adaptive ladder's tuning run
+    """
+
+    rule: str = "heat_bath"
+    scan: str = "sequential"
+    replicas: int | None = None
+    ladder: object = "geometric"
+    T_max: float = 5.0
+    swap: str = "deo"
+    tune_chains: int = 16
+    tune_sweeps: int = 2016
+
+    def __post_init__(self) -> None:
+        arguments.one_of(self.rule, "rule", RULES)
+        arguments.one_of(self.scan, "scan", SCANS)
+        arguments.one_of(self.swap, "swap", SWAPS)
+        if isinstance(self.ladder, str):
+            if self.ladder not in LADDERS:
+                raise InputError.bad(
+                    "ladder", f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]", self.ladder
+                )
+            if self.replicas is None:
+                object.__setattr__(self, "replicas", DEFAULT_REPLICAS)
+            if isinstance(self.replicas, bool) or not isinstance(self.replicas, (int, np.integer)) or self.replicas < 2:
+                raise InputError.bad(
+                    "replicas",
+                    "an integer >= 2 (parallel tempering swaps between at least two temperatures)",
+                    self.replicas,
+                )
+            arguments.number(self.T_max, "T_max", low=1.0, high=1e6, low_open=True)
+        else:
+            ladder = check_ladder(self.ladder)
+            object.__setattr__(self, "ladder", tuple(float(t) for t in ladder))
+            if self.replicas is not None and self.replicas != ladder.size:
+                raise InputError.bad(
+                    "replicas",
+                    f"{ladder.size} (the length of the explicit ladder) or None (taken from the ladder)",
+                    self.replicas,
+                )
+            object.__setattr__(self, "replicas", int(ladder.size))
+        arguments.integer(self.tune_chains, "tune_chains", low=1)
+        arguments.integer(self.tune_sweeps, "tune_sweeps", low=_FIRST_TUNING_ROUND)
+
+    @property
+    def kernel(self) -> Kernel:
+        """The single-site kernel every replica applies.  PT's own exact output (which differs from
+        a single chain's) is :meth:`schedule_output`; the schedule check uses that."""
+        return Kernel(RULE_KERNELS[self.rule], self.scan)
+
+    def temperatures(self) -> np.ndarray | None:
+        """The fixed ladder (None for an adaptive one: it is known after tuning)."""
+        if not isinstance(self.ladder, str):
+            return np.array(self.ladder)
+        if self.ladder == "geometric":
+            return geometric_ladder(self.replicas, self.T_max)
+        return None
+
+    def schedule_output(self, model: BoltzmannMachine, schedule: Schedule, *, start="random", clamp=None):
+        """Exact distribution of the T = 1 replica's final state (None when the ladder is adaptive
+        or the joint chain has more than 2**16 states): see :func:`bmexp.transitions.pt_output`."""
+        from ..transitions import MAX_JOINT_UNITS, pt_output
+
+        ladder = self.temperatures()
+        if ladder is None or model.n_units * ladder.size > MAX_JOINT_UNITS:
+            return None
+        joint = pt_output(
+            model,
+            schedule,
+            ladder,
+            kernel=self.kernel,
+            swap=self.swap,
+            start=start,
+            clamp=clamp,
+            swap_betas=self.swap_betas,
+        )
+        return joint.reshape(joint.shape[0], -1).sum(axis=1)
+
+    def swap_betas(self, betas: np.ndarray) -> np.ndarray:
+        """The inverse temperatures the swap acceptance uses (last axis: temperature index, R):
+        the replicas' own."""
+        return betas
+
+    def __call__(
+        self,
+        model: BoltzmannMachine,
+        *,
+        rng: np.random.Generator,
+        n_chains: int,
+        schedule: Schedule,
+        init="random",
+        clamp=None,
+        record_energy: bool = False,
+    ) -> PTResult:
+        """Run ``n_chains`` chains of R replicas through ``schedule``; return the T = 1 replicas.
+
+        init : "random", "off", states ``(n_units,)`` or ``(n_chains, n_units)`` (every replica
+            starts there), or ``(n_chains, R, n_units)`` (replica k at temperature k).
+        clamp : as GibbsSampler (see :func:`bmexp.samplers.normalize_clamp`), held in every replica.
+        """
+        _check_args(model, rng, n_chains, schedule)
+        if record_energy:
+            raise InputError.bad("record_energy", "False with parallel tempering", record_energy)
+        n_chains, n = int(n_chains), model.n_units
+        idx, vals = normalize_clamp(model, clamp, n_chains)
+        init_states = None if isinstance(init, str) else self._initial_states(model, init, n_chains)
+        if isinstance(init, str) and init not in ("random", "off"):
+            raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
+        clamped = np.zeros(n, dtype=np.bool_)
+        clamped[idx] = True
+        n_free = n - int(clamped.sum())
+        _load_kernel(n)
+        ladder, tune_updates, tuned = self.temperatures(), 0, None
+        if ladder is None:
+            ladder, tune_updates, tuned = self._tune(model, rng)
+        t0 = time.perf_counter()  # seconds of sampling (the tuning's cost: tune_updates)
+        R = ladder.size
+        betas = np.outer(1.0 / schedule.sweep_temperatures(), 1.0 / ladder)
+        states = np.empty((n_chains, R, n))
+        tidx = np.tile(np.arange(R, dtype=np.int64), (n_chains, 1))
+        last = np.where(tidx == 0, 0, -1).astype(np.int64)
+        counts = np.zeros((n_chains, 2 * (R - 1) + 1), dtype=np.int64)
+
+        def start(noise, c0, c1):
+            if init_states is not None:
+                states[c0:c1] = init_states[c0:c1]
+            elif init == "random":
+                off, on = model.convention.values
+                states[c0:c1] = np.where(noise[:, : R * n] < 0.5, float(on), float(off)).reshape(-1, R, n)
+            else:
+                states[c0:c1] = float(model.convention.values[0])
+            states[c0:c1, :, idx] = vals[c0:c1, None, :]
+
+        self._run(model, states, tidx, last, counts, rng, betas, clamped, start)
+        seconds = time.perf_counter() - t0
+        order = np.argsort(tidx, axis=1)  # slot holding temperature k, for each k
+        by_temperature = np.take_along_axis(states, order[:, :, None], axis=1)
+        cold = by_temperature[:, 0]
+        return PTResult(
+            states=_readonly(cold),
+            energies=_readonly(np.asarray(model.energy(cold), dtype=float).reshape(n_chains)),
+            mean_energy=None,
+            schedule=schedule,
+            convention=model.convention,
+            n_updates=n_chains * R * schedule.total_sweeps * (n_free if self.scan == "sequential" else n),
+            seconds=seconds,
+            temperatures=_readonly(ladder),
+            replica_states=_readonly(by_temperature),
+            swap_attempts=_readonly(counts[:, : R - 1].sum(axis=0)),
+            swap_accepts=_readonly(counts[:, R - 1 : 2 * (R - 1)].sum(axis=0)),
+            round_trips=_readonly(counts[:, -1].copy()),
+            tune_updates=tune_updates,
+            tuned_acceptance=None if tuned is None else _readonly(tuned),
+        )
+
+    def _initial_states(self, model, init, n_chains):
+        R = self.replicas
+        s = check_states(init, model.convention, name="init")
+        shapes = ((model.n_units,), (n_chains, model.n_units), (n_chains, R, model.n_units))
+        if s.shape not in shapes:
+            raise InputError(f"init must have shape {' or '.join(map(str, shapes))}; received {s.shape}")
+        if s.ndim < 3:
+            s = np.broadcast_to(s, (n_chains, model.n_units))[:, None, :]
+        return np.broadcast_to(s, (n_chains, R, model.n_units))
+
+    def _layout(self, n: int, n_sweeps: int, R: int) -> tuple[int, int, int]:
+        """(offset of the thresholds, offset of the swaps' uniforms, uniforms per chain): see
+        :func:`bmexp._kernels._pt_kernel`."""
+        n_upd = n_sweeps * R * n
+        swap0 = R * n + n_upd * (2 if self.scan == "random" else 1)
+        if self.swap == "deo":  # only the pairs attempted: R - 1 every two sweeps
+            n_swap = (n_sweeps // 2) * (R - 1) + (n_sweeps % 2) * (R // 2)
+        else:
+            n_swap = n_sweeps * R
+        return R * n, swap0, swap0 + n_swap
+
+    def _run(self, model, states, tidx, last, counts, rng, betas, clamped, start) -> None:
+        """Advance ``states`` (chains x R x n) through ``betas`` (sweeps x R), in blocks of chains
+        whose uniforms are drawn (in order) while the kernel works on the previous block."""
+        from .._kernels import DEO, FLIP, HEAT_BATH, RANDOM_PAIR, SEO, pt_kernel_for
+
+        n_chains, R, n = states.shape
+        n_sweeps = betas.shape[0]
+        thr0, swap0, per_chain = self._layout(n, n_sweeps, R)
+        n_upd = n_sweeps * R * n
+        swap_betas = np.array(self.swap_betas(betas), dtype=float, order="C")  # writable: one compiled signature
+        w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
+        off, on = (float(v) for v in model.convention.values)
+        code = {"deo": DEO, "seo": SEO, "random_pair": RANDOM_PAIR}[self.swap]
+        block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
+        bounds = [(c0, min(n_chains, c0 + block)) for c0 in range(0, n_chains, block)]
+        both = scratch(2 * block * per_chain)
+        buffers = [
+            both[: block * per_chain].reshape(block, per_chain),
+            both[block * per_chain :].reshape(block, per_chain),
+        ]
+
+        def draw(noise):
+            def transform(rows):
+                thresholds_inplace(noise[rows, thr0 : thr0 + n_upd], self.rule)
+                swaps = noise[rows, swap0:]
+                if self.swap != "deo":  # the first of each sweep's R uniforms chooses the pairs
+                    swaps = swaps.reshape(-1, n_sweeps, R)[:, :, 1:]
+                with np.errstate(divide="ignore"):
+                    np.log(swaps, out=swaps)
+
+            parallel_rows(rng, noise, transform)
+
+        draw(buffers[0][: bounds[0][1]])
+        for k, (c0, c1) in enumerate(bounds):
+            noise = buffers[k % 2][: c1 - c0]
+            ahead = (
+                Ahead(draw, buffers[(k + 1) % 2][: bounds[k + 1][1] - bounds[k + 1][0]])
+                if k + 1 < len(bounds)
+                else None
+            )
+            start(noise, c0, c1)
+            s = np.ascontiguousarray(states[c0:c1])
+            t, la, co = tidx[c0:c1].copy(), last[c0:c1].copy(), counts[c0:c1].copy()
+            pt_kernel_for(n, noise.size)(
+                s,
+                w,
+                b,
+                off,
+                on,
+                betas,
+                swap_betas,
+                clamped,
+                noise,
+                HEAT_BATH if self.rule == "heat_bath" else FLIP,
+                self.scan == "random",
+                code,
+                t,
+                la,
+                co,
+            )
+            states[c0:c1], tidx[c0:c1], last[c0:c1], counts[c0:c1] = s, t, la, co
+            if ahead is not None:
+                ahead.join()
+
+    def _tune(self, model, rng) -> tuple[np.ndarray, int, np.ndarray]:
+        """The adaptive ladder: (frozen ladder, spin updates spent, acceptance in the last round)."""
+        ladder = geometric_ladder(self.replicas, self.T_max)
+        R, n, chains = self.replicas, model.n_units, self.tune_chains
+        states = np.empty((chains, R, n))
+        tidx = np.tile(np.arange(R, dtype=np.int64), (chains, 1))
+        last = np.where(tidx == 0, 0, -1).astype(np.int64)
+        clamped = np.zeros(n, dtype=np.bool_)
+        off, on = model.convention.values
+        first = [True]
+
+        def start(noise, c0, c1):
+            if first[0]:
+                states[c0:c1] = np.where(noise[:, : R * n] < 0.5, float(on), float(off)).reshape(-1, R, n)
+
+        done, sweeps, acceptance = 0, _FIRST_TUNING_ROUND, None
+        while done + sweeps <= self.tune_sweeps:
+            counts = np.zeros((chains, 2 * (R - 1) + 1), dtype=np.int64)
+            betas = np.tile(1.0 / ladder, (sweeps, 1))
+            self._run(model, states, tidx, last, counts, rng, betas, clamped, start)
+            first[0] = False
+            acceptance = counts[:, R - 1 : 2 * (R - 1)].sum(axis=0) / np.maximum(1, counts[:, : R - 1].sum(axis=0))
+            ladder = equalised_ladder(ladder, 1.0 - acceptance)
+            done += sweeps
+            sweeps *= 2
+        return ladder, chains * R * n * done, acceptance
+
+
+_LOADED: set = set()
+
+
+def _load_kernel(n: int) -> None:
+    """Run the compiled kernels once on a dummy chain (no random numbers) so that their one-time
+    load from numba's cache is not counted in ``seconds``."""
+    from .._kernels import DEO, HEAT_BATH, PT_KERNELS, WIDE_MIN_UNITS
+
+    for parallel in (False, True):
+        kernel = PT_KERNELS[(n < WIDE_MIN_UNITS, parallel)]
+        if id(kernel) in _LOADED:
+            continue
+        w, b = np.zeros((n, n)), np.zeros(n)
+        w.flags.writeable = b.flags.writeable = False  # a model's arrays are read-only: the same signature
+        kernel(
+            np.zeros((1, 2, n)),
+            w,
+            b,
+            0.0,
+            1.0,
+            np.ones((1, 2)),
+            np.ones((1, 2)),
+            np.zeros(n, dtype=np.bool_),
+            np.zeros((1, 4 * n + 1)),
+            HEAT_BATH,
+            False,
+            DEO,
+            np.array([[0, 1]], dtype=np.int64),
+            np.array([[0, -1]], dtype=np.int64),
+            np.zeros((1, 3), dtype=np.int64),
+        )
+        _LOADED.add(id(kernel))

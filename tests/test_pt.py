@@ -1,0 +1,328 @@
+"""Parallel tempering (bmexp.samplers.pt): its exact transition, invariance, the checks, a mutant
+that swaps with the wrong acceptance, random streams, clamps and its diagnostics.
+
+Every statistical test here is one seeded chi-square test at alpha = 0.01: a correct sampler
+fails one with probability 1% (never retried); the power of each comes from an exact effect size
+asserted beside it.
+"""
+
+import numba
+import numpy as np
+import pytest
+
+from bmexp import ExactDistribution, random_model, slide35
+from bmexp.errors import InputError
+from bmexp.samplers import Kernel, ParallelTempering, set_threads
+from bmexp.samplers.pt import equalised_ladder, geometric_ladder
+from bmexp.schedules import Schedule
+from bmexp.states import all_states, indices_from_states
+from bmexp.testing.mutants import SwapMutant
+from bmexp.transitions import pt_output, schedule_output
+from bmexp.validation import gof_test
+from bmexp.validation.checks import run_check
+from bmexp.zoo import ferromagnet
+
+#: 3 units with biases, strongly coupled (|W_01| = 5.1): 3 replicas give 2**9 = 512 joint states
+MODEL = random_model(2, 1, rng=np.random.default_rng(3), weight_scale=2, bias_scale=1)
+LADDER = [1.0, 2.0, 4.0]
+CHAINS = 40_000
+
+
+def _tv(p, q):
+    return 0.5 * float(np.abs(np.ravel(p) - np.ravel(q)).sum())
+
+
+def _boltzmann(model, temperature):
+    e = model.energy(all_states(model.n_units, model.convention))
+    p = np.exp(-(e - e.min()) / temperature)
+    return p / p.sum()
+
+
+def _product(model, ladder):
+    joint = _boltzmann(model, ladder[0])
+    for t in ladder[1:]:
+        joint = np.multiply.outer(joint, _boltzmann(model, t))
+    return joint
+
+
+def _joint_counts(result, model):
+    idx = indices_from_states(result.replica_states, model.convention)  # chains x R
+    flat = np.zeros(idx.shape[0], dtype=np.int64)
+    for k in range(idx.shape[1]):
+        flat = flat * 2**model.n_units + idx[:, k]
+    return np.bincount(flat, minlength=2 ** (model.n_units * idx.shape[1]))
+
+
+@pytest.mark.parametrize(
+    "rule, scan, swap",
+    [
+        ("heat_bath", "sequential", "deo"),
+        ("heat_bath", "random", "deo"),
+        ("metropolis", "sequential", "deo"),
+        ("metropolis", "random", "deo"),
+        ("flip", "sequential", "seo"),
+        ("heat_bath", "sequential", "random_pair"),
+    ],
+)
+def test_replicas_match_the_exact_joint_output_of_three_pt_rounds(rule, scan, swap):
+    # 3 rounds (sweep every replica, then the swap round) from random starts: the 512-state joint
+    # distribution of the replicas, computed by transition matrices, against 40,000 chains.
+    schedule = Schedule.constant(3)
+    pt = ParallelTempering(rule=rule, scan=scan, ladder=LADDER, swap=swap)
+    exact = pt_output(MODEL, schedule, LADDER, kernel=pt.kernel, swap=swap)
+    result = pt(MODEL, rng=np.random.default_rng(1), n_chains=CHAINS, schedule=schedule)
+    counts = _joint_counts(result, MODEL)
+    assert not gof_test(counts, exact.ravel(), alpha=0.01).reject
+    # power: the exact output is not the equilibrium one (3 rounds are short), and the test sees it
+    product = _product(MODEL, LADDER)
+    assert _tv(exact, product) > 0.02
+    assert gof_test(counts, product.ravel(), alpha=0.01).reject
+
+
+def test_the_exact_output_tells_a_wrong_swap_acceptance_apart():
+    # SwapMutant accepts with min(1, exp(E_k - E_k+1)): TV 0.074 from the right joint output after
+    # 3 rounds; 40,000 chains of the right sampler reject the mutant's output, and vice versa.
+    schedule = Schedule.constant(3)
+    mutant = SwapMutant(ladder=LADDER)
+    right = pt_output(MODEL, schedule, LADDER)
+    wrong = pt_output(MODEL, schedule, LADDER, swap_betas=mutant.swap_betas)
+    assert _tv(right, wrong) > 0.07
+    counts = _joint_counts(mutant(MODEL, rng=np.random.default_rng(2), n_chains=CHAINS, schedule=schedule), MODEL)
+    assert not gof_test(counts, wrong.ravel()).reject
+    assert gof_test(counts, right.ravel()).reject
+
+
+@pytest.mark.parametrize("sweeps", [1, 2])
+def test_exact_boltzmann_samples_in_every_replica_stay_boltzmann(sweeps):
+    # Start: replica k drawn exactly from exp(-E / T_k); one round (even pairs) and two (both
+    # parities) keep the joint at the product of Boltzmann distributions.  The mutant's swaps
+    # move it (TV 0.064 and 0.179 from the product: asserted), and the same test rejects that.
+    rng = np.random.default_rng(3)
+    product = _product(MODEL, LADDER)
+    flat = rng.choice(product.size, size=CHAINS, p=product.ravel())
+    n = MODEL.n_units
+    idx = np.stack([(flat >> (n * (2 - k))) % 2**n for k in range(3)], axis=1)
+    init = all_states(n, MODEL.convention)[idx]  # chains x R x n
+    schedule = Schedule.constant(sweeps)
+    for sampler, moves in ((ParallelTempering(ladder=LADDER), False), (SwapMutant(ladder=LADDER), True)):
+        result = sampler(MODEL, rng=rng, n_chains=CHAINS, schedule=schedule, init=init)
+        assert gof_test(_joint_counts(result, MODEL), product.ravel()).reject == moves, sampler
+    wrong = pt_output(MODEL, schedule, LADDER, start=product, swap_betas=SwapMutant().swap_betas)
+    assert _tv(wrong, product) > 0.06
+    assert _tv(pt_output(MODEL, schedule, LADDER, start=product), product) < 1e-12
+
+
+def test_the_cold_replica_passes_the_joint_check_and_the_swap_mutant_fails_it():
+    # slide35, default schedule, geometric ladder (R = 4, T_max = 5), planned n = 19,202 (detects
+    # TV 0.02 with power 0.9).  The mutant's exact T = 1 output is TV 0.026 from Boltzmann.
+    model = slide35()
+    good = run_check("joint", model, ParallelTempering(), rng=np.random.default_rng(4))
+    assert good.passed and good.n == 19_202
+    mutant = SwapMutant()
+    wrong = mutant.schedule_output(model, Schedule.default())
+    assert _tv(wrong, ExactDistribution.of(model).p) > 0.025
+    bad = run_check("joint", model, mutant, rng=np.random.default_rng(4))
+    assert not bad.passed and bad.n == 19_202
+
+
+def test_the_schedule_check_uses_pts_own_exact_output():
+    # The check compares the samples with PT's exact output, not a single Gibbs chain's: after 2
+    # sweeps the two differ by TV 0.073 on MODEL.  It accepts the samples against the former and
+    # its table's counts reject the latter.
+    schedule = Schedule.constant(2)
+    pt = ParallelTempering(ladder=LADDER)
+    gibbs = schedule_output(MODEL, schedule, kernel=pt.kernel)
+    assert _tv(pt.schedule_output(MODEL, schedule), gibbs) > 0.07
+    result = run_check("schedule", MODEL, pt, rng=np.random.default_rng(5), schedule=schedule)
+    assert result.extra["sampler_ok"] and "parallel tempering" in result.message
+    assert gof_test(result.table["observed"].to_numpy(), gibbs).reject
+
+
+def test_same_seed_same_states_whatever_the_number_of_chains_or_threads():
+    model = slide35()
+    pt = ParallelTempering(scan="random", swap="seo")
+    schedule = Schedule.constant(50)
+    big = pt(model, rng=np.random.default_rng(6), n_chains=1000, schedule=schedule)  # parallel kernel
+    small = pt(model, rng=np.random.default_rng(6), n_chains=7, schedule=schedule)  # serial kernel
+    set_threads(1)
+    try:
+        one = pt(model, rng=np.random.default_rng(6), n_chains=1000, schedule=schedule)
+    finally:
+        set_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(big.replica_states[:7], small.replica_states)
+    np.testing.assert_array_equal(big.replica_states, one.replica_states)
+    np.testing.assert_array_equal(big.states, big.replica_states[:, 0])
+
+
+def test_clamps_hold_in_every_replica():
+    model = slide35()
+    values = np.array([0.0, 1.0] * 50)
+    r = ParallelTempering()(
+        model, rng=np.random.default_rng(7), n_chains=100, schedule=Schedule.constant(20), clamp={2: 1.0, 3: values}
+    )
+    assert np.all(r.replica_states[:, :, 2] == 1.0)
+    assert np.all(r.replica_states[:, :, 3] == values[:, None])
+
+
+def test_swaps_and_round_trips_are_counted():
+    # A model with zero energy accepts every swap.  Deterministic even/odd with R = 4 then moves
+    # each walker one step per round (it waits one round at either end): a round trip every 2R = 8
+    # sweeps once it has been at the bottom.  Walkers starting at T_1, T_2, T_3, T_4 first reach
+    # the bottom after sweeps -1, 0, 4, 2 and complete trips after sweeps 6 + 8j, 8 + 8j, 12 + 8j,
+    # 10 + 8j: in 50 sweeps 6 + 6 + 5 + 5 = 22 per chain.
+    zero = random_model(2, 2, rng=np.random.default_rng(0), weight_scale=0.0, bias_scale=0.0)
+    r = ParallelTempering()(zero, rng=np.random.default_rng(8), n_chains=10, schedule=Schedule.constant(50))
+    np.testing.assert_array_equal(r.swap_attempts, [250, 250, 250])  # each pair every other sweep
+    np.testing.assert_array_equal(r.swap_accepts, r.swap_attempts)
+    np.testing.assert_array_equal(r.round_trips, np.full(10, 22))
+    assert r.round_trips_per_1000_sweeps == pytest.approx(440.0)
+    assert r.n_updates == 10 * 4 * 50 * 4  # every replica counted
+
+
+def test_adaptive_ladder_equalises_swap_acceptance_and_ignores_the_number_of_chains():
+    # 8-unit ferromagnet (J = 0.25), 6 replicas up to T = 10: the geometric ladder's acceptance
+    # runs from 0.49 to 0.95 (measured); after tuning every pair is within 0.1 of every other (the
+    # issue's criterion; measured 0.760-0.770) on the sampling phase: 1,000 chains x 200 sweeps,
+    # 100,000 attempts per pair, standard error < 0.002.
+    model = ferromagnet(4, 4)
+    schedule = Schedule.constant(200)
+    geo = ParallelTempering(replicas=6, T_max=10.0)(
+        model, rng=np.random.default_rng(9), n_chains=1000, schedule=schedule
+    )
+    assert np.ptp(geo.swap_acceptance) > 0.1
+    adaptive = ParallelTempering(replicas=6, T_max=10.0, ladder="adaptive")
+    r = adaptive(model, rng=np.random.default_rng(9), n_chains=1000, schedule=schedule)
+    assert np.ptp(r.swap_acceptance) < 0.1, r.swap_acceptance
+    assert r.temperatures[0] == 1.0 and r.temperatures[-1] == pytest.approx(10.0)
+    assert np.all(np.diff(r.temperatures) > 0) and r.tune_updates == 16 * 6 * 8 * 2016
+    few = adaptive(model, rng=np.random.default_rng(9), n_chains=3, schedule=schedule)
+    np.testing.assert_array_equal(few.temperatures, r.temperatures)
+    np.testing.assert_array_equal(few.replica_states, r.replica_states[:3])
+
+
+def test_equalised_ladder_places_inverse_temperatures_at_equal_barrier_steps():
+    # rejection 0.6 on the first pair, 0.2 on the second: the barrier is 0 at beta = 1, 0.6 at
+    # beta = 1/2, 0.8 at 1/4; its midpoint 0.4 lies 2/3 of the way to 1/2: beta = 1 - (2/3)(1/2).
+    new = equalised_ladder(np.array([1.0, 2.0, 4.0]), np.array([0.6, 0.2]))
+    np.testing.assert_allclose(1 / new, [1.0, 1 - 1 / 3, 0.25])
+    np.testing.assert_allclose(geometric_ladder(3, 4.0), [1.0, 2.0, 4.0])
+
+
+def test_declares_its_replicas_kernel_and_refuses_energy_recording():
+    assert ParallelTempering(rule="flip", scan="random").kernel == Kernel("heat_bath", "random")
+    with pytest.raises(InputError, match="record_energy"):
+        ParallelTempering()(
+            slide35(), rng=np.random.default_rng(0), n_chains=2, schedule=Schedule.constant(1), record_energy=True
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule, scan, swap", [("heat_bath", "sequential", "deo"), ("metropolis", "random", "seo")])
+def test_the_exact_joint_output_test_is_calibrated_for_pt(rule, scan, swap):
+    # 200 seeded null replicates of n = 3,000 chains each, drawn in one sampler call (replicate r =
+    # chains [r n, (r + 1) n), independent chains), each tested against the exact 512-state joint
+    # output of 3 rounds: rejection rate at alpha = 0.01 inside the 99% Clopper-Pearson interval,
+    # p-values uniform (KS at 0.001).  A calibrated test fails this with probability about 1%.
+    from tests.conftest import assert_calibrated
+
+    replicates, n = 200, 3000  # n >= 5 x 512: the asymptotic test (not Monte Carlo)
+    schedule = Schedule.constant(3)
+    pt = ParallelTempering(rule=rule, scan=scan, ladder=LADDER, swap=swap)
+    exact = pt_output(MODEL, schedule, LADDER, kernel=pt.kernel, swap=swap).ravel()
+    rng = np.random.default_rng(10)
+    result = pt(MODEL, rng=rng, n_chains=replicates * n, schedule=schedule)
+    idx = indices_from_states(result.replica_states, MODEL.convention)
+    flat = (idx[:, 0] * 8 + idx[:, 1]) * 8 + idx[:, 2]
+    counts = [np.bincount(row, minlength=exact.size) for row in flat.reshape(replicates, n)]
+    pvalues = np.array([gof_test(c, exact, alpha=0.01, rng=rng).p_value for c in counts])
+    assert_calibrated(int(np.sum(pvalues < 0.01)), pvalues, replicates)
+
+
+def test_the_compiled_variants_give_the_same_states():
+    # The exact tests run the narrow (branchless) kernel; the wide one (n >= 16) and the parallel
+    # ones must turn the same uniforms into the same states, swaps and round trips.
+    from bmexp._kernels import DEO, HEAT_BATH, PT_KERNELS
+
+    model = random_model(10, 10, rng=np.random.default_rng(12), weight_scale=0.3, bias_scale=0.5)
+    rng = np.random.default_rng(13)
+    chains, R, n, sweeps = 6, 4, model.n_units, 30
+    betas = np.tile(1 / geometric_ladder(R, 5.0), (sweeps, 1))
+    noise = rng.random((chains, R * n + sweeps * R * n + sweeps * R))
+    noise[:, R * n :] = np.log(noise[:, R * n :])  # any thresholds will do: both variants read the same
+    start = np.where(rng.random((chains, R, n)) < 0.5, 1.0, 0.0)
+    outs = []
+    for variant, kernel in PT_KERNELS.items():
+        states, tidx = start.copy(), np.tile(np.arange(R), (chains, 1))
+        last, counts = np.where(tidx == 0, 0, -1), np.zeros((chains, 2 * R - 1), dtype=np.int64)
+        w, b = model.weights, model.biases
+        kernel(
+            states,
+            w,
+            b,
+            0.0,
+            1.0,
+            betas,
+            betas.copy(),
+            np.zeros(n, np.bool_),
+            noise.copy(),
+            HEAT_BATH,
+            False,
+            DEO,
+            tidx,
+            last,
+            counts,
+        )
+        outs.append((variant, states, tidx, counts))
+    for variant, states, tidx, counts in outs[1:]:
+        np.testing.assert_array_equal(states, outs[0][1], err_msg=str(variant))
+        np.testing.assert_array_equal(tidx, outs[0][2])
+        np.testing.assert_array_equal(counts, outs[0][3])
+    assert outs[0][3][:, R - 1 : 2 * (R - 1)].sum() > 0  # swaps happened
+
+
+def test_the_invariance_check_starts_every_replica_at_its_own_temperature():
+    # check=invariance hands PT one exact draw per replica (its ladder is fixed): the right sampler
+    # passes; the swap mutant moves the T = 1 marginal (exact TV 0.049 after one round, 0.015
+    # after two, on MODEL) and fails at the planned n (17,472).
+    product = _product(MODEL, LADDER)
+    for k in (1, 2):
+        moved = pt_output(MODEL, Schedule.constant(k), LADDER, start=product, swap_betas=SwapMutant().swap_betas)
+        assert _tv(moved.reshape(8, -1).sum(axis=1), product.reshape(8, -1).sum(axis=1)) > 0.01
+    assert run_check("invariance", MODEL, ParallelTempering(ladder=LADDER), rng=np.random.default_rng(14)).passed
+    assert not run_check("invariance", MODEL, SwapMutant(ladder=LADDER), rng=np.random.default_rng(14)).passed
+
+
+def test_pt_follows_the_sampler_contract():
+    # the sampler-author kit: shapes, convention, init forms, clamps (both forms), seeds
+    from bmexp.testing import assert_sampler_api
+
+    assert_sampler_api(ParallelTempering(scan="random", swap="random_pair"))
+
+
+def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
+    # run_experiment wraps the sampler to count its updates: the schedule check must still find
+    # PT's own exact output (a single Gibbs chain's is TV 0.073 away after 2 sweeps: it would
+    # fail), and training=pt must use this PT sampler for its persistent chains.
+    from bmexp.experiment import run_experiment
+
+    shapes = []
+
+    class Spy(ParallelTempering):
+        def __call__(self, model, **kwargs):
+            if kwargs.get("clamp") is None and not isinstance(kwargs.get("init"), str):
+                shapes.append(np.shape(kwargs["init"]))
+            return super().__call__(model, **kwargs)
+
+    data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
+    student = random_model(2, 1, rng=np.random.default_rng(16), weight_scale=0.5)
+    result = run_experiment(
+        MODEL,
+        rng=np.random.default_rng(17),
+        schedule=Schedule.constant(2),
+        sampler=Spy(ladder=LADDER),
+        checks=("schedule",),
+        training={"student": student, "data": data, "variant": "pt", "epochs": 3, "n_negative": 10},
+    )
+    check = result.checks["schedule"]
+    assert check.extra["sampler_ok"] and "parallel tempering" in check.message
+    assert shapes and all(s == (10, 3, 3) for s in shapes)
