@@ -314,7 +314,10 @@ def build_training(cfg: DictConfig) -> dict:
         fraction = dc.get("heldout")
         if fraction is None:
             fraction = 0.2 if measure == "pll" else 0.0
-        fraction = arguments.number(fraction, "heldout", low=0, high=1, high_open=True)
+        # measured by pseudo-likelihood (and always on the digits, scored by held-out AIS) the held-out
+        # reconstruction needs held-out vectors: 0 would silently drop the measure
+        held_needed = measure == "pll" or source == "digits"
+        fraction = arguments.number(fraction, "heldout", low=0, high=1, low_open=held_needed, high_open=True)
         if fraction and source == "exact":
             raise InputError.about("heldout", f"{{argument}} = {fraction:g} needs data vectors (data.source = exact)")
         if source == "teacher":
@@ -493,15 +496,22 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
                 else f"[{', '.join(f'{t:g}' for t in temps[:3])}, ...] ({len(temps)} temperatures)"
             )
             decided_by = [(f"{prefix}.temperatures", shown)] * len(chains)
-        calls += list(zip(chains, decided_by))
+        sweeps = [max(schedule.total_sweeps, 8)] * len(chains)
+        if c == "invariance":  # one call per entry of check.sweeps, each that many sweeps
+            from .validation.invariance import DEFAULT_SWEEPS
+
+            sweeps = [int(k) for k in (options.get("sweeps") or DEFAULT_SWEEPS)]
+            if options.get("sweeps"):
+                decided_by = [(f"{prefix}.sweeps", list(options["sweeps"]))] * len(chains)
+        calls += list(zip(chains, decided_by, sweeps))
     if not calls:
         return
     enumerates = any(REGISTRY[c].needs not in ("any", "lattice") for c in names if c in REGISTRY)
-    sweeps = max(schedule.total_sweeps, 8) * model.n_units
     biggest = max(calls, key=lambda call: call[0])  # memory: the largest call
     work_by = {}
-    for chains, decided in calls:
-        work_by[decided[0]] = (work_by.get(decided[0], (0.0, decided[1]))[0] + chains * sweeps, decided[1])
+    for chains, decided, sweeps in calls:
+        updates = chains * sweeps * model.n_units
+        work_by[decided[0]] = (work_by.get(decided[0], (0.0, decided[1]))[0] + updates, decided[1])
     heaviest = max(work_by, key=lambda k: work_by[k][0])  # work: the key whose calls add up to the most
     _within(
         biggest[1][0],
@@ -512,16 +522,16 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
     _within(
         heaviest,
         work_by[heaviest][1],
-        work=float(sum(chains for chains, _ in calls)) * replicas * sweeps,
+        work=float(sum(w for w, _ in work_by.values())) * replicas,
         what="the sampling checks' chains",
     )
 
 
 def _min_n(names) -> int:
-    """The smallest ``n`` the named checks accept (blocks and invariance: their MIN_N)."""
-    from .validation import blocks, invariance
+    """The smallest ``n`` the named checks accept (blocks, invariance and energy: their MIN_N)."""
+    from .validation import blocks, energy, invariance
 
-    floors = {"blocks": blocks.MIN_N, "invariance": invariance.MIN_N}
+    floors = {"blocks": blocks.MIN_N, "invariance": invariance.MIN_N, "energy": energy.MIN_N}
     return max([1, *(floors.get(name, 1) for name in names)])
 
 

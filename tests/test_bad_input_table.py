@@ -658,7 +658,20 @@ CLI = [
     ),
     (
         "train model=rbm data=digits data.heldout=0",
-        "bmexp train: error: data.heldout must be a finite number in (0, 1); received 0",
+        "bmexp train: error: data.heldout must be a finite number in (0, 1); received 0.0",
+    ),
+    (
+        "check check=energy model=lattice model.L=4 check.n=1",
+        "bmexp check: error: check.n must be an integer >= 50; received 1",
+    ),
+    (
+        "train model=random model.n_visible=13 model.n_hidden=13 data.heldout=0",
+        "bmexp train: error: data.heldout must be a finite number in (0, 1); received 0.0",
+    ),
+    (
+        "check check=invariance model=random model.n_visible=12 model.n_hidden=12 check.sweeps=[1000000]",
+        "bmexp check: error: check.sweeps = [1000000] would take 1.22e+12 spin updates for the sampling checks' "
+        "chains; the limit is 1e+12 (about 6 hours here)",
     ),
     (
         "train model=rbm data=digits data.threshold=0",

@@ -100,7 +100,7 @@ def test_planned_chains_and_sweeps():
         ({"temperatures": [2.0, 0.0]}, r"temperatures must be a finite number > 0; received 0.0"),
         ({"temperatures": [-1.0]}, r"temperatures must be a finite number > 0; received -1.0"),
         ({"temperatures": []}, r"temperatures must be a non-empty list of numbers > 0; received \[\]"),
-        ({"n": 0}, r"n must be an integer >= 2; received 0"),
+        ({"n": 0}, r"n must be an integer >= 50; received 0"),
         ({"alpha": 1.5}, r"alpha must be"),
         ({"init": "off"}, r"init must be one of \['ordered', 'random'\]; received 'off'"),
         ({"schedule": 5}, r"schedule must be a bmexp Schedule or None; received int"),
