@@ -69,6 +69,7 @@ def test_the_table_and_verdicts_come_from_each_eta_s_runs_holm_adjusted():
     assert verdicts[0.05].p_adjusted == pytest.approx(2 * stats.t.sf(2 / np.sqrt(2 / 3), 4))
 
 
+@pytest.mark.slow
 def test_a_digits_sweep_of_both_trainers_finishes_and_the_report_compares_them(tmp_path, monkeypatch, capsys):
     """Two configurations (bmexp, sklearn) of a tiny sweep=digits in this process; the report's table
     and verdict are those of the values the runs logged."""
