@@ -84,6 +84,7 @@ TRAINING_KEYS = {
     "eta": "training.eta",
     "epochs": "training.epochs",
     "variant": "training.variant",
+    "trainer": "training.trainer",
     "weight_decay": "training.weight_decay",
     "n_negative": "training.n_negative",
     "pcd_sweeps": "training.pcd_sweeps",
@@ -252,6 +253,39 @@ def build_sampler(sc: DictConfig):
 DATA_SOURCES = ("teacher", "file", "exact", "digits")
 
 
+#: who fits the model (``training.trainer``): bmexp's Boltzmann rule, or scikit-learn's ``BernoulliRBM``
+TRAINERS = ("bmexp", "sklearn")
+
+
+def _trainer(trainer, variant: str, teacher, source: str, model_name: str) -> str:
+    """``training.trainer``, checked: ``sklearn`` fits an RBM by persistent contrastive divergence
+    on data vectors, and needs scikit-learn."""
+    trainer = arguments.one_of(trainer, "trainer", TRAINERS)
+    if trainer == "bmexp":
+        return trainer
+    if teacher.connectivity != "restricted" or teacher.n_hidden == 0:
+        raise InputError.about(
+            "trainer",
+            f"{{argument}} = 'sklearn' fits a BernoulliRBM, which needs a restricted model (model=rbm); "
+            f"received model={model_name} (connectivity {teacher.connectivity!r}, n_hidden = {teacher.n_hidden})",
+        )
+    if variant != "pcd":
+        raise InputError.about(
+            "trainer",
+            f"{{argument}} = 'sklearn' is persistent contrastive divergence: use training=pcd; "
+            f"received training.variant = {variant!r}",
+        )
+    if source == "exact":
+        raise InputError.about("trainer", "{argument} = 'sklearn' needs data vectors; data.source = 'exact' has none")
+    try:
+        import sklearn.neural_network  # noqa: F401
+    except ImportError:
+        raise InputError.about(
+            "trainer", "{argument} = 'sklearn' needs scikit-learn: pip install 'bmexp[sklearn]'"
+        ) from None
+    return trainer
+
+
 def build_training(cfg: DictConfig) -> dict:
     """Teacher, random student, data and keyword arguments for :func:`bmexp.training.train`.
 
@@ -296,6 +330,7 @@ def build_training(cfg: DictConfig) -> dict:
     with config_keys(TRAINING_KEYS):
         kwargs["measure"] = measure = _measure(student, tc.measure, tc.variant)
         source = arguments.one_of(dc.source, "source", DATA_SOURCES)
+        kwargs["trainer"] = _trainer(tc.get("trainer", "bmexp"), tc.variant, teacher, source, cfg.model.name)
         if source == "digits":  # before anything else about the data: the model must hold 8 x 8 pixels
             from .data import check_digits_model
 

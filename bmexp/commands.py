@@ -5,6 +5,7 @@ Only this module and :mod:`bmexp.cli` read Hydra configs; the library takes plai
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -334,7 +335,8 @@ def _job_tags(result) -> dict[str, str]:
 def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
     """A job's artifacts, logged in one call: ``config.yaml``, ``checks.csv`` (every check's table,
     the column ``check`` naming it), ``training_metrics.csv``; with ``plots`` (``checks.plot``) also
-    ``check_<name>.png`` and ``training_kl.png`` -- with ``data=digits`` ``training_held_out.png``
+    ``check_<name>.png`` and ``training_kl.png`` -- with ``data=digits`` (always) ``model.json``, the
+    trained model, and (with ``plots``) ``training_held_out.png``
     and ``samples.png``, a grid of 64 digits drawn from the trained model (matplotlib costs about
     half a second a figure)."""
     import yaml
@@ -346,6 +348,8 @@ def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
         table[["check", *[c for c in table.columns if c != "check"]]].to_csv(folder / "checks.csv", index=False)
     if result.training is not None:
         result.training.metrics.to_csv(folder / "training_metrics.csv", index=False)
+        if "ais_log_likelihood" in result.training.metrics:  # data=digits: the report draws its samples
+            (folder / MODEL_ARTIFACT).write_text(json.dumps(result.training.model.to_dict()))
     if not plots:
         return
     for name, check in result.checks.items():
@@ -359,6 +363,27 @@ def _write_artifacts(folder: Path, resolved: dict, result, plots: bool) -> None:
         from .report import plot_training_curve
 
         plot_training_curve(result.training.metrics, folder / "training_kl.png")
+
+
+#: a data=digits job's trained model (``BoltzmannMachine.to_dict``), for the report's samples
+MODEL_ARTIFACT = "model.json"
+
+
+def _trained_models(store, runs: list[dict]) -> dict:
+    """``{run_id: model}`` for the runs that logged :data:`MODEL_ARTIFACT` (data=digits, trainer compared)."""
+    from . import tracking
+    from .model import BoltzmannMachine
+
+    models = {}
+    for r in runs:
+        if r["status"] != "FINISHED" or "train.final_ais_log_likelihood" not in r["metrics"]:
+            continue
+        if r["params"].get("training.trainer") is None:
+            continue
+        text = tracking.artifact_text(store, r["run_id"], MODEL_ARTIFACT)
+        if text is not None:
+            models[r["run_id"]] = BoltzmannMachine(**json.loads(text))
+    return models
 
 
 def cmd_report(cfg: DictConfig) -> None:
@@ -381,7 +406,7 @@ def cmd_report(cfg: DictConfig) -> None:
     curves = {r["run_id"]: tracking.metric_history(store, r["run_id"], "train.kl_teacher") for r in runs}
     name = sweep["tags"].get(tracking.SWEEP_TAG, "sweep")
     out = Path(cfg.report.out) / name
-    report = build_report(sweep, runs, curves, out, alpha=cfg.report.alpha)
+    report = build_report(sweep, runs, curves, out, alpha=cfg.report.alpha, models=_trained_models(store, runs))
     print(report.text())
     print(f"\nreport files: {out}/ ({', '.join(f.name for f in report.files)})")
     if cfg.report.log_to_parent:

@@ -88,6 +88,7 @@ class CheckConfig:
 @dataclass
 class TrainingConfig:
     variant: str = "annealed"  # annealed | pcd | pt (persistent parallel tempering) | exact
+    trainer: str = "bmexp"  # bmexp | sklearn (BernoulliRBM: model=rbm, variant pcd, extra bmexp[sklearn])
     eta: float = 0.01
     epochs: int = 300
     n_negative: int = 100  # free chains in the negative phase

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
 
+from . import comparison
 from .errors import InputError
 from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS
 from .validation.checks import SHORTFALL_TV
@@ -37,6 +38,8 @@ __all__ = ["plot_training_curve", "SweepReport", "build_report", "AXES"]
 AXES = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "training.eta")
 #: what identifies a sampler and the model it ran on (the sampler table of sweep=samplers)
 SAMPLER_AXES = ("sampler.name", "sampler.rule", "sampler.scan", "sampler.backend", "model.name")
+#: what a trainer comparison (sweep=digits) varies besides eta
+TRAINER_AXES = ("training.trainer", "seed")
 SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.checks)
 
 
@@ -85,13 +88,12 @@ def plot_held_out_curve(metrics: pd.DataFrame, path) -> Path:
     return _save(fig, path)
 
 
-def plot_digit_samples(model, path, *, rng: np.random.Generator, n: int = 64, sweeps: int = 1000) -> Path:
-    """A grid of ``n`` 8 x 8 images: the visible units of ``n`` independent Gibbs chains after ``sweeps``
-    sweeps at T = 1 from random starts (samples from the model, approximately)."""
+def digit_canvas(model, *, rng: np.random.Generator, n: int = 64, sweeps: int = 1000) -> np.ndarray:
+    """``n`` 8 x 8 images in a square grid (grey borders): the visible units of ``n`` independent
+    Gibbs chains after ``sweeps`` sweeps at T = 1 from random starts (samples from the model, approximately)."""
     from .samplers import GibbsSampler
     from .schedules import Schedule
 
-    path = Path(path)
     states = GibbsSampler()(model, rng=rng, n_chains=n, schedule=Schedule.constant(sweeps)).states
     on = model.convention.values[1]
     images = (np.asarray(states)[:, :64] == on).reshape(n, 8, 8)
@@ -100,6 +102,13 @@ def plot_digit_samples(model, path, *, rng: np.random.Generator, n: int = 64, sw
     for k, img in enumerate(images):
         r, c = divmod(k, side)
         canvas[1 + 9 * r : 9 + 9 * r, 1 + 9 * c : 9 + 9 * c] = img
+    return canvas
+
+
+def plot_digit_samples(model, path, *, rng: np.random.Generator, n: int = 64, sweeps: int = 1000) -> Path:
+    """A grid of ``n`` 8 x 8 images sampled from ``model`` (:func:`digit_canvas`)."""
+
+    canvas = digit_canvas(model, rng=rng, n=n, sweeps=sweeps)
     fig, ax = _subplots(figsize=(4, 4))
     ax.imshow(canvas, cmap="gray_r", interpolation="nearest")
     ax.set_axis_off()
@@ -125,7 +134,7 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
     rows = []
     for r in runs:
         row = {"run_id": r["run_id"], "status": r["status"], "diverged": r["tags"].get("bmexp.diverged")}
-        row.update({k: _number(r["params"].get(k)) for k in AXES + SAMPLER_AXES})
+        row.update({k: _number(r["params"].get(k)) for k in AXES + SAMPLER_AXES + TRAINER_AXES})
         row.update(r["metrics"])
         rows.append(row)
     return pd.DataFrame(rows)
@@ -222,9 +231,10 @@ class SweepReport:
     table: pd.DataFrame
     answers: list[str]
     files: list[Path] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # more tables shown in the text
 
     def text(self) -> str:
-        varied = [c for c in (*AXES, *SAMPLER_AXES) if c in self.table and self.table[c].nunique() > 1]
+        varied = [c for c in (*AXES, *SAMPLER_AXES, *TRAINER_AXES) if c in self.table and self.table[c].nunique() > 1]
         cols = [
             c
             for c in (
@@ -236,6 +246,7 @@ class SweepReport:
                 "equilibrium_ok",
                 "schedule_adequate",
                 "train.final_kl_teacher",
+                "train.final_ais_log_likelihood",
                 "train.diverged",
             )
             if c in self.table
@@ -247,6 +258,8 @@ class SweepReport:
             "",
             "What the sweep says:",
         ]
+        for title, table in self.tables.items():
+            lines[-2:-2] = ["", f"{title}:", table.to_string(index=False, float_format=lambda x: f"{x:.3g}")]
         lines += [f"- {a}" for a in self.answers]
         return "\n".join(lines)
 
@@ -266,7 +279,7 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
             else f"Implementation: in {len(bad)} job(s) the samples differ from the exact output of their "
             "schedule after Holm's correction -- a sampler bug; inspect them."
         )
-    else:
+    elif any(c.startswith("check.") for c in finished):  # checks ran, none against a schedule's exact output
         out.append(
             "Implementation: no exact schedule output (more than 12 units), so a sampler bug cannot be "
             "told apart from a short schedule; see the equilibrium tests."
@@ -374,9 +387,17 @@ def _sampler_answers(table: pd.DataFrame | None) -> list[str]:
 
 
 def build_report(
-    sweep: dict, runs: list[dict], curves: dict[str, list[tuple[int, float]]], out_dir, alpha: float = 0.01
+    sweep: dict,
+    runs: list[dict],
+    curves: dict[str, list[tuple[int, float]]],
+    out_dir,
+    alpha: float = 0.01,
+    models: dict | None = None,
 ) -> SweepReport:
-    """Tables, verdicts, plots and answers for one sweep; files written under ``out_dir``."""
+    """Tables, verdicts, plots and answers for one sweep; files written under ``out_dir``.  A sweep
+    over ``training.trainer`` (``sweep=digits``) adds :mod:`bmexp.comparison`'s table
+    (``trainers.csv``), verdicts and, from the trained ``models`` (``{run_id: model}``), both
+    trainers' samples side by side (``samples_by_trainer.png``)."""
     if not runs:
         raise InputError(f"sweep {sweep['tags'].get('bmexp.sweep')!r} (run {sweep['run_id']}) has no job runs")
     out_dir = Path(out_dir)
@@ -402,9 +423,18 @@ def build_report(
     if "train.final_kl_teacher" in df:
         files.append(_plot_eta(df, out_dir / "final_kl_vs_eta.png"))
     answers = _answers(df, curves) + _sampler_answers(samplers)
+    tables = {}
+    if comparison.applies(df):
+        files.append(out_dir / "trainers.csv")
+        tables["Trainers (held-out AIS log-likelihood, nats per image)"] = comparison.trainer_table(df)
+        next(iter(tables.values())).to_csv(files[-1], index=False)
+        answers += comparison.answers(df, alpha)
+        figure = comparison.plot_samples(df, models or {}, out_dir / "samples_by_trainer.png")
+        if figure is not None:
+            files.append(figure)
     (out_dir / "answers.txt").write_text("\n".join(answers) + "\n")
     files.append(out_dir / "answers.txt")
-    return SweepReport(sweep, df, answers, files)
+    return SweepReport(sweep, df, answers, files, tables)
 
 
 def _plot_curves(df: pd.DataFrame, curves: dict, path: Path) -> Path:

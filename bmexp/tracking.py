@@ -791,3 +791,17 @@ def metric_history(store: Store, run_id: str, key: str) -> list[tuple[int, float
 
 def log_folder(store: Store, run_id: str, folder: str | os.PathLike, artifact_path: str) -> None:
     store.client().log_artifacts(run_id, str(folder), artifact_path)
+
+
+def artifact_text(store: Store, run_id: str, path: str) -> str | None:
+    """The text of the artifact ``path`` of run ``run_id``, or None when the run has none by that name."""
+    import tempfile
+
+    from mlflow.exceptions import MlflowException
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            local = store.client().download_artifacts(run_id, path, tmp)
+        except (MlflowException, OSError):
+            return None
+        return Path(local).read_text()

@@ -268,6 +268,7 @@ def train(
     heldout=None,
     evaluation: HeldOut | None = None,
     batch_size: int | None = None,
+    trainer: str = "bmexp",
 ) -> TrainResult:
     """Train ``student`` on visible ``data`` (vectors, either convention) or an exact ``p_data``.
 
@@ -291,6 +292,12 @@ def train(
     ``callback(row)`` is called with each epoch's metrics (progress bars, tracking).
     ``max_weight`` bounds ``|W|``: past 10 a unit's field can exceed 10, its flip probability
     falls below e^-10 ~ 5e-5, the chains freeze and the sampled gradient means nothing.
+
+    ``trainer="sklearn"`` (a restricted ``student``, ``variant="pcd"``, data vectors) fits
+    scikit-learn's ``BernoulliRBM`` instead, with the same hidden units, ``eta``, ``epochs`` and
+    ``batch_size`` (:func:`bmexp.adapters.sklearn.fit_bernoulli_rbm`; its own start and chains), and
+    measures the fitted model exactly as bmexp's own: the same metrics at epoch 0 (``student``) and
+    at the last epoch, where ``seconds`` includes the fit.
 
     ``measure``: ``"kl"`` (exact KL; n <= 24), ``"pll"`` (pseudo-log-likelihood and reconstruction
     error, any n; the module docstring) or ``"auto"`` (KL while enumerable).  ``heldout``: visible
@@ -382,7 +389,21 @@ def train(
     rows.append(row)
     if callback:
         callback(row)
-    for epoch in range(1, epochs + 1):
+    if arguments.one_of(trainer, "trainer", ("bmexp", "sklearn")) == "sklearn":
+        from .adapters.sklearn import fit_bernoulli_rbm
+
+        if student.connectivity != "restricted" or not nh or variant != "pcd" or vectors is None:
+            raise InputError.about(
+                "trainer", "{argument} = 'sklearn' needs a restricted student, variant = 'pcd' and data vectors"
+            )
+
+        fitted = fit_bernoulli_rbm(vectors, nh, eta=eta, epochs=epochs, batch_size=batch_size, rng=rng).to(conv)
+        model = student.replace(weights=fitted.weights, biases=fitted.biases)
+        row, _ = metrics(epochs, model, np.nan)
+        rows.append(row)
+        if callback:
+            callback(row)
+    for epoch in range(1, epochs + 1 if trainer == "bmexp" else 1):
         batches = [vectors] if batch_size is None or variant == "exact" else _batches(vectors, batch_size, rng)
         for k, batch in enumerate(batches):
             # ---------------------------------------------------------------- phases
@@ -474,7 +495,7 @@ def train(
         metrics=table,
         diverged=diverged,
         reason=reason,
-        variant=variant,
+        variant=variant if trainer == "bmexp" else "sklearn BernoulliRBM (pcd)",
         eta=float(eta),
         measured_by=measured_by[0],
     )

@@ -677,6 +677,21 @@ CLI = [
         "train model=rbm data=digits data.threshold=0",
         "bmexp train: error: data.threshold must be an integer in [1, 16]; received 0",
     ),
+    # ---- sweep=digits: who trains (issue 17, item 4)
+    (
+        "run model=rbm data=digits training=pcd training.trainer=keras",
+        "bmexp run: error: training.trainer must be one of ['bmexp', 'sklearn']; received 'keras'",
+    ),
+    (
+        "train model=random training=pcd training.trainer=sklearn",
+        "bmexp train: error: training.trainer = 'sklearn' fits a BernoulliRBM, which needs a restricted model "
+        "(model=rbm); received model=random (connectivity 'full', n_hidden = 2)",
+    ),
+    (
+        "run model=rbm data=digits training.trainer=sklearn",
+        "bmexp run: error: training.trainer = 'sklearn' is persistent contrastive divergence: use training=pcd; "
+        "received training.variant = 'annealed'",
+    ),
 ]
 
 API = [

@@ -24,7 +24,7 @@ from .. import arguments
 from ..errors import InputError
 from ..model import BoltzmannMachine
 
-__all__ = ["from_sklearn", "to_sklearn"]
+__all__ = ["fit_bernoulli_rbm", "from_sklearn", "to_sklearn"]
 
 
 def from_sklearn(rbm) -> BoltzmannMachine:
@@ -55,3 +55,26 @@ def to_sklearn(model: BoltzmannMachine, **params):
     rbm.n_features_in_ = nv
     rbm.h_samples_ = np.zeros((rbm.batch_size, binary.n_hidden))
     return rbm
+
+
+def fit_bernoulli_rbm(
+    vectors, n_hidden: int, *, eta: float, epochs: int, batch_size: int | None, rng: np.random.Generator
+) -> BoltzmannMachine:
+    """scikit-learn's ``BernoulliRBM(n_components=n_hidden, learning_rate=eta, n_iter=epochs,
+    batch_size=batch_size)`` fitted on ``vectors`` (rows; binary or spin, fitted as binary), its
+    ``random_state`` drawn from ``rng``; returned as a binary bmexp RBM (:func:`from_sklearn`).
+    ``batch_size=None`` is one full-batch update per epoch, as in :func:`bmexp.training.train`.
+    sklearn's own choices stay: weights start ~ N(0, 0.01^2), biases at 0, ``batch_size`` persistent
+    chains with one Gibbs step per update, mini-batches in a fixed order (no reshuffling)."""
+    from sklearn.neural_network import BernoulliRBM
+
+    v = np.asarray(vectors, dtype=np.float64)
+    binary = (v > 0).astype(np.float64)  # {0, 1} stays, spin {-1, 1} -> {0, 1}
+    rbm = BernoulliRBM(
+        n_components=arguments.integer(n_hidden, "n_hidden", low=1),
+        learning_rate=arguments.number(eta, "eta", low=0, low_open=True),
+        n_iter=arguments.integer(epochs, "epochs", low=1),
+        batch_size=len(binary) if batch_size is None else arguments.integer(batch_size, "batch_size", low=1),
+        random_state=int(rng.integers(2**32 - 1)),
+    )
+    return from_sklearn(rbm.fit(binary))

@@ -72,3 +72,19 @@ def test_the_core_imports_without_sklearn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(out.stdout) == pytest.approx(-np.log(2.0))
+
+
+def test_fit_bernoulli_rbm_is_sklearns_fit_with_the_same_settings():
+    # the trainer=sklearn path: BernoulliRBM with n_components, learning_rate, n_iter, batch_size as
+    # given and random_state drawn from the job's generator; spin vectors are fitted as binary
+    from bmexp.adapters.sklearn import fit_bernoulli_rbm
+
+    _, x = _fitted()
+    model = fit_bernoulli_rbm(2 * x - 1, 5, eta=0.1, epochs=3, batch_size=20, rng=np.random.default_rng(7))
+    state = int(np.random.default_rng(7).integers(2**32 - 1))
+    ref = BernoulliRBM(n_components=5, learning_rate=0.1, n_iter=3, batch_size=20, random_state=state).fit(x)
+    np.testing.assert_array_equal(model.weights[:7, 7:], ref.components_.T)
+    np.testing.assert_array_equal(model.biases[7:], ref.intercept_hidden_)
+    full = fit_bernoulli_rbm(x, 5, eta=0.1, epochs=1, batch_size=None, rng=np.random.default_rng(7))
+    ref = BernoulliRBM(n_components=5, learning_rate=0.1, n_iter=1, batch_size=200, random_state=state).fit(x)
+    np.testing.assert_array_equal(full.weights[:7, 7:], ref.components_.T)  # None: one full batch per epoch
