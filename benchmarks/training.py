@@ -66,7 +66,7 @@ def post_loop_epoch(w, b, n_visible, data, n_negative, rng, eta):
 
 
 def digits_benchmark(args) -> list[dict]:
-    """bmexp's RBM (pcd) against sklearn's BernoulliRBM on the digits, scored by bmexp's AIS, over
+    """bmexp's RBM (pcd and pt) against sklearn's BernoulliRBM on the digits, scored by bmexp's AIS, over
     ``--seeds`` seeds each (the training's own randomness moves the result by nats)."""
     from scipy import stats
     from sklearn.neural_network import BernoulliRBM
@@ -83,7 +83,7 @@ def digits_benchmark(args) -> list[dict]:
     common = dict(variant="pcd", eta=args.eta, n_negative=args.batch, batch_size=args.batch, max_weight=100.0)
     warm = random_rbm(64, args.hidden, rng=np.random.default_rng(0), weight_scale=0.01, bias_scale=0.0)
     train(warm, rng=np.random.default_rng(9), data=train_x[:20], epochs=1, **common)  # warm-up (JIT)
-    records, scores = [], {"bmexp pcd": [], "sklearn BernoulliRBM": []}
+    records, scores = [], {"bmexp pcd": [], "bmexp pt": [], "sklearn BernoulliRBM": []}
     print(f"digits, {args.hidden} hidden units, {args.epochs} epochs, eta {args.eta}, batch {args.batch}:")
     for seed in range(args.seeds):
         start = random_rbm(64, args.hidden, rng=np.random.default_rng(seed), weight_scale=0.01, bias_scale=0.0)
@@ -97,6 +97,16 @@ def digits_benchmark(args) -> list[dict]:
             **common,
         ).model
         ours_epoch = (time.perf_counter() - t0) / args.epochs
+        t0 = time.perf_counter()  # training=pt: the same, with persistent parallel-tempering negative chains
+        ours_pt = train(
+            start,
+            rng=np.random.default_rng(1000 + seed),
+            data=train_x,
+            epochs=args.epochs,
+            schedule=Schedule.constant(1),
+            **{**common, "variant": "pt"},
+        ).model
+        pt_epoch = (time.perf_counter() - t0) / args.epochs
         peer = BernoulliRBM(
             n_components=args.hidden,
             learning_rate=args.eta,
@@ -108,14 +118,15 @@ def digits_benchmark(args) -> list[dict]:
         peer.fit(train_x)
         peer_epoch = (time.perf_counter() - t0) / args.epochs
         print(
-            f" seed {seed}: seconds per epoch bmexp pcd {ours_epoch:.3f}, sklearn {peer_epoch:.3f} "
-            f"(sklearn {ours_epoch / peer_epoch:.1f}x faster)"
+            f" seed {seed}: seconds per epoch bmexp pcd {ours_epoch:.3f}, bmexp pt {pt_epoch:.3f}, sklearn "
+            f"{peer_epoch:.3f} (sklearn {ours_epoch / peer_epoch:.1f}x faster than pcd)"
         )
         records += [
             {"what": "digits_epoch", "implementation": "bmexp pcd", "seed": seed, "seconds": ours_epoch},
+            {"what": "digits_epoch", "implementation": "bmexp pt", "seed": seed, "seconds": pt_epoch},
             {"what": "digits_epoch", "implementation": "sklearn BernoulliRBM", "seed": seed, "seconds": peer_epoch},
         ]
-        for name, model in (("bmexp pcd", ours), ("sklearn BernoulliRBM", from_sklearn(peer))):
+        for name, model in (("bmexp pcd", ours), ("bmexp pt", ours_pt), ("sklearn BernoulliRBM", from_sklearn(peer))):
             est = ais(model, rng=np.random.default_rng(2), n_chains=args.ais_chains, betas=args.ais_betas, base=base)
             ll = log_likelihood(model, held, est)
             pll = pseudo_log_likelihood(model, held).value  # exact for an RBM

@@ -110,22 +110,6 @@ def cluster_settings():
         subprocess.run(["bash", str(script), "stop"], capture_output=True, text=True)
 
 
-#: test files whose tests run on one worker, in file order (pyproject's addopts: --dist loadgroup)
-XDIST_GROUPS = {
-    "test_cluster.py": "cluster",  # one set of servers, killed and restarted by the tests
-    "test_faults.py": "signals",  # sweeps of real worker processes, signalled at chosen moments
-    "test_resume.py": "signals",
-    "test_cache.py": "signals",
-}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        group = XDIST_GROUPS.get(item.path.name)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 def pytest_terminal_summary(terminalreporter):
     # the reasons come from the skip reports, which reach this (controlling) process from xdist's workers too
     reasons = list(_CLUSTER_SKIPPED)

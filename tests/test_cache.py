@@ -21,6 +21,10 @@ from bmexp.samplers import GibbsSampler
 from bmexp.schedules import Schedule
 from bmexp.zoo import random_model, seed_target
 
+# one worker runs these one after another (pyproject addopts: --dist loadgroup): sweeps of real
+# processes, signalled at chosen moments, would otherwise share two cores with another such sweep
+pytestmark = pytest.mark.xdist_group("signals")
+
 
 def _job(cache, eta=0.1):
     teacher, schedule = seed_target(), Schedule.linear(5, 2, sweeps_per_temperature=2)
@@ -140,6 +144,7 @@ def test_an_unreadable_entry_counts_as_missing(tmp_path):
 # ------------------------------------------------------------------ a sweep killed mid-write
 SITECUSTOMIZE = """
 import os, time
+
 _replace = os.replace
 
 

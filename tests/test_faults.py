@@ -21,6 +21,10 @@ import pytest
 
 from bmexp import tracking
 
+# one worker runs these one after another (pyproject addopts: --dist loadgroup): sweeps of real
+# processes, signalled at chosen moments, would otherwise share two cores with another such sweep
+pytestmark = pytest.mark.xdist_group("signals")
+
 ENV = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
 ENV.pop("MLFLOW_TRACKING_URI", None)
 ENV.pop(tracking.PARENT_ENV, None)
@@ -504,6 +508,7 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
 INSIDE_A_FINALIZER = r"""
 import gc, signal, sys, time
 from bmexp.launcher import _on_stop_signal, _STOPPING, redeliver_unraisable
+
 signal.signal(signal.SIGTERM, _on_stop_signal)
 redeliver_unraisable(_STOPPING.clear)
 

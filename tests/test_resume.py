@@ -11,6 +11,10 @@ import pytest
 
 from bmexp import tracking
 
+# one worker runs these one after another (pyproject addopts: --dist loadgroup): sweeps of real
+# processes, signalled at chosen moments, would otherwise share two cores with another such sweep
+pytestmark = pytest.mark.xdist_group("signals")
+
 ENV = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
 ENV.pop("MLFLOW_TRACKING_URI", None)
 
