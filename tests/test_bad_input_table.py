@@ -383,7 +383,7 @@ CLI = [
     ("run checks.alpha=0", "bmexp run: error: checks.alpha must be a number in (0, 1); received 0.0"),
     (
         "run training=cd1",
-        "bmexp run: error: In 'run': Could not find 'training/cd1' Available options in 'training': annealed exact pcd",
+        "bmexp run: error: In 'run': Could not find 'training/cd1' Available options in 'training': annealed exact pcd pt",
     ),
     (
         "run training.variant=cd1",
@@ -528,7 +528,7 @@ CLI = [
     ("sweep training.eta=0.1,-1", "bmexp sweep: error: training.eta must be a finite number > 0; received -1.0"),
     (
         "sweep sweep=nosuch",
-        "bmexp sweep: error: In 'sweep': Could not find 'sweep/nosuch' Available options in 'sweep': basic default quick samplers schedules slurm",
+        "bmexp sweep: error: In 'sweep': Could not find 'sweep/nosuch' Available options in 'sweep': basic default digits quick samplers schedules slurm",
     ),
     ("sweep schedule.T0=5,0.5", "bmexp sweep: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5"),
     (
