@@ -81,7 +81,7 @@ def one_of(value, name: str, allowed: Iterable):
     allowed = list(allowed)
     try:
         ok = value in allowed
-    except TypeError:  # unhashable or incomparable
+    except (TypeError, ValueError):  # unhashable, incomparable, or an array (no single truth value)
         ok = False
     if not ok:
         raise InputError.bad(name, f"one of {allowed}", value)

@@ -377,6 +377,7 @@ def build_training(cfg: DictConfig) -> dict:
             kwargs["data"], kwargs["heldout"] = digits(
                 seed=data_seed, heldout=fraction, threshold=dc.threshold, convention=cfg.convention
             )
+            _evaluation_cost(tc, teacher.n_units, int(arguments.integer(tc.epochs, "epochs", low=1)))
             kwargs["evaluation"] = HeldOut(
                 kwargs["heldout"], every=tc.eval_every, n_chains=tc.eval_chains, betas=tc.eval_betas, seed=data_seed
             )
@@ -568,6 +569,20 @@ def _min_n(names) -> int:
 
     floors = {"blocks": blocks.MIN_N, "invariance": invariance.MIN_N, "energy": energy.MIN_N}
     return max([1, *(floors.get(name, 1) for name in names)])
+
+
+def _evaluation_cost(tc, n_units: int, epochs: int) -> None:
+    """The held-out AIS evaluations' memory and work, refused before anything is built (a ladder of
+    ``eval_betas`` temperatures is itself an array): chains x units of state, chains x temperatures x units
+    updates per evaluation, one every ``eval_every`` epochs plus the first and the last."""
+    chains, betas, every = int(tc.eval_chains), int(tc.eval_betas), int(tc.eval_every)  # ints by the schema
+    if chains < 2 or betas < 2 or every < 1:
+        return  # HeldOut says what is allowed
+    _within("training.eval_chains", chains, memory=8.0 * 4 * chains * n_units, what="the held-out AIS chains")
+    _within("training.eval_betas", betas, memory=8.0 * betas, what="the AIS temperatures")
+    work = float(chains) * betas * n_units * (epochs // every + 2)
+    key, value = ("training.eval_chains", chains) if chains > betas else ("training.eval_betas", betas)
+    _within(key, value, work=work, what="the held-out AIS evaluations")
 
 
 def _training_work(args: dict) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 from . import arguments
 from .conventions import Convention
 from .errors import InputError
-from .model import CONNECTIVITIES, BoltzmannMachine, connectivity_mask
+from .model import BoltzmannMachine, connectivity_mask
 
 __all__ = [
     "slide35",
@@ -50,13 +50,13 @@ def random_model(
     weight_scale: float = 1.0,
     bias_scale: float = 0.5,
     convention: Convention | str = "binary",
-    connectivity: str = "full",
+    connectivity="full",
 ) -> BoltzmannMachine:
     """Weights ``N(0, weight_scale^2)`` (symmetric, zero diagonal) and biases ``N(0, bias_scale^2)``.
 
     The parameters are drawn in ``convention``; biases are non-zero unless ``bias_scale = 0``.
     ``connectivity``: ``"full"`` (every pair coupled), ``"restricted"`` (an RBM: visible-hidden
-    pairs only) or ``"semi_restricted"`` (no hidden-hidden pairs); excluded weights are drawn, then
+    pairs only), ``"semi_restricted"`` (no hidden-hidden pairs) or an ``(n, n)`` mask; excluded weights are drawn, then
     zeroed, so the same seed gives the same weights where they are allowed.
     """
     nv, nh = arguments.integer(n_visible, "n_visible", low=0), arguments.integer(n_hidden, "n_hidden", low=0)
@@ -64,11 +64,11 @@ def random_model(
         raise InputError(f"n_visible + n_hidden must be >= 1; received {nv} + {nh}")
     ws = arguments.number(weight_scale, "weight_scale", low=0, high=MAX_SCALE)
     bs = arguments.number(bias_scale, "bias_scale", low=0, high=MAX_SCALE)
-    arguments.one_of(connectivity, "connectivity", CONNECTIVITIES)
-    arguments.generator(rng)
     n = nv + nh
+    mask = connectivity_mask(connectivity, n, nv)[1]  # a name or an explicit (n, n) mask, validated
+    arguments.generator(rng)
     w = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)
-    w = (w + w.T) * connectivity_mask(connectivity, n, nv)[1]
+    w = (w + w.T) * mask
     b = rng.normal(0.0, bs, size=n)
     return BoltzmannMachine(w, b, n_visible=nv, convention=convention, connectivity=connectivity)
 

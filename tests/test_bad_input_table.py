@@ -665,6 +665,16 @@ CLI = [
         "bmexp check: error: check.n must be an integer >= 50; received 1",
     ),
     (
+        "train model=rbm data=digits training=pcd training.epochs=1 model.n_hidden=8 training.eval_chains=1000000000",
+        "bmexp train: error: training.eval_chains = 1000000000 would need 2.3 TB of memory for the held-out AIS "
+        "chains; the limit is 8.59 GB",
+    ),
+    (
+        "train model=rbm data=digits training=pcd training.epochs=1 model.n_hidden=8 training.eval_betas=1000000000",
+        "bmexp train: error: training.eval_betas = 1000000000 would take 1.44e+13 spin updates for the held-out AIS "
+        "evaluations; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
         "train model=random model.n_visible=13 model.n_hidden=13 data.heldout=0",
         "bmexp train: error: data.heldout must be a finite number in (0, 1); received 0.0",
     ),

@@ -87,3 +87,14 @@ def test_build_rbm_is_restricted_with_the_random_models_weights():
     full = build("random", n_visible=3, n_hidden=2, seed=1)
     np.testing.assert_array_equal(rbm.weights[:3, 3:], full.weights[:3, 3:])  # same draw, masked
     assert not rbm.weights[:3, :3].any() and not rbm.weights[3:, 3:].any()
+
+
+def test_random_model_takes_an_explicit_mask_as_it_takes_a_name():
+    # found by an outside tester: an array mask crashed with "truth value of an array is ambiguous"
+    mask = np.zeros((5, 5), bool)
+    mask[:3, 3:] = mask[3:, :3] = True  # visible-hidden pairs only: the restricted mask
+    custom = random_model(3, 2, rng=np.random.default_rng(0), connectivity=mask)
+    named = random_model(3, 2, rng=np.random.default_rng(0), connectivity="restricted")
+    np.testing.assert_array_equal(custom.weights, named.weights)
+    with pytest.raises(InputError, match="diagonal"):
+        random_model(3, 2, rng=np.random.default_rng(0), connectivity=np.ones((5, 5), bool))
