@@ -549,6 +549,9 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         updates = chains * sweeps * model.n_units
         work_by[decided[0]] = (work_by.get(decided[0], (0.0, decided[1]))[0] + updates, decided[1])
     heaviest = max(work_by, key=lambda k: work_by[k][0])  # work: the key whose calls add up to the most
+    one = 32.0 * biggest[0] * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0)
+    if one <= MEMORY_LIMIT:  # within the limit for one replica: the replicas are what exceed it
+        _within("sampler.replicas", replicas, memory=one * replicas, what="the sampling checks' chains (all replicas)")
     _within(
         biggest[1][0],
         biggest[1][1],

@@ -156,6 +156,12 @@ def digits(*, seed: int = 0, heldout: float = 0.2, threshold: int = 8, conventio
     x = (images >= threshold).astype(np.float64)
     order = np.random.default_rng(seed).permutation(len(x))
     n_held = int(round(frac * len(x)))
+    if not 2 <= n_held <= len(x) - 1:  # the AIS evaluation needs two held-out images, training one
+        raise InputError.about(
+            "heldout",
+            f"{{argument}} = {frac:g} holds out {n_held} of the {len(x)} images; it must leave at least 2 held out "
+            f"and 1 to train on: a fraction in [{2 / len(x):.4f}, {(len(x) - 1) / len(x):.4f}]",
+        )
     train, test = x[order[n_held:]], x[order[:n_held]]
     conv = as_convention(convention)
     return convert_states(train, Convention.BINARY, conv), convert_states(test, Convention.BINARY, conv)

@@ -675,6 +675,16 @@ CLI = [
         "evaluations; the limit is 1e+12 (about 6 hours here)",
     ),
     (
+        "train model=rbm data=digits data.heldout=0.9999 training.epochs=1",
+        "bmexp train: error: data.heldout = 0.9999 holds out 1797 of the 1797 images; it must leave at least 2 held "
+        "out and 1 to train on: a fraction in [0.0011, 0.9994]",
+    ),
+    (
+        "check check=joint sampler=pt sampler.replicas=1000000 check.plot=null",
+        "bmexp check: error: sampler.replicas = 1000000 would need 2.46 TB of memory for the sampling checks' chains "
+        "(all replicas); the limit is 8.59 GB",
+    ),
+    (
         "train model=random model.n_visible=13 model.n_hidden=13 data.heldout=0",
         "bmexp train: error: data.heldout must be a finite number in (0, 1); received 0.0",
     ),
