@@ -63,7 +63,9 @@ CONFIG_HASH_TAG = "bmexp.config_hash"
 
 
 _CLIENTS: dict = {}
-_GAVE_UP: set = set()  # servers that did not answer within the retry window: no more waiting on them
+#: servers that did not answer within the retry window, with the message that said so: later calls fail at
+#: once with that same message (a clean-up call must not replace the cause with a vaguer one)
+_GAVE_UP: dict[str, str] = {}
 
 #: how long a job waits for a tracking server that does not answer before it gives up (seconds)
 SERVER_RETRY_S = float(os.environ.get("BMEXP_SERVER_RETRY_S", "300"))
@@ -121,7 +123,7 @@ class _Retrying:
                     if not _unreachable(exc):
                         raise
                     if self._uri in _GAVE_UP:
-                        raise StoreError(f"tracking server {self._uri} does not answer: {_cause(exc)}") from None
+                        raise StoreError(_GAVE_UP[self._uri]) from None
                     now = time.monotonic()
                     if since is None:
                         since = now
@@ -133,10 +135,10 @@ class _Retrying:
                             flush=True,
                         )
                     if now - since >= SERVER_RETRY_S:
-                        _GAVE_UP.add(self._uri)
-                        raise StoreError(
+                        _GAVE_UP[self._uri] = (
                             f"tracking server {self._uri} did not answer for {SERVER_RETRY_S:g} s: {_cause(exc)}"
-                        ) from None
+                        )
+                        raise StoreError(_GAVE_UP[self._uri]) from None
                     time.sleep(SERVER_RETRY_EVERY_S)
                     continue
                 if since is not None:
@@ -647,7 +649,7 @@ def parent_from_env(sweep_dir: str | os.PathLike | None = None) -> str | None:
 
 def give_up(store: Store) -> None:
     """Stop waiting for this store in this process (it was found gone): later calls fail at once."""
-    _GAVE_UP.add(store.uri)
+    _GAVE_UP.setdefault(store.uri, f"tracking server {store.uri} does not answer")
 
 
 def close_parent(store: Store, run_id: str, status: str = "FINISHED") -> None:

@@ -65,3 +65,26 @@ def test_stale_runs_of_dead_processes_only(tmp_path):
     assert client.get_run(gone).info.status == "KILLED"
     assert client.get_run(alive).info.status == "RUNNING"
     assert client.get_run(other_host).info.status == "RUNNING"
+
+
+def test_a_server_given_up_on_fails_later_calls_with_the_same_cause(monkeypatch):
+    """After the retry window, every later call to that server (a job's clean-up setting its run FAILED)
+    raises the message that gave up, not a vaguer one that would replace it as the sweep's last line."""
+    uri = "http://127.0.0.1:9"
+    monkeypatch.setattr(tracking, "SERVER_RETRY_S", 0.0)
+    monkeypatch.setattr(tracking, "_GAVE_UP", {})
+    calls = []
+
+    class Gone:
+        def set_tag(self, *args):
+            calls.append(args)
+            raise ConnectionError("Connection refused")
+
+    client = tracking._Retrying(Gone(), uri)
+    with pytest.raises(tracking.StoreError) as first:
+        client.set_tag("run", "k", "v")
+    assert str(first.value) == f"tracking server {uri} did not answer for 0 s: connection refused"
+    with pytest.raises(tracking.StoreError) as later:
+        client.set_tag("run", "k", "v")
+    assert str(later.value) == str(first.value)
+    assert len(calls) == 2  # each call tried the server once, neither waited
