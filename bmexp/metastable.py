@@ -110,7 +110,7 @@ def answers(df: pd.DataFrame) -> list[str]:
         rounds = top[COST_TO_TV] / top[COST] * top.get("schedule.total_sweeps", np.nan)
         out.append(
             f"Cost: the cheapest {name} setting to reach TV {SHORTFALL_TV:g} is {_setting(top)}"
-            + (f" (after {rounds:.0f} rounds)" if name == "parallel tempering" else "")
+            + (f" (after {rounds:.0f} round{'s' if rounds != 1 else ''})" if name == "parallel tempering" else "")
             + f": {top[COST_TO_TV]:,.0f} spin updates per chain (every replica counted)."
         )
     a, p = best.get("annealing", "absent"), best.get("parallel tempering", "absent")
