@@ -360,7 +360,7 @@ CLI = [
     (
         "run checks.names=[histogram]",
         "bmexp run: error: checks.names must be one of ['auto', 'conditional', 'joint', 'random_hidden', 'schedule', "
-        "'invariance', 'blocks', 'energy']; received 'histogram'",
+        "'invariance', 'blocks', 'energy', 'lumped']; received 'histogram'",
     ),
     (
         "run checks.names=joint",
