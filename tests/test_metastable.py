@@ -94,8 +94,7 @@ def test_the_sweep_is_an_annealing_grid_and_a_pt_grid():
     assert len(jobs) == 14 and len(annealing) == 8 and len(pt) == 6
     assert all("schedule=linear" in j for j in annealing) and all("schedule=constant" in j for j in pt)
     assert {j[-1] for j in pt} == {"sampler.ladder=geometric", "sampler.ladder=adaptive"}
-    # a fixed value on the command line replaces a grid's axis (2 annealing jobs left)
-    assert len(cli.plan_sweep("sweep", ["sweep=metastable", "schedule.sweeps_per_temperature=10"])) == 8
+    # (a fixed value on the command line replaces a grid's axis: the slow sweep below runs 2 + 6 jobs)
 
 
 def test_grids_add_their_axes_to_the_params():
