@@ -85,8 +85,11 @@ def test_the_verdict_when_both_reach_it_is_the_cost_ratio_of_the_cheapest():
     )
 
 
-def test_the_sweep_is_an_annealing_grid_and_a_pt_grid():
+def test_the_sweep_is_an_annealing_grid_and_a_pt_grid(tmp_path, monkeypatch):
     from bmexp import cli
+
+    monkeypatch.chdir(tmp_path)  # planning checks the store it would write to: mlruns/ here
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
     jobs = cli.plan_sweep("sweep", ["sweep=metastable"])
     annealing = [j for j in jobs if "sampler=gibbs" in j]
