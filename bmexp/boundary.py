@@ -542,7 +542,7 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         calls += list(zip(chains, decided_by, sweeps))
     if not calls:
         return
-    enumerates = any(REGISTRY[c].needs not in ("any", "lattice") for c in names if c in REGISTRY)
+    enumerates = any(REGISTRY[c].needs not in ("any", "lattice", "ferromagnet") for c in names if c in REGISTRY)
     biggest = max(calls, key=lambda call: call[0])  # memory: the largest call
     work_by = {}
     for chains, decided, sweeps in calls:
@@ -564,6 +564,14 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         work=float(sum(w for w, _ in work_by.values())) * replicas,
         what="the sampling checks' chains",
     )
+
+
+def _lumped(model, sampler, schedule) -> None:
+    """check=lumped computes its exact output only for the ferromagnet, random-scan heat bath and (PT)
+    T = 1 with few enough replicas: refused before any work, naming the key."""
+    from .validation.lumped import lumped_requirements
+
+    lumped_requirements(model, sampler, schedule)
 
 
 def _min_n(names) -> int:
@@ -655,6 +663,8 @@ def validate_run_config(cfg: DictConfig) -> dict:
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
     _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]))
+    if "lumped" in ran:
+        _lumped(model, args["sampler"], args["schedule"])
     if cfg.train:
         _training_work(args)
     return {**args, "checks": tuple(names)}
@@ -745,6 +755,8 @@ def validate_check_config(cfg: DictConfig) -> dict:
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)
+    if name == "lumped":
+        _lumped(model, sampler, schedule)
     _check_work(  # energy: sweeps estimated below
         model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler)
     )

@@ -38,7 +38,7 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from .config import register
+    from .config import grid_params, register
 
     register()
     parser = OverridesParser.create()
@@ -54,12 +54,16 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
     )
     with init:
         base = compose(config_name, overrides=fixed, return_hydra_config=True)
-        params = dict(base.hydra.sweeper.get("params") or {})
         fixed_keys = {o.get_key_element() for o in parsed if not o.is_sweep_override()}
-        axes = {k: parser.parse_override(f"{k}={v}") for k, v in params.items() if k not in fixed_keys}
-        axes.update(cli_sweeps)
-        choices = [[f"{key}={value}" for value in o.sweep_string_iterator()] for key, o in axes.items()]
-        jobs = [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
+        jobs = []
+        for params in grid_params(base.hydra.sweeper.get("params"), base.hydra.sweeper.get("grids")):
+            axes = {k: parser.parse_override(f"{k}={v}") for k, v in params.items() if k not in fixed_keys}
+            axes.update(cli_sweeps)
+            choices = [
+                [f"{key}={value}" for value in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
+                for key, o in axes.items()
+            ]
+            jobs += [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
         uri = base.tracking.uri
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
         compose_job = _JobComposer(config_name, fixed, parser)

@@ -96,12 +96,14 @@ def cmd_table(cfg: DictConfig) -> None:
 
 
 def cmd_check(cfg: DictConfig) -> None:
+    from .experiment import _CountingSampler
     from .validation.checks import run_check
 
     args = validate_check_config(cfg)
     model = args["model"]
+    sampler = _CountingSampler(args["sampler"])  # parallel tempering's swap and round-trip counts
     with config_keys({"hidden": "check.hidden", "h": "check.hidden"}):
-        result = run_check(cfg.check.name, model, args["sampler"], **args["kwargs"])
+        result = run_check(cfg.check.name, model, sampler, **args["kwargs"])
     schedule = (
         cfg.schedule.kind
         if args["kwargs"]["schedule"] is not None
@@ -112,6 +114,8 @@ def cmd_check(cfg: DictConfig) -> None:
         f"{result.n} samples, sampler {cfg.sampler.name}, rule {cfg.sampler.rule}, scan {cfg.sampler.scan}"
     )
     print(result.report())
+    if sampler.diagnostics.calls:
+        print(sampler.diagnostics.summary())
     if cfg.check.plot:
         result.plot(cfg.check.plot)
         print(f"plot: {cfg.check.plot}")
@@ -406,7 +410,14 @@ def cmd_report(cfg: DictConfig) -> None:
     curves = {r["run_id"]: tracking.metric_history(store, r["run_id"], "train.kl_teacher") for r in runs}
     name = sweep["tags"].get(tracking.SWEEP_TAG, "sweep")
     out = Path(cfg.report.out) / name
-    report = build_report(sweep, runs, curves, out, alpha=cfg.report.alpha, models=_trained_models(store, runs))
+    tv_curves = {  # parallel tempering's exact TV after every round (check=lumped)
+        r["run_id"]: tracking.metric_history(store, r["run_id"], "check.lumped.tv_by_sweep")
+        for r in runs
+        if "check.lumped.tv_by_sweep" in r["metrics"]
+    }
+    report = build_report(
+        sweep, runs, curves, out, alpha=cfg.report.alpha, models=_trained_models(store, runs), tv_curves=tv_curves
+    )
     print(report.text())
     print(f"\nreport files: {out}/ ({', '.join(f.name for f in report.files)})")
     if cfg.report.log_to_parent:

@@ -125,6 +125,23 @@ class TableConfig:
     max_units: int = 24
 
 
+def grid_params(params, grids) -> list[dict]:
+    """The sweeper params of each grid of ``hydra.sweeper.grids`` (``hydra/sweeper=bmexp``): ``params``
+    with the grid's axes added (a grid's value for a key replaces params'); ``[params]`` without grids."""
+    from omegaconf import OmegaConf
+
+    def plain(node) -> dict:
+        node = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+        return dict(node or {})
+
+    base = plain(params)
+    if not grids:
+        return [base]
+    return [
+        {**base, **plain(grid)} for grid in (OmegaConf.to_container(grids) if OmegaConf.is_config(grids) else grids)
+    ]
+
+
 def register() -> None:
     # bmexp's launcher (hydra/launcher=bmexp) is a Hydra plugin, found by scanning the directories of
     # the namespace package hydra_plugins; an editable install's directory is not among them, so add it.

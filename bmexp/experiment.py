@@ -16,7 +16,13 @@ config and hands the result to :mod:`bmexp.tracking`.  Metric names are stable (
   measured by pseudo-log-likelihood) no ``kl`` metric is logged but ``train.final_pll_train``,
   ``train.final_pll_heldout``, ``train.final_reconstruction_heldout`` and ``train.pll_exact``
   (1 when the pseudo-log-likelihood is exact, 0 when estimated);
-* ``sampler.updates_per_s``, ``wall_time_s``, ``schedule.total_sweeps``.
+* ``sampler.updates_per_s``, ``wall_time_s``, ``schedule.total_sweeps``;
+* ``check.lumped.tv | majority_on | majority_on_boltzmann | cost | cost_to_tv`` (exact,
+  :mod:`bmexp.validation.lumped`) and, for parallel tempering, ``check.lumped.tv_by_sweep`` at step =
+  sweeps;
+* with parallel tempering (:class:`bmexp.samplers.pt.PTDiagnostics`, over every call of the job):
+  ``pt.swap_acceptance.<k>`` (pair T_k, T_k+1) and ``.min`` / ``.max``,
+  ``pt.round_trips_per_1000_sweeps``, ``pt.temperature.<k>``, ``pt.tune_updates``.
 """
 
 from __future__ import annotations
@@ -51,8 +57,11 @@ class _CountingSampler:
     """Wraps a sampler to add up its updates and time (for ``sampler.updates_per_s``)."""
 
     def __init__(self, sampler):
+        from .samplers.pt import PTDiagnostics
+
         self.sampler, self.updates, self.seconds = sampler, 0, 0.0
         self.kernel = getattr(sampler, "kernel", None)  # the checks ask the wrapped sampler's kernel
+        self.diagnostics = PTDiagnostics()  # parallel tempering's swap and round-trip counts
 
     def __getattr__(self, name):  # what else the checks and training ask (PT: schedule_output, temperatures)
         if name == "sampler":
@@ -63,6 +72,7 @@ class _CountingSampler:
         result = self.sampler(model, **kwargs)
         self.updates += getattr(result, "n_updates", 0)
         self.seconds += getattr(result, "seconds", 0.0)
+        self.diagnostics.add(result)
         return result
 
 
@@ -99,6 +109,8 @@ class ExperimentResult:
                 )
             if name == "schedule" and "schedule_tv" in check.extra:  # needs a declared kernel
                 out["check.schedule.tv"] = check.extra["schedule_tv"]
+            out.update({f"check.{name}.{k}": float(v) for k, v in check.extra.get("metrics", {}).items()})
+        out.update(self.extra.get("pt", {}))
         if self.training is not None:
             t = self.training
             final = t.final
@@ -116,11 +128,17 @@ class ExperimentResult:
         return out
 
     def step_metrics(self) -> list[tuple[int, dict[str, float]]]:
-        """Training curves: ``(epoch, {train.<column>: value})``."""
+        """Training curves: ``(epoch, {train.<column>: value})``; a check's exact TV after each sweep
+        (``check.lumped.tv_by_sweep``, parallel tempering) at step = sweeps."""
+        curves = [
+            (sweep, {f"check.{name}.tv_by_sweep": float(tv)})
+            for name, check in self.checks.items()
+            for sweep, tv in enumerate(check.extra.get("tv_by_sweep", []), start=1)
+        ]
         if self.training is None:
-            return []
+            return curves
         cols = [c for c in (*METRIC_COLUMNS, *EVALUATION_COLUMNS) if c != "epoch" and c in self.training.metrics]
-        return [
+        return curves + [
             (int(row["epoch"]), {f"train.{c}": float(row[c]) for c in cols if np.isfinite(row[c])})
             for _, row in self.training.metrics.iterrows()
         ]
@@ -170,13 +188,22 @@ def _cached_check(cache: ResultCache | None, name, model, counting: _CountingSam
         return run_check(name, model, counting, rng=rng, **kwargs), True
 
     def compute() -> dict:
-        updates, seconds = counting.updates, counting.seconds
-        result = run_check(name, model, counting, rng=rng, **kwargs)
+        from .samplers.pt import PTDiagnostics
+
+        updates, seconds, before = counting.updates, counting.seconds, counting.diagnostics
+        counting.diagnostics = PTDiagnostics()  # this check's share, kept with it
+        try:
+            result = run_check(name, model, counting, rng=rng, **kwargs)
+            share = counting.diagnostics.state()
+        finally:
+            before.merge(counting.diagnostics.state())
+            counting.diagnostics = before
         return {
             "result": result.to_json(),
             "rng_state": rng.bit_generator.state,
             "updates": counting.updates - updates,
             "seconds": counting.seconds - seconds,
+            "pt": share,
         }
 
     entry, computed = cache.get_or_compute(key, compute)
@@ -184,6 +211,7 @@ def _cached_check(cache: ResultCache | None, name, model, counting: _CountingSam
         rng.bit_generator.state = entry["rng_state"]
         counting.updates += entry["updates"]
         counting.seconds += entry["seconds"]
+        counting.diagnostics.merge(entry.get("pt", {}))
     return CheckResult.from_json(entry["result"]), computed
 
 
@@ -220,5 +248,5 @@ def run_experiment(
             reused.append(name)
     trained = train(rng=rng, schedule=schedule, sampler=counting, **training) if training else None
     rate = counting.updates / counting.seconds if counting.seconds > 0 else float("nan")
-    extra = {"skipped": skipped, "reused": reused}
+    extra = {"skipped": skipped, "reused": reused, "pt": counting.diagnostics.metrics()}
     return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule, extra)

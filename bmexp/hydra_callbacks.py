@@ -89,7 +89,15 @@ class SweepTracking(Callback):
             config.tracking.experiment,
             config.tracking.sweep_name,
             sweep_dir=config.hydra.sweep.dir,
-            params={"sweep": params or {}, "overrides": list(config.hydra.overrides.task)},
+            params={
+                "sweep": params or {},
+                "overrides": list(config.hydra.overrides.task),
+                **(
+                    {"grids": OmegaConf.to_container(config.hydra.sweeper.grids)}
+                    if config.hydra.sweeper.get("grids")
+                    else {}
+                ),
+            },
             tags={**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)},
         )
         ACTIVE.update(store=self.store, parent_id=self.parent_id)

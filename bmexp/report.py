@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure  # figures without pyplot: no backend chosen or changed on import
 
-from . import comparison
+from . import comparison, metastable
 from .errors import InputError
 from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS
 from .validation.checks import SHORTFALL_TV
@@ -40,6 +40,8 @@ AXES = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_tempe
 SAMPLER_AXES = ("sampler.name", "sampler.rule", "sampler.scan", "sampler.backend", "model.name")
 #: what a trainer comparison (sweep=digits) varies besides eta
 TRAINER_AXES = ("training.trainer", "seed")
+#: what annealing against parallel tempering (sweep=metastable) varies besides the schedule
+TEMPERING_AXES = ("sampler.replicas", "sampler.ladder", "sampler.T_max", "schedule.kind", "schedule.sweeps")
 SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.checks)
 
 
@@ -134,7 +136,7 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
     rows = []
     for r in runs:
         row = {"run_id": r["run_id"], "status": r["status"], "diverged": r["tags"].get("bmexp.diverged")}
-        row.update({k: _number(r["params"].get(k)) for k in AXES + SAMPLER_AXES + TRAINER_AXES})
+        row.update({k: _number(r["params"].get(k)) for k in AXES + SAMPLER_AXES + TRAINER_AXES + TEMPERING_AXES})
         row.update(r["metrics"])
         rows.append(row)
     return pd.DataFrame(rows)
@@ -393,11 +395,16 @@ def build_report(
     out_dir,
     alpha: float = 0.01,
     models: dict | None = None,
+    tv_curves: dict | None = None,
 ) -> SweepReport:
     """Tables, verdicts, plots and answers for one sweep; files written under ``out_dir``.  A sweep
     over ``training.trainer`` (``sweep=digits``) adds :mod:`bmexp.comparison`'s table
     (``trainers.csv``), verdicts and, from the trained ``models`` (``{run_id: model}``), both
-    trainers' samples side by side (``samples_by_trainer.png``)."""
+    trainers' samples side by side (``samples_by_trainer.png``).  A sweep whose jobs measured exact TV
+    and cost (``check=lumped``, ``sweep=metastable``) adds :mod:`bmexp.metastable`'s table
+    (``costs.csv``), the cheapest setting of annealing and of parallel tempering and their cost ratio,
+    and TV against cost (``tv_vs_cost.png``; parallel tempering's curves from ``tv_curves``,
+    ``{run_id: [(sweep, tv)]}``)."""
     if not runs:
         raise InputError(f"sweep {sweep['tags'].get('bmexp.sweep')!r} (run {sweep['run_id']}) has no job runs")
     out_dir = Path(out_dir)
@@ -432,6 +439,13 @@ def build_report(
         figure = comparison.plot_samples(df, models or {}, out_dir / "samples_by_trainer.png")
         if figure is not None:
             files.append(figure)
+    if metastable.applies(df):
+        title = "Annealing vs parallel tempering (exact TV from Boltzmann, cost in spin updates per chain)"
+        tables[title] = metastable.cost_table(df)
+        files.append(out_dir / "costs.csv")
+        tables[title].to_csv(files[-1], index=False)
+        answers += metastable.answers(df)
+        files.append(metastable.plot_tv_against_cost(df, tv_curves or {}, out_dir / "tv_vs_cost.png"))
     (out_dir / "answers.txt").write_text("\n".join(answers) + "\n")
     files.append(out_dir / "answers.txt")
     return SweepReport(sweep, df, answers, files, tables)

@@ -19,6 +19,7 @@ __all__ = [
     "ferromagnet",
     "lattice",
     "lattice_parameters",
+    "ferromagnet_parameters",
     "SLIDE35_WEIGHTS",
     "build",
 ]
@@ -147,6 +148,22 @@ def lattice_parameters(model: BoltzmannMachine) -> tuple[int, float] | None:
     if not K > 0 or np.any(np.abs(spin.biases) > tol) or np.any(np.abs(spin.weights - _lattice_weights(L, K)) > tol):
         return None
     return L, K
+
+
+def ferromagnet_parameters(model: BoltzmannMachine) -> tuple[int, float, float] | None:
+    """``(n, J, h)`` when ``model`` is :func:`ferromagnet` (every pair coupled by ``J``, every unit
+    biased by ``h``, in spin units; either convention, within 1e-12), else None."""
+    n = model.n_units
+    if n < 2:
+        return None
+    spin = model.to(Convention.SPIN)
+    J, h = float(spin.weights[0, 1]), float(spin.biases[0])
+    expected = np.full((n, n), J)
+    np.fill_diagonal(expected, 0.0)
+    tol = 1e-12 * max(1.0, abs(J), abs(h))
+    if np.any(np.abs(spin.weights - expected) > tol) or np.any(np.abs(spin.biases - h) > tol):
+        return None
+    return n, J, h
 
 
 _BUILTIN = ("slide35", "seed_target", "random", "rbm", "ferromagnet", "lattice")

@@ -360,7 +360,7 @@ CLI = [
     (
         "run checks.names=[histogram]",
         "bmexp run: error: checks.names must be one of ['auto', 'conditional', 'joint', 'random_hidden', 'schedule', "
-        "'invariance', 'blocks', 'energy']; received 'histogram'",
+        "'invariance', 'blocks', 'energy', 'lumped']; received 'histogram'",
     ),
     (
         "run checks.names=joint",
@@ -528,18 +528,18 @@ CLI = [
     ("sweep training.eta=0.1,-1", "bmexp sweep: error: training.eta must be a finite number > 0; received -1.0"),
     (
         "sweep sweep=nosuch",
-        "bmexp sweep: error: In 'sweep': Could not find 'sweep/nosuch' Available options in 'sweep': basic default digits quick samplers schedules slurm",
+        "bmexp sweep: error: In 'sweep': Could not find 'sweep/nosuch' Available options in 'sweep': basic default digits metastable quick samplers schedules slurm",
     ),
     ("sweep schedule.T0=5,0.5", "bmexp sweep: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5"),
     (
         "check check=histogram",
         "bmexp check: error: In 'check': Could not find 'check/histogram' Available options in 'check': blocks conditional energy invariance joint "
-        "random_hidden schedule",
+        "lumped random_hidden schedule",
     ),
     (
         "check check.name=histogram",
         "bmexp check: error: check.name must be one of ['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', "
-        "'blocks', 'energy']; received 'histogram'",
+        "'blocks', 'energy', 'lumped']; received 'histogram'",
     ),
     ("check check.n=0", "bmexp check: error: check.n must be an integer >= 1; received 0"),
     (
@@ -696,6 +696,33 @@ CLI = [
     (
         "train model=rbm data=digits data.threshold=0",
         "bmexp train: error: data.threshold must be an integer in [1, 16]; received 0",
+    ),
+    # ---- check=lumped, sweep=metastable: annealing against parallel tempering, exactly (issue 14)
+    (
+        "check check=lumped model=metastable",
+        "bmexp check: error: sampler.scan must be random, with sampler.rule heat_bath or flip, for check 'lumped' "
+        "(only then is the number of units up a Markov chain); received the kernel heat_bath/sequential",
+    ),
+    (
+        "check check=lumped model=slide35 sampler.scan=random",
+        "bmexp check: error: check.name = 'lumped' needs the fully connected ferromagnet (model=ferromagnet or "
+        "model=metastable); the model has 4 units (checks that apply to it: ['conditional', 'joint', "
+        "'random_hidden', 'schedule', 'invariance', 'blocks'])",
+    ),
+    (
+        "run checks.names=[lumped] model=metastable sampler=pt sampler.scan=random train=false",
+        "bmexp run: error: schedule.kind must be constant with parallel tempering for check 'lumped' (its exact "
+        "output is computed at T = 1); received a schedule through T = [1.0, 2.0, 3.0, 4.0, 5.0]",
+    ),
+    (
+        "sweep sweep=metastable sampler.replicas=7",
+        "bmexp sweep: error: sampler.replicas must be null with sampler=gibbs (parallel tempering's keys: "
+        "sampler=pt); received 7",
+    ),
+    (
+        "check check=lumped model=metastable sampler=pt sampler.scan=random schedule=constant sampler.replicas=7",
+        "bmexp check: error: sampler.replicas must be at most 6 for check 'lumped' on 10 units ((n + 1)**R <= "
+        "4,194,304 joint count states); received 7",
     ),
     # ---- sweep=digits: who trains (issue 17, item 4)
     (

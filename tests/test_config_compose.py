@@ -58,13 +58,17 @@ def test_every_option_composes_and_validates(group, option, tmp_path, monkeypatc
         overrides = ["model=rbm", "data=digits", "training=pcd"]
     if (group, option) == ("check", "energy"):  # the energy check needs a lattice
         overrides.append("model=lattice")
+    if (group, option) == ("check", "lumped"):  # the ferromagnet, random-scan heat bath
+        overrides += ["model=metastable", "sampler.scan=random"]
     cfg = compose(command, overrides=overrides, return_hydra_config=command == "sweep")
     assert cfg.get(group) is not None or group in ("experiment", "sweep")
     if command == "check":
         boundary.validate_check_config(cfg)
     else:
         boundary.validate_run_config(cfg)
-    if group == "sweep":  # the sweep's axes compose as job configs too
-        params = dict(cfg.hydra.sweeper.get("params") or {})
-        first = [f"{k}={str(v).split(',')[0]}" for k, v in params.items()]
-        boundary.validate_run_config(compose("run", overrides=first))
+    if group == "sweep":  # the sweep's axes (each grid's, with hydra/sweeper=bmexp) compose as job configs too
+        from bmexp.config import grid_params
+
+        for params in grid_params(cfg.hydra.sweeper.get("params"), cfg.hydra.sweeper.get("grids")):
+            first = [f"{k}={str(v).split(',')[0]}" for k, v in params.items()]
+            boundary.validate_run_config(compose("run", overrides=first))

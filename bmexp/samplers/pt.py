@@ -45,7 +45,17 @@ from ..streams import Ahead, parallel_rows, scratch
 from .contract import Kernel
 from .gibbs import RULE_KERNELS, RULES, SCANS, SampleResult, _check_args, _readonly, normalize_clamp, thresholds_inplace
 
-__all__ = ["LADDERS", "SWAPS", "PTResult", "ParallelTempering", "geometric_ladder", "check_ladder", "equalised_ladder"]
+__all__ = [
+    "LADDERS",
+    "SWAPS",
+    "PTDiagnostics",
+    "PTResult",
+    "ParallelTempering",
+    "geometric_ladder",
+    "check_ladder",
+    "count_round_trips",
+    "equalised_ladder",
+]
 
 LADDERS = ("geometric", "adaptive")
 SWAPS = ("deo", "seo", "random_pair")
@@ -136,6 +146,110 @@ class PTResult(SampleResult):
             "round_trips_per_1000_sweeps": self.round_trips_per_1000_sweeps,
             "tune_updates": self.tune_updates,
         }
+
+
+def count_round_trips(path) -> np.ndarray:
+    """Round trips of each walker from its temperature indices over time (``path``: steps x walkers,
+    0 the coldest, ``R - 1`` the hottest, ``R`` = the number of walkers): a trip is a walker's return
+    to the coldest temperature after it reached the hottest after being at the coldest -- the
+    definition the compiled kernel counts (a reference for it; walkers start with no extreme seen
+    unless they start at the coldest)."""
+    path = np.asarray(path)
+    if path.ndim != 2 or path.shape[1] < 2:
+        raise InputError.bad("path", "an array of temperature indices, steps x walkers (>= 2)", path.shape)
+    R = path.shape[1]
+    trips = np.zeros(R, dtype=np.int64)
+    last = np.full(R, -1)
+    for row in path:
+        trips += (row == 0) & (last == 1)
+        last = np.where(row == 0, 0, np.where((row == R - 1) & (last == 0), 1, last))
+    return trips
+
+
+class PTDiagnostics:
+    """Parallel tempering's diagnostics over every call of a sampler (a job's checks and training):
+    swap acceptance per neighbour pair (accepted / attempted, summed over calls), round trips per
+    1,000 sweeps (trips of all chains / (chains x sweeps), trips counted within each call), the
+    ladder of the last call and the spin updates spent tuning adaptive ladders."""
+
+    def __init__(self):
+        self.attempts = self.accepts = self.temperatures = None
+        self.trips = self.chain_sweeps = self.tune_updates = self.calls = 0
+
+    def add(self, result) -> None:
+        """Take the counts of one :class:`PTResult` (anything else is ignored)."""
+        if getattr(result, "swap_attempts", None) is None:
+            return
+        attempts, accepts = np.asarray(result.swap_attempts), np.asarray(result.swap_accepts)
+        self.merge(
+            {
+                "attempts": attempts.tolist(),
+                "accepts": accepts.tolist(),
+                "trips": int(np.sum(result.round_trips)),
+                "chain_sweeps": len(result.round_trips) * result.schedule.total_sweeps,
+                "temperatures": np.asarray(result.temperatures, dtype=float).tolist(),
+                "tune_updates": int(result.tune_updates),
+                "calls": 1,
+            }
+        )
+
+    def state(self) -> dict:
+        """The counts as JSON types (a cached check's share, :meth:`merge` adds it back)."""
+        if not self.calls:
+            return {"calls": 0}
+        return {
+            "attempts": self.attempts.tolist(),
+            "accepts": self.accepts.tolist(),
+            "trips": self.trips,
+            "chain_sweeps": self.chain_sweeps,
+            "temperatures": self.temperatures.tolist(),
+            "tune_updates": self.tune_updates,
+            "calls": self.calls,
+        }
+
+    def merge(self, state: dict) -> None:
+        """Add the counts of :meth:`state` (another job part's, or a cached check's)."""
+        if not state.get("calls"):
+            return
+        attempts = np.asarray(state["attempts"], dtype=np.int64)
+        if self.attempts is None or self.attempts.shape != attempts.shape:  # another ladder size: start again
+            self.attempts, self.accepts = np.zeros_like(attempts), np.zeros_like(attempts)
+            self.trips = self.chain_sweeps = 0
+        self.attempts = self.attempts + attempts
+        self.accepts = self.accepts + np.asarray(state["accepts"], dtype=np.int64)
+        self.trips += int(state["trips"])
+        self.chain_sweeps += int(state["chain_sweeps"])
+        self.temperatures = np.asarray(state["temperatures"], dtype=float)
+        self.tune_updates += int(state["tune_updates"])
+        self.calls += int(state["calls"])
+
+    def metrics(self) -> dict[str, float]:
+        """``pt.swap_acceptance.<k>`` (pair T_k, T_k+1; k = 1..R-1) with ``.min`` and ``.max``,
+        ``pt.round_trips_per_1000_sweeps``, ``pt.temperature.<k>`` (k = 1..R), ``pt.tune_updates``;
+        empty when no parallel tempering ran."""
+        if not self.calls:
+            return {}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            acceptance = self.accepts / self.attempts
+        out = {f"pt.swap_acceptance.{k}": float(a) for k, a in enumerate(acceptance, start=1)}
+        out["pt.swap_acceptance.min"] = float(np.nanmin(acceptance)) if np.any(self.attempts) else float("nan")
+        out["pt.swap_acceptance.max"] = float(np.nanmax(acceptance)) if np.any(self.attempts) else float("nan")
+        out["pt.round_trips_per_1000_sweeps"] = 1000.0 * self.trips / max(1, self.chain_sweeps)
+        out.update({f"pt.temperature.{k}": float(t) for k, t in enumerate(self.temperatures, start=1)})
+        out["pt.tune_updates"] = float(self.tune_updates)
+        return out
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        m = self.metrics()
+        if not m:
+            return ""
+        pairs = ", ".join(f"{m[f'pt.swap_acceptance.{k}']:.3f}" for k in range(1, len(self.temperatures)))
+        return (
+            f"parallel tempering: ladder {np.round(self.temperatures, 3).tolist()}, swap acceptance per pair "
+            f"[{pairs}], {m['pt.round_trips_per_1000_sweeps']:.1f} round trips per 1,000 sweeps"
+            + (f", {self.tune_updates:,} spin updates spent tuning the ladder" if self.tune_updates else "")
+        )
 
 
 @dataclass(frozen=True)

@@ -401,7 +401,7 @@ class CheckSpec:
     run: Callable[..., CheckResult]
     tests: dict[str, tuple[str, str]]
     decides: tuple[str, ...]
-    needs: str = "enumeration"  # "any" | "enumeration" | "visible_and_hidden" | "schedule_size" | "lattice"
+    needs: str = "enumeration"  # any | enumeration | visible_and_hidden | schedule_size | lattice | ferromagnet
 
     def skip_reason(self, model: BoltzmannMachine) -> str | None:
         """Why the check does not apply to ``model`` (None: it applies)."""
@@ -409,6 +409,12 @@ class CheckSpec:
             from ..zoo import lattice_parameters
 
             return None if lattice_parameters(model) is not None else "needs a 2D Ising lattice (model=lattice)"
+        if self.needs == "ferromagnet":
+            from ..zoo import ferromagnet_parameters
+
+            if ferromagnet_parameters(model) is None:
+                return "needs the fully connected ferromagnet (model=ferromagnet or model=metastable)"
+            return None
         if self.needs != "any" and model.n_units > MAX_UNITS:
             return f"needs exact enumeration (n_units <= {MAX_UNITS})"
         if self.needs == "visible_and_hidden" and (model.n_visible == 0 or model.n_hidden == 0):
@@ -421,6 +427,7 @@ class CheckSpec:
 from .blocks import check_blocks  # noqa: E402  (they build on the helpers above)
 from .energy import check_energy  # noqa: E402
 from .invariance import check_invariance  # noqa: E402
+from .lumped import check_lumped  # noqa: E402
 
 REGISTRY: dict[str, CheckSpec] = {
     spec.name: spec
@@ -453,6 +460,13 @@ REGISTRY: dict[str, CheckSpec] = {
         CheckSpec("invariance", check_invariance, {"invariance": ("invariance", "implementation")}, ("invariance",)),
         CheckSpec("blocks", check_blocks, {"blocks": ("blocks", "implementation")}, ("blocks",), "any"),
         CheckSpec("energy", check_energy, {"energy": ("energy", "equilibrium")}, ("energy",), "lattice"),
+        CheckSpec(
+            "lumped",
+            check_lumped,
+            {"lumped_output": ("lumped_sampler", "implementation"), "boltzmann": ("lumped_boltzmann", "equilibrium")},
+            ("lumped_output", "boltzmann"),
+            "ferromagnet",
+        ),
     ]
 }
 #: name -> check function
@@ -495,6 +509,8 @@ def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float =
         return [n or _planned_cells(2**model.n_visible, alpha)]
     if name in ("joint", "schedule"):
         return [n or _planned_cells(2**model.n_units, alpha)]
+    if name == "lumped":  # counts of units up: n_units + 1 cells
+        return [n or _planned_cells(model.n_units + 1, alpha)]
     if name == "invariance":
         runs = len(list(options.get("sweeps") or DEFAULT_SWEEPS))
         return [n or _planned_cells(2**model.n_units, alpha / runs)] * runs

@@ -37,6 +37,8 @@ class BmexpLauncher(Launcher):
         return launch(self, job_overrides, initial_job_idx)
 
 
+from . import sweeper  # noqa: E402,F401  (hydra/sweeper=bmexp: grids)
+
 try:  # hydra/launcher=bmexp_slurm, with the slurm extra (hydra-submitit-launcher) installed
     from . import slurm  # noqa: F401
 except ImportError:

@@ -216,7 +216,7 @@ def test_a_schedule_ending_above_t1_is_named_as_such_not_too_short():
         (
             dict(checks=["histogram"]),
             r"checks must be one of \['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', 'blocks', "
-            r"'energy'\]",
+            r"'energy', 'lumped'\]",
         ),
         (dict(seed=-1), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received -1"),
         (dict(seed=1.5), r"seed must be an integer in \[0, 2\*\*64 - 1\]; received 1.5"),

@@ -60,7 +60,7 @@ def test_joint_check_and_plot(tmp_path):
         (
             lambda: run_check("histogram", slide35(), rng=np.random.default_rng(0)),
             r"check must be one of \['conditional', 'joint', 'random_hidden', 'schedule', 'invariance', 'blocks', "
-            r"'energy'\]; received 'histogram'",
+            r"'energy', 'lumped'\]; received 'histogram'",
         ),
         (
             lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), alpha=1.0),
@@ -106,13 +106,16 @@ def test_cli_failed_check_exits_1(capsys):
 def test_cli_unknown_check_exits_2(capsys):
     assert main(["check", "check=histogram"]) == 2
     assert (
-        "Available options in 'check': blocks conditional energy invariance joint random_hidden schedule"
+        "Available options in 'check': blocks conditional energy invariance joint lumped random_hidden schedule"
         in capsys.readouterr().err
     )
 
 
 def test_every_check_is_registered():
-    assert set(CHECKS) == {"conditional", "joint", "random_hidden", "schedule", "invariance", "blocks", "energy"}
+    assert set(CHECKS) == {
+        *("conditional", "joint", "random_hidden", "schedule"),
+        *("invariance", "blocks", "energy", "lumped"),
+    }
 
 
 # ------------------------------------------------- kernel-aware schedule check (issue: any sampler)
