@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from ..errors import InputError
 from ..states import indices_from_states
@@ -38,20 +39,21 @@ def integrated_autocorrelation_time(x, c: float = 5.0) -> np.ndarray:
     t = x.shape[0]
     if t < 4:
         raise InputError(f"chain must have at least 4 draws; received {t}")
-    x = x - x.mean(axis=0)
-    size = 1 << (2 * t - 1).bit_length()
-    f = np.fft.rfft(x, n=size, axis=0)
-    acf = np.fft.irfft(f * np.conj(f), n=size, axis=0)[:t]
-    var = acf[0]
+    # the autocovariance of every column at once, by FFT (zero-padded past 2t - 1: no wrap-around),
+    # one contiguous row per column
+    xt = np.ascontiguousarray((x - x.mean(axis=0)).T)
+    size = scipy.fft.next_fast_len(2 * t - 1, real=True)
+    f = scipy.fft.rfft(xt, n=size, axis=1)
+    np.multiply(f, np.conj(f), out=f)
+    acf = scipy.fft.irfft(f, n=size, axis=1)[:, :t]
+    var = acf[:, 0]
+    live = var > 0  # constant columns keep tau = 1
     out = np.ones(x.shape[1])
-    for j in range(x.shape[1]):
-        if var[j] <= 0:
-            continue
-        rho = acf[:, j] / var[j]
-        taus = 2.0 * np.cumsum(rho) - 1.0
+    if live.any():
+        taus = 2.0 * np.cumsum(acf[live] / var[live, None], axis=1) - 1.0
         window = np.arange(t) >= c * taus
-        m = int(np.argmax(window)) if window.any() else t - 1
-        out[j] = max(1.0, float(taus[m]))
+        m = np.where(window.any(axis=1), np.argmax(window, axis=1), t - 1)
+        out[live] = np.maximum(1.0, taus[np.arange(len(m)), m])
     return out
 
 
