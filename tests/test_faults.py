@@ -211,12 +211,13 @@ def integrity(db):
 
 @pytest.mark.slow
 def test_two_launchers_of_one_sweep_on_a_fresh_store_never_run_a_configuration_twice(tmp_path):
-    """5 seeded repetitions (the second launcher starts 0-0.5 s after the first): finished runs =
+    """3 seeded repetitions (the second launcher starts 0-0.5 s after the first; the claim itself is tested
+    for atomicity apart, in test_a_claim_is_atomic_...): finished runs =
     configurations, no duplicates (not even a second run of a configuration), one parent per launcher,
     the report finds the sweep, PRAGMA integrity_check = ok."""
     rng = np.random.default_rng(12)
     configurations = 4  # sweep=quick with convention fixed: 2 T0 x 2 eta
-    for rep in range(5):
+    for rep in range(3):
         cwd = tmp_path / f"rep{rep}"
         cwd.mkdir()
         # odd repetitions: a store that does not live beside mlruns/
