@@ -245,6 +245,11 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
 #: mispredicts; for narrow models updating the fields unconditionally (d = 0 adds nothing) ran up
 #: to 2x faster (measured), for wide ones the skipped row updates win.  Compiled in, as _WIDE.
 _BRANCHLESS = False
+#: Below this many units PT runs branchless.  Measured (R = 4, geometric ladder to T = 5, one
+#: thread, ns per spin update, branchless / branching): heat bath 7.3 / 12.4 at 4 units, 9.5 / 12.2
+#: at 32, 11.5 / 13.0 at 64, 16.8 / 15.8 at 96, 35 / 23 at 256; Metropolis (which flips more)
+#: 12.7 / 15.8 at 64, 17.9 / 19.3 at 128.
+PT_BRANCHLESS_MAX_UNITS = 80
 
 
 def _compile_pt(narrow, parallel):
@@ -252,10 +257,10 @@ def _compile_pt(narrow, parallel):
     return njit(parallel=parallel, cache=True, nogil=True)(_variant(_pt_kernel, name, _BRANCHLESS=narrow))
 
 
-#: (narrow, parallel) -> parallel-tempering kernel
+#: (branchless, parallel) -> parallel-tempering kernel
 PT_KERNELS = {(w, p): _compile_pt(w, p) for w in (False, True) for p in (False, True)}
 
 
 def pt_kernel_for(n_units: int, n_uniforms: int):
     _threading_layer()
-    return PT_KERNELS[(n_units < WIDE_MIN_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS)]
+    return PT_KERNELS[(n_units < PT_BRANCHLESS_MAX_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS)]
