@@ -108,12 +108,20 @@ def states_of(result, *, n_chains: int | None = None, n_units: int | None = None
     With ``n_chains`` / ``n_units`` given, the shape is checked: a sampler that returns something
     else breaks the contract, and a check must not test the wrong thing.
     """
+    what = getattr(result, "states", result)
     try:
-        states = np.asarray(getattr(result, "states", result), dtype=float)
+        raw = np.asarray(what)
+        # text, bytes, dates, complex numbers: not unit values, even where they would parse as numbers
+        numeric = raw.dtype.kind in "biuf" or (raw.dtype.kind == "O" and raw.size > 0)
+        states = raw.astype(float) if numeric else None
     except (TypeError, ValueError):
+        states = None
+    if states is None:
+        dtype = f" of dtype {raw.dtype}" if isinstance(what, np.ndarray) else ""
         raise InputError(
-            f"a sampler must return states (an array or an object with .states); received {type(result).__name__}"
-        ) from None
+            "a sampler must return states (an array of numbers or an object with .states); received "
+            f"{type(result).__name__}{dtype}"
+        )
     if n_chains is not None and states.shape != (n_chains, n_units):
         raise InputError(
             f"a sampler must return states of shape (n_chains, n_units) = ({n_chains}, {n_units}); "

@@ -169,3 +169,20 @@ def test_every_check_module_imports_on_its_own(module):
 
     res = subprocess.run([sys.executable, "-c", f"import bmexp.validation.{module}"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize(
+    "convert, dtype",
+    [(lambda s: s.astype(int).astype(str), "<U"), (lambda s: s.astype(complex), "complex128")],
+    ids=["text", "complex"],
+)
+def test_a_sampler_returning_text_or_complex_numbers_is_refused_naming_the_dtype(convert, dtype):
+    """States that would parse as numbers ("0", "1", 1+0j) are still not unit values: the check refuses
+    them instead of testing what a conversion made of them."""
+    from bmexp.samplers import GibbsSampler
+
+    def sampler(model, **kwargs):
+        return convert(GibbsSampler()(model, **kwargs).states)
+
+    with pytest.raises(InputError, match=rf"a sampler must return states \(an array of numbers .*dtype {dtype}"):
+        run_check("joint", slide35(), sampler, rng=np.random.default_rng(0), n=200)
