@@ -59,7 +59,7 @@ from .evaluation import EVALUATION_COLUMNS, HeldOut
 from .exact import MAX_UNITS, ExactDistribution, expectations
 from .likelihood import pseudo_log_likelihood, reconstruction_error
 from .model import BoltzmannMachine
-from .samplers import GibbsSampler, ParallelTempering, kernel_of, states_of
+from .samplers import GibbsSampler, ParallelTempering, kernel_of, sampler_argument, states_of
 from .schedules import Schedule
 
 __all__ = [
@@ -318,7 +318,7 @@ def train(
     teacher = teacher.to(conv) if teacher is not None else None
     p_teacher = ExactDistribution.of(teacher).visible_p() if teacher is not None and measure == "kl" else None
     schedule = schedule or Schedule.post()
-    sampler = sampler or GibbsSampler()
+    sampler = GibbsSampler() if sampler is None else sampler_argument(sampler)
     negative_pt = sampler if callable(getattr(sampler, "temperatures", None)) else None  # PT (or wrapped PT)
     if variant == "pt" and negative_pt is None:
         kernel = kernel_of(sampler)

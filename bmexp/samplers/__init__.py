@@ -18,6 +18,7 @@ from .contract import (
     Kernel,
     Sampler,
     kernel_of,
+    sampler_argument,
     states_of,
 )
 from .gibbs import (
@@ -57,6 +58,7 @@ __all__ = [
     "run_chains",
     "sample_chain",
     "set_threads",
+    "sampler_argument",
     "states_of",
     "thresholds_inplace",
 ]

@@ -24,6 +24,7 @@ distribution over all states (or None when it cannot), which the schedule check 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +40,7 @@ __all__ = [
     "Sampler",
     "UNKNOWN_KERNEL",
     "kernel_of",
+    "sampler_argument",
     "states_of",
 ]
 
@@ -100,6 +102,29 @@ class Sampler(Protocol):
     """The call signature every check uses (see the module notes)."""
 
     def __call__(self, model, *, rng: np.random.Generator, n_chains: int, schedule, init="random", clamp=None): ...
+
+
+def sampler_argument(sampler, name: str = "sampler"):
+    """``sampler`` if it can be called as the contract calls it, else InputError naming ``name``:
+    not callable, or a signature that does not take ``(model, *, rng, n_chains, schedule, init, clamp)``
+    (found before any work, not as a bare TypeError from deep inside a check)."""
+    if not callable(sampler):
+        raise InputError.bad(
+            name, "a callable sampler (see bmexp.samplers.Sampler)", sampler, shown=type(sampler).__name__
+        )
+    try:
+        signature = inspect.signature(sampler)
+    except (TypeError, ValueError):  # (a builtin or C callable: nothing to inspect)
+        return sampler
+    try:
+        signature.bind(None, rng=None, n_chains=1, schedule=None, init="random", clamp=None)
+    except TypeError as exc:
+        raise InputError(
+            f"{name} must be callable as sampler(model, *, rng, n_chains, schedule, init='random', clamp=None) "
+            f"(bmexp.samplers.Sampler); {getattr(sampler, '__name__', type(sampler).__name__)}{signature} "
+            f"does not accept that: {exc}"
+        ) from None
+    return sampler
 
 
 def states_of(result, *, n_chains: int | None = None, n_units: int | None = None) -> np.ndarray:

@@ -31,7 +31,7 @@ from .. import arguments
 from ..errors import InputError
 from ..exact import MAX_UNITS, ExactDistribution
 from ..model import BoltzmannMachine
-from ..samplers import GibbsSampler, kernel_of, states_of
+from ..samplers import GibbsSampler, kernel_of, sampler_argument, states_of
 from ..schedules import Schedule
 from ..states import indices_from_states
 from ..transitions import MAX_UNITS_SCHEDULE, schedule_output
@@ -163,10 +163,8 @@ def _prepare(model, sampler, rng, schedule, alpha):
     check_alpha(alpha)
     if schedule is not None and not isinstance(schedule, Schedule):
         raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
-    if sampler is not None and not callable(sampler):
-        raise InputError.bad(
-            "sampler", "a callable sampler (see bmexp.samplers.Sampler) or None", sampler, shown=type(sampler).__name__
-        )
+    if sampler is not None:
+        sampler_argument(sampler)
     return (sampler or GibbsSampler()), (schedule or Schedule.default())
 
 

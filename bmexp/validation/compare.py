@@ -26,6 +26,7 @@ from scipy import stats
 from .. import arguments
 from ..conventions import check_states
 from ..errors import InputError
+from ..samplers import sampler_argument
 from .checks import CheckResult, _draw, _prepare
 from .correlation import thin
 from .gof import GofResult, check_alpha
@@ -159,8 +160,7 @@ def compare_samplers(
 ) -> CheckResult:
     """``n`` independent chains from each sampler (same schedule), compared by :func:`compare_samples`."""
     sampler_a, schedule = _prepare(model, sampler_a, rng, schedule, alpha)
-    if not callable(sampler_b):
-        raise InputError.bad("sampler_b", "a callable sampler", sampler_b, shown=type(sampler_b).__name__)
+    sampler_argument(sampler_b, "sampler_b")
     n = arguments.integer(n, "n", low=2)
     a = _draw(sampler_a, model, rng=rng, n=n, schedule=schedule, clamp=None)
     b = _draw(sampler_b, model, rng=rng, n=n, schedule=schedule, clamp=None)

@@ -53,7 +53,7 @@ from scipy import stats
 from .. import arguments
 from ..errors import InputError
 from ..lattice import CRITICAL_TEMPERATURE, correlation_length, thermo
-from ..samplers import HEAT_BATH_SEQUENTIAL, GibbsSampler, Kernel, kernel_of, states_of
+from ..samplers import HEAT_BATH_SEQUENTIAL, GibbsSampler, Kernel, kernel_of, sampler_argument, states_of
 from ..schedules import Schedule
 from ..zoo import lattice, lattice_parameters
 from .checks import CheckResult
@@ -207,11 +207,7 @@ def check_energy(
     alpha = check_alpha(alpha)
     if schedule is not None and not isinstance(schedule, Schedule):
         raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
-    if sampler is not None and not callable(sampler):
-        raise InputError.bad(
-            "sampler", "a callable sampler (see bmexp.samplers.Sampler) or None", sampler, shown=type(sampler).__name__
-        )
-    sampler = sampler or GibbsSampler()
+    sampler = GibbsSampler() if sampler is None else sampler_argument(sampler)
     params = lattice_parameters(model)
     if params is None:
         raise InputError(

@@ -186,3 +186,19 @@ def test_a_sampler_returning_text_or_complex_numbers_is_refused_naming_the_dtype
 
     with pytest.raises(InputError, match=rf"a sampler must return states \(an array of numbers .*dtype {dtype}"):
         run_check("joint", slide35(), sampler, rng=np.random.default_rng(0), n=200)
+
+
+def test_a_sampler_with_the_wrong_signature_is_refused_before_any_work():
+    """Not a bare TypeError from inside the check: the message names the argument, the contract's
+    signature and what the sampler's own signature lacks."""
+
+    from bmexp.samplers import GibbsSampler
+    from bmexp.validation.compare import compare_samplers
+
+    def positional(model, rng, n):
+        raise AssertionError("never called")
+
+    with pytest.raises(InputError, match=r"^sampler must be callable as sampler\(model, \*, rng, n_chains, .*"):
+        run_check("joint", slide35(), positional, rng=np.random.default_rng(0), n=200)
+    with pytest.raises(InputError, match=r"^sampler_b must be callable as .*unexpected keyword argument 'rng'"):
+        compare_samplers(slide35(), GibbsSampler(), print, rng=np.random.default_rng(0), n=200)
