@@ -684,39 +684,48 @@ def resolve_checks(names: list[str], model) -> list[str]:
 
 
 def check_options(check: DictConfig, model) -> dict:
-    """The options of ``check=blocks`` / ``check=invariance``, validated (``check.*`` keys)."""
+    """The options of ``check=blocks`` / ``invariance`` / ``energy``, validated (``check.*`` keys).  The
+    options of the checks not chosen are validated too (type and range): a wrong value is refused
+    whichever check runs, rather than ignored today and failing when the check is changed."""
     from omegaconf import OmegaConf
 
-    from .validation.blocks import choose_blocks, random_block_shape
+    from .validation.blocks import MAX_BLOCK, choose_blocks, random_block_shape
     from .validation.energy import check_temperatures
     from .validation.invariance import _sweeps
     from .zoo import lattice_parameters
 
-    if check.name == "invariance":
-        with config_keys({"sweeps": "check.sweeps"}):
-            return {"sweeps": _sweeps(OmegaConf.to_container(check.sweeps) if check.sweeps is not None else None)}
-    if check.name == "energy":
-        keys = {"temperatures": "check.temperatures", "init": "check.init"}
-        with config_keys(keys):
-            temps = OmegaConf.to_container(check.temperatures) if check.temperatures is not None else None
-            if temps is not None:
-                if not isinstance(temps, list) or not temps:
-                    raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temps)
-                temps = [arguments.number(t, "temperatures", low=0, low_open=True) for t in temps]
-            init = arguments.one_of(check.init, "init", ("ordered", "random"))
+    def plain(value):
+        return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+
+    keys = {k: f"check.{k}" for k in ("sweeps", "temperatures", "init", "blocks", "n_blocks", "block_size", "contexts")}
+    with config_keys(keys):
+        sweeps = _sweeps(plain(check.sweeps))
+        temps = plain(check.temperatures)
+        if temps is not None:
+            if not isinstance(temps, list) or not temps:
+                raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temps)
+            temps = [arguments.number(t, "temperatures", low=0, low_open=True) for t in temps]
+        init = arguments.one_of(check.init, "init", ("ordered", "random"))
+        given = plain(check.blocks)
+        if given is not None and not isinstance(given, list):
+            raise InputError.bad("blocks", "a list of blocks (each a list of unit indices or names) or null", given)
+        if check.block_size is not None:
+            arguments.integer(check.block_size, "block_size", low=1, high=MAX_BLOCK)
+        if check.n_blocks is not None:
+            arguments.integer(check.n_blocks, "n_blocks", low=1, high=10**4)
+        arguments.integer(check.contexts, "contexts", low=1, high=10**6)
+        if check.name == "invariance":
+            return {"sweeps": sweeps}
+        if check.name == "energy":
             params = lattice_parameters(model)
             if temps is not None and params is not None:
                 check_temperatures(temps, params[1])
-        return {"temperatures": temps, "init": init}
-    if check.name != "blocks":
-        return {}
-    keys = {k: f"check.{k}" for k in ("blocks", "n_blocks", "block_size", "contexts")}
-    with config_keys(keys):
-        given = OmegaConf.to_container(check.blocks) if check.blocks is not None else None
+            return {"temperatures": temps, "init": init}
+        if check.name != "blocks":
+            return {}
         if given is not None:
             choose_blocks(model, given)  # bad blocks are refused before any work
         random_block_shape(model, check.n_blocks, check.block_size)  # given, they must fit the model
-        arguments.integer(check.contexts, "contexts", low=1, high=10**6)
     return {"blocks": given, "n_blocks": check.n_blocks, "block_size": check.block_size, "contexts": check.contexts}
 
 

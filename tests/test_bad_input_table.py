@@ -127,6 +127,23 @@ CLI = [
         "check check=invariance check.sweeps=[0]",
         "bmexp check: error: check.sweeps must be an integer in [1, 1e+06]; received 0",
     ),
+    # an option of a check that does not run is still refused, not ignored
+    (
+        "check check=joint check.contexts=-5",
+        "bmexp check: error: check.contexts must be an integer in [1, 1e+06]; received -5",
+    ),
+    (
+        "check check=joint check.sweeps=[]",
+        "bmexp check: error: check.sweeps must be a non-empty list of positive whole numbers of sweeps; received []",
+    ),
+    (
+        "check check=blocks check.temperatures=[0]",
+        "bmexp check: error: check.temperatures must be a finite number > 0; received 0.0",
+    ),
+    (
+        "check check=conditional check.block_size=100",
+        "bmexp check: error: check.block_size must be an integer in [1, 12]; received 100",
+    ),
     (
         "check check=energy model=random",
         "bmexp check: error: check.name = 'energy' needs a 2D Ising lattice (model=lattice); the model has 6 units "
