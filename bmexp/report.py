@@ -39,7 +39,7 @@ AXES = ("convention", "schedule.T0", "schedule.step", "schedule.sweeps_per_tempe
 #: what identifies a sampler and the model it ran on (the sampler table of sweep=samplers)
 SAMPLER_AXES = ("sampler.name", "sampler.rule", "sampler.scan", "sampler.backend", "model.name")
 #: what a trainer comparison (sweep=digits) varies besides eta
-TRAINER_AXES = ("training.trainer", "seed")
+TRAINER_AXES = ("training.trainer", "training.variant", "seed")
 SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.checks)
 
 
