@@ -38,7 +38,8 @@ bar is then meaningless (12-unit ferromagnet, J = 1, 10 temperatures: biased by 
 95% intervals cover 42% of the time).  A base that sits in one well of the model (a binary
 ferromagnet's zero-weight base, all units off) gives a confident wrong answer with a perfect
 ``ess``: weights cannot show what no chain visited.  **How to see it**: run :func:`reverse_ais`
-from (exact or good approximate) model samples back to the base.  Its estimate is biased *high*
+from (exact or good approximate) model samples back to the base (beyond enumeration:
+:func:`chain_samples`, Gibbs chains started at training data).  Its estimate is biased *high*
 (a stochastic upper bound), forward AIS's *low* (a stochastic lower bound); when the two
 intervals do not overlap, neither can be trusted -- anneal more slowly, or change the base.
 
