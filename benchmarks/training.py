@@ -6,17 +6,19 @@
    post's loop (per data vector, per unit: flip, recompute the full energy, accept).
 2. Epochs and seconds until KL(teacher || model) < threshold for annealed, pcd and exact.
 3. ``--digits``: scikit-learn's digits (binarised at 8 of 16, 1,438 train / 359 held out), an RBM
-   with ``--hidden`` hidden units trained for ``--epochs`` epochs by bmexp (pcd, exact positive
+   with ``--hidden`` hidden units trained for ``--epochs`` epochs by bmexp (pcd and pt, exact positive
    phase, mini-batches) and by ``sklearn.neural_network.BernoulliRBM`` with the same learning
    rate, batch size, epochs and number of persistent chains (= batch size, as sklearn has it),
-   in the same run, over ``--seeds`` seeds: seconds per epoch (the metrics excluded), and the models
+   in the same run, over ``--seeds`` seeds: seconds per epoch (the metrics excluded; the fastest of
+   ``--repeats``; with ``--before`` also bmexp's epochs as before the per-update overhead was cut,
+   interleaved with them), and the models
    scored by bmexp's AIS on the held-out split (nats per image, 95% interval), forward and reverse
    AIS log Z (reverse from ``--reverse-sweeps`` Gibbs sweeps started at training vectors), and the
    exact pseudo-log-likelihood; the difference of the means over seeds with its standard error (Welch).
 
     python benchmarks/training.py [--post-epochs 2] [--threshold 5e-3] [--json PATH]
     python benchmarks/training.py --digits [--hidden 64] [--epochs 20] [--eta 0.05] [--batch 10] [--seeds 5]
-        [--before CHECKOUT] [--no-score] [--repeats 3]   # CHECKOUT: git archive c60de00 bmexp | tar -x -C DIR
+        [--before] [--no-score] [--repeats 3]   # --before: also re-validating every update, as before
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
@@ -67,34 +70,54 @@ def post_loop_epoch(w, b, n_visible, data, n_negative, rng, eta):
     return w + eta * grad
 
 
+@contextmanager
+def _revalidating():
+    """Each mini-batch update builds a fully validated model, as before the fix (``replace`` instead of
+    the unchecked ``_updated``): the same numbers, the old cost."""
+    from bmexp.model import BoltzmannMachine
+
+    fast = BoltzmannMachine._updated
+    BoltzmannMachine._updated = lambda self, w, b: self.replace(weights=w, biases=b)
+    try:
+        yield
+    finally:
+        BoltzmannMachine._updated = fast
+
+
 def _timed_fits(args, seed, train_x):
     """bmexp's pcd and pt fits of one seed, and their seconds per epoch: ``(T(epochs) - T(1)) / (epochs - 1)``
     with metrics only at the first and last epoch, so the metrics (pseudo-log-likelihood at epoch 0 and at
-    the end) cancel and only the epochs are timed.  Uses only ``train``'s API, so ``--before`` can run it
-    on an older checkout."""
+    the end) cancel and only the epochs are timed; the fastest of ``--repeats`` (the least disturbed by
+    other load).  ``--before``: each repeat also times the same fits re-validating the model at every
+    mini-batch update (the code before the fix), interleaved, so both see the same load."""
     from bmexp.zoo import random_rbm
 
     common = dict(variant="pcd", eta=args.eta, n_negative=args.batch, batch_size=args.batch, max_weight=100.0)
     start = random_rbm(64, args.hidden, rng=np.random.default_rng(seed), weight_scale=0.01, bias_scale=0.0)
-    models, seconds = {}, {}
-    for variant in ("pcd", "pt"):
-        times = {1: np.inf, args.epochs: np.inf}
-        for _ in range(args.repeats):  # the fastest of the repeats: the least disturbed by other load
-            for epochs in times:
-                t0 = time.perf_counter()
-                res = train(
-                    start,
-                    rng=np.random.default_rng(1000 + seed),
-                    data=train_x,
-                    epochs=epochs,
-                    schedule=Schedule.constant(1),
-                    metrics_every=epochs,
-                    **{**common, "variant": variant},
-                )
-                times[epochs] = min(times[epochs], time.perf_counter() - t0)
-        models[f"bmexp {variant}"] = res.model
-        seconds[f"bmexp {variant}"] = (times[args.epochs] - times[1]) / (args.epochs - 1)
-    return models, seconds
+    modes = {"": nullcontext, " (before)": _revalidating} if args.before else {"": nullcontext}
+    models, times = {}, {}
+    for _ in range(args.repeats):
+        for variant in ("pcd", "pt"):
+            for label, mode in modes.items():
+                for epochs in (1, args.epochs):
+                    with mode():
+                        t0 = time.perf_counter()
+                        res = train(
+                            start,
+                            rng=np.random.default_rng(1000 + seed),
+                            data=train_x,
+                            epochs=epochs,
+                            schedule=Schedule.constant(1),
+                            metrics_every=epochs,
+                            **{**common, "variant": variant},
+                        )
+                        took = time.perf_counter() - t0
+                    key = (f"bmexp {variant}{label}", epochs)
+                    times[key] = min(times.get(key, np.inf), took)
+                if not label:
+                    models[f"bmexp {variant}"] = res.model
+    names = dict.fromkeys(name for name, _ in times)
+    return models, {n: (times[(n, args.epochs)] - times[(n, 1)]) / (args.epochs - 1) for n in names}
 
 
 def _warm_up(args, train_x):
@@ -113,34 +136,6 @@ def _warm_up(args, train_x):
         )
 
 
-def _before(args, seed) -> dict:
-    """The same timing of bmexp's epochs on the checkout ``--before`` (its bmexp package), in a subprocess."""
-    import os
-    import subprocess
-    import sys
-
-    cmd = [
-        sys.executable,
-        __file__,
-        "--digits",
-        "--epoch-only",
-        str(seed),
-        "--repeats",
-        str(args.repeats),
-        "--hidden",
-        str(args.hidden),
-        "--epochs",
-        str(args.epochs),
-        "--eta",
-        str(args.eta),
-        "--batch",
-        str(args.batch),
-    ]
-    env = {**os.environ, "PYTHONPATH": args.before}
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def digits_benchmark(args) -> list[dict]:
     """bmexp's RBM (pcd and pt) against sklearn's BernoulliRBM on the digits, scored by bmexp's forward and
     reverse AIS, over ``--seeds`` seeds each (the training's own randomness moves the result by nats)."""
@@ -151,9 +146,6 @@ def digits_benchmark(args) -> list[dict]:
 
     train_x, held = digits(seed=0)
     _warm_up(args, train_x)
-    if args.epoch_only is not None:  # --before's subprocess: the timing only, one JSON line
-        print(json.dumps(_timed_fits(args, args.epoch_only, train_x)[1]))
-        return []
     from bmexp.adapters.sklearn import from_sklearn
     from bmexp.estimate import ais, base_from_data, chain_samples, log_likelihood, reverse_ais
     from bmexp.likelihood import pseudo_log_likelihood
@@ -163,7 +155,7 @@ def digits_benchmark(args) -> list[dict]:
     records, scores = [], {name: [] for name in names}
     print(
         f"digits, {args.hidden} hidden units, {args.epochs} epochs, eta {args.eta}, batch {args.batch}; seconds per "
-        f"epoch (metrics excluded){'; before: ' + args.before if args.before else ''}:"
+        f"epoch (metrics excluded; fastest of {args.repeats}){'; (before): re-validating each update' * args.before}:"
     )
     for seed in range(args.seeds):
         models, seconds = _timed_fits(args, seed, train_x)
@@ -181,19 +173,12 @@ def digits_benchmark(args) -> list[dict]:
             fits.append(time.perf_counter() - t0)
         seconds["sklearn BernoulliRBM"] = min(fits) / args.epochs
         models["sklearn BernoulliRBM"] = from_sklearn(peer)
-        before = _before(args, seed) if args.before else {}
         line = ", ".join(f"{k} {v:.3f}" for k, v in seconds.items())
-        line += "".join(f", {k} before {v:.3f}" for k, v in before.items())
-        ratio = seconds["bmexp pcd"] / seconds["sklearn BernoulliRBM"]
-        print(
-            f" seed {seed}: {line} (pcd / sklearn = {ratio:.1f}"
-            + (
-                f"; pcd before / sklearn = {before['bmexp pcd'] / seconds['sklearn BernoulliRBM']:.1f})"
-                if before
-                else ")"
-            )
+        ratios = "; ".join(
+            f"{k} / sklearn = {v / seconds['sklearn BernoulliRBM']:.1f}" for k, v in seconds.items() if "pcd" in k
         )
-        for name, secs in [*seconds.items(), *((k + " (before)", v) for k, v in before.items())]:
+        print(f" seed {seed}: {line} ({ratios})")
+        for name, secs in seconds.items():
             records.append({"what": "digits_epoch", "implementation": name, "seed": seed, "seconds": secs})
         for name in names if not args.no_score else ():
             model = models[name]
@@ -255,8 +240,7 @@ def main() -> None:
     ap.add_argument(
         "--reverse-sweeps", type=int, default=1000, help="Gibbs sweeps from training vectors before reverse AIS"
     )
-    ap.add_argument("--before", help="an older checkout (its root): time its bmexp's epochs too, same run")
-    ap.add_argument("--epoch-only", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--before", action="store_true", help="also time the epochs as before the fix, interleaved")
     ap.add_argument("--no-score", action="store_true", help="time the epochs only (no AIS scoring)")
     ap.add_argument("--repeats", type=int, default=1, help="time each fit this many times, keep the fastest")
     args = ap.parse_args()
