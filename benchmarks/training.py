@@ -6,15 +6,19 @@
    post's loop (per data vector, per unit: flip, recompute the full energy, accept).
 2. Epochs and seconds until KL(teacher || model) < threshold for annealed, pcd and exact.
 3. ``--digits``: scikit-learn's digits (binarised at 8 of 16, 1,438 train / 359 held out), an RBM
-   with ``--hidden`` hidden units trained for ``--epochs`` epochs by bmexp (pcd, exact positive
+   with ``--hidden`` hidden units trained for ``--epochs`` epochs by bmexp (pcd and pt, exact positive
    phase, mini-batches) and by ``sklearn.neural_network.BernoulliRBM`` with the same learning
    rate, batch size, epochs and number of persistent chains (= batch size, as sklearn has it),
-   in the same run, over ``--seeds`` seeds: seconds per epoch, and both models scored by bmexp's
-   AIS on the held-out split (nats per image, 95% interval) and by the exact pseudo-log-likelihood;
-   the difference of the means over seeds with its standard error (Welch).
+   in the same run, over ``--seeds`` seeds: seconds per epoch (the metrics excluded; the fastest of
+   ``--repeats``; with ``--before`` also bmexp's epochs as before the per-update overhead was cut,
+   interleaved with them), and the models
+   scored by bmexp's AIS on the held-out split (nats per image, 95% interval), forward and reverse
+   AIS log Z (reverse from ``--reverse-sweeps`` Gibbs sweeps started at training vectors), and the
+   exact pseudo-log-likelihood; the difference of the means over seeds with its standard error (Welch).
 
     python benchmarks/training.py [--post-epochs 2] [--threshold 5e-3] [--json PATH]
     python benchmarks/training.py --digits [--hidden 64] [--epochs 20] [--eta 0.05] [--batch 10] [--seeds 5]
+        [--before] [--no-score] [--repeats 3]   # --before: also re-validating every update, as before
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
@@ -65,48 +70,95 @@ def post_loop_epoch(w, b, n_visible, data, n_negative, rng, eta):
     return w + eta * grad
 
 
+@contextmanager
+def _revalidating():
+    """Each mini-batch update builds a fully validated model, as before the fix (``replace`` instead of
+    the unchecked ``_updated``): the same numbers, the old cost."""
+    from bmexp.model import BoltzmannMachine
+
+    fast = BoltzmannMachine._updated
+    BoltzmannMachine._updated = lambda self, w, b: self.replace(weights=w, biases=b)
+    try:
+        yield
+    finally:
+        BoltzmannMachine._updated = fast
+
+
+def _timed_fits(args, seed, train_x):
+    """bmexp's pcd and pt fits of one seed, and their seconds per epoch: ``(T(epochs) - T(1)) / (epochs - 1)``
+    with metrics only at the first and last epoch, so the metrics (pseudo-log-likelihood at epoch 0 and at
+    the end) cancel and only the epochs are timed; the fastest of ``--repeats`` (the least disturbed by
+    other load).  ``--before``: each repeat also times the same fits re-validating the model at every
+    mini-batch update (the code before the fix), interleaved, so both see the same load."""
+    from bmexp.zoo import random_rbm
+
+    common = dict(variant="pcd", eta=args.eta, n_negative=args.batch, batch_size=args.batch, max_weight=100.0)
+    start = random_rbm(64, args.hidden, rng=np.random.default_rng(seed), weight_scale=0.01, bias_scale=0.0)
+    modes = {"": nullcontext, " (before)": _revalidating} if args.before else {"": nullcontext}
+    models, times = {}, {}
+    for _ in range(args.repeats):
+        for variant in ("pcd", "pt"):
+            for label, mode in modes.items():
+                for epochs in (1, args.epochs):
+                    with mode():
+                        t0 = time.perf_counter()
+                        res = train(
+                            start,
+                            rng=np.random.default_rng(1000 + seed),
+                            data=train_x,
+                            epochs=epochs,
+                            schedule=Schedule.constant(1),
+                            metrics_every=epochs,
+                            **{**common, "variant": variant},
+                        )
+                        took = time.perf_counter() - t0
+                    key = (f"bmexp {variant}{label}", epochs)
+                    times[key] = min(times.get(key, np.inf), took)
+                if not label:
+                    models[f"bmexp {variant}"] = res.model
+    names = dict.fromkeys(name for name, _ in times)
+    return models, {n: (times[(n, args.epochs)] - times[(n, 1)]) / (args.epochs - 1) for n in names}
+
+
+def _warm_up(args, train_x):
+    from bmexp.zoo import random_rbm
+
+    warm = random_rbm(64, args.hidden, rng=np.random.default_rng(0), weight_scale=0.01, bias_scale=0.0)
+    for variant in ("pcd", "pt"):  # JIT / cache loads
+        train(
+            warm,
+            rng=np.random.default_rng(9),
+            data=train_x[:20],
+            epochs=1,
+            variant=variant,
+            batch_size=args.batch,
+            n_negative=args.batch,
+        )
+
+
 def digits_benchmark(args) -> list[dict]:
-    """bmexp's RBM (pcd and pt) against sklearn's BernoulliRBM on the digits, scored by bmexp's AIS, over
-    ``--seeds`` seeds each (the training's own randomness moves the result by nats)."""
+    """bmexp's RBM (pcd and pt) against sklearn's BernoulliRBM on the digits, scored by bmexp's forward and
+    reverse AIS, over ``--seeds`` seeds each (the training's own randomness moves the result by nats)."""
     from scipy import stats
     from sklearn.neural_network import BernoulliRBM
 
-    from bmexp.adapters.sklearn import from_sklearn
     from bmexp.data import digits
-    from bmexp.estimate import ais, base_from_data, log_likelihood
-    from bmexp.likelihood import pseudo_log_likelihood
-    from bmexp.schedules import Schedule
-    from bmexp.zoo import random_rbm
 
     train_x, held = digits(seed=0)
+    _warm_up(args, train_x)
+    from bmexp.adapters.sklearn import from_sklearn
+    from bmexp.estimate import ais, base_from_data, chain_samples, log_likelihood, reverse_ais
+    from bmexp.likelihood import pseudo_log_likelihood
+
     base = base_from_data(train_x)
-    common = dict(variant="pcd", eta=args.eta, n_negative=args.batch, batch_size=args.batch, max_weight=100.0)
-    warm = random_rbm(64, args.hidden, rng=np.random.default_rng(0), weight_scale=0.01, bias_scale=0.0)
-    train(warm, rng=np.random.default_rng(9), data=train_x[:20], epochs=1, **common)  # warm-up (JIT)
-    records, scores = [], {"bmexp pcd": [], "bmexp pt": [], "sklearn BernoulliRBM": []}
-    print(f"digits, {args.hidden} hidden units, {args.epochs} epochs, eta {args.eta}, batch {args.batch}:")
+    names = ("bmexp pcd", "bmexp pt", "sklearn BernoulliRBM")
+    records, scores = [], {name: [] for name in names}
+    print(
+        f"digits, {args.hidden} hidden units, {args.epochs} epochs, eta {args.eta}, batch {args.batch}; seconds per "
+        f"epoch (metrics excluded; fastest of {args.repeats}){'; (before): re-validating each update' * args.before}:"
+    )
     for seed in range(args.seeds):
-        start = random_rbm(64, args.hidden, rng=np.random.default_rng(seed), weight_scale=0.01, bias_scale=0.0)
-        t0 = time.perf_counter()
-        ours = train(
-            start,
-            rng=np.random.default_rng(1000 + seed),
-            data=train_x,
-            epochs=args.epochs,
-            schedule=Schedule.constant(1),
-            **common,
-        ).model
-        ours_epoch = (time.perf_counter() - t0) / args.epochs
-        t0 = time.perf_counter()  # training=pt: the same, with persistent parallel-tempering negative chains
-        ours_pt = train(
-            start,
-            rng=np.random.default_rng(1000 + seed),
-            data=train_x,
-            epochs=args.epochs,
-            schedule=Schedule.constant(1),
-            **{**common, "variant": "pt"},
-        ).model
-        pt_epoch = (time.perf_counter() - t0) / args.epochs
+        models, seconds = _timed_fits(args, seed, train_x)
         peer = BernoulliRBM(
             n_components=args.hidden,
             learning_rate=args.eta,
@@ -114,38 +166,60 @@ def digits_benchmark(args) -> list[dict]:
             n_iter=args.epochs,
             random_state=seed,
         )
-        t0 = time.perf_counter()
-        peer.fit(train_x)
-        peer_epoch = (time.perf_counter() - t0) / args.epochs
-        print(
-            f" seed {seed}: seconds per epoch bmexp pcd {ours_epoch:.3f}, bmexp pt {pt_epoch:.3f}, sklearn "
-            f"{peer_epoch:.3f} (sklearn {ours_epoch / peer_epoch:.1f}x faster than pcd)"
+        fits = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            peer.fit(train_x)  # the same fit each time (random_state fixed)
+            fits.append(time.perf_counter() - t0)
+        seconds["sklearn BernoulliRBM"] = min(fits) / args.epochs
+        models["sklearn BernoulliRBM"] = from_sklearn(peer)
+        line = ", ".join(f"{k} {v:.3f}" for k, v in seconds.items())
+        ratios = "; ".join(
+            f"{k} / sklearn = {v / seconds['sklearn BernoulliRBM']:.1f}" for k, v in seconds.items() if "pcd" in k
         )
-        records += [
-            {"what": "digits_epoch", "implementation": "bmexp pcd", "seed": seed, "seconds": ours_epoch},
-            {"what": "digits_epoch", "implementation": "bmexp pt", "seed": seed, "seconds": pt_epoch},
-            {"what": "digits_epoch", "implementation": "sklearn BernoulliRBM", "seed": seed, "seconds": peer_epoch},
-        ]
-        for name, model in (("bmexp pcd", ours), ("bmexp pt", ours_pt), ("sklearn BernoulliRBM", from_sklearn(peer))):
+        print(f" seed {seed}: {line} ({ratios})")
+        for name, secs in seconds.items():
+            records.append({"what": "digits_epoch", "implementation": name, "seed": seed, "seconds": secs})
+        for name in names if not args.no_score else ():
+            model = models[name]
             est = ais(model, rng=np.random.default_rng(2), n_chains=args.ais_chains, betas=args.ais_betas, base=base)
             ll = log_likelihood(model, held, est)
+            rev_rng = np.random.default_rng(3)
+            start = train_x[rev_rng.choice(len(train_x), args.ais_chains, replace=False)]
+            samples = chain_samples(model, start, rng=rev_rng, sweeps=args.reverse_sweeps)
+            rev = reverse_ais(model, samples, rng=rev_rng, betas=args.ais_betas, base=base)
             pll = pseudo_log_likelihood(model, held).value  # exact for an RBM
             print(
                 f"   {name:<22} held-out AIS log-likelihood {ll.mean:.2f} nats/image, 95% [{ll.ci[0]:.2f}, "
-                f"{ll.ci[1]:.2f}] (ESS {est.ess:.0f}/{est.n_chains}); pseudo-log-likelihood {pll:.2f}"
+                f"{ll.ci[1]:.2f}] (ESS {est.ess:.0f}/{est.n_chains}); log Z forward {est.log_z:.2f} "
+                f"[{est.ci[0]:.2f}, {est.ci[1]:.2f}], reverse {rev.log_z:.2f} [{rev.ci[0]:.2f}, {rev.ci[1]:.2f}]; "
+                f"pseudo-log-likelihood {pll:.2f}"
             )
             scores[name].append(ll.mean)
             records.append(
-                {"what": "digits_held_out", "implementation": name, "seed": seed, **ll.to_dict(), "pseudo_ll": pll}
+                {
+                    "what": "digits_held_out",
+                    "implementation": name,
+                    "seed": seed,
+                    **ll.to_dict(),
+                    "log_z_forward_ci": list(est.ci),
+                    "log_z_reverse": rev.log_z,
+                    "log_z_reverse_ci": list(rev.ci),
+                    "pseudo_ll": pll,
+                }
             )
-    ours, peer = np.array(scores["bmexp pcd"]), np.array(scores["sklearn BernoulliRBM"])
+    if args.no_score:
+        return records
     for name, x in scores.items():
         print(f" {name:<22} mean over {len(x)} seeds {np.mean(x):.2f} nats/image (sd {np.std(x, ddof=1):.2f})")
-    if len(ours) > 1:
-        t = stats.ttest_ind(ours, peer, equal_var=False)
-        diff = ours.mean() - peer.mean()
-        se = np.sqrt(ours.var(ddof=1) / len(ours) + peer.var(ddof=1) / len(peer))
-        print(f" bmexp - sklearn: {diff:+.2f} nats/image (s.e. {se:.2f} over seeds; Welch p = {t.pvalue:.2g})")
+    peer = np.array(scores["sklearn BernoulliRBM"])
+    for name in names[:2]:
+        ours = np.array(scores[name])
+        if len(ours) > 1:
+            t = stats.ttest_ind(ours, peer, equal_var=False)
+            diff = ours.mean() - peer.mean()
+            se = np.sqrt(ours.var(ddof=1) / len(ours) + peer.var(ddof=1) / len(peer))
+            print(f" {name} - sklearn: {diff:+.2f} nats/image (s.e. {se:.2f} over seeds; Welch p = {t.pvalue:.2g})")
     return records
 
 
@@ -163,6 +237,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--ais-chains", type=int, default=100)
     ap.add_argument("--ais-betas", type=int, default=3000)
+    ap.add_argument(
+        "--reverse-sweeps", type=int, default=1000, help="Gibbs sweeps from training vectors before reverse AIS"
+    )
+    ap.add_argument("--before", action="store_true", help="also time the epochs as before the fix, interleaved")
+    ap.add_argument("--no-score", action="store_true", help="time the epochs only (no AIS scoring)")
+    ap.add_argument("--repeats", type=int, default=1, help="time each fit this many times, keep the fastest")
     args = ap.parse_args()
     if args.digits:
         records = digits_benchmark(args)

@@ -24,6 +24,45 @@ __all__ = ["generator", "grid", "integer", "model", "number", "one_of", "path", 
 MAX_SEED = 2**64 - 1
 
 
+#: Memory a call may plan to allocate (bytes; this machine has 24 GiB).
+MEMORY_LIMIT = 8 * 2**30
+#: Spin updates a call may plan (about 6 hours at 50 million a second on one core).
+WORK_LIMIT = 10**12
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.3g} bytes"
+
+
+def within(
+    name: str,
+    value,
+    *,
+    memory: float = 0.0,
+    work: float = 0.0,
+    what: str,
+    memory_limit: float = MEMORY_LIMIT,
+    work_limit: float = WORK_LIMIT,
+) -> None:
+    """Refuse ``value`` of argument ``name`` when the memory (bytes) or work (spin updates) it plans
+    exceeds the limits, with the estimate: checked before anything is allocated."""
+    if memory > memory_limit:
+        raise InputError.about(
+            name,
+            f"{{argument}} = {value} would need {_bytes(memory)} of memory for {what}; "
+            f"the limit is {_bytes(memory_limit)}",
+        )
+    if work > work_limit:
+        raise InputError.about(
+            name,
+            f"{{argument}} = {value} would take {work:.3g} spin updates for {what}; "
+            f"the limit is {work_limit:.0e} (about 6 hours here)",
+        )
+
+
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 

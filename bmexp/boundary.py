@@ -41,9 +41,9 @@ __all__ = [
 ]
 
 #: Memory a job may plan to allocate (bytes; this machine has 24 GiB).
-MEMORY_LIMIT = 8 * 2**30
+MEMORY_LIMIT = arguments.MEMORY_LIMIT
 #: Spin updates a job may plan (about 6 hours at 50 million a second on one core).
-WORK_LIMIT = 10**12
+WORK_LIMIT = arguments.WORK_LIMIT
 #: Sweep names and experiment names reach paths (multirun/<sweep>/, reports/<sweep>/) and MLflow
 #: filter strings: letters, digits, '_', '-', '.', not starting with '.', at most 100 characters.
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
@@ -114,27 +114,9 @@ def config_keys(mapping: dict[str, str]):
         raise
 
 
-def _bytes(n: float) -> str:
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n:.3g} bytes"
-
-
 def _within(key: str, value, *, memory: float = 0.0, work: float = 0.0, what: str) -> None:
     """Refuse a value whose planned memory or work exceeds the limits, with the estimate."""
-    if memory > MEMORY_LIMIT:
-        raise InputError.about(
-            key,
-            f"{{argument}} = {value} would need {_bytes(memory)} of memory for {what}; "
-            f"the limit is {_bytes(MEMORY_LIMIT)}",
-        )
-    if work > WORK_LIMIT:
-        raise InputError.about(
-            key,
-            f"{{argument}} = {value} would take {work:.3g} spin updates for {what}; "
-            f"the limit is {WORK_LIMIT:.0e} (about 6 hours here)",
-        )
+    arguments.within(key, value, memory=memory, work=work, what=what, memory_limit=MEMORY_LIMIT, work_limit=WORK_LIMIT)
 
 
 def _seed(value, key: str) -> int:
@@ -375,8 +357,9 @@ def build_training(cfg: DictConfig) -> dict:
             from .evaluation import HeldOut
 
             kwargs["data"], kwargs["heldout"] = digits(
-                seed=data_seed, heldout=fraction, threshold=dc.threshold, convention=cfg.convention
+                seed=data_seed, heldout=fraction, threshold=dc.threshold, convention=cfg.convention, n=dc.n
             )
+            kwargs["teacher"] = None  # the model config is the architecture only: no teacher to compare with
             _evaluation_cost(tc, teacher.n_units, int(arguments.integer(tc.epochs, "epochs", low=1)))
             kwargs["evaluation"] = HeldOut(
                 kwargs["heldout"], every=tc.eval_every, n_chains=tc.eval_chains, betas=tc.eval_betas, seed=data_seed
@@ -584,14 +567,16 @@ def _min_n(names) -> int:
 
 def _evaluation_cost(tc, n_units: int, epochs: int) -> None:
     """The held-out AIS evaluations' memory and work, refused before anything is built (a ladder of
-    ``eval_betas`` temperatures is itself an array): chains x units of state, chains x temperatures x units
-    updates per evaluation, one every ``eval_every`` epochs plus the first and the last."""
+    ``eval_betas`` temperatures is itself an array): chains x units of state, chains x (2 x temperatures +
+    1,000) x units updates per evaluation (forward and reverse AIS, the reverse chains' sweeps), one every
+    ``eval_every`` epochs plus the first and the last."""
     chains, betas, every = int(tc.eval_chains), int(tc.eval_betas), int(tc.eval_every)  # ints by the schema
     if chains < 2 or betas < 2 or every < 1:
         return  # HeldOut says what is allowed
     _within("training.eval_chains", chains, memory=8.0 * 4 * chains * n_units, what="the held-out AIS chains")
     _within("training.eval_betas", betas, memory=8.0 * betas, what="the AIS temperatures")
-    work = float(chains) * betas * n_units * (epochs // every + 2)
+    sweeps = 2 * betas + 1000  # forward AIS, reverse AIS and its chains' 1,000 sweeps (HeldOut.reverse_sweeps)
+    work = float(chains) * sweeps * n_units * (epochs // every + 2)
     key, value = ("training.eval_chains", chains) if chains > betas else ("training.eval_betas", betas)
     _within(key, value, work=work, what="the held-out AIS evaluations")
 
@@ -623,7 +608,8 @@ def _training_work(args: dict) -> None:
     if held is not None:  # AIS every eval_every epochs: chains x temperatures x (visible + hidden) units
         from .estimate import _betas
 
-        per_epoch += held.n_chains * _betas(held.betas).size * n_units / held.every
+        reverse = _betas(held.betas).size + held.reverse_sweeps if held.reverse_sweeps is not None else 0
+        per_epoch += held.n_chains * (_betas(held.betas).size + reverse) * n_units / held.every
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -667,7 +653,7 @@ def validate_run_config(cfg: DictConfig) -> dict:
         _lumped(model, args["sampler"], args["schedule"])
     if cfg.train:
         _training_work(args)
-    return {**args, "checks": tuple(names)}
+    return {**args, "checks": tuple(names), "model": model}  # model: what the checks sample (teacher: None for digits)
 
 
 def resolve_checks(names: list[str], model) -> list[str]:

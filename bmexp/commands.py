@@ -261,14 +261,14 @@ def cmd_run(cfg: DictConfig) -> None:
         store.preflight()
         tracking.mark_stale_runs(store)
     tags = {**provenance_tags(), tracking.CONFIG_HASH_TAG: chash, tracking.SWEEP_TAG: cfg.tracking.sweep_name}
-    training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler", "checks")}
+    training = {k: v for k, v in args.items() if k not in ("rng", "schedule", "sampler", "checks", "model")}
     finished = False
     try:
         t_run = time.perf_counter()
         with tracking.job_run(store, experiment, run_name=_run_name(), parent_id=parent, tags=tags) as job:
             job.params(resolved)
             result = run_experiment(
-                args["teacher"],
+                args["model"],
                 rng=np.random.default_rng(cfg.seed),
                 schedule=args["schedule"],
                 sampler=args["sampler"],
@@ -322,7 +322,7 @@ def cmd_run(cfg: DictConfig) -> None:
     verdicts = ", ".join(f"{name} {'pass' if c.passed else 'FAIL'}" for name, c in result.checks.items())
     print(f"run {run_id} [{_run_name()}]: {summary}{f'; checks: {verdicts}' if verdicts else ''}")
     for name, why in result.extra.get("skipped", {}).items():
-        print(f"note: check {name} skipped: it {why} (the model has {args['teacher'].n_units} units)", file=sys.stderr)
+        print(f"note: check {name} skipped: it {why} (the model has {args['model'].n_units} units)", file=sys.stderr)
 
 
 def _job_tags(result) -> dict[str, str]:

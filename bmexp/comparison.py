@@ -1,10 +1,13 @@
 """Trainers side by side: the report of a sweep over ``training.trainer`` (``sweep=digits``).
 
-For each learning rate, each trainer's runs (one per seed) give a held-out AIS log-likelihood
-(nats per image, the last epoch's); the table shows each trainer's mean, its standard error over
-seeds and every run's value with its AIS interval; the verdict compares the two means with
-Welch's t-test (unequal variances), Holm-adjusted over the learning rates; the figure shows
-samples of both trainers' models side by side (for each trainer the run with the median score).
+A trainer is ``training.trainer``; when bmexp's runs use more than one ``training.variant`` (pcd and
+pt) each variant is its own trainer, ``bmexp pcd`` and ``bmexp pt``.  For each learning rate, each
+trainer's runs (one per seed) give a held-out AIS log-likelihood (nats per image, the last epoch's);
+the table shows each trainer's mean, its standard error over seeds, every run's value with its AIS
+interval and, where logged, the forward and reverse AIS ``log Z`` of the median run; the verdicts
+compare each of bmexp's trainers with sklearn (or the first two trainers by name) by Welch's t-test
+(unequal variances), Holm-adjusted over all comparisons; the figure shows samples of every
+trainer's model side by side (for each trainer the run with the median score).
 
 The seeds' spread is the error bar that matters: an AIS interval is the error of one model's
 ``log Z``; training another seed moves the score by more (README).
@@ -23,6 +26,7 @@ from .validation.multiple import holm
 __all__ = ["TRAINER", "LOG_LIKELIHOOD", "Verdict", "compare", "trainer_table", "trainer_verdicts", "plot_samples"]
 
 TRAINER = "training.trainer"
+VARIANT = "training.variant"
 LOG_LIKELIHOOD = "train.final_ais_log_likelihood"
 
 
@@ -84,9 +88,15 @@ def compare(first, second, *, names: tuple[str, str] = ("bmexp", "sklearn"), alp
 
 
 def _finished(df: pd.DataFrame) -> pd.DataFrame:
+    """The finished, scored runs, their ``training.trainer`` relabelled ``bmexp <variant>`` when bmexp's
+    runs use more than one variant."""
     if TRAINER not in df or LOG_LIKELIHOOD not in df:
         return df.iloc[0:0]
-    return df[(df["status"] == "FINISHED") & df[LOG_LIKELIHOOD].notna() & df[TRAINER].notna()]
+    done = df[(df["status"] == "FINISHED") & df[LOG_LIKELIHOOD].notna() & df[TRAINER].notna()].copy()
+    ours = done[TRAINER] == "bmexp"
+    if VARIANT in done and done.loc[ours, VARIANT].nunique() > 1:
+        done.loc[ours, TRAINER] = "bmexp " + done.loc[ours, VARIANT].astype(str)
+    return done
 
 
 def applies(df: pd.DataFrame) -> bool:
@@ -116,6 +126,7 @@ def trainer_table(df: pd.DataFrame) -> pd.DataFrame:
                 f"[{r.get('train.final_ais_ci_low', np.nan):.2f}, {r.get('train.final_ais_ci_high', np.nan):.2f}]"
                 for _, r in g.iterrows()
             )
+            median = g[g["run_id"] == _median_run(g)].iloc[0] if "run_id" in g else g.iloc[0]
             rows.append(
                 {
                     "training.eta": eta,
@@ -125,46 +136,65 @@ def trainer_table(df: pd.DataFrame) -> pd.DataFrame:
                     "stderr_over_seeds": float(ll.std(ddof=1) / np.sqrt(len(ll))) if len(ll) > 1 else np.nan,
                     "seconds": float(g["train.seconds"].mean()) if "train.seconds" in g else np.nan,
                     "runs (seed: value [95% AIS interval])": runs,
+                    **{f"median run: {label}": _bracket(median, key) for key, label in LOG_Z},
                 }
             )
     return pd.DataFrame(rows)
 
 
+#: the logged forward and reverse AIS log Z of the final model (metric, label in trainers.csv)
+LOG_Z = (("ais_log_z", "forward AIS log Z"), ("ais_log_z_reverse", "reverse AIS log Z"))
+
+
+def _bracket(run: pd.Series, key: str) -> str:
+    value = run.get(f"train.final_{key}", np.nan)
+    low, high = run.get(f"train.final_{key}_ci_low", np.nan), run.get(f"train.final_{key}_ci_high", np.nan)
+    return f"{value:.2f} [{low:.2f}, {high:.2f}]" if np.isfinite(value) else ""
+
+
+def _pairs(names: list[str]) -> list[tuple[str, str]]:
+    """Each of bmexp's trainers against sklearn, else the first two trainers by name."""
+    ours = [n for n in names if n == "bmexp" or n.startswith("bmexp ")]
+    if "sklearn" in names and ours:
+        return [(n, "sklearn") for n in ours]
+    return [(names[0], names[1])]
+
+
 def trainer_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> dict:
-    """``{eta: Verdict}``: bmexp against sklearn (or the first two trainers by name) at each learning
-    rate, Holm-adjusted over the learning rates."""
+    """``{(eta, trainer): Verdict}``: each of bmexp's trainers against sklearn (or the first two trainers
+    by name) at each learning rate, Holm-adjusted over all these comparisons."""
     done = _finished(df)
-    names = sorted(done[TRAINER].unique())
-    names = ["bmexp", "sklearn"] if {"bmexp", "sklearn"} <= set(names) else names[:2]
     out = {}
     for eta in _etas(done):
         at = _at(done, eta)
-        out[eta] = compare(
-            *(at.loc[at[TRAINER] == n, LOG_LIKELIHOOD].to_numpy(float) for n in names),
-            names=(names[0], names[1]),
-            alpha=alpha,
-        )
-    tested = [eta for eta, v in out.items() if np.isfinite(v.p_value)]
+        for first, second in _pairs(sorted(done[TRAINER].unique())):
+            out[(eta, first)] = compare(
+                *(at.loc[at[TRAINER] == n, LOG_LIKELIHOOD].to_numpy(float) for n in (first, second)),
+                names=(first, second),
+                alpha=alpha,
+            )
+    tested = [key for key, v in out.items() if np.isfinite(v.p_value)]
     if tested:
-        adjusted, _ = holm([out[eta].p_value for eta in tested], alpha)
-        out.update({eta: replace(out[eta], p_adjusted=float(p)) for eta, p in zip(tested, adjusted)})
+        adjusted, _ = holm([out[key].p_value for key in tested], alpha)
+        out.update({key: replace(out[key], p_adjusted=float(p)) for key, p in zip(tested, adjusted)})
     return out
 
 
 def answers(df: pd.DataFrame, alpha: float = 0.01) -> list[str]:
     """One sentence per learning rate: which trainer scores higher on the held-out digits, by how much."""
     table = trainer_table(df)
+    verdicts = trainer_verdicts(df, alpha)
     out = []
-    for eta, verdict in trainer_verdicts(df, alpha).items():
+    for eta in dict.fromkeys(key[0] for key in verdicts):
         at = table if eta is None else table[table["training.eta"] == eta]
         means = ", ".join(
             f"{r['trainer']} {r['mean_ais_log_likelihood']:.2f} +- {r['stderr_over_seeds']:.2f}"
             for _, r in at.iterrows()
         )
         where = "" if eta is None else f"eta = {eta:g}: "
+        said = "; ".join(v.sentence() for key, v in verdicts.items() if key[0] == eta)
         out.append(
-            f"Held-out AIS log-likelihood, {where}{means} nats per image (mean +- standard error over seeds); "
-            f"{verdict.sentence()}."
+            f"Held-out AIS log-likelihood, {where}{means} nats per image (mean +- standard error over seeds); {said}."
         )
     return out
 

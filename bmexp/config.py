@@ -110,7 +110,7 @@ class TrainingConfig:
 class DataConfig:
     source: str = "teacher"  # teacher: draw n vectors from the model's p(v); file: load path; exact: p(v) itself;
     # digits: scikit-learn's 8 x 8 digits, binarised (needs n_visible = 64 and the extra bmexp[sklearn])
-    n: int = 1000
+    n: Optional[int] = 1000  # teacher: vectors drawn; digits: training images used (null: all; the default there)
     path: Optional[str] = None  # .npy or .csv, either convention
     seed: int = 1  # teacher: the draw and the held-out split; digits: the train / held-out split
     heldout: Optional[float] = None  # fraction held out (null: 0 with measure kl, 0.2 with pll -- digits: 0.2)

@@ -137,13 +137,16 @@ def check_digits_model(model: BoltzmannMachine) -> None:
         )
 
 
-def digits(*, seed: int = 0, heldout: float = 0.2, threshold: int = 8, convention="binary"):
+def digits(*, seed: int = 0, heldout: float = 0.2, threshold: int = 8, convention="binary", n: int | None = None):
     """scikit-learn's 1,797 handwritten digits (8 x 8, grey levels 0-16), binarised: a pixel is on
     when its level is >= ``threshold`` (8 of 16: 32% of pixels on).  Returns ``(train, heldout)``
     vectors in ``convention``, split by a permutation drawn from ``seed`` (``heldout`` fraction, > 0:
-    the held-out images are what the training's AIS evaluation scores).
+    the held-out images are what the training's AIS evaluation scores).  ``n``: train on the first
+    ``n`` training images only (the held-out images are the same whatever ``n``); None: all of them.
     Needs the optional extra ``bmexp[sklearn]`` (the data ship with it; nothing is downloaded)."""
     seed = arguments.seed(seed)
+    if n is not None:
+        n = arguments.integer(n, "n", low=1)
     frac = arguments.number(heldout, "heldout", low=0, high=1, low_open=True, high_open=True)
     threshold = arguments.integer(threshold, "threshold", low=1, high=16)
     try:
@@ -163,5 +166,12 @@ def digits(*, seed: int = 0, heldout: float = 0.2, threshold: int = 8, conventio
             f"and 1 to train on: a fraction in [{2 / len(x):.4f}, {(len(x) - 1) / len(x):.4f}]",
         )
     train, test = x[order[n_held:]], x[order[:n_held]]
+    if n is not None and n > len(train):
+        raise InputError.about(
+            "n",
+            f"{{argument}} = {n} training images asked for; the digits have {len(train)} to train on at a held-out "
+            f"fraction of {frac:g}: at most {len(train)}, or null for all of them",
+        )
+    train = train[:n]
     conv = as_convention(convention)
     return convert_states(train, Convention.BINARY, conv), convert_states(test, Convention.BINARY, conv)

@@ -38,7 +38,8 @@ bar is then meaningless (12-unit ferromagnet, J = 1, 10 temperatures: biased by 
 95% intervals cover 42% of the time).  A base that sits in one well of the model (a binary
 ferromagnet's zero-weight base, all units off) gives a confident wrong answer with a perfect
 ``ess``: weights cannot show what no chain visited.  **How to see it**: run :func:`reverse_ais`
-from (exact or good approximate) model samples back to the base.  Its estimate is biased *high*
+from (exact or good approximate) model samples back to the base (beyond enumeration:
+:func:`chain_samples`, Gibbs chains started at training data).  Its estimate is biased *high*
 (a stochastic upper bound), forward AIS's *low* (a stochastic lower bound); when the two
 intervals do not overlap, neither can be trusted -- anneal more slowly, or change the base.
 
@@ -76,6 +77,7 @@ __all__ = [
     "reverse_ais",
     "base_from_data",
     "exact_samples",
+    "chain_samples",
     "free_energy",
     "log_likelihood",
     "linear_betas",
@@ -317,14 +319,25 @@ def _path(model, base):
     return (_VisiblePath if visible else _FullPath)(model, b0)
 
 
-def _common(model, rng, betas, sweeps, confidence):
+def _common(model, rng, betas, sweeps, confidence, n_chains=None):
+    """The arguments checked, and the run's memory and work estimated before anything is allocated
+    (:func:`bmexp.arguments.within`: a huge ``n_chains`` or ``betas`` is one clear error, not a
+    MemoryError or hours of work): chains x units of state (and a few temporaries of that size), the
+    ladder of temperatures, and chains x temperatures x sweeps x units updates."""
     arguments.model(model)
     arguments.generator(rng)
-    return (
-        _betas(betas),
-        arguments.integer(sweeps, "sweeps", low=1),
-        arguments.probability(confidence, "confidence"),
-    )
+    sweeps = arguments.integer(sweeps, "sweeps", low=1)
+    if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool) and betas >= 2:
+        arguments.within("betas", betas, memory=8.0 * betas, what="the AIS temperatures")
+    if n_chains is not None:
+        n_chains = arguments.integer(n_chains, "n_chains", low=2)
+        arguments.within("n_chains", n_chains, memory=8.0 * 4 * n_chains * model.n_units, what="the AIS chains")
+    betas = _betas(betas)
+    if n_chains is not None:
+        work = float(n_chains) * betas.size * sweeps * model.n_units
+        name, value = ("n_chains", n_chains) if n_chains > betas.size else ("betas", betas.size)
+        arguments.within(name, value, work=work, what="the AIS runs")
+    return betas, sweeps, arguments.probability(confidence, "confidence")
 
 
 # ------------------------------------------------------------------------------ AIS
@@ -346,8 +359,8 @@ def ais(
     model's biases), or the probability of each visible unit being on (e.g. :func:`base_from_data`).
     All ``n_chains`` chains run at once; :meth:`AISResult.split` cuts them into replicates.
     """
-    betas, sweeps, confidence = _common(model, rng, betas, sweeps, confidence)
-    n_chains = arguments.integer(n_chains, "n_chains", low=2)
+    betas, sweeps, confidence = _common(model, rng, betas, sweeps, confidence, n_chains)
+    n_chains = int(n_chains)
     path = _path(model, base)
     x = path.sample_base(n_chains, rng)
     lw = np.zeros(n_chains)
@@ -386,6 +399,8 @@ def reverse_ais(
         raise InputError.about(
             "samples", f"{{argument}} must be at least 2 {what}, shape (n, {n}); received shape {x.shape}"
         )
+    work = float(x.shape[0]) * betas.size * sweeps * model.n_units
+    arguments.within("betas", betas.size, work=work, what=f"reverse AIS from {x.shape[0]} samples")
     x = np.array(x)
     lw = np.zeros(x.shape[0])
     for k in range(betas.size - 1, 0, -1):
@@ -394,6 +409,34 @@ def reverse_ais(
             for _ in range(sweeps):
                 x = path.step(betas[k - 1], x, rng)
     return AISResult(lw, path.log_z_base, "reverse", int(betas.size), confidence)
+
+
+def chain_samples(model: BoltzmannMachine, start, *, rng: np.random.Generator, sweeps: int = 1000) -> np.ndarray:
+    """Approximate model samples for :func:`reverse_ais` beyond enumeration: one chain per ``start``
+    vector (visible vectors, e.g. training data; the hidden units of a model whose hidden units are
+    coupled start uniform) run ``sweeps`` Gibbs sweeps at T = 1 along the AIS path's own moves (an
+    RBM: block Gibbs, hidden given visible, visible given hidden).  Returns what :func:`reverse_ais`
+    takes.  The chains are not exact samples: a reverse estimate started from them is an approximate
+    upper bound (exact for long enough chains); chains started at data that have not mixed make it
+    disagree with forward AIS, which is how a bias of either shows."""
+    arguments.model(model)
+    arguments.generator(rng)
+    sweeps = arguments.integer(sweeps, "sweeps", low=0)
+    v = check_states(start, model.convention, name="start")
+    if v.ndim != 2 or v.shape[1] != model.n_visible or v.shape[0] < 1:
+        raise InputError.about(
+            "start", f"{{argument}} must be visible vectors, shape (n, {model.n_visible}); received shape {v.shape}"
+        )
+    arguments.within("sweeps", sweeps, work=float(v.shape[0]) * sweeps * model.n_units, what="the chains")
+    path = _path(model, None)
+    x = np.array(v, dtype=np.float64)
+    if isinstance(path, _FullPath):
+        off, on = model.convention.values
+        hidden = np.where(rng.random((x.shape[0], model.n_hidden)) < 0.5, float(on), float(off))
+        x = np.hstack([x, hidden])
+    for _ in range(sweeps):
+        x = path.step(1.0, x, rng)
+    return x
 
 
 def exact_samples(model: BoltzmannMachine, n: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -486,18 +529,39 @@ class LogLikelihood:
         }
 
 
-def log_likelihood(model: BoltzmannMachine, visible, log_z) -> LogLikelihood:
-    """Held-out log-likelihood of ``visible`` vectors: ``-F(v) - log Z`` averaged over vectors.
+def log_likelihood(model: BoltzmannMachine, visible, log_z=None, *, exact_log_z=None) -> LogLikelihood:
+    """Held-out log-likelihood of ``visible`` vectors (at least one): ``-F(v) - log Z`` averaged over vectors.
 
-    ``log_z``: an :class:`AISResult` (its error bar carried over) or an exact number
-    (:func:`bmexp.exact.log_partition`; error 0).
+    ``log_z``: an :class:`AISResult` (its error bar carried over); or, instead, ``exact_log_z``: an
+    exact number (:func:`bmexp.exact.log_partition`; error 0).  A bare number as ``log_z`` is refused:
+    it would silently drop an estimate's error bar (pass the :class:`AISResult`, or say it is exact).
     """
-    neg_f = -free_energy(model, visible)
-    if isinstance(log_z, AISResult):
+    if (log_z is None) == (exact_log_z is None):
+        raise InputError(
+            "give log_z (an AISResult from ais or reverse_ais) or exact_log_z (an exact number), exactly one; "
+            f"received log_z = {log_z!r}, exact_log_z = {exact_log_z!r}"
+        )
+    if exact_log_z is not None:
+        lz = arguments.number(exact_log_z, "exact_log_z")
+        se, low, high = 0.0, lz, lz
+    elif isinstance(log_z, AISResult):
         lz, se, (low, high) = log_z.log_z, log_z.stderr, log_z.ci
     else:
-        lz = arguments.number(log_z, "log_z")
-        se, low, high = 0.0, lz, lz
+        raise InputError.bad(
+            "log_z",
+            "an AISResult (from ais or reverse_ais), whose error bar is carried over; an exact log Z goes in "
+            "exact_log_z=",
+            log_z,
+            shown=f"{log_z!r} ({type(log_z).__name__})",
+        )
+    v = np.asarray(visible) if not isinstance(visible, (str, bytes)) else None
+    if v is not None and v.ndim >= 1 and v.shape[0] == 0:
+        raise InputError.about(
+            "visible",
+            f"{{argument}} must hold at least one visible vector (a mean over none is undefined); "
+            f"received shape {v.shape}",
+        )
+    neg_f = -free_energy(model, visible)
     m = float(neg_f.mean())
     data_se = float(neg_f.std(ddof=1) / math.sqrt(neg_f.size)) if neg_f.size > 1 else float("nan")
     return LogLikelihood(m - lz, se, (m - high, m - low), data_se, lz, int(neg_f.size))

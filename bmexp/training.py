@@ -470,7 +470,7 @@ def train(
                 )
                 break
             if k < len(batches) - 1:  # not the epoch's last update: no metrics for it
-                w, b, model = new_w, new_b, model.replace(weights=new_w, biases=new_b)
+                w, b, model = new_w, new_b, model._updated(new_w, new_b)  # finite, symmetric by construction
         if diverged:
             break
         candidate = model.replace(weights=new_w, biases=new_b)

@@ -688,7 +688,7 @@ CLI = [
     ),
     (
         "train model=rbm data=digits training=pcd training.epochs=1 model.n_hidden=8 training.eval_betas=1000000000",
-        "bmexp train: error: training.eval_betas = 1000000000 would take 1.44e+13 spin updates for the held-out AIS "
+        "bmexp train: error: training.eval_betas = 1000000000 would take 2.88e+13 spin updates for the held-out AIS "
         "evaluations; the limit is 1e+12 (about 6 hours here)",
     ),
     (
@@ -709,6 +709,15 @@ CLI = [
         "check check=invariance model=random model.n_visible=12 model.n_hidden=12 check.sweeps=[1000000]",
         "bmexp check: error: check.sweeps = [1000000] would take 1.22e+12 spin updates for the sampling checks' "
         "chains; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "train model=rbm data=digits data.n=2000",
+        "bmexp train: error: data.n = 2000 training images asked for; the digits have 1438 to train on at a "
+        "held-out fraction of 0.2: at most 1438, or null for all of them",
+    ),
+    (
+        "train model=rbm data=digits data.n=0",
+        "bmexp train: error: data.n must be an integer >= 1; received 0",
     ),
     (
         "train model=rbm data=digits data.threshold=0",
@@ -902,6 +911,32 @@ API = [
         lambda: _ais(betas=[0.0, 0.5]),
         "betas must be strictly increasing from 0 to 1; received [0.  0.5]",
     ),
+    (
+        "ais(model, n_chains=10**9, ...)",
+        lambda: _ais(n_chains=10**9),
+        "n_chains = 1000000000 would need 128 GB of memory for the AIS chains; the limit is 8.59 GB",
+    ),
+    (
+        "ais(model, betas=10**10, ...)",
+        lambda: _ais(betas=10**10),
+        "betas = 10000000000 would need 80 GB of memory for the AIS temperatures; the limit is 8.59 GB",
+    ),
+    (
+        "ais(model, n_chains=10**6, betas=10**6, ...)",
+        lambda: _ais(n_chains=10**6, betas=10**6),
+        "betas = 1000000 would take 4e+12 spin updates for the AIS runs; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "log_likelihood(model, np.zeros((0, 2)), est)",
+        lambda: _log_likelihood(np.zeros((0, 2))),
+        "visible must hold at least one visible vector (a mean over none is undefined); received shape (0, 2)",
+    ),
+    (
+        "log_likelihood(model, vectors, 3.5)",
+        lambda: _log_likelihood(np.zeros((3, 2)), 3.5),
+        "log_z must be an AISResult (from ais or reverse_ais), whose error bar is carried over; an exact log Z goes "
+        "in exact_log_z=; received 3.5 (float)",
+    ),
 ]
 
 
@@ -909,6 +944,13 @@ def _ais(**kwargs):
     from bmexp.estimate import ais
 
     return ais(random_model(2, 2, rng=np.random.default_rng(0)), rng=np.random.default_rng(0), **kwargs)
+
+
+def _log_likelihood(visible, log_z=None):
+    from bmexp.estimate import log_likelihood
+
+    model = random_model(2, 2, rng=np.random.default_rng(0))
+    return log_likelihood(model, visible, log_z if log_z is not None else _ais(n_chains=4, betas=3))
 
 
 def _ocean():

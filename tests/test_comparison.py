@@ -62,17 +62,36 @@ def test_the_table_and_verdicts_come_from_each_eta_s_runs_holm_adjusted():
     assert table.loc[(0.02, "bmexp"), "runs (seed: value [95% AIS interval])"].startswith("0: -18.00 [-18.05, -17.95]")
     verdicts = trainer_verdicts(df)
     raw = 2 * stats.t.sf(4 / np.sqrt(2 / 3), 4)
-    assert verdicts[0.02].p_value == pytest.approx(raw)
+    assert sorted(verdicts) == [(0.02, "bmexp"), (0.05, "bmexp")]
+    assert verdicts[(0.02, "bmexp")].p_value == pytest.approx(raw)
     # Holm over two etas: the smaller p doubled (0.016 > 0.01), so no verdict at alpha = 0.01
-    assert verdicts[0.02].p_adjusted == pytest.approx(2 * raw) and verdicts[0.02].better is None
-    assert verdicts[0.05].difference == pytest.approx(2.0)  # t = 2.45 on 4 df: p = 0.07, adjusted the same
-    assert verdicts[0.05].p_adjusted == pytest.approx(2 * stats.t.sf(2 / np.sqrt(2 / 3), 4))
+    assert verdicts[(0.02, "bmexp")].p_adjusted == pytest.approx(2 * raw) and verdicts[(0.02, "bmexp")].better is None
+    assert verdicts[(0.05, "bmexp")].difference == pytest.approx(2.0)  # t = 2.45 on 4 df: p = 0.07, adjusted the same
+    assert verdicts[(0.05, "bmexp")].p_adjusted == pytest.approx(2 * stats.t.sf(2 / np.sqrt(2 / 3), 4))
+
+
+def test_two_bmexp_variants_are_two_trainers_each_compared_with_sklearn_holm_over_all():
+    df = _runs()
+    df["training.variant"] = "pcd"
+    pt = df[df["training.trainer"] == "bmexp"].assign(**{"training.variant": "pt"})
+    pt["train.final_ais_log_likelihood"] -= 4.0  # pt: -23 at eta 0.02 (= sklearn), -25 at 0.05
+    pt["run_id"] += "pt"
+    df = pd.concat([df, pt], ignore_index=True)
+    table = trainer_table(df).set_index(["training.eta", "trainer"])
+    assert table.loc[(0.05, "bmexp pt"), "mean_ais_log_likelihood"] == pytest.approx(-25.0)
+    assert table.loc[(0.05, "bmexp pcd"), "mean_ais_log_likelihood"] == pytest.approx(-21.0)
+    verdicts = trainer_verdicts(df)
+    assert sorted(verdicts) == [(e, n) for e in (0.02, 0.05) for n in ("bmexp pcd", "bmexp pt")]
+    assert all(v.second == "sklearn" for v in verdicts.values())
+    assert verdicts[(0.02, "bmexp pt")].difference == pytest.approx(0.0)
+    # Holm over four comparisons: the smallest p (pcd at 0.02, t = 4.9 on 4 df) times 4
+    assert verdicts[(0.02, "bmexp pcd")].p_adjusted == pytest.approx(4 * 2 * stats.t.sf(4 / np.sqrt(2 / 3), 4))
 
 
 @pytest.mark.slow
 def test_a_digits_sweep_of_both_trainers_finishes_and_the_report_compares_them(tmp_path, monkeypatch, capsys):
-    """Two configurations (bmexp, sklearn) of a tiny sweep=digits in this process; the report's table
-    and verdict are those of the values the runs logged."""
+    """Three configurations (bmexp pcd, bmexp pt, sklearn) of a tiny sweep=digits in this process; the
+    report's table and verdicts are those of the values the runs logged."""
     pytest.importorskip("sklearn")
     from bmexp import tracking
     from bmexp.cli import main
@@ -85,12 +104,17 @@ def test_a_digits_sweep_of_both_trainers_finishes_and_the_report_compares_them(t
     assert main(["sweep", "sweep=digits", "hydra/launcher=basic", *tiny]) == 0
     store = tracking.Store.default(root=tmp_path)
     runs = tracking.child_runs(store, tracking.find_sweep(store))
-    by = {r["params"]["training.trainer"]: r for r in runs}
-    assert sorted(by) == ["bmexp", "sklearn"] and all(r["status"] == "FINISHED" for r in runs)
+    by = {
+        ("sklearn" if r["params"]["training.trainer"] == "sklearn" else "bmexp " + r["params"]["training.variant"]): r
+        for r in runs
+    }
+    assert sorted(by) == ["bmexp pcd", "bmexp pt", "sklearn"] and all(r["status"] == "FINISHED" for r in runs)
     for r in runs:
         m = r["metrics"]
         assert m["train.final_ais_ci_low"] <= m["train.final_ais_log_likelihood"] <= m["train.final_ais_ci_high"]
         assert m["train.epochs"] == 2 and m["train.seconds"] > 0
+        assert np.isfinite(m["train.final_ais_log_z_reverse"]) and m["train.final_ais_log_z"] > 0
+        assert not any("w_dist" in k for k in m)  # no teacher on the digits
     capsys.readouterr()
     assert main(["report"]) == 0
     out = capsys.readouterr().out
@@ -99,8 +123,9 @@ def test_a_digits_sweep_of_both_trainers_finishes_and_the_report_compares_them(t
         assert table.loc[name, "mean_ais_log_likelihood"] == pytest.approx(
             r["metrics"]["train.final_ais_log_likelihood"]
         )
-    logged = [by[n]["metrics"]["train.final_ais_log_likelihood"] for n in ("bmexp", "sklearn")]
-    assert compare(*[[x] for x in logged]).sentence() in out  # one seed each: the difference, no error bar
+    logged = [by[n]["metrics"]["train.final_ais_log_likelihood"] for n in ("bmexp pt", "sklearn")]
+    # one seed each: the difference, no error bar
+    assert compare(*[[x] for x in logged], names=("bmexp pt", "sklearn")).sentence() in out
     assert (tmp_path / "reports" / "digits" / "samples_by_trainer.png").stat().st_size > 0
 
 

@@ -56,6 +56,9 @@ def test_every_option_composes_and_validates(group, option, tmp_path, monkeypatc
         overrides.append("data.path=v.csv")
     if (group, option) in (("data", "digits"), ("model", "rbm")):  # 64 visible pixels, trained on the digits
         overrides = ["model=rbm", "data=digits", "training=pcd"]
+    if (group, option) == ("training", "sklearn"):  # BernoulliRBM fits RBMs only
+        pytest.importorskip("sklearn")
+        overrides = ["model=rbm", "data=digits", "training=sklearn"]
     if (group, option) == ("check", "energy"):  # the energy check needs a lattice
         overrides.append("model=lattice")
     if (group, option) == ("check", "lumped"):  # the ferromagnet, random-scan heat bath
@@ -72,3 +75,15 @@ def test_every_option_composes_and_validates(group, option, tmp_path, monkeypatc
         for params in grid_params(cfg.hydra.sweeper.get("params"), cfg.hydra.sweeper.get("grids")):
             first = [f"{k}={str(v).split(',')[0]}" for k, v in params.items()]
             boundary.validate_run_config(compose("run", overrides=first))
+
+
+def test_digits_give_no_teacher_to_training_and_data_n_is_a_training_subset():
+    pytest.importorskip("sklearn")
+    cfg = compose("run", overrides=["model=rbm", "data=digits", "training=pcd", "data.n=100"])
+    args = boundary.validate_run_config(cfg)
+    assert args["teacher"] is None  # no w_dist_teacher_unidentifiable, no kl_teacher
+    assert args["model"].n_visible == 64  # the checks still sample the configured model
+    assert args["data"].shape == (100, 64) and args["heldout"].shape == (359, 64)
+    everything = boundary.validate_run_config(compose("run", overrides=["model=rbm", "data=digits", "training=pcd"]))
+    assert everything["data"].shape == (1438, 64)
+    assert (everything["data"][:100] == args["data"]).all() and (everything["heldout"] == args["heldout"]).all()

@@ -11,6 +11,7 @@ from bmexp.estimate import (
     AISResult,
     ais,
     base_from_data,
+    chain_samples,
     exact_samples,
     free_energy,
     log_likelihood,
@@ -57,7 +58,7 @@ def test_log_likelihood_with_exact_log_z_is_the_mean_log_probability():
     model = zoo.random_rbm(6, 4, rng=np.random.default_rng(0))
     exact = ExactDistribution.of(model)
     data = exact_samples(model, 300, rng=np.random.default_rng(1))
-    ll = log_likelihood(model, data, exact.log_z)
+    ll = log_likelihood(model, data, exact_log_z=exact.log_z)
     idx = data @ (2 ** np.arange(5, -1, -1))
     assert ll.mean == pytest.approx(np.mean(np.log(exact.visible_p()[idx.astype(int)])), abs=1e-10)
     assert ll.stderr == 0 and ll.ci == (ll.mean, ll.mean) and ll.n_vectors == 300
@@ -272,3 +273,24 @@ def test_reverse_ais_and_free_energy_refuse_bad_shapes():
     wide = zoo.random_model(1, 21, rng=np.random.default_rng(0), weight_scale=0.01)
     with pytest.raises(InputError, match=r"^model has 21 mutually coupled hidden units"):
         free_energy(wide, np.zeros((1, 1)))
+
+
+def test_chain_samples_start_where_told_and_reach_the_model_s_distribution():
+    rbm = zoo.random_rbm(3, 2, rng=np.random.default_rng(0), weight_scale=1.0, bias_scale=1.0)
+    start = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(chain_samples(rbm, start, rng=np.random.default_rng(0), sweeps=0), start)
+    general = zoo.random_model(3, 2, rng=np.random.default_rng(0))
+    full = chain_samples(general, start, rng=np.random.default_rng(0), sweeps=0)  # hidden units drawn uniform
+    assert full.shape == (2, 5) and np.array_equal(full[:, :3], start) and set(np.unique(full[:, 3:])) <= {0.0, 1.0}
+    # 4,000 chains all started at one vector, 30 block-Gibbs sweeps: the visible histogram is p(v).
+    # Chi-square goodness of fit at alpha = 0.001 (8 cells, all expected counts > 5): fails wrongly
+    # with probability 0.001 if the chains have mixed (30 sweeps of a 5-unit RBM: far past its mixing time)
+    v = chain_samples(rbm, np.ones((4000, 3)), rng=np.random.default_rng(1), sweeps=30)
+    counts = np.bincount((v @ [4, 2, 1]).astype(int), minlength=8)
+    p = ExactDistribution.of(rbm).visible_p()
+    assert stats.chisquare(counts, 4000 * p).pvalue > 0.001
+    with pytest.raises(InputError, match=r"^start must be visible vectors, shape \(n, 3\); received shape \(2, 4\)$"):
+        chain_samples(rbm, np.zeros((2, 4)), rng=np.random.default_rng(0))
+    # 2 chains x 10**12 sweeps x 5 units = 1e13 spin updates, past the 1e12 limit: refused before any sweep
+    with pytest.raises(InputError, match=r"^sweeps = 1000000000000 would take 1e\+13 spin updates for the chains"):
+        chain_samples(rbm, np.zeros((2, 3)), rng=np.random.default_rng(0), sweeps=10**12)

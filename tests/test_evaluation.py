@@ -59,6 +59,15 @@ def test_training_with_held_out_evaluation_matches_the_exact_log_likelihood():
     last = m.iloc[-1]
     # one seeded 99.9% interval covers the truth (fails wrongly with probability 0.001)
     assert last["ais_ci_low"] <= truth <= last["ais_ci_high"], (last["ais_ci_low"], truth, last["ais_ci_high"])
+    # forward and reverse AIS log Z (reverse from 1,000 Gibbs sweeps of training vectors: exact samples for
+    # all purposes on 10 units) each cover the exact log Z with their 99.9% intervals (each fails wrongly
+    # with probability 0.001), and the reverse log-likelihood is the same mean -F(v) minus the reverse log Z
+    log_z = exact.log_z
+    assert last["ais_log_z_ci_low"] <= log_z <= last["ais_log_z_ci_high"]
+    assert last["ais_log_z_reverse_ci_low"] <= log_z <= last["ais_log_z_reverse_ci_high"]
+    assert last["ais_log_likelihood_reverse"] - last["ais_log_likelihood"] == pytest.approx(
+        last["ais_log_z"] - last["ais_log_z_reverse"], abs=1e-9
+    )
     assert last["ais_log_likelihood"] > m.iloc[0]["ais_log_likelihood"]  # training improved it
 
 
@@ -120,7 +129,12 @@ def test_the_same_held_out_vectors_give_the_pll_columns_and_the_ais_columns_at_t
     assert list(m.index[m["ais_log_likelihood"].notna()]) == [0, 3, 6]
     assert m["pll_heldout"].notna().all() and m["reconstruction_heldout"].notna().all()
     assert res.measured_by == "pseudo-log-likelihood (exact: independent hidden units)"  # an RBM: exact
-    assert set(EVALUATION_COLUMNS) == {"ais_log_likelihood", "ais_stderr", "ais_ci_low", "ais_ci_high", "ais_ess"}
+    assert set(EVALUATION_COLUMNS) == {
+        *("ais_log_likelihood", "ais_stderr", "ais_ci_low", "ais_ci_high", "ais_ess"),
+        *("ais_log_z", "ais_log_z_ci_low", "ais_log_z_ci_high", "ais_log_likelihood_reverse"),
+        *("ais_log_z_reverse", "ais_log_z_reverse_ci_low", "ais_log_z_reverse_ci_high"),
+    }
+    assert m.loc[6, "ais_log_z_reverse"] > 0 and np.isnan(m.loc[2, "ais_log_z_reverse"])
 
 
 def test_held_out_refuses_bad_input():
@@ -130,6 +144,19 @@ def test_held_out_refuses_bad_input():
         HeldOut(np.zeros((3, 3)), betas=1)
     with pytest.raises(InputError, match=r"^every must be an integer >= 1; received 0$"):
         HeldOut(np.zeros((3, 3)), every=0)
+    with pytest.raises(InputError, match=r"^reverse_sweeps must be an integer >= 0; received -1$"):
+        HeldOut(np.zeros((3, 3)), reverse_sweeps=-1)
+
+
+def test_without_reverse_sweeps_the_reverse_columns_are_nan_and_forward_is_unchanged():
+    data, student = _independent_units(60)
+    rows = [
+        HeldOut(data[:20], n_chains=10, betas=20, reverse_sweeps=r)(student, rng=np.random.default_rng(0), data=data)
+        for r in (None, 5)
+    ]
+    assert np.isnan(rows[0]["ais_log_z_reverse"]) and np.isnan(rows[0]["ais_log_likelihood_reverse"])
+    assert np.isfinite(rows[1]["ais_log_z_reverse"])
+    assert rows[0]["ais_log_likelihood"] == rows[1]["ais_log_likelihood"]  # the forward run comes first
 
 
 def test_mini_batches_make_one_update_per_batch():

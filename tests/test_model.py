@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bmexp import BoltzmannMachine, Convention, InputError, convert_model, convert_states, slide35
+from bmexp import BoltzmannMachine, Convention, InputError, convert_model, convert_states, slide35, zoo
 from bmexp.model import SYMMETRY_RTOL
 from bmexp.states import all_states
 from bmexp.testing.strategies import model_and_states, models
@@ -227,3 +227,22 @@ def test_connectivity_survives_conversion_and_replace_and_only_a_restricted_mode
     assert "connectivity" not in full.to_dict() and not full.hidden_factorise  # fully connected dicts unchanged
     with pytest.raises(InputError, match=r"^weights must have shape \(n_visible, n_hidden\) = \(2, 1\)"):
         BoltzmannMachine.rbm(np.zeros((1, 2)), np.zeros(2), np.zeros(1))
+
+
+def test_an_unchecked_update_stores_what_replace_would():
+    # training's mini-batch updates skip re-validation; what they store must be what replace stores
+    m = zoo.random_rbm(3, 2, rng=np.random.default_rng(0))
+    w = np.array(m.weights) * 1.5
+    b = np.array(m.biases) + 0.25
+    fast, checked = m._updated(w, b), m.replace(weights=w, biases=b)
+    for name in ("weights", "biases", "mask"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(checked, name))
+    assert (fast.n_visible, fast.convention, fast.connectivity, fast.unit_names) == (
+        checked.n_visible,
+        checked.convention,
+        checked.connectivity,
+        checked.unit_names,
+    )
+    assert not fast.weights.flags.writeable and not fast.biases.flags.writeable
+    w[0, 3] = 99.0  # a copy: the caller's array does not reach the model
+    assert fast.weights[0, 3] != 99.0
