@@ -30,6 +30,10 @@ def config_path() -> str:
     return "pkg://bmexp.conf"
 
 
+#: commands whose ``-m`` multirun is planned (each job composed and validated) before any job runs
+MULTIRUN_COMMANDS = ("run", "check", "train", "table")
+
+
 def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
     """Every job's overrides of a sweep, each composed and validated before anything runs."""
     import itertools
@@ -64,16 +68,31 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
                 for key, o in axes.items()
             ]
             jobs += [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
-        uri = base.tracking.uri
+        tracked = "tracking" in base  # run and sweep log to a store; check, train and table do not
+        uri = base.tracking.uri if tracked else None
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
+        validate = _validator(config_name)
         compose_job = _JobComposer(config_name, fixed, parser)
         for job in jobs:
-            validate_run_config(compose_job(job[len(fixed) :]))
+            validate(compose_job(job[len(fixed) :]))
     GlobalHydra.instance().clear()
-    from .tracking import Store
+    if tracked:
+        from .tracking import Store
 
-    Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
+        Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
     return jobs
+
+
+def _validator(config_name: str):
+    """The boundary function that validates one job of this command's config."""
+    from . import boundary
+
+    others = {
+        "check": boundary.validate_check_config,
+        "train": boundary.validate_train_config,
+        "table": boundary.validate_table_config,
+    }
+    return others.get(config_name, validate_run_config)
 
 
 class _JobComposer:
@@ -231,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs: list = []
     started = False
     try:
-        if command == "sweep" or (command == "run" and {"-m", "--multirun"} & set(rest)):
+        # a sweep, or any command's multirun: every job composed and validated before the first starts
+        if command == "sweep" or (command in MULTIRUN_COMMANDS and {"-m", "--multirun"} & set(rest)):
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)

@@ -222,3 +222,22 @@ def test_train_on_the_digits_reports_held_out_ais_log_likelihood(tmp_path, monke
     ll = m["ais_log_likelihood"].dropna()
     assert len(ll) == 2 and ll.iloc[1] > ll.iloc[0]  # epochs 0 and 2: two epochs of training helped
     assert (m["ais_ci_low"].dropna() <= ll).all() and (ll <= m["ais_ci_high"].dropna()).all()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "-m", "check.alpha=0.01,5", "check.plot=null"],
+        ["train", "-m", "training.epochs=2,0"],
+        ["table", "-m", "model.seed=1,-1"],
+    ],
+    ids=["check", "train", "table"],
+)
+def test_a_multirun_of_any_command_validates_every_job_before_the_first_runs(args, tmp_path, monkeypatch, capsys):
+    """The second job's bad value is refused before the first job runs (it ran, printed its result and
+    left multirun/ behind): one line, exit 2, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith(f"bmexp {args[0]}: error: ")
+    assert list(tmp_path.iterdir()) == []
