@@ -488,7 +488,9 @@ def _replicas(sampler) -> int:
     return int(getattr(sampler, "replicas", 1) or 1)
 
 
-def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1) -> None:
+def _check_work(
+    model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1, scan: str = "sequential"
+) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
     from .validation.checks import REGISTRY, planned_chains
 
@@ -547,6 +549,11 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         work=float(sum(w for w, _ in work_by.values())) * replicas,
         what="the sampling checks' chains",
     )
+    # the random numbers: a chain's whole stream is drawn before it runs (two blocks of at least one chain)
+    longest = max(calls, key=lambda call: call[2])
+    per_chain = model.n_units + longest[2] * model.n_units * replicas * (2 if scan == "random" else 1)
+    by_sweeps = longest[1] if longest[1][0].endswith(".sweeps") else ("schedule", f"{longest[2]} sweeps")
+    _within(*by_sweeps, memory=16.0 * per_chain, what="the random numbers of one chain")
 
 
 def _lumped(model, sampler, schedule) -> None:
@@ -648,7 +655,10 @@ def validate_run_config(cfg: DictConfig) -> dict:
         )
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
-    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]))
+    _check_work(
+        model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]),
+        scan=getattr(args["sampler"], "scan", "sequential"),
+    )  # fmt: skip
     if "lumped" in ran:
         _lumped(model, args["sampler"], args["schedule"])
     if cfg.train:
@@ -753,8 +763,9 @@ def validate_check_config(cfg: DictConfig) -> dict:
     if name == "lumped":
         _lumped(model, sampler, schedule)
     _check_work(  # energy: sweeps estimated below
-        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler)
-    )
+        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler),
+        scan=getattr(sampler, "scan", "sequential"),
+    )  # fmt: skip
     if name == "energy" and cfg.check.own_schedule:
         schedule = None  # the check's equilibration sweeps (an annealing schedule would trap chains below T_c)
     kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha, **options)

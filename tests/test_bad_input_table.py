@@ -127,6 +127,17 @@ CLI = [
         "check check=invariance check.sweeps=[0]",
         "bmexp check: error: check.sweeps must be an integer in [1, 1e+06]; received 0",
     ),
+    # a chain's random numbers are drawn before it runs: their memory counts
+    (
+        "check check=joint sampler.scan=random schedule=constant schedule.sweeps=100000000 check.n=10",
+        "bmexp check: error: schedule = 100000000 sweeps would need 12.8 GB of memory for the random numbers of "
+        "one chain; the limit is 8.59 GB",
+    ),
+    (
+        "run train=false sampler=pt sampler.scan=random schedule=constant schedule.sweeps=30000000 checks.n=10",
+        "bmexp run: error: schedule = 30000000 sweeps would need 15.4 GB of memory for the random numbers of "
+        "one chain; the limit is 8.59 GB",
+    ),
     # an option of a check that does not run is still refused, not ignored
     (
         "check check=joint check.contexts=-5",
@@ -400,7 +411,7 @@ CLI = [
     ("run checks.alpha=0", "bmexp run: error: checks.alpha must be a number in (0, 1); received 0.0"),
     (
         "run training=cd1",
-        "bmexp run: error: In 'run': Could not find 'training/cd1' Available options in 'training': annealed exact pcd pt",
+        "bmexp run: error: In 'run': Could not find 'training/cd1' Available options in 'training': annealed exact pcd pt sklearn",
     ),
     (
         "run training.variant=cd1",
@@ -768,6 +779,19 @@ CLI = [
 ]
 
 API = [
+    (
+        "GibbsSampler(scan='random')(slide35(), n_chains=10, schedule=Schedule.constant(10**8), ...)",
+        lambda: GibbsSampler(scan="random")(
+            slide35(), rng=np.random.default_rng(0), n_chains=10, schedule=Schedule.constant(10**8)
+        ),
+        "schedule = 100000000 sweeps would need 12.8 GB of memory for the random numbers of one chain; "
+        "the limit is 8.59 GB",
+    ),
+    (
+        "GibbsSampler()(slide35(), n_chains=10**12, ...)",
+        lambda: GibbsSampler()(slide35(), rng=np.random.default_rng(0), n_chains=10**12, schedule=Schedule.constant(1)),
+        "n_chains = 1000000000000 would need 64 TB of memory for the chains' states; the limit is 8.59 GB",
+    ),
     (
         "pseudo_log_likelihood(slide35(), np.zeros((3, 5)))",
         lambda: pseudo_log_likelihood(slide35(), np.zeros((3, 5))),

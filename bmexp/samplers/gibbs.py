@@ -331,6 +331,11 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
         init_states = _initial(model, init, n_chains, None)  # validate before drawing anything
     n = model.n_units
     n_upd, per_chain = _layout(n, schedule.total_sweeps, scan)
+    # a chain's whole stream is drawn before it runs, in two blocks of at least one chain
+    arguments.within(
+        "schedule", f"{schedule.total_sweeps} sweeps", memory=16.0 * per_chain, what="the random numbers of one chain"
+    )
+    arguments.within("n_chains", n_chains, memory=8.0 * n_chains * n * 2, what="the chains' states")
     clamped = np.zeros(n, dtype=np.bool_)
     clamped[idx] = True
     states = np.empty((n_chains, n))
