@@ -135,7 +135,12 @@ def build_model(cfg: DictConfig, *, max_units: int | None = None):
         if m.name in ("random", "rbm", "ferromagnet"):  # the n x n weights (and a copy or two) before building them
             nv = arguments.integer(m.n_visible, "n_visible", low=0)
             nh = arguments.integer(m.n_hidden, "n_hidden", low=0)
-            _within("model.n_visible", f"{nv} (+ {nh} hidden)", memory=24.0 * (nv + nh) ** 2, what="the weights")
+            key, shown = (
+                ("model.n_hidden", f"{nh} (+ {nv} visible)")
+                if nh > nv
+                else ("model.n_visible", f"{nv} (+ {nh} hidden)")
+            )
+            _within(key, shown, memory=24.0 * (nv + nh) ** 2, what="the weights")  # the larger one is blamed
         model = build(
             m.name,
             convention=cfg.convention,
@@ -572,18 +577,26 @@ def _min_n(names) -> int:
     return max([1, *(floors.get(name, 1) for name in names)])
 
 
+#: what one Python-level step of AIS (a temperature) or of a chain (a sweep) costs besides its updates,
+#: in spin updates of the compiled kernel (measured: about 100 us a step against about 1e8 updates a second)
+STEP_OVERHEAD_UPDATES = 1e4
+
+
 def _evaluation_cost(tc, n_units: int, epochs: int) -> None:
     """The held-out AIS evaluations' memory and work, refused before anything is built (a ladder of
     ``eval_betas`` temperatures is itself an array): chains x units of state, chains x (2 x temperatures +
     1,000) x units updates per evaluation (forward and reverse AIS, the reverse chains' sweeps), one every
     ``eval_every`` epochs plus the first and the last."""
     chains, betas, every = int(tc.eval_chains), int(tc.eval_betas), int(tc.eval_every)  # ints by the schema
-    if chains < 2 or betas < 2 or every < 1:
+    arguments.integer(betas, "training.eval_betas", low=2)  # (the API also takes a sequence; the config an integer)
+    if chains < 2 or every < 1:
         return  # HeldOut says what is allowed
     _within("training.eval_chains", chains, memory=8.0 * 4 * chains * n_units, what="the held-out AIS chains")
     _within("training.eval_betas", betas, memory=8.0 * betas, what="the AIS temperatures")
     sweeps = 2 * betas + 1000  # forward AIS, reverse AIS and its chains' 1,000 sweeps (HeldOut.reverse_sweeps)
-    work = float(chains) * sweeps * n_units * (epochs // every + 2)
+    # each temperature or sweep is a step of Python around the vectorised update (about 100 us here, the
+    # time of some 1e4 spin updates): a long ladder of few chains costs its steps, not its updates
+    work = (float(chains) * n_units + STEP_OVERHEAD_UPDATES) * sweeps * (epochs // every + 2)
     key, value = ("training.eval_chains", chains) if chains > betas else ("training.eval_betas", betas)
     _within(key, value, work=work, what="the held-out AIS evaluations")
 

@@ -127,6 +127,17 @@ CLI = [
         "check check=invariance check.sweeps=[0]",
         "bmexp check: error: check.sweeps must be an integer in [1, 1e+06]; received 0",
     ),
+    (
+        "run model=rbm data=digits training=pcd training.epochs=1 model.n_hidden=100000",
+        "bmexp run: error: model.n_hidden = 100000 (+ 64 visible) would need 240 GB of memory for the weights; "
+        "the limit is 8.59 GB",
+    ),
+    (  # a long ladder of few chains costs its steps (about 100 us each), not its spin updates
+        "train model=rbm data=digits training=pcd training.epochs=1 training.eval_chains=2 "
+        "training.eval_betas=100000000",
+        "bmexp train: error: training.eval_betas = 100000000 would take 4.1e+12 spin updates for the held-out AIS "
+        "evaluations; the limit is 1e+12 (about 6 hours here)",
+    ),
     # a chain's random numbers are drawn before it runs: their memory counts
     (
         "check check=joint sampler.scan=random schedule=constant schedule.sweeps=100000000 check.n=10",
@@ -681,8 +692,7 @@ CLI = [
     ),
     (
         "train model=rbm data=digits training.eval_betas=1",
-        "bmexp train: error: training.eval_betas must be at least 2 inverse temperatures (an integer >= 2 or a "
-        "sequence); received 1",
+        "bmexp train: error: training.eval_betas must be an integer >= 2; received 1",
     ),
     (
         "train model=rbm data=digits data.heldout=0",
@@ -699,7 +709,7 @@ CLI = [
     ),
     (
         "train model=rbm data=digits training=pcd training.epochs=1 model.n_hidden=8 training.eval_betas=1000000000",
-        "bmexp train: error: training.eval_betas = 1000000000 would take 2.88e+13 spin updates for the held-out AIS "
+        "bmexp train: error: training.eval_betas = 1000000000 would take 6.88e+13 spin updates for the held-out AIS "
         "evaluations; the limit is 1e+12 (about 6 hours here)",
     ),
     (
