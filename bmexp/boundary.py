@@ -488,6 +488,15 @@ def _replicas(sampler) -> int:
     return int(getattr(sampler, "replicas", 1) or 1)
 
 
+def _tuning(sampler, model) -> None:
+    """An adaptive ladder's tuning run (every call of the sampler tunes one): its chains' memory and
+    spin updates, refused past the limits naming ``sampler.tune_chains`` / ``sampler.tune_sweeps``."""
+    plan = getattr(sampler, "plan_tuning", None)
+    if plan is not None:
+        with config_keys(SAMPLER_KEYS):
+            plan(model.n_units)
+
+
 def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
     from .validation.checks import REGISTRY, planned_chains
@@ -532,6 +541,16 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         updates = chains * sweeps * model.n_units
         work_by[decided[0]] = (work_by.get(decided[0], (0.0, decided[1]))[0] + updates, decided[1])
     heaviest = max(work_by, key=lambda k: work_by[k][0])  # work: the key whose calls add up to the most
+    what = "the sampling checks' chains"
+    if heaviest == key and n is None:  # planned chains: the schedule's sweeps are what the user gave
+        planned = sum(chains for chains, decided, _ in calls if decided[0] == key)
+        what += f" ({planned:,} planned chains x {schedule.total_sweeps:,} sweeps of the schedule)"
+        constant = getattr(schedule, "kind", None) == "constant"
+        heaviest = "schedule.sweeps" if constant else "schedule.sweeps_per_temperature"
+        work_by[heaviest] = (
+            work_by.pop(key)[0],
+            (schedule.total_sweeps if constant else f"{schedule.sweeps[0]} ({schedule.total_sweeps:,} sweeps in all)"),
+        )
     one = 32.0 * biggest[0] * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0)
     if one <= MEMORY_LIMIT:  # within the limit for one replica: the replicas are what exceed it
         _within("sampler.replicas", replicas, memory=one * replicas, what="the sampling checks' chains (all replicas)")
@@ -545,7 +564,7 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         heaviest,
         work_by[heaviest][1],
         work=float(sum(w for w, _ in work_by.values())) * replicas,
-        what="the sampling checks' chains",
+        what=what,
     )
 
 
@@ -648,6 +667,7 @@ def validate_run_config(cfg: DictConfig) -> dict:
         )
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
+    _tuning(args["sampler"], model)
     _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]))
     if "lumped" in ran:
         _lumped(model, args["sampler"], args["schedule"])
@@ -722,6 +742,7 @@ def validate_train_config(cfg: DictConfig) -> dict:
     args = build_training(cfg)
     with config_keys(TRAINING_KEYS):
         check_training(**args)
+    _tuning(args["sampler"], args["student"])
     _training_work(args)
     if cfg.metrics_csv:
         arguments.path(_parent(cfg.metrics_csv), "metrics_csv", kind="out_dir")
@@ -750,6 +771,7 @@ def validate_check_config(cfg: DictConfig) -> dict:
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)
+    _tuning(sampler, model)
     if name == "lumped":
         _lumped(model, sampler, schedule)
     _check_work(  # energy: sweeps estimated below
