@@ -497,7 +497,7 @@ def _tuning(sampler, model) -> None:
             plan(model.n_units)
 
 
-def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1) -> None:
+def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1, sampler=None) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
     from .validation.checks import REGISTRY, planned_chains
 
@@ -560,12 +560,13 @@ def _check_work(model, schedule, names, n, alpha, key: str, options=None, replic
         memory=32.0 * biggest[0] * replicas * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
         what="the sampling checks' chains",
     )
-    _within(
-        heaviest,
-        work_by[heaviest][1],
-        work=float(sum(w for w, _ in work_by.values())) * replicas,
-        what=what,
-    )
+    work = float(sum(w for w, _ in work_by.values())) * replicas
+    tuning = getattr(sampler, "tuning_updates", lambda n_units: 0.0)(model.n_units) * len(calls)  # one run a call
+    if tuning > work:  # an adaptive ladder's tuning is most of it
+        heaviest = f"sampler.{sampler.tuning_key()}"
+        work_by[heaviest] = (tuning, getattr(sampler, sampler.tuning_key()))
+        what = f"the sampling checks' chains and the adaptive ladder's tuning (one run in each of {len(calls)} calls)"
+    _within(heaviest, work_by[heaviest][1], work=work + tuning, what=what)
 
 
 def _lumped(model, sampler, schedule) -> None:
@@ -629,6 +630,8 @@ def _training_work(args: dict) -> None:
 
         reverse = _betas(held.betas).size + held.reverse_sweeps if held.reverse_sweeps is not None else 0
         per_epoch += held.n_chains * (_betas(held.betas).size + reverse) * n_units / held.every
+    if args["variant"] != "exact":  # an adaptive ladder tunes in every sampler call: at least one an epoch
+        per_epoch += getattr(args.get("sampler"), "tuning_updates", lambda n_units: 0.0)(n_units)
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -668,7 +671,16 @@ def validate_run_config(cfg: DictConfig) -> dict:
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
     _tuning(args["sampler"], model)
-    _check_work(model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]))
+    _check_work(
+        model,
+        args["schedule"],
+        ran,
+        cfg.checks.n,
+        alpha,
+        "checks.n",
+        replicas=_replicas(args["sampler"]),
+        sampler=args["sampler"],
+    )
     if "lumped" in ran:
         _lumped(model, args["sampler"], args["schedule"])
     if cfg.train:
@@ -775,7 +787,7 @@ def validate_check_config(cfg: DictConfig) -> dict:
     if name == "lumped":
         _lumped(model, sampler, schedule)
     _check_work(  # energy: sweeps estimated below
-        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler)
+        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler), sampler=sampler
     )
     if name == "energy" and cfg.check.own_schedule:
         schedule = None  # the check's equilibration sweeps (an annealing schedule would trap chains below T_c)

@@ -344,18 +344,37 @@ class ParallelTempering:
         """The adaptive ladder's tuning run (nothing for fixed ladders), refused as :meth:`plan`."""
         R, n = self.replicas, n_units
         if self.ladder == "adaptive":
-            done, last, round_sweeps = 0, 0, _FIRST_TUNING_ROUND  # the rounds of _tune
-            while done + round_sweeps <= self.tune_sweeps:
-                done, last, round_sweeps = done + round_sweeps, round_sweeps, 2 * round_sweeps
+            last = self._tuning_rounds()[1]
             one = self._memory(n, 1, _FIRST_TUNING_ROUND)
             arguments.within("replicas", R, memory=one, what="one tuning chain's replicas and uniforms")
             one = self._memory(n, 1, last)
             arguments.within("tune_sweeps", self.tune_sweeps, memory=one, what="one tuning chain's uniforms")
             many = self._memory(n, self.tune_chains, last)
             arguments.within("tune_chains", self.tune_chains, memory=many, what="the tuning chains")
-            work = float(self.tune_chains) * done * R * n
-            key = "tune_sweeps" if self.tune_sweeps / 2016 >= self.tune_chains / 16 else "tune_chains"
+            key = self.tuning_key()
+            work = self.tuning_updates(n_units)
             arguments.within(key, getattr(self, key), work=work, what="the adaptive ladder's tuning")
+
+    def tuning_updates(self, n_units: int) -> float:
+        """Spin updates of one adaptive tuning run (every call tunes one; 0 for fixed ladders):
+        ``tune_chains x (sweeps of its whole rounds) x R x n``, as ``PTResult.tune_updates``."""
+        if self.ladder != "adaptive":
+            return 0.0
+        return float(self.tune_chains) * self._tuning_rounds()[0] * self.replicas * n_units
+
+    def tuning_key(self) -> str:
+        """The tuning argument furthest above its default (the one that drives its cost)."""
+        defaults = {f.name: f.default for f in fields(self)}
+        ratio = {key: getattr(self, key) / defaults[key] for key in ("tune_sweeps", "tune_chains")}
+        return max(ratio, key=ratio.get)
+
+    def _tuning_rounds(self) -> tuple[int, int]:
+        """(sweeps of the whole rounds 32, 64, ... that fit in ``tune_sweeps``, the last round's), as
+        :meth:`_tune` runs them."""
+        done, last, sweeps = 0, 0, _FIRST_TUNING_ROUND
+        while done + sweeps <= self.tune_sweeps:
+            done, last, sweeps = done + sweeps, sweeps, 2 * sweeps
+        return done, last
 
     def _memory(self, n: int, n_chains: int, sweeps: int) -> float:
         """Bytes :meth:`_run` and :meth:`__call__` allocate for ``n_chains`` chains: states (twice:
