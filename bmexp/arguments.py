@@ -46,8 +46,10 @@ def within(
     what: str,
     memory_limit: float = MEMORY_LIMIT,
     work_limit: float = WORK_LIMIT,
+    work_unit: str = "spin updates",
 ) -> None:
-    """Refuse ``value`` of argument ``name`` when the memory (bytes) or work (spin updates) it plans
+    """Refuse ``value`` of argument ``name`` when the memory (bytes) or work (``work_unit``: spin
+    updates unless said otherwise, with a ``work_limit`` of about 6 hours in that unit) it plans
     exceeds the limits, with the estimate: checked before anything is allocated."""
     if memory > memory_limit:
         raise InputError.about(
@@ -58,7 +60,7 @@ def within(
     if work > work_limit:
         raise InputError.about(
             name,
-            f"{{argument}} = {value} would take {work:.3g} spin updates for {what}; "
+            f"{{argument}} = {value} would take {work:.3g} {work_unit} for {what}; "
             f"the limit is {work_limit:.0e} (about 6 hours here)",
         )
 

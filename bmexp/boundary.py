@@ -493,9 +493,16 @@ def _replicas(sampler) -> int:
     return int(getattr(sampler, "replicas", 1) or 1)
 
 
-def _check_work(
-    model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1, scan: str = "sequential"
-) -> None:
+def _tuning(sampler, model) -> None:
+    """An adaptive ladder's tuning run (every call of the sampler tunes one): its chains' memory and
+    spin updates, refused past the limits naming ``sampler.tune_chains`` / ``sampler.tune_sweeps``."""
+    plan = getattr(sampler, "plan_tuning", None)
+    if plan is not None:
+        with config_keys(SAMPLER_KEYS):
+            plan(model.n_units)
+
+
+def _check_work(model, schedule, names, n, alpha, key: str, options=None, replicas: int = 1, sampler=None) -> None:
     """Memory and updates of the sampling checks, refused past the limits (estimates, not bounds)."""
     from .validation.checks import REGISTRY, planned_chains
 
@@ -539,6 +546,16 @@ def _check_work(
         updates = chains * sweeps * model.n_units
         work_by[decided[0]] = (work_by.get(decided[0], (0.0, decided[1]))[0] + updates, decided[1])
     heaviest = max(work_by, key=lambda k: work_by[k][0])  # work: the key whose calls add up to the most
+    what = "the sampling checks' chains"
+    if heaviest == key and n is None:  # planned chains: the schedule's sweeps are what the user gave
+        planned = sum(chains for chains, decided, _ in calls if decided[0] == key)
+        what += f" ({planned:,} planned chains x {schedule.total_sweeps:,} sweeps of the schedule)"
+        constant = getattr(schedule, "kind", None) == "constant"
+        heaviest = "schedule.sweeps" if constant else "schedule.sweeps_per_temperature"
+        work_by[heaviest] = (
+            work_by.pop(key)[0],
+            (schedule.total_sweeps if constant else f"{schedule.sweeps[0]} ({schedule.total_sweeps:,} sweeps in all)"),
+        )
     one = 32.0 * biggest[0] * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0)
     if one <= MEMORY_LIMIT:  # within the limit for one replica: the replicas are what exceed it
         _within("sampler.replicas", replicas, memory=one * replicas, what="the sampling checks' chains (all replicas)")
@@ -548,15 +565,18 @@ def _check_work(
         memory=32.0 * biggest[0] * replicas * model.n_units + (40.0 * 2**model.n_units if enumerates else 0.0),
         what="the sampling checks' chains",
     )
-    _within(
-        heaviest,
-        work_by[heaviest][1],
-        work=float(sum(w for w, _ in work_by.values())) * replicas,
-        what="the sampling checks' chains",
-    )
+    work = float(sum(w for w, _ in work_by.values())) * replicas
+    tuning = getattr(sampler, "tuning_updates", lambda n_units: 0.0)(model.n_units) * len(calls)  # one run a call
+    if tuning > work:  # an adaptive ladder's tuning is most of it
+        heaviest = f"sampler.{sampler.tuning_key()}"
+        work_by[heaviest] = (tuning, getattr(sampler, sampler.tuning_key()))
+        what = f"the sampling checks' chains and the adaptive ladder's tuning (one run in each of {len(calls)} calls)"
+    _within(heaviest, work_by[heaviest][1], work=work + tuning, what=what)
     # the random numbers: a chain's whole stream is drawn before it runs (two blocks of at least one chain)
     longest = max(calls, key=lambda call: call[2])
-    per_chain = model.n_units + longest[2] * model.n_units * replicas * (2 if scan == "random" else 1)
+    per_chain = model.n_units + longest[2] * model.n_units * replicas * (
+        2 if getattr(sampler, "scan", "sequential") == "random" else 1
+    )
     by_sweeps = longest[1] if longest[1][0].endswith(".sweeps") else ("schedule", f"{longest[2]} sweeps")
     _within(*by_sweeps, memory=16.0 * per_chain, what="the random numbers of one chain")
 
@@ -630,6 +650,8 @@ def _training_work(args: dict) -> None:
 
         reverse = _betas(held.betas).size + held.reverse_sweeps if held.reverse_sweeps is not None else 0
         per_epoch += held.n_chains * (_betas(held.betas).size + reverse) * n_units / held.every
+    if args["variant"] != "exact":  # an adaptive ladder tunes in every sampler call: at least one an epoch
+        per_epoch += getattr(args.get("sampler"), "tuning_updates", lambda n_units: 0.0)(n_units)
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
 
 
@@ -668,10 +690,17 @@ def validate_run_config(cfg: DictConfig) -> dict:
         )
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=_min_n(ran))
+    _tuning(args["sampler"], model)
     _check_work(
-        model, args["schedule"], ran, cfg.checks.n, alpha, "checks.n", replicas=_replicas(args["sampler"]),
-        scan=getattr(args["sampler"], "scan", "sequential"),
-    )  # fmt: skip
+        model,
+        args["schedule"],
+        ran,
+        cfg.checks.n,
+        alpha,
+        "checks.n",
+        replicas=_replicas(args["sampler"]),
+        sampler=args["sampler"],
+    )
     if "lumped" in ran:
         _lumped(model, args["sampler"], args["schedule"])
     if cfg.train:
@@ -745,6 +774,7 @@ def validate_train_config(cfg: DictConfig) -> dict:
     args = build_training(cfg)
     with config_keys(TRAINING_KEYS):
         check_training(**args)
+    _tuning(args["sampler"], args["student"])
     _training_work(args)
     if cfg.metrics_csv:
         arguments.path(_parent(cfg.metrics_csv), "metrics_csv", kind="out_dir")
@@ -773,12 +803,12 @@ def validate_check_config(cfg: DictConfig) -> dict:
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)
+    _tuning(sampler, model)
     if name == "lumped":
         _lumped(model, sampler, schedule)
     _check_work(  # energy: sweeps estimated below
-        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler),
-        scan=getattr(sampler, "scan", "sequential"),
-    )  # fmt: skip
+        model, schedule, [name], cfg.check.n, alpha, "check.n", options, replicas=_replicas(sampler), sampler=sampler
+    )
     if name == "energy" and cfg.check.own_schedule:
         schedule = None  # the check's equilibration sweeps (an annealing schedule would trap chains below T_c)
     kwargs = dict(rng=np.random.default_rng(seed), schedule=schedule, n=cfg.check.n, alpha=alpha, **options)

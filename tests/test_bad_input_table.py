@@ -328,15 +328,15 @@ CLI = [
     ),
     (
         "run sampler=pt sampler.ladder=[2,3,4]",
-        "bmexp run: error: sampler.ladder must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution at T = 1); received [2.0, 3.0, 4.0]",
+        "bmexp run: error: sampler.ladder must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution at T = 1); received [2, 3, 4]",
     ),
     (
         "run sampler=pt sampler.ladder=[1,3,2]",
-        "bmexp run: error: sampler.ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1.0, 3.0, 2.0]",
+        "bmexp run: error: sampler.ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1, 3, 2]",
     ),
     (
         "run sampler=pt sampler.ladder=[1]",
-        "bmexp run: error: sampler.ladder must be a list of at least 2 temperatures (parallel tempering swaps between replicas); received [1.0]",
+        "bmexp run: error: sampler.ladder must be a list of at least 2 temperatures (parallel tempering swaps between replicas); received [1]",
     ),
     (
         "run sampler=pt sampler.ladder=hot",
@@ -786,6 +786,44 @@ CLI = [
         "bmexp run: error: training.trainer = 'sklearn' is persistent contrastive divergence: use training=pcd; "
         "received training.variant = 'annealed'",
     ),
+    # ---- parallel tempering's bad input: tuning estimated, ladders checked as given, ignored keys refused
+    (
+        "run sampler=pt train=false sampler.ladder=adaptive sampler.tune_sweeps=1000000000000",
+        "bmexp run: error: sampler.tune_sweeps = 1000000000000 would need 94.6 TB of memory for one tuning chain's "
+        "uniforms; the limit is 8.59 GB",
+    ),
+    (
+        "run sampler=pt sampler.ladder=[1,1e308]",
+        "bmexp run: error: sampler.ladder must be a list of finite temperatures <= 1e+06 (as T_max); received "
+        "[1, 1e+308]",
+    ),
+    (
+        "run sampler=pt sampler.ladder=[true,2]",
+        "bmexp run: error: sampler.ladder must be a list of numbers (not bools or strings) [1, T_2, ..., T_R]; "
+        "received [True, 2]",
+    ),
+    (
+        "run sampler=pt sampler.ladder=[1,2] sampler.T_max=3",
+        "bmexp run: error: sampler.T_max = 3.0 is ignored with an explicit ladder (only geometric and adaptive "
+        "ladders read it): leave it at its default (5.0)",
+    ),
+    (
+        "check check=lumped model=metastable sampler=pt sampler.scan=random schedule=constant schedule.sweeps=100000 "
+        "sampler.replicas=6 check.n=100 check.plot=null",
+        "bmexp check: error: schedule.sweeps = 100000 would take 1.17e+13 operations for the exact count chain of 6 "
+        "replicas (1,771,561 joint states, one round a sweep); the limit is 4e+12 (about 6 hours here)",
+    ),
+    (
+        "check check=lumped model=metastable sampler=pt sampler.scan=random schedule=constant sampler.replicas=2 "
+        "schedule.sweeps=100000000 check.plot=null",
+        "bmexp check: error: schedule.sweeps = 100000000 would need 24.8 GB of memory for the exact count chain of 2 "
+        "replicas (121 joint states, one round a sweep); the limit is 8.59 GB",
+    ),
+    (
+        "check check=joint sampler=pt sampler.replicas=8 schedule=constant schedule.sweeps=10000000 check.plot=null",
+        "bmexp check: error: schedule.sweeps = 10000000 would take 6.14e+12 spin updates for the sampling checks' "
+        "chains (19,202 planned chains x 10,000,000 sweeps of the schedule); the limit is 1e+12 (about 6 hours here)",
+    ),
 ]
 
 API = [
@@ -827,12 +865,12 @@ API = [
         "ParallelTempering(ladder=[2, 4])",
         lambda: ParallelTempering(ladder=[2, 4]),
         "ladder must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution at T = 1); "
-        "received [2.0, 4.0]",
+        "received [2, 4]",
     ),
     (
         "ParallelTempering(ladder=[1, 2, 2])",
         lambda: ParallelTempering(ladder=[1, 2, 2]),
-        "ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1.0, 2.0, 2.0]",
+        "ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1, 2, 2]",
     ),
     (
         "BoltzmannMachine([[0, 1], [2, 0]], [0, 0], n_visible=1)",
@@ -971,7 +1009,85 @@ API = [
         "log_z must be an AISResult (from ais or reverse_ais), whose error bar is carried over; an exact log Z goes "
         "in exact_log_z=; received 3.5 (float)",
     ),
+    # ---- parallel tempering: memory and tuning estimated before anything is allocated
+    (
+        "ParallelTempering(replicas=10**30)(slide35(), n_chains=10, ...)",
+        lambda: _pt(replicas=10**30),
+        "replicas = 1000000000000000000000000000000 would need 1.04e+21 TB of memory for one chain's replicas and "
+        "uniforms; the limit is 8.59 GB",
+    ),
+    (
+        "ParallelTempering(replicas=10**7)(slide35(), n_chains=1000, ...)",
+        lambda: _pt(replicas=10**7, n_chains=1000),
+        "replicas = 10000000 would need 10.4 GB of memory for one chain's replicas and uniforms; the limit is 8.59 GB",
+    ),
+    (
+        "ParallelTempering()(slide35(), n_chains=10**13, ...)",
+        lambda: _pt(n_chains=10**13),
+        "n_chains = 10000000000000 would need 3.84e+03 TB of memory for the chains' replicas; the limit is 8.59 GB",
+    ),
+    (
+        "ParallelTempering(ladder='adaptive', tune_sweeps=10**15)(slide35(), ...)",
+        lambda: _pt(ladder="adaptive", tune_sweeps=10**15),
+        "tune_sweeps = 1000000000000000 would need 9.68e+04 TB of memory for one tuning chain's uniforms; the limit "
+        "is 8.59 GB",
+    ),
+    (
+        "ParallelTempering(ladder='adaptive', tune_chains=10**9)(slide35(), ...)",
+        lambda: _pt(ladder="adaptive", tune_chains=10**9),
+        "tune_chains = 1000000000 would need 384 GB of memory for the tuning chains; the limit is 8.59 GB",
+    ),
+    (
+        "ParallelTempering(ladder='adaptive', tune_chains=10**4, tune_sweeps=10**7)(slide35(), ...)",
+        lambda: _pt(ladder="adaptive", tune_chains=10**4, tune_sweeps=10**7),
+        "tune_sweeps = 10000000 would take 1.34e+12 spin updates for the adaptive ladder's tuning; the limit is 1e+12 "
+        "(about 6 hours here)",
+    ),
+    (
+        "ParallelTempering(ladder=[True, 2])",
+        lambda: ParallelTempering(ladder=[True, 2]),
+        "ladder must be a list of numbers (not bools or strings) [1, T_2, ..., T_R]; received [True, 2]",
+    ),
+    (
+        "ParallelTempering(ladder=[1, '2'])",
+        lambda: ParallelTempering(ladder=[1, "2"]),
+        "ladder must be a list of numbers (not bools or strings) [1, T_2, ..., T_R]; received [1, '2']",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2e6])",
+        lambda: ParallelTempering(ladder=[1, 2e6]),
+        "ladder must be a list of finite temperatures <= 1e+06 (as T_max); received [1, 2000000.0]",
+    ),
+    (
+        "ParallelTempering(ladder=5)",
+        lambda: ParallelTempering(ladder=5),
+        "ladder must be one of ['geometric', 'adaptive'] or a list of temperatures [1, T_2, ..., T_R]; received 5",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2, None])",
+        lambda: ParallelTempering(ladder=[1, 2, None]),
+        "ladder must be a list of numbers (not bools or strings) [1, T_2, ..., T_R]; received [1, 2, None]",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2], tune_sweeps=64)",
+        lambda: ParallelTempering(ladder=[1, 2], tune_sweeps=64),
+        "tune_sweeps = 64 is ignored with an explicit ladder (only the adaptive ladder's tuning read it): leave it at "
+        "its default (2016)",
+    ),
+    (
+        "ParallelTempering(tune_chains=3)",
+        lambda: ParallelTempering(tune_chains=3),
+        "tune_chains = 3 is ignored with the geometric ladder (only the adaptive ladder's tuning read it): leave it "
+        "at its default (16)",
+    ),
 ]
+
+
+def _pt(n_chains=10, **kwargs):
+    """A ParallelTempering call on slide35 (refused before anything is allocated or compiled)."""
+    return ParallelTempering(**kwargs)(
+        slide35(), rng=np.random.default_rng(0), n_chains=n_chains, schedule=Schedule.constant(10)
+    )
 
 
 def _ais(**kwargs):

@@ -326,3 +326,20 @@ def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
     check = result.checks["schedule"]
     assert check.extra["sampler_ok"] and "parallel tempering" in check.message
     assert shapes and all(s == (10, 3, 3) for s in shapes)
+
+
+def test_the_config_defaults_are_the_samplers_so_an_ignored_key_is_told_from_its_default():
+    # an explicit ladder refuses T_max, tune_chains and tune_sweeps only when they differ from
+    # ParallelTempering's defaults: conf/sampler/pt.yaml must hold exactly those defaults, or a
+    # plain sampler.ladder=[1, 2] would be refused (or an ignored value let through)
+    from dataclasses import fields
+    from pathlib import Path
+
+    from omegaconf import OmegaConf
+
+    conf = OmegaConf.load(Path(__file__).resolve().parent.parent / "conf" / "sampler" / "pt.yaml")
+    defaults = {f.name: f.default for f in fields(ParallelTempering)}
+    for key in ("T_max", "tune_chains", "tune_sweeps"):
+        assert conf[key] == defaults[key], key
+    assert ParallelTempering(ladder=[1, 2], T_max=5.0, tune_chains=16, tune_sweeps=2016).replicas == 2
+    assert ParallelTempering(ladder="adaptive", T_max=3.0, tune_chains=4, tune_sweeps=64).tune_chains == 4

@@ -32,7 +32,7 @@ updates of every replica (``n_updates``); the adaptive ladder's tuning is counte
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -61,6 +61,8 @@ LADDERS = ("geometric", "adaptive")
 SWAPS = ("deo", "seo", "random_pair")
 _BLOCK_BYTES = 32 * 2**20
 DEFAULT_REPLICAS = 4
+#: the highest temperature of a ladder (``T_max`` and every explicit temperature)
+MAX_TEMPERATURE = 1e6
 #: rounds of the adaptive ladder's tuning: 32, 64, 128, ... sweeps
 _FIRST_TUNING_ROUND = 32
 
@@ -71,28 +73,30 @@ def geometric_ladder(replicas: int, T_max: float) -> np.ndarray:
 
 
 def check_ladder(temperatures, name: str = "ladder") -> np.ndarray:
-    """An explicit ladder: at least two finite temperatures, ``T_1 = 1``, strictly increasing."""
-    try:
-        t = np.asarray(temperatures, dtype=float)
-    except (TypeError, ValueError):
+    """An explicit ladder: a list of at least two numbers (not bools or strings), ``T_1 = 1``,
+    strictly increasing, at most :data:`MAX_TEMPERATURE` (the bound of ``T_max``).  Errors show
+    the value as given."""
+    allowed = f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]"
+    values = list(temperatures) if isinstance(temperatures, (list, tuple, np.ndarray)) else None
+    if values is None or np.ndim(temperatures) != 1:
+        raise InputError.bad(name, allowed, temperatures)
+    if not all(arguments._is_real(t) for t in values):
+        raise InputError.bad(name, "a list of numbers (not bools or strings) [1, T_2, ..., T_R]", temperatures)
+    t = np.asarray(values, dtype=float)
+    if t.size < 2:
         raise InputError.bad(
-            name, f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]", temperatures
-        ) from None
-    shown = np.atleast_1d(t).tolist()
-    if t.ndim != 1 or t.size < 2:
-        raise InputError.bad(
-            name, "a list of at least 2 temperatures (parallel tempering swaps between replicas)", shown
+            name, "a list of at least 2 temperatures (parallel tempering swaps between replicas)", temperatures
         )
-    if not np.all(np.isfinite(t)):
-        raise InputError.bad(name, "a list of finite temperatures", shown)
+    if not np.all(np.isfinite(t)) or np.any(t > MAX_TEMPERATURE):
+        raise InputError.bad(name, f"a list of finite temperatures <= {MAX_TEMPERATURE:g} (as T_max)", temperatures)
     if t[0] != 1.0:
         raise InputError.about(
             name,
             "{argument} must start at T_1 = 1 (the first replica samples the model's Boltzmann distribution "
-            f"at T = 1); received {shown}",
+            f"at T = 1); received {temperatures!r}",
         )
     if np.any(np.diff(t) <= 0):
-        raise InputError.bad(name, "strictly increasing (1 = T_1 < T_2 < ... < T_R)", shown)
+        raise InputError.bad(name, "strictly increasing (1 = T_1 < T_2 < ... < T_R)", temperatures)
     return t
 
 
@@ -290,7 +294,7 @@ class ParallelTempering:
                     "an integer >= 2 (parallel tempering swaps between at least two temperatures)",
                     self.replicas,
                 )
-            arguments.number(self.T_max, "T_max", low=1.0, high=1e6, low_open=True)
+            arguments.number(self.T_max, "T_max", low=1.0, high=MAX_TEMPERATURE, low_open=True)
         else:
             ladder = check_ladder(self.ladder)
             object.__setattr__(self, "ladder", tuple(float(t) for t in ladder))
@@ -303,6 +307,83 @@ class ParallelTempering:
             object.__setattr__(self, "replicas", int(ladder.size))
         arguments.integer(self.tune_chains, "tune_chains", low=1)
         arguments.integer(self.tune_sweeps, "tune_sweeps", low=_FIRST_TUNING_ROUND)
+        self._refuse_ignored()
+
+    def _refuse_ignored(self) -> None:
+        """A key the ladder does not read, given other than its default, is refused rather than
+        ignored: ``T_max`` with an explicit ladder, ``tune_chains`` / ``tune_sweeps`` unless the
+        ladder is adaptive.  (A value equal to the default cannot be told from it and is allowed.)"""
+        ladder = self.ladder if isinstance(self.ladder, str) else "explicit"
+        reads = {
+            "T_max": ladder != "explicit",
+            "tune_chains": ladder == "adaptive",
+            "tune_sweeps": ladder == "adaptive",
+        }
+        defaults = {f.name: f.default for f in fields(self)}
+        for key, read in reads.items():
+            if not read and getattr(self, key) != defaults[key]:
+                shown = "an explicit ladder" if ladder == "explicit" else f"the {ladder} ladder"
+                reader = "geometric and adaptive ladders" if key == "T_max" else "the adaptive ladder's tuning"
+                raise InputError.about(
+                    key,
+                    f"{{argument}} = {getattr(self, key)!r} is ignored with {shown} (only {reader} read it): "
+                    f"leave it at its default ({defaults[key]!r})",
+                )
+
+    def plan(self, n_units: int, n_chains: int, sweeps: int) -> None:
+        """Refuse, before anything is allocated, a call whose memory (every chain's replicas and the
+        uniforms drawn per block of chains, :meth:`_run`) or adaptive tuning (its chains' memory,
+        ``tune_chains x tune_sweeps x R x n`` spin updates) exceeds :data:`bmexp.arguments.MEMORY_LIMIT`
+        or :data:`~bmexp.arguments.WORK_LIMIT`, naming the argument that drives it."""
+        self.plan_tuning(n_units)
+        R, n = self.replicas, n_units
+        arguments.within("replicas", R, memory=self._memory(n, 1, sweeps), what="one chain's replicas and uniforms")
+        arguments.within("n_chains", n_chains, memory=self._memory(n, n_chains, sweeps), what="the chains' replicas")
+
+    def plan_tuning(self, n_units: int) -> None:
+        """The adaptive ladder's tuning run (nothing for fixed ladders), refused as :meth:`plan`."""
+        R, n = self.replicas, n_units
+        if self.ladder == "adaptive":
+            last = self._tuning_rounds()[1]
+            one = self._memory(n, 1, _FIRST_TUNING_ROUND)
+            arguments.within("replicas", R, memory=one, what="one tuning chain's replicas and uniforms")
+            one = self._memory(n, 1, last)
+            arguments.within("tune_sweeps", self.tune_sweeps, memory=one, what="one tuning chain's uniforms")
+            many = self._memory(n, self.tune_chains, last)
+            arguments.within("tune_chains", self.tune_chains, memory=many, what="the tuning chains")
+            key = self.tuning_key()
+            work = self.tuning_updates(n_units)
+            arguments.within(key, getattr(self, key), work=work, what="the adaptive ladder's tuning")
+
+    def tuning_updates(self, n_units: int) -> float:
+        """Spin updates of one adaptive tuning run (every call tunes one; 0 for fixed ladders):
+        ``tune_chains x (sweeps of its whole rounds) x R x n``, as ``PTResult.tune_updates``."""
+        if self.ladder != "adaptive":
+            return 0.0
+        return float(self.tune_chains) * self._tuning_rounds()[0] * self.replicas * n_units
+
+    def tuning_key(self) -> str:
+        """The tuning argument furthest above its default (the one that drives its cost)."""
+        defaults = {f.name: f.default for f in fields(self)}
+        ratio = {key: getattr(self, key) / defaults[key] for key in ("tune_sweeps", "tune_chains")}
+        return max(ratio, key=ratio.get)
+
+    def _tuning_rounds(self) -> tuple[int, int]:
+        """(sweeps of the whole rounds 32, 64, ... that fit in ``tune_sweeps``, the last round's), as
+        :meth:`_tune` runs them."""
+        done, last, sweeps = 0, 0, _FIRST_TUNING_ROUND
+        while done + sweeps <= self.tune_sweeps:
+            done, last, sweeps = done + sweeps, sweeps, 2 * sweeps
+        return done, last
+
+    def _memory(self, n: int, n_chains: int, sweeps: int) -> float:
+        """Bytes :meth:`_run` and :meth:`__call__` allocate for ``n_chains`` chains: states (twice:
+        run and sorted by temperature), temperature indices and counts, inverse temperatures, and
+        two blocks of uniforms (Python integers: no overflow before the comparison)."""
+        R = self.replicas
+        per_chain = self._layout(n, sweeps, R)[2]
+        block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
+        return 8.0 * n_chains * R * (2 * n + 4) + 16.0 * sweeps * R + 16.0 * block * per_chain
 
     @property
     def kernel(self) -> Kernel:
@@ -361,6 +442,7 @@ class ParallelTempering:
         clamp : as GibbsSampler (see :func:`bmexp.samplers.normalize_clamp`), held in every replica.
         """
         _check_args(model, rng, n_chains, schedule)
+        self.plan(model.n_units, int(n_chains), schedule.total_sweeps)
         if record_energy:
             raise InputError.bad("record_energy", "False with parallel tempering", record_energy)
         n_chains, n = int(n_chains), model.n_units

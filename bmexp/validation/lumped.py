@@ -23,7 +23,7 @@ import numpy as np
 
 from ..conventions import check_states
 from ..errors import InputError
-from ..lumped import MAX_JOINT_STATES, annealing_counts, boltzmann_counts, majority_on, pt_counts
+from ..lumped import MAX_JOINT_STATES, annealing_counts, boltzmann_counts, check_pt_counts_cost, majority_on, pt_counts
 from ..samplers.contract import Kernel
 from ..schedules import Schedule
 from ..zoo import ferromagnet_parameters
@@ -40,7 +40,9 @@ _KERNEL = Kernel("heat_bath", "random")
 def lumped_requirements(model, sampler, schedule: Schedule) -> tuple[int, float, float]:
     """``(n, J, h)`` of ``model``, or InputError when the check cannot compute the exact output:
     the model must be the ferromagnet, the kernel random-scan heat bath, parallel tempering must
-    run at T = 1 (``schedule=constant``) with ``(n + 1)**R <= 2**22`` joint count states."""
+    run at T = 1 (``schedule=constant``) with ``(n + 1)**R <= 2**22`` joint count states, and the
+    exact count chain's rounds (one a sweep) within the memory and operation limits
+    (:func:`bmexp.lumped.check_pt_counts_cost`, naming ``schedule.sweeps``)."""
     params = ferromagnet_parameters(model)
     if params is None:
         raise InputError(
@@ -70,6 +72,7 @@ def lumped_requirements(model, sampler, schedule: Schedule) -> tuple[int, float,
                 f"{MAX_JOINT_STATES:,} joint count states); received {replicas}",
                 argument="sampler.replicas",
             )
+        check_pt_counts_cost(n, replicas, schedule.total_sweeps, name="schedule.sweeps")  # constant: its sweeps
     return params
 
 
