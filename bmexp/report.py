@@ -158,6 +158,14 @@ def _adjust(df: pd.DataFrame, tests, method, alpha: float, suffix: str) -> np.nd
     return adj
 
 
+def _verdict(adjusted: np.ndarray, alpha: float) -> pd.array:
+    """Per run: no adjusted p-value <= alpha; NA for a run with no test at all (KILLED, or the checks
+    did not run), which has no verdict rather than a passing one."""
+    tested = np.isfinite(adjusted).any(axis=1)
+    ok = ~np.any(adjusted <= alpha, axis=1)
+    return pd.array([bool(o) if t else pd.NA for o, t in zip(ok, tested)], dtype="boolean")
+
+
 def add_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> pd.DataFrame:
     """Holm over the implementation family, BH over the equilibrium family (adjusted p-values added).
 
@@ -168,10 +176,10 @@ def add_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> pd.DataFrame:
     df = df.copy()
     impl = _adjust(df, IMPLEMENTATION_TESTS, holm, alpha, "p_holm")
     if impl is not None:
-        df["implementation_ok"] = ~np.any(impl <= alpha, axis=1)
+        df["implementation_ok"] = _verdict(impl, alpha)
     equi = _adjust(df, SCHEDULE_TESTS, benjamini_hochberg, alpha, "p_bh")
     if equi is not None:
-        df["equilibrium_ok"] = ~np.any(equi <= alpha, axis=1)
+        df["equilibrium_ok"] = _verdict(equi, alpha)
     if "check.schedule.tv" in df:
         df["schedule_adequate"] = (df["check.schedule.tv"] <= SCHEDULE_TV_OK) & df.get(
             "equilibrium_ok", pd.Series(True, index=df.index)
@@ -273,7 +281,7 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
     if failed:
         out.append(f"{failed} of {len(df)} jobs did not finish (see their bmexp.error tags).")
     if "implementation_ok" in finished:
-        bad = finished[~finished["implementation_ok"]]
+        bad = finished[finished["implementation_ok"].eq(False)]
         out.append(
             "Implementation: in every job the samples match the exact output of their schedule "
             f"(Holm over {len(finished)} jobs)."
@@ -287,7 +295,7 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
             "told apart from a short schedule; see the equilibrium tests."
         )
     if "equilibrium_ok" in finished:
-        off = finished[~finished["equilibrium_ok"]]
+        off = finished[finished["equilibrium_ok"].eq(False)]
         out.append(
             f"Equilibrium: {len(finished) - len(off)} of {len(finished)} jobs pass every test against the "
             "Boltzmann distributions (Benjamini-Hochberg)"
@@ -295,7 +303,7 @@ def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
         )
     keys = ["schedule.T0", "schedule.step", "schedule.sweeps_per_temperature"]
     if "schedule_adequate" in finished and len(finished.drop_duplicates(keys)) > 1:
-        good = finished[finished["schedule_adequate"]]
+        good = finished[finished["schedule_adequate"].eq(True)]
         if len(good):
             cost = "schedule.total_sweeps" if "schedule.total_sweeps" in good else "schedule.sweeps_per_temperature"
             best = good.sort_values(cost).iloc[0]
@@ -356,7 +364,7 @@ def _sampler_answers(table: pd.DataFrame | None) -> list[str]:
     name = table.apply(lambda r: " ".join(str(r[k]) for k in SAMPLER_AXES[:-1] if k in r and r[k] != "-"), axis=1)
     out = []
     if "implementation_ok" in table:
-        bad = table[~table["implementation_ok"].astype(bool)]
+        bad = table[table["implementation_ok"].eq(False)]
         out.append(
             "Samplers: every sampler's samples match the exact output of its declared kernel on every model (Holm)."
             if bad.empty
@@ -365,7 +373,7 @@ def _sampler_answers(table: pd.DataFrame | None) -> list[str]:
             + "."
         )
     if "equilibrium_ok" in table:
-        off = table[~table["equilibrium_ok"].astype(bool)]
+        off = table[table["equilibrium_ok"].eq(False)]
         if len(off):
             detail = [
                 f"{n} on {m}" + (f" (exact shortfall {tv:.2g})" if "exact_shortfall_tv" in table else "")

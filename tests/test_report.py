@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from bmexp.report import add_verdicts, build_report
+from bmexp.report import _answers, add_verdicts, build_report
 
 
 def frame():
@@ -33,6 +33,19 @@ def test_families_separate_sampler_bugs_from_short_schedules():
     assert df["schedule_adequate"].tolist() == [True, False, True, True]
     # Holm over one test x 4 jobs: the smallest p-value times 4
     assert df["check.schedule_sampler.p_holm"].iloc[0] == 4e-12
+
+
+def test_a_run_without_tests_has_no_verdict_and_the_answers_still_count_the_others():
+    """A KILLED run has no p-values: its verdicts are NA, not a pass (it showed implementation_ok True)."""
+    df = frame()
+    df.loc[1, "status"] = "KILLED"
+    df.loc[1, [c for c in df if c.startswith("check.")]] = np.nan
+    verdicts = add_verdicts(df, alpha=0.01)
+    assert verdicts["implementation_ok"].tolist() == [False, pd.NA, True, True]
+    assert verdicts["equilibrium_ok"].tolist() == [True, pd.NA, True, True]
+    answers = _answers(verdicts, {})
+    assert "1 of 4 jobs did not finish (see their bmexp.error tags)." in answers
+    assert any("in 1 job(s) the samples differ from the exact output" in a for a in answers)
 
 
 def test_report_files_and_answers(tmp_path):
