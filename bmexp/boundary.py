@@ -665,6 +665,12 @@ def validate_run_config(cfg: DictConfig) -> dict:
     names = list(cfg.checks.names)
     for name in names:
         arguments.one_of(name, "checks.names", ["auto", *CHECKS])
+    if not names and not cfg.train:
+        raise InputError(
+            "checks.names = [] with train=false: the job would do nothing; name checks (e.g. checks.names=[auto]) "
+            "or train",
+            argument="checks.names",
+        )
     with config_keys({"alpha": "checks.alpha"}):
         alpha = check_alpha(cfg.checks.alpha)
     if cfg.checks.n is not None:

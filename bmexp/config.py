@@ -135,11 +135,19 @@ def grid_params(params, grids) -> list[dict]:
         return dict(node or {})
 
     base = plain(params)
-    if not grids:
+    if grids is None:
         return [base]
-    return [
-        {**base, **plain(grid)} for grid in (OmegaConf.to_container(grids) if OmegaConf.is_config(grids) else grids)
-    ]
+    if OmegaConf.is_config(grids):
+        grids = OmegaConf.to_container(grids)
+    if not isinstance(grids, list) or not grids or not all(isinstance(g, dict) for g in grids):
+        from .errors import InputError
+
+        raise InputError.bad(
+            "hydra.sweeper.grids",
+            "a non-empty list of grids, each a mapping of sweep axes (or null: one product)",
+            grids,
+        )
+    return [{**base, **plain(grid)} for grid in grids]
 
 
 def register() -> None:

@@ -138,6 +138,16 @@ CLI = [
         "bmexp train: error: training.eval_betas = 100000000 would take 4.1e+12 spin updates for the held-out AIS "
         "evaluations; the limit is 1e+12 (about 6 hours here)",
     ),
+    (
+        "run train=false checks.names=[]",
+        "bmexp run: error: checks.names = [] with train=false: the job would do nothing; name checks (e.g. "
+        "checks.names=[auto]) or train",
+    ),
+    (
+        "sweep sweep=metastable hydra.sweeper.grids=[]",
+        "bmexp sweep: error: hydra.sweeper.grids must be a non-empty list of grids, each a mapping of sweep axes "
+        "(or null: one product); received []",
+    ),
     # a chain's random numbers are drawn before it runs: their memory counts
     (
         "check check=joint sampler.scan=random schedule=constant schedule.sweeps=100000000 check.n=10",
