@@ -44,6 +44,7 @@ class Verdict:
     p_value: float
     p_adjusted: float
     alpha: float
+    family: int = 1  # how many comparisons p_adjusted is adjusted over (Holm)
 
     @property
     def better(self) -> str | None:
@@ -60,7 +61,7 @@ class Verdict:
                 "(at least 2 per trainer)"
             )
         p = f"Welch p = {self.p_value:.2g}" + (
-            f", Holm-adjusted {self.p_adjusted:.2g}" if self.p_adjusted != self.p_value else ""
+            f", Holm-adjusted over {self.family} comparisons {self.p_adjusted:.2g}" if self.family > 1 else ""
         )
         if self.better is None:
             return (
@@ -176,7 +177,9 @@ def trainer_verdicts(df: pd.DataFrame, alpha: float = 0.01) -> dict:
     tested = [key for key, v in out.items() if np.isfinite(v.p_value)]
     if tested:
         adjusted, _ = holm([out[key].p_value for key in tested], alpha)
-        out.update({key: replace(out[key], p_adjusted=float(p)) for key, p in zip(tested, adjusted)})
+        out.update(
+            {key: replace(out[key], p_adjusted=float(p), family=len(tested)) for key, p in zip(tested, adjusted)}
+        )
     return out
 
 

@@ -68,6 +68,8 @@ def test_the_table_and_verdicts_come_from_each_eta_s_runs_holm_adjusted():
     assert verdicts[(0.02, "bmexp")].p_adjusted == pytest.approx(2 * raw) and verdicts[(0.02, "bmexp")].better is None
     assert verdicts[(0.05, "bmexp")].difference == pytest.approx(2.0)  # t = 2.45 on 4 df: p = 0.07, adjusted the same
     assert verdicts[(0.05, "bmexp")].p_adjusted == pytest.approx(2 * stats.t.sf(2 / np.sqrt(2 / 3), 4))
+    # each sentence says what it was adjusted over, also where Holm left the p-value as it was (the largest)
+    assert all(", Holm-adjusted over 2 comparisons " in v.sentence() for v in verdicts.values())
 
 
 def test_two_bmexp_variants_are_two_trainers_each_compared_with_sklearn_holm_over_all():
