@@ -9,6 +9,7 @@ only knows about unit values.
 from __future__ import annotations
 
 import enum
+import reprlib
 
 import numpy as np
 
@@ -66,12 +67,26 @@ def as_convention(value: Convention | str | frozenset | set, *, name: str = "con
     )
 
 
+def numeric_array(value, name: str, kind: str = "numeric") -> np.ndarray:
+    """``value`` as a rectangular array of real numbers (bool, integer or float), else an
+    :class:`InputError` naming ``name``: ragged nesting, strings, objects and complex numbers are refused."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # ragged nesting: "setting an array element with a sequence"
+        raise InputError.about(
+            name, f"{{argument}} must be a rectangular array of numbers; received ragged {reprlib.repr(value)}"
+        ) from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InputError.about(name, f"{{argument}} must be {kind}; received dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise InputError.about(name, f"{{argument}} must hold real numbers; received dtype {arr.dtype}")
+    return arr
+
+
 def check_states(states, convention: Convention | str, *, name: str = "states") -> np.ndarray:
     """Return ``states`` as a float array after checking every value is in the convention's set."""
     convention = as_convention(convention)
-    arr = np.asarray(states)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InputError.about(name, f"{{argument}} must be numeric; received dtype {arr.dtype}")
+    arr = numeric_array(states, name)
     arr = arr.astype(np.float64, copy=False)
     off, on = convention.values
     bad = ~((arr == off) | (arr == on))

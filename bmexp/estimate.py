@@ -319,6 +319,32 @@ def _path(model, base):
     return (_VisiblePath if visible else _FullPath)(model, b0)
 
 
+#: Fixed Python overhead of one annealing step (one temperature's log ratio, or one sweep of all chains),
+#: counted as this many spin updates in the work estimate so that a long ladder or many sweeps of a few
+#: small chains is refused too (WORK_LIMIT assumes ~50 million updates a second, 20 ns each).  Measured
+#: on a 6+4 RBM with 2 chains: ~146 us per temperature (log ratio and one sweep) and ~39 us per sweep,
+#: i.e. ~7300 and ~2000 updates; 1e4 per step is a round upper bound.
+STEP_OVERHEAD = 1e4
+
+
+def _annealing_work(chain_units: float, n_temperatures: int, sweeps: int) -> float:
+    """Spin updates planned by an annealing run: each temperature a log ratio and ``sweeps`` sweeps,
+    each step ``chain_units`` updates (chains x units) plus :data:`STEP_OVERHEAD`."""
+    return float(n_temperatures) * (1.0 + sweeps) * (chain_units + STEP_OVERHEAD)
+
+
+def _costliest(**counts) -> tuple[str, int]:
+    """The argument that drives the cost: the largest of the counts multiplied together."""
+    return max(counts.items(), key=lambda item: item[1])
+
+
+def _check_work(model, n_chains: int, n_temperatures: int, sweeps: int, name_chains: bool) -> None:
+    work = _annealing_work(float(n_chains) * model.n_units, n_temperatures, sweeps)
+    counts = {"betas": n_temperatures, **({"n_chains": n_chains} if name_chains else {}), "sweeps": sweeps}
+    name, value = _costliest(**counts)  # a tie names betas
+    arguments.within(name, value, work=work, what="the AIS runs")
+
+
 def _common(model, rng, betas, sweeps, confidence, n_chains=None):
     """The arguments checked, and the run's memory and work estimated before anything is allocated
     (:func:`bmexp.arguments.within`: a huge ``n_chains`` or ``betas`` is one clear error, not a
@@ -332,11 +358,11 @@ def _common(model, rng, betas, sweeps, confidence, n_chains=None):
     if n_chains is not None:
         n_chains = arguments.integer(n_chains, "n_chains", low=2)
         arguments.within("n_chains", n_chains, memory=8.0 * 4 * n_chains * model.n_units, what="the AIS chains")
+    chains = 2 if n_chains is None else n_chains  # reverse AIS: at least 2 samples (checked in full later)
+    if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool) and betas >= 2:
+        _check_work(model, chains, int(betas), sweeps, n_chains is not None)  # before the ladder is built
     betas = _betas(betas)
-    if n_chains is not None:
-        work = float(n_chains) * betas.size * sweeps * model.n_units
-        name, value = ("n_chains", n_chains) if n_chains > betas.size else ("betas", betas.size)
-        arguments.within(name, value, work=work, what="the AIS runs")
+    _check_work(model, chains, int(betas.size), sweeps, n_chains is not None)
     return betas, sweeps, arguments.probability(confidence, "confidence")
 
 
@@ -399,8 +425,9 @@ def reverse_ais(
         raise InputError.about(
             "samples", f"{{argument}} must be at least 2 {what}, shape (n, {n}); received shape {x.shape}"
         )
-    work = float(x.shape[0]) * betas.size * sweeps * model.n_units
-    arguments.within("betas", betas.size, work=work, what=f"reverse AIS from {x.shape[0]} samples")
+    work = _annealing_work(float(x.shape[0]) * model.n_units, betas.size, sweeps)
+    name, value = _costliest(betas=int(betas.size), sweeps=sweeps)
+    arguments.within(name, value, work=work, what=f"reverse AIS from {x.shape[0]} samples")
     x = np.array(x)
     lw = np.zeros(x.shape[0])
     for k in range(betas.size - 1, 0, -1):
@@ -427,7 +454,8 @@ def chain_samples(model: BoltzmannMachine, start, *, rng: np.random.Generator, s
         raise InputError.about(
             "start", f"{{argument}} must be visible vectors, shape (n, {model.n_visible}); received shape {v.shape}"
         )
-    arguments.within("sweeps", sweeps, work=float(v.shape[0]) * sweeps * model.n_units, what="the chains")
+    work = float(sweeps) * (float(v.shape[0]) * model.n_units + STEP_OVERHEAD)  # each sweep: chains x units + overhead
+    arguments.within("sweeps", sweeps, work=work, what="the chains")
     path = _path(model, None)
     x = np.array(v, dtype=np.float64)
     if isinstance(path, _FullPath):
@@ -444,6 +472,8 @@ def exact_samples(model: BoltzmannMachine, n: int, *, rng: np.random.Generator) 
     when the hidden units factorise (what :func:`reverse_ais` takes), else full states."""
     arguments.model(model)
     n = arguments.integer(n, "n", low=1)
+    # the states (n x units floats), the drawn indices and rng.choice's uniforms and search (n each)
+    arguments.within("n", n, memory=8.0 * n * (model.n_units + 3), what="the exact samples")
     arguments.generator(rng)
     exact = ExactDistribution.of(model)
     if _hidden_free(model):
@@ -529,6 +559,14 @@ class LogLikelihood:
         }
 
 
+def _short(value) -> str:
+    """A one-line description of ``value`` for an error message (an AISResult's repr spans lines)."""
+    if isinstance(value, AISResult):
+        return f"<{value.direction} AISResult: log Z = {value.log_z:.6g} from {value.n_chains} chains>"
+    text = repr(value)
+    return text if len(text) <= 80 and "\n" not in text else f"<{type(value).__name__}>"
+
+
 def log_likelihood(model: BoltzmannMachine, visible, log_z=None, *, exact_log_z=None) -> LogLikelihood:
     """Held-out log-likelihood of ``visible`` vectors (at least one): ``-F(v) - log Z`` averaged over vectors.
 
@@ -539,7 +577,7 @@ def log_likelihood(model: BoltzmannMachine, visible, log_z=None, *, exact_log_z=
     if (log_z is None) == (exact_log_z is None):
         raise InputError(
             "give log_z (an AISResult from ais or reverse_ais) or exact_log_z (an exact number), exactly one; "
-            f"received log_z = {log_z!r}, exact_log_z = {exact_log_z!r}"
+            f"received log_z = {_short(log_z)}, exact_log_z = {_short(exact_log_z)}"
         )
     if exact_log_z is not None:
         lz = arguments.number(exact_log_z, "exact_log_z")

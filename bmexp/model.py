@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import arguments
-from .conventions import Convention, as_convention, check_states
+from .conventions import Convention, as_convention, check_states, numeric_array
 from .errors import InputError
 
 __all__ = ["BoltzmannMachine", "CONNECTIVITIES", "connectivity_mask", "convert_model", "MAX_ENERGY", "SYMMETRY_RTOL"]
@@ -53,7 +53,7 @@ def connectivity_mask(connectivity, n_units: int, n_visible: int) -> tuple[str, 
         if connectivity == "restricted":
             mask[:nv, :nv] = False
         return connectivity, mask
-    m = np.asarray(connectivity)
+    m = numeric_array(connectivity, "connectivity", f"one of {list(CONNECTIVITIES)} or a boolean ({n}, {n}) mask")
     if m.shape != (n, n) or not (m.dtype == bool or (np.issubdtype(m.dtype, np.number) and np.isin(m, (0, 1)).all())):
         raise InputError.about(
             "connectivity",
@@ -112,9 +112,7 @@ class BoltzmannMachine:
 
     def __post_init__(self) -> None:
         conv = as_convention(self.convention)
-        w = np.asarray(self.weights)
-        if w.dtype == object or not np.issubdtype(w.dtype, np.number):
-            raise InputError(f"weights must be a numeric (n, n) array; received dtype {w.dtype}")
+        w = numeric_array(self.weights, "weights", "a numeric (n, n) array")
         if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] < 1:
             raise InputError(f"weights must be a square (n, n) array with n >= 1; received shape {w.shape}")
         if not np.all(np.isfinite(w)):
@@ -132,9 +130,7 @@ class BoltzmannMachine:
                 f"weights must be symmetric within {tol:g}; weights[{i}, {j}] = {w[i, j].item()!r} "
                 f"but weights[{j}, {i}] = {w[j, i].item()!r}"
             )
-        b = np.asarray(self.biases)
-        if b.dtype == object or not np.issubdtype(b.dtype, np.number):
-            raise InputError(f"biases must be a numeric (n,) array; received dtype {b.dtype}")
+        b = numeric_array(self.biases, "biases", "a numeric (n,) array")
         if b.shape != (n,):
             raise InputError(f"biases must have shape ({n},) to match weights; received shape {b.shape}")
         if not np.all(np.isfinite(b)):
@@ -248,9 +244,10 @@ class BoltzmannMachine:
     @classmethod
     def rbm(cls, weights, visible_biases, hidden_biases, *, convention="binary") -> "BoltzmannMachine":
         """A restricted Boltzmann machine from its ``(n_visible, n_hidden)`` weights and two bias vectors."""
-        w = np.asarray(weights, dtype=np.float64)
-        bv = np.asarray(visible_biases, dtype=np.float64).reshape(-1)
-        bh = np.asarray(hidden_biases, dtype=np.float64).reshape(-1)
+        w = numeric_array(weights, "weights", "a numeric (n_visible, n_hidden) array").astype(np.float64)
+        bv = numeric_array(visible_biases, "visible_biases", "a numeric (n_visible,) array").astype(np.float64)
+        bh = numeric_array(hidden_biases, "hidden_biases", "a numeric (n_hidden,) array").astype(np.float64)
+        bv, bh = bv.reshape(-1), bh.reshape(-1)
         if w.ndim != 2 or w.shape != (bv.size, bh.size):
             raise InputError(
                 f"weights must have shape (n_visible, n_hidden) = ({bv.size}, {bh.size}) to match the biases; "

@@ -66,6 +66,9 @@ def random_model(
     ws = arguments.number(weight_scale, "weight_scale", low=0, high=MAX_SCALE)
     bs = arguments.number(bias_scale, "bias_scale", low=0, high=MAX_SCALE)
     n = nv + nh
+    # (n, n): the mask (1 byte) and ~6 float arrays alive at once (draw, triu, sum, masked, the model's copies)
+    name, value = ("n_visible", nv) if nv >= nh else ("n_hidden", nh)
+    arguments.within(name, value, memory=49.0 * n * n, what=f"the weights and mask of {nv} + {nh} units")
     mask = connectivity_mask(connectivity, n, nv)[1]  # a name or an explicit (n, n) mask, validated
     arguments.generator(rng)
     w = np.triu(rng.normal(0.0, ws, size=(n, n)), k=1)

@@ -19,6 +19,7 @@ from bmexp.training import train
 from bmexp.transitions import schedule_output
 from bmexp.validation import gof_test
 from bmexp.validation.checks import run_check
+from bmexp.zoo import random_rbm
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
@@ -1006,7 +1007,7 @@ API = [
     (
         "ais(model, n_chains=10**6, betas=10**6, ...)",
         lambda: _ais(n_chains=10**6, betas=10**6),
-        "betas = 1000000 would take 4e+12 spin updates for the AIS runs; the limit is 1e+12 (about 6 hours here)",
+        "betas = 1000000 would take 8.02e+12 spin updates for the AIS runs; the limit is 1e+12 (about 6 hours here)",
     ),
     (
         "log_likelihood(model, np.zeros((0, 2)), est)",
@@ -1090,6 +1091,163 @@ API = [
         "tune_chains = 3 is ignored with the geometric ladder (only the adaptive ladder's tuning read it): leave it "
         "at its default (16)",
     ),
+    (
+        "ais(model, n_chains=2, betas=10**9, ...)",
+        lambda: _ais(n_chains=2, betas=10**9),
+        "betas = 1000000000 would take 2e+13 spin updates for the AIS runs; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "ais(model, betas=10, sweeps=10**12, ...)",
+        lambda: _ais(betas=10, sweeps=10**12),
+        "sweeps = 1000000000000 would take 1.04e+17 spin updates for the AIS runs; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "reverse_ais(model, np.zeros((2, 2)), betas=10**9, ...)",
+        lambda: _estimate().reverse_ais(_model(), np.zeros((2, 2)), rng=np.random.default_rng(0), betas=10**9),
+        "betas = 1000000000 would take 2e+13 spin updates for the AIS runs; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "chain_samples(model, np.zeros((1, 2)), sweeps=10**9, ...)",
+        lambda: _estimate().chain_samples(_model(), np.zeros((1, 2)), rng=np.random.default_rng(0), sweeps=10**9),
+        "sweeps = 1000000000 would take 1e+13 spin updates for the chains; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "exact_samples(model, 10**12, ...)",
+        lambda: _estimate().exact_samples(_model(), 10**12, rng=np.random.default_rng(0)),
+        "n = 1000000000000 would need 56 TB of memory for the exact samples; the limit is 8.59 GB",
+    ),
+    (
+        "random_model(10**5, 10**5, ...)",
+        lambda: random_model(10**5, 10**5, rng=np.random.default_rng(0)),
+        "n_visible = 100000 would need 1.96 TB of memory for the weights and mask of 100000 + 100000 units; the limit is 8.59 GB",
+    ),
+    (
+        "random_rbm(10, 10**5, ...)",
+        lambda: random_rbm(10, 10**5, rng=np.random.default_rng(0)),
+        "n_hidden = 100000 would need 490 GB of memory for the weights and mask of 10 + 100000 units; the limit is 8.59 GB",
+    ),
+    (
+        "fit_bernoulli_rbm([[0, nan]], 2, ...)",
+        lambda: _fit([[0, np.nan]]),
+        "vectors must contain only binary values {0, 1}; found nan (1 bad entries)",
+    ),
+    (
+        "fit_bernoulli_rbm([[0, 0.5]], 2, ...)",
+        lambda: _fit([[0, 0.5]]),
+        "vectors must contain only binary values {0, 1}; found 0.5 (1 bad entries)",
+    ),
+    (
+        "fit_bernoulli_rbm(np.zeros((0, 3)), 2, ...)",
+        lambda: _fit(np.zeros((0, 3))),
+        "vectors must be a non-empty (n_vectors, n_visible) array; received shape (0, 3)",
+    ),
+    (
+        "fit_bernoulli_rbm([0, 1], 2, ...)",
+        lambda: _fit([0, 1]),
+        "vectors must be a non-empty (n_vectors, n_visible) array; received shape (2,)",
+    ),
+    (
+        "fit_bernoulli_rbm(np.zeros((2, 2, 2)), 2, ...)",
+        lambda: _fit(np.zeros((2, 2, 2))),
+        "vectors must be a non-empty (n_vectors, n_visible) array; received shape (2, 2, 2)",
+    ),
+    (
+        "fit_bernoulli_rbm([[0, 1], [1]], 2, ...)",
+        lambda: _fit([[0, 1], [1]]),
+        "vectors must be a rectangular array of numbers; received ragged [[0, 1], [1]]",
+    ),
+    (
+        "fit_bernoulli_rbm(None, 2, ...)",
+        lambda: _fit(None),
+        "vectors must be numeric; received dtype object",
+    ),
+    (
+        "fit_bernoulli_rbm([['0', '1']], 2, ...)",
+        lambda: _fit([["0", "1"]]),
+        "vectors must be numeric; received dtype <U1",
+    ),
+    (
+        "fit_bernoulli_rbm(vectors, 2, rng=0, ...)",
+        lambda: _fit([[0, 1]], rng=0),
+        "rng must be a numpy.random.Generator; received int",
+    ),
+    (
+        "fit_bernoulli_rbm(vectors, n_hidden=10**6, ...)",
+        lambda: _fit([[0, 1]], n_hidden=10**6),
+        "n_hidden = 1000000 would need 32 TB of memory for the 2 + 1000000-unit bmexp model; the limit is 8.59 GB",
+    ),
+    (
+        "fit_bernoulli_rbm(vectors, 2, batch_size=10**10, ...)",
+        lambda: _fit([[0, 1]], batch_size=10**10),
+        "batch_size = 10000000000 would need 1.28 TB of memory for the mini-batches; the limit is 8.59 GB",
+    ),
+    (
+        "fit_bernoulli_rbm(np.zeros((100, 100)), 100, epochs=10**9, ...)",
+        lambda: _fit(np.zeros((100, 100)), n_hidden=100, epochs=10**9),
+        "epochs = 1000000000 would take 1e+15 spin updates for 100 vectors x 100 x 100 weights; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "to_sklearn(rbm, batch_size=0)",
+        lambda: _sklearn().to_sklearn(random_rbm(2, 2, rng=np.random.default_rng(0)), batch_size=0),
+        "batch_size must be an integer >= 1; received 0",
+    ),
+    (
+        "to_sklearn(rbm, batch_size=10**10)",
+        lambda: _sklearn().to_sklearn(random_rbm(2, 2, rng=np.random.default_rng(0)), batch_size=10**10),
+        "batch_size = 10000000000 would need 1.28 TB of memory for the mini-batches; the limit is 8.59 GB",
+    ),
+    (
+        "to_sklearn(rbm, n_components=3)",
+        lambda: _sklearn().to_sklearn(random_rbm(2, 2, rng=np.random.default_rng(0)), n_components=3),
+        "n_components comes from the model (its n_hidden); do not pass it to to_sklearn",
+    ),
+    (
+        "to_sklearn(rbm, n_iterations=3)",
+        lambda: _sklearn().to_sklearn(random_rbm(2, 2, rng=np.random.default_rng(0)), n_iterations=3),
+        "keyword argument must be one of ['learning_rate', 'batch_size', 'n_iter', 'verbose', 'random_state']; received 'n_iterations'",
+    ),
+    (
+        "model.energy([[0, 1, 0, 1], [1]])",
+        lambda: _model().energy([[0, 1, 0, 1], [1]]),
+        "states must be a rectangular array of numbers; received ragged [[0, 1, 0, 1], [1]]",
+    ),
+    (
+        "free_energy(model, [[0, 1], [1]])",
+        lambda: _estimate().free_energy(_model(), [[0, 1], [1]]),
+        "visible must be a rectangular array of numbers; received ragged [[0, 1], [1]]",
+    ),
+    (
+        "model.energy(np.zeros(4, dtype=complex))",
+        lambda: _model().energy(np.zeros(4, dtype=complex)),
+        "states must hold real numbers; received dtype complex128",
+    ),
+    (
+        "BoltzmannMachine(np.zeros((2, 2)), np.zeros(2), n_visible=1, connectivity=[[0, 1], [1]])",
+        lambda: BoltzmannMachine(np.zeros((2, 2)), np.zeros(2), n_visible=1, connectivity=[[0, 1], [1]]),
+        "connectivity must be a rectangular array of numbers; received ragged [[0, 1], [1]]",
+    ),
+    (
+        "BoltzmannMachine(np.zeros((2, 2)), np.zeros(2), n_visible=1, connectivity=<complex mask>)",
+        lambda: BoltzmannMachine(
+            np.zeros((2, 2)), np.zeros(2), n_visible=1, connectivity=np.zeros((2, 2), dtype=complex)
+        ),
+        "connectivity must hold real numbers; received dtype complex128",
+    ),
+    (
+        "BoltzmannMachine(np.zeros((2, 2), dtype=complex), np.zeros(2), n_visible=1)",
+        lambda: BoltzmannMachine(np.zeros((2, 2), dtype=complex), np.zeros(2), n_visible=1),
+        "weights must hold real numbers; received dtype complex128",
+    ),
+    (
+        "BoltzmannMachine.rbm('abc', np.zeros(1), np.zeros(1))",
+        lambda: BoltzmannMachine.rbm("abc", np.zeros(1), np.zeros(1)),
+        "weights must be a numeric (n_visible, n_hidden) array; received dtype <U3",
+    ),
+    (
+        "log_likelihood(model, vectors, est, exact_log_z=1.0)",
+        lambda: _estimate().log_likelihood(_model(), np.zeros((3, 2)), _ais(n_chains=4, betas=3), exact_log_z=1.0),
+        "give log_z (an AISResult from ais or reverse_ais) or exact_log_z (an exact number), exactly one; received log_z = <forward AISResult: log Z = 4.40607 from 4 chains>, exact_log_z = 1.0",
+    ),
 ]
 
 
@@ -1104,6 +1262,34 @@ def _ais(**kwargs):
     from bmexp.estimate import ais
 
     return ais(random_model(2, 2, rng=np.random.default_rng(0)), rng=np.random.default_rng(0), **kwargs)
+
+
+def _model():
+    return random_model(2, 2, rng=np.random.default_rng(0))
+
+
+def _estimate():
+    from bmexp import estimate
+
+    return estimate
+
+
+def _sklearn():
+    pytest.importorskip("sklearn", reason="the scikit-learn adapter needs the [sklearn] extra")
+    from bmexp.adapters import sklearn
+
+    return sklearn
+
+
+def _fit(vectors, n_hidden=2, *, epochs=1, batch_size=None, rng=None):
+    return _sklearn().fit_bernoulli_rbm(
+        vectors,
+        n_hidden,
+        eta=0.1,
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=np.random.default_rng(0) if rng is None else rng,
+    )
 
 
 def _log_likelihood(visible, log_z=None):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
+from ..conventions import check_states, numeric_array
 from ..errors import InputError
 from ..model import BoltzmannMachine
 
@@ -36,12 +37,32 @@ def from_sklearn(rbm) -> BoltzmannMachine:
     return BoltzmannMachine.rbm(np.asarray(components).T, b_v, b_h, convention="binary")
 
 
+#: BernoulliRBM constructor options to_sklearn passes on (n_components comes from the model)
+_OPTIONS = ("learning_rate", "batch_size", "n_iter", "verbose", "random_state")
+
+
+def _batch_memory(batch_size: int, n_visible: int, n_hidden: int) -> None:
+    # sklearn keeps batch_size persistent chains and a few (batch, units) float temporaries per update
+    arguments.within(
+        "batch_size", batch_size, memory=8.0 * 4 * batch_size * (n_visible + n_hidden), what="the mini-batches"
+    )
+
+
 def to_sklearn(model: BoltzmannMachine, **params):
     """A ``BernoulliRBM`` (``params`` passed to its constructor) holding ``model``'s parameters, as if
     fitted: its ``_free_energy``, ``transform``, ``gibbs`` and ``score_samples`` use them."""
     from sklearn.neural_network import BernoulliRBM
 
     arguments.model(model)
+    for key in params:
+        if key == "n_components":
+            raise InputError.about(
+                "n_components", "{argument} comes from the model (its n_hidden); do not pass it to to_sklearn"
+            )
+        arguments.one_of(key, "keyword argument", _OPTIONS)
+    if "batch_size" in params:
+        params["batch_size"] = arguments.integer(params["batch_size"], "batch_size", low=1)
+        _batch_memory(params["batch_size"], model.n_visible, model.n_hidden)
     nv, w = model.n_visible, model.weights
     if model.n_hidden == 0 or np.any(w[:nv, :nv]) or np.any(w[nv:, nv:]):
         raise InputError.about(
@@ -68,13 +89,30 @@ def fit_bernoulli_rbm(
     chains with one Gibbs step per update, mini-batches in a fixed order (no reshuffling)."""
     from sklearn.neural_network import BernoulliRBM
 
-    v = np.asarray(vectors, dtype=np.float64)
-    binary = (v > 0).astype(np.float64)  # {0, 1} stays, spin {-1, 1} -> {0, 1}
+    binary = _binary_vectors(vectors)
+    n, nv = binary.shape
+    nh = arguments.integer(n_hidden, "n_hidden", low=1)
+    # the dense bmexp model built after the fit: (nv + nh)^2 weights, a mask and their copies
+    arguments.within("n_hidden", nh, memory=8.0 * 4 * (nv + nh) ** 2, what=f"the {nv} + {nh}-unit bmexp model")
+    eta = arguments.number(eta, "eta", low=0, low_open=True)
+    epochs = arguments.integer(epochs, "epochs", low=1)
+    batch = n if batch_size is None else arguments.integer(batch_size, "batch_size", low=1)
+    _batch_memory(batch, nv, nh)
+    arguments.within("epochs", epochs, work=float(epochs) * n * nh * nv, what=f"{n} vectors x {nv} x {nh} weights")
+    arguments.generator(rng)
     rbm = BernoulliRBM(
-        n_components=arguments.integer(n_hidden, "n_hidden", low=1),
-        learning_rate=arguments.number(eta, "eta", low=0, low_open=True),
-        n_iter=arguments.integer(epochs, "epochs", low=1),
-        batch_size=len(binary) if batch_size is None else arguments.integer(batch_size, "batch_size", low=1),
-        random_state=int(rng.integers(2**32 - 1)),
+        n_components=nh, learning_rate=eta, n_iter=epochs, batch_size=batch, random_state=int(rng.integers(2**32 - 1))
     )
     return from_sklearn(rbm.fit(binary))
+
+
+def _binary_vectors(vectors) -> np.ndarray:
+    """``vectors`` checked like bmexp's training data (a non-empty 2-D array of binary {0, 1} or spin
+    {-1, 1} values, one convention) and returned in {0, 1}."""
+    v = numeric_array(vectors, "vectors")
+    if v.ndim != 2 or v.shape[0] < 1 or v.shape[1] < 1:
+        raise InputError.about(
+            "vectors", f"{{argument}} must be a non-empty (n_vectors, n_visible) array; received shape {v.shape}"
+        )
+    convention = "spin" if np.any(v == -1) else "binary"
+    return (check_states(v, convention, name="vectors") > 0).astype(np.float64)  # spin {-1, 1} -> {0, 1}
