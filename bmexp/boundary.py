@@ -373,6 +373,7 @@ def build_training(cfg: DictConfig) -> dict:
             if not dc.get("path"):
                 raise InputError.bad("path", "a .npy or .csv file of visible vectors", None)
             kwargs["data"] = load_vectors(dc.path, teacher.n_visible, cfg.convention)
+            kwargs["teacher"] = None  # the vectors came from the file, not from the model config: no teacher
         else:
             kwargs["p_data"] = ExactDistribution.of(teacher).visible_p()
         if fraction and source != "digits":

@@ -164,7 +164,8 @@ def cmd_train(cfg: DictConfig) -> None:
     shown = m.iloc[np.unique(np.linspace(0, len(m) - 1, min(len(m), 6)).astype(int))]
     shown = shown[[c for c in shown.columns if shown[c].notna().any()]]  # no all-NaN (KL or PLL) columns
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
+    if "w_dist_teacher_unidentifiable" in shown:
+        print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
     if "pll_train" in shown:
         print(
             "(pll_* = mean pseudo-log-likelihood sum_i log p(v_i | v_-i), nats per vector, not a KL; "
@@ -176,9 +177,10 @@ def cmd_train(cfg: DictConfig) -> None:
         print(f"metrics: {cfg.metrics_csv}")
     if args["student"].n_units > MAX_UNITS:
         return  # the table below enumerates
-    table = conditional_table(
-        {"teacher": args["teacher"].to(cfg.convention), "random initial": result.initial, "trained": result.model}
-    )
+    models = {"random initial": result.initial, "trained": result.model}
+    if args["teacher"] is not None:  # (data from a file or the digits: no teacher)
+        models = {"teacher": args["teacher"].to(cfg.convention), **models}
+    table = conditional_table(models)
     print(f"\n# p(v | h = {table.attrs['hidden']}) and p(v)")
     print(_fmt(table))
 
@@ -317,7 +319,7 @@ def cmd_run(cfg: DictConfig) -> None:
             "train.final_ais_log_likelihood",
             "wall_time_s",
         )
-        if k in m
+        if k in m and m[k] == m[k]  # (NaN: not measured in this run, e.g. no teacher)
     )
     verdicts = ", ".join(f"{name} {'pass' if c.passed else 'FAIL'}" for name, c in result.checks.items())
     print(f"run {run_id} [{_run_name()}]: {summary}{f'; checks: {verdicts}' if verdicts else ''}")
