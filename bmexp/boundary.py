@@ -598,11 +598,6 @@ def _min_n(names) -> int:
     return max([1, *(floors.get(name, 1) for name in names)])
 
 
-#: what one Python-level step of AIS (a temperature) or of a chain (a sweep) costs besides its updates,
-#: in spin updates of the compiled kernel (measured: about 100 us a step against about 1e8 updates a second)
-STEP_OVERHEAD_UPDATES = 1e4
-
-
 def _evaluation_cost(tc, n_units: int, epochs: int) -> None:
     """The held-out AIS evaluations' memory and work, refused before anything is built (a ladder of
     ``eval_betas`` temperatures is itself an array): chains x units of state, chains x (2 x temperatures +
@@ -617,7 +612,9 @@ def _evaluation_cost(tc, n_units: int, epochs: int) -> None:
     sweeps = 2 * betas + 1000  # forward AIS, reverse AIS and its chains' 1,000 sweeps (HeldOut.reverse_sweeps)
     # each temperature or sweep is a step of Python around the vectorised update (about 100 us here, the
     # time of some 1e4 spin updates): a long ladder of few chains costs its steps, not its updates
-    work = (float(chains) * n_units + STEP_OVERHEAD_UPDATES) * sweeps * (epochs // every + 2)
+    from .estimate import STEP_OVERHEAD
+
+    work = (float(chains) * n_units + STEP_OVERHEAD) * sweeps * (epochs // every + 2)
     key, value = ("training.eval_chains", chains) if chains > betas else ("training.eval_betas", betas)
     _within(key, value, work=work, what="the held-out AIS evaluations")
 
