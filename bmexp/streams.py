@@ -14,7 +14,16 @@ import threading
 
 import numpy as np
 
-__all__ = ["Ahead", "fill_uniforms", "logit_inplace", "parallel_rows", "scratch", "set_threads", "split_streams"]
+__all__ = [
+    "Ahead",
+    "fill_uniforms",
+    "logit_inplace",
+    "parallel_rows",
+    "scratch",
+    "set_threads",
+    "split_streams",
+    "thresholds_inplace",
+]
 
 
 class Ahead(threading.Thread):
@@ -105,21 +114,26 @@ def fill_uniforms(rng: np.random.Generator, out: np.ndarray) -> None:
     parallel_rows(rng, out.reshape(out.shape[0], -1) if out.ndim > 1 else out.reshape(1, -1), lambda rows: None)
 
 
-def logit_inplace(u: np.ndarray, chunk: int = 2**15) -> None:
-    """``u <- log(u / (1 - u))`` (2-D, in blocks of rows): logistic thresholds.
-
-    ``1 - u`` is exact for numpy's uniforms (multiples of 2**-53), the quotient is correctly
-    rounded, and ``u = 0`` gives ``-inf``.  A small scratch buffer keeps the work in cache.
+def thresholds_inplace(u: np.ndarray, logistic: bool = True) -> None:
+    """``u <- log(u / (1 - u))`` (logistic thresholds) or ``u <- log(u)`` in place, for a 2-D
+    array of numpy's uniforms whose rows are contiguous (any row stride): compiled and vectorised
+    (:func:`bmexp._kernels.thresholds_flat`, error < 1 ulp).  ``1 - u`` is exact for numpy's
+    uniforms (multiples of 2**-53), the quotient is correctly rounded, and ``u = 0`` gives ``-inf``.
     """
+    from ._kernels import thresholds_flat
+
+    if u.ndim != 2 or u.size == 0:
+        raise ValueError(f"thresholds_inplace needs a non-empty 2-D array, got shape {u.shape}")
     rows, width = u.shape
-    if u.size == 0:
-        return
-    step = max(1, chunk // width)
-    tmp = np.empty((min(step, rows), width))
-    with np.errstate(divide="ignore"):
-        for r0 in range(0, rows, step):
-            part = u[r0 : r0 + step]
-            t = tmp[: part.shape[0]]
-            np.subtract(1.0, part, out=t)
-            np.divide(part, t, out=part)
-            np.log(part, out=part)
+    if u.dtype != np.float64 or u.strides[1] != 8 or u.strides[0] % 8 or u.strides[0] < 8 * width:
+        raise ValueError(f"thresholds_inplace needs float64 rows that are contiguous, got strides {u.strides}")
+    stride = u.strides[0] // 8
+    # one contiguous 1-D view from the first element to the last (all inside u's buffer)
+    flat = np.lib.stride_tricks.as_strided(u, shape=((rows - 1) * stride + width,), strides=(8,))
+    thresholds_flat(flat, rows, stride, width, logistic)
+
+
+def logit_inplace(u: np.ndarray) -> None:
+    """``u <- log(u / (1 - u))`` in place (2-D): logistic thresholds (see :func:`thresholds_inplace`)."""
+    if u.size:
+        thresholds_inplace(u if u.ndim == 2 else u.reshape(1, -1), logistic=True)

@@ -29,7 +29,8 @@ from ..conventions import Convention, check_states
 from ..errors import InputError
 from ..model import BoltzmannMachine
 from ..schedules import Schedule
-from ..streams import Ahead, logit_inplace, parallel_rows, scratch
+from ..streams import Ahead, parallel_rows, scratch
+from ..streams import thresholds_inplace as _thresholds
 from .contract import Kernel
 
 __all__ = [
@@ -494,11 +495,8 @@ def thresholds_inplace(u: np.ndarray, rule: str) -> None:
     heat_bath / flip: ``log(u / (1 - u))``, below ``x`` with probability ``sigmoid(x)``;
     metropolis: ``log(u)``, below ``x`` with probability ``min(1, exp(x))``.
     """
-    if rule == "metropolis":
-        with np.errstate(divide="ignore"):
-            np.log(u, out=u)
-    else:
-        logit_inplace(u)
+    if u.size:
+        _thresholds(u, logistic=rule != "metropolis")
 
 
 def _decide(si, field, threshold, beta, off, on, rule):
