@@ -315,7 +315,7 @@ def build_training(cfg: DictConfig) -> dict:
     )
     beyond = teacher.n_units > MAX_UNITS
     with config_keys(TRAINING_KEYS):
-        if tc.variant == "pcd" and cfg.sampler.name == "pt":
+        if tc.variant == "pcd" and cfg.sampler.name == "pt" and cfg.get("train", True):  # (run train=false: unused)
             raise InputError.about(
                 "variant",
                 "{argument} = 'pcd' with sampler.name = 'pt': pcd's persistent chains keep only the T = 1 "
