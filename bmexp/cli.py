@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
+                from .hydra_callbacks import PLANNED
+
+                PLANNED["configurations"] = len(jobs)  # tagged on the parent run: the report's "k of N"
         started = True
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput, ValueError, KeyError, TypeError) as exc:
@@ -285,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         sys.argv = saved
+        if "bmexp.hydra_callbacks" in sys.modules:
+            sys.modules["bmexp.hydra_callbacks"].PLANNED.clear()
         if previous is not None:
             import signal
 

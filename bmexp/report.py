@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # figures without pyplot: no backend chose
 from . import comparison, metastable
 from .errors import InputError
 from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS
+from .tracking import CONFIG_HASH_TAG, CONFIGURATIONS_TAG
 from .validation.checks import SHORTFALL_TV
 from .validation.multiple import benjamini_hochberg, holm
 
@@ -155,6 +156,7 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
     rows = []
     for r in runs:
         row = {"run_id": r["run_id"], "status": r["status"], "diverged": r["tags"].get("bmexp.diverged")}
+        row["config_hash"] = r["tags"].get(CONFIG_HASH_TAG)
         row.update({k: _setting(r["params"], k) for k in AXES + SAMPLER_AXES + TRAINER_AXES + TEMPERING_AXES})
         row.update(r["metrics"])
         rows.append(row)
@@ -308,12 +310,27 @@ def _shown(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
-    out = []
+def _unfinished(df: pd.DataFrame, planned: int | None) -> list[str]:
+    """How many of the sweep's ``planned`` configurations (its ``bmexp.configurations`` tag; None: of
+    those that started) finished, each counted once however often it ran (a configuration re-run
+    after a kill is one configuration); nothing when all finished."""
+    config = df["config_hash"].fillna(df["run_id"]) if "config_hash" in df else df["run_id"]
+    done, started = set(config[df["status"] == "FINISHED"]), set(config)
+    total = max(planned or 0, len(started))
+    if len(done) == total:
+        return []
+    rest = df[~config.isin(done)].assign(config=config).drop_duplicates("config")  # one run each (the newest)
+    statuses = ", ".join(f"{k} {s}" for s, k in rest["status"].value_counts().sort_index().items())
+    parts = [f"{len(rest)} started and did not finish ({statuses}; see the bmexp.error tags)"] if len(rest) else []
+    if total > len(started):
+        parts.append(f"{total - len(started)} never started")
+    of = f"{total} configurations" if planned else f"the {total} configurations that started"
+    return [f"{len(done)} of {of} finished (each counted once, however often it ran): {' and '.join(parts)}."]
+
+
+def _answers(df: pd.DataFrame, curves: dict, planned: int | None = None) -> list[str]:
+    out = _unfinished(df, planned)
     finished = df[df["status"] == "FINISHED"]
-    failed = len(df) - len(finished)
-    if failed:
-        out.append(f"{failed} of {len(df)} jobs did not finish (see their bmexp.error tags).")
     if "implementation_ok" in finished:
         bad = finished[finished["implementation_ok"].eq(False)]
         out.append(
@@ -471,7 +488,8 @@ def build_report(
         files.append(_plot_curves(df, curves, out_dir / "training_kl_by_convention.png"))
     if "train.final_kl_teacher" in df:
         files.append(_plot_eta(df, out_dir / "final_kl_vs_eta.png"))
-    answers = _answers(df, curves) + _sampler_answers(samplers)
+    planned = sweep["tags"].get(CONFIGURATIONS_TAG)
+    answers = _answers(df, curves, int(planned) if planned else None) + _sampler_answers(samplers)
     tables = {}
     if comparison.applies(df):
         files.append(out_dir / "trainers.csv")
