@@ -1,5 +1,6 @@
 """bmexp: statistical validation and experiment tracking for Boltzmann machines."""
 
+from . import early_signal  # noqa: F401  (first: the CLI's process records a SIGTERM from here on)
 from .conventions import Convention, as_convention, convert_states
 from .errors import InputError
 from .exact import MAX_UNITS, ExactDistribution, energies, log_partition

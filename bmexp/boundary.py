@@ -315,6 +315,13 @@ def build_training(cfg: DictConfig) -> dict:
     )
     beyond = teacher.n_units > MAX_UNITS
     with config_keys(TRAINING_KEYS):
+        if tc.variant == "pcd" and cfg.sampler.name == "pt" and cfg.get("train", True):  # (run train=false: unused)
+            raise InputError.about(
+                "variant",
+                "{argument} = 'pcd' with sampler.name = 'pt': pcd's persistent chains keep only the T = 1 "
+                "replica, so parallel tempering would restart its ladder every epoch; use training=pt "
+                "(persistent parallel tempering with sampler=pt's settings), or training=pcd with sampler=gibbs",
+            )
         kwargs["measure"] = measure = _measure(student, tc.measure, tc.variant)
         source = arguments.one_of(dc.source, "source", DATA_SOURCES)
         kwargs["trainer"] = _trainer(tc.get("trainer", "bmexp"), tc.variant, teacher, source, cfg.model.name)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from . import early_signal
 from .boundary import validate_launcher, validate_run_config
 from .commands import COMMANDS
 from .errors import InputError, one_line
@@ -250,11 +251,17 @@ def main(argv: list[str] | None = None) -> int:
     jobs: list = []
     started = False
     try:
+        early = early_signal.take()  # a SIGTERM / Ctrl-C while the CLI was importing: the same interrupt
+        if early is not None:
+            raise KeyboardInterrupt(f"signal {early}")
         # a sweep, or any command's multirun: every job composed and validated before the first starts
         if command == "sweep" or (command in MULTIRUN_COMMANDS and {"-m", "--multirun"} & set(rest)):
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
                 jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
+                from .hydra_callbacks import PLANNED
+
+                PLANNED["configurations"] = len(jobs)  # tagged on the parent run: the report's "k of N"
         started = True
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput, ValueError, KeyError, TypeError) as exc:
@@ -281,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         sys.argv = saved
+        if "bmexp.hydra_callbacks" in sys.modules:
+            sys.modules["bmexp.hydra_callbacks"].PLANNED.clear()
         if previous is not None:
             import signal
 
@@ -302,6 +311,10 @@ def console_main() -> None:  # entry point of ``python -m bmexp`` and the ``bmex
     try:
         code = main()
         sys.stdout.flush()
+        # CPython (3.11) remembers a KeyboardInterrupt that passed through code run by exec() of a string
+        # (scipy's and the dataclasses' generated code, while importing), even when main() caught it, and
+        # then ends ``python -m bmexp`` by SIGINT instead of this exit code; exec() of a string resets it
+        exec("0")
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0

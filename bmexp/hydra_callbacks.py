@@ -21,6 +21,8 @@ __all__ = ["SweepTracking", "ACTIVE", "abort_active", "check_open", "end_runs_of
 #: that kept it from opening (Hydra turns a callback's exception into a mere warning, so it is kept
 #: here and raised by :func:`check_open` before any job starts)
 ACTIVE: dict = {}
+#: what the CLI planned before launching (``configurations``: the number of jobs), tagged on the parent run
+PLANNED: dict = {}
 
 
 def check_open() -> None:
@@ -84,6 +86,9 @@ class SweepTracking(Callback):
             if config.hydra.sweeper.get("params")
             else {}
         )
+        tags = {**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)}
+        if "configurations" in PLANNED:
+            tags[tracking.CONFIGURATIONS_TAG] = str(PLANNED["configurations"])
         self.parent_id = tracking.open_sweep(
             self.store,
             config.tracking.experiment,
@@ -98,7 +103,7 @@ class SweepTracking(Callback):
                     else {}
                 ),
             },
-            tags={**provenance_tags(), "bmexp.sweep_dir": str(config.hydra.sweep.dir)},
+            tags=tags,
         )
         ACTIVE.update(store=self.store, parent_id=self.parent_id)
 

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # figures without pyplot: no backend chose
 from . import comparison, metastable
 from .errors import InputError
 from .experiment import IMPLEMENTATION_TESTS, KL_THRESHOLDS, SCHEDULE_TESTS
+from .tracking import CONFIG_HASH_TAG, CONFIGURATIONS_TAG
 from .validation.checks import SHORTFALL_TV
 from .validation.multiple import benjamini_hochberg, holm
 
@@ -43,6 +44,14 @@ TRAINER_AXES = ("training.trainer", "training.variant", "seed")
 #: what annealing against parallel tempering (sweep=metastable) varies besides the schedule
 TEMPERING_AXES = ("sampler.replicas", "sampler.ladder", "sampler.T_max", "schedule.kind", "schedule.sweeps")
 SCHEDULE_TV_OK = SHORTFALL_TV  # the one adequacy threshold (bmexp.validation.checks)
+#: the schedule keys each kind reads: a run's others are the schema's defaults, unused, and left blank
+#: (parallel tempering's constant schedule has no T0, step or sweeps per temperature)
+SCHEDULE_READS = {
+    "linear": ("T0", "step", "sweeps_per_temperature"),
+    "geometric": ("T0", "sweeps_per_temperature"),
+    "explicit": ("sweeps_per_temperature",),
+    "constant": ("sweeps",),
+}
 
 
 def plot_training_curve(metrics: pd.DataFrame, path) -> Path:
@@ -125,18 +134,30 @@ def _save(fig, path) -> Path:
 
 
 def _number(value):
+    if value == "None":  # a null setting (e.g. parallel tempering's keys for another sampler): blank
+        return None
     try:
         return float(value)
     except (TypeError, ValueError):
         return value
 
 
+def _setting(params: dict, key: str):
+    """A run's setting ``key``, or None where the run does not read it (see :data:`SCHEDULE_READS`)."""
+    kind = params.get("schedule.kind")
+    if key.startswith("schedule.") and key != "schedule.kind" and kind in SCHEDULE_READS:
+        if key.removeprefix("schedule.") not in SCHEDULE_READS[kind]:
+            return None
+    return _number(params.get(key))
+
+
 def runs_frame(runs: list[dict]) -> pd.DataFrame:
-    """One row per run: status, the sweep axes and every metric."""
+    """One row per run: status, the sweep axes (blank where the run does not read them) and every metric."""
     rows = []
     for r in runs:
         row = {"run_id": r["run_id"], "status": r["status"], "diverged": r["tags"].get("bmexp.diverged")}
-        row.update({k: _number(r["params"].get(k)) for k in AXES + SAMPLER_AXES + TRAINER_AXES + TEMPERING_AXES})
+        row["config_hash"] = r["tags"].get(CONFIG_HASH_TAG)
+        row.update({k: _setting(r["params"], k) for k in AXES + SAMPLER_AXES + TRAINER_AXES + TEMPERING_AXES})
         row.update(r["metrics"])
         rows.append(row)
     return pd.DataFrame(rows)
@@ -244,7 +265,13 @@ class SweepReport:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # more tables shown in the text
 
     def text(self) -> str:
-        varied = [c for c in (*AXES, *SAMPLER_AXES, *TRAINER_AXES) if c in self.table and self.table[c].nunique() > 1]
+        # a setting is shown when it differs between jobs, blank (not read by a job) counting as a value:
+        # annealing's T0, step and sweeps per temperature, parallel tempering's replicas and ladder
+        varied = [
+            c
+            for c in (*AXES, *SAMPLER_AXES, *TRAINER_AXES, *TEMPERING_AXES)
+            if c in self.table and self.table[c].notna().any() and self.table[c].nunique(dropna=False) > 1
+        ]
         cols = [
             c
             for c in (
@@ -264,7 +291,9 @@ class SweepReport:
         lines = [
             f"sweep {self.sweep['tags'].get('bmexp.sweep')} (parent run {self.sweep['run_id']}, "
             f"{len(self.table)} jobs)",
-            self.table[cols].to_string(index=False, float_format=lambda x: f"{x:.3g}"),
+            self.table[cols]
+            .assign(**{c: self.table[c].map(_shown) for c in varied})
+            .to_string(index=False, float_format=lambda x: f"{x:.3g}"),
             "",
             "What the sweep says:",
         ]
@@ -274,12 +303,34 @@ class SweepReport:
         return "\n".join(lines)
 
 
-def _answers(df: pd.DataFrame, curves: dict) -> list[str]:
-    out = []
+def _shown(value) -> str:
+    """A setting in the text table: ``-`` where the job does not read it."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _unfinished(df: pd.DataFrame, planned: int | None) -> list[str]:
+    """How many of the sweep's ``planned`` configurations (its ``bmexp.configurations`` tag; None: of
+    those that started) finished, each counted once however often it ran (a configuration re-run
+    after a kill is one configuration); nothing when all finished."""
+    config = df["config_hash"].fillna(df["run_id"]) if "config_hash" in df else df["run_id"]
+    done, started = set(config[df["status"] == "FINISHED"]), set(config)
+    total = max(planned or 0, len(started))
+    if len(done) == total:
+        return []
+    rest = df[~config.isin(done)].assign(config=config).drop_duplicates("config")  # one run each (the newest)
+    statuses = ", ".join(f"{k} {s}" for s, k in rest["status"].value_counts().sort_index().items())
+    parts = [f"{len(rest)} started and did not finish ({statuses}; see the bmexp.error tags)"] if len(rest) else []
+    if total > len(started):
+        parts.append(f"{total - len(started)} never started")
+    of = f"{total} configurations" if planned else f"the {total} configurations that started"
+    return [f"{len(done)} of {of} finished (each counted once, however often it ran): {' and '.join(parts)}."]
+
+
+def _answers(df: pd.DataFrame, curves: dict, planned: int | None = None) -> list[str]:
+    out = _unfinished(df, planned)
     finished = df[df["status"] == "FINISHED"]
-    failed = len(df) - len(finished)
-    if failed:
-        out.append(f"{failed} of {len(df)} jobs did not finish (see their bmexp.error tags).")
     if "implementation_ok" in finished:
         bad = finished[finished["implementation_ok"].eq(False)]
         out.append(
@@ -437,7 +488,8 @@ def build_report(
         files.append(_plot_curves(df, curves, out_dir / "training_kl_by_convention.png"))
     if "train.final_kl_teacher" in df:
         files.append(_plot_eta(df, out_dir / "final_kl_vs_eta.png"))
-    answers = _answers(df, curves) + _sampler_answers(samplers)
+    planned = sweep["tags"].get(CONFIGURATIONS_TAG)
+    answers = _answers(df, curves, int(planned) if planned else None) + _sampler_answers(samplers)
     tables = {}
     if comparison.applies(df):
         files.append(out_dir / "trainers.csv")

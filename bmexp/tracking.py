@@ -60,6 +60,8 @@ PARENT_ENV = "BMEXP_PARENT_RUN_ID"
 PARENT_FILE = "parent_run.json"
 SWEEP_TAG = "bmexp.sweep"
 CONFIG_HASH_TAG = "bmexp.config_hash"
+#: on a sweep's parent run: how many configurations the sweep planned (the report's "k of N finished")
+CONFIGURATIONS_TAG = "bmexp.configurations"
 
 
 _CLIENTS: dict = {}

@@ -835,6 +835,12 @@ CLI = [
         "bmexp check: error: schedule.sweeps = 10000000 would take 6.14e+12 spin updates for the sampling checks' "
         "chains (19,202 planned chains x 10,000,000 sweeps of the schedule); the limit is 1e+12 (about 6 hours here)",
     ),
+    (
+        "train training=pcd sampler=pt",
+        "bmexp train: error: training.variant = 'pcd' with sampler.name = 'pt': pcd's persistent chains keep only "
+        "the T = 1 replica, so parallel tempering would restart its ladder every epoch; use training=pt (persistent "
+        "parallel tempering with sampler=pt's settings), or training=pcd with sampler=gibbs",
+    ),
 ]
 
 API = [

@@ -542,3 +542,62 @@ def test_a_sigterm_inside_a_finalizer_is_taken_again_not_printed_and_lost(tmp_pa
     assert out.splitlines() == ["finalizer done", "interrupted in the main code: signal 15"]
     assert err == ""  # no "Exception ignored ... Traceback"
     assert proc.returncode == 0
+
+
+# ------------------------------------------------------------------------ SIGTERM while the CLI starts
+def _mapped(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize(
+    "library, then",
+    [
+        ("_multiarray_umath", 0.0),  # numpy's extension: bmexp is still importing (cli.main is ~1 s away)
+        pytest.param("llvmlite", 1.0, marks=pytest.mark.slow),  # the check's numba kernel compiling (~2-6 s)
+    ],
+    ids=["importing", "compiling"],
+)
+def test_a_sigterm_while_the_cli_starts_is_the_documented_interrupt(tmp_path, library, then):
+    """`python -m bmexp check` with a fresh numba cache (so it compiles), SIGTERM once ``library`` is loaded
+    (+ ``then`` s).  While importing, the CLI's handler was not installed yet: the default action killed it
+    (exit 143; -15 from here).  Now: exit 130, the one line, nothing written."""
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = start(["check", "check.plot=null"], work, {**ENV, "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+    deadline = time.time() + 60
+    while library not in _mapped(proc.pid):
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.002)
+    time.sleep(then)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err, out) == (130, "bmexp check: interrupted\n", "")
+    assert list(work.iterdir()) == []  # (check writes no run: none can be left RUNNING)
+
+
+INTERRUPTED_IN_EXEC = """
+from bmexp import cli
+
+def main(argv=None):
+    try:
+        exec("raise KeyboardInterrupt('signal 15')")  # a SIGTERM that lands in generated code (scipy, dataclasses)
+    except KeyboardInterrupt:
+        return 130
+
+cli.main = main
+cli.console_main()
+"""
+
+
+def test_an_interrupt_that_passed_through_exec_still_exits_130(tmp_path):
+    """CPython remembers a KeyboardInterrupt that passed through exec() of a string, caught or not, and ends a
+    ``python -m`` process by SIGINT (-2) instead of its exit code: what a SIGTERM landing in scipy's generated
+    code during the check's imports did to ``python -m bmexp check``."""
+    (tmp_path / "interrupted_in_exec.py").write_text(INTERRUPTED_IN_EXEC)
+    done = subprocess.run(
+        [sys.executable, "-m", "interrupted_in_exec"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (130, "")

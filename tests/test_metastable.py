@@ -155,3 +155,46 @@ def test_a_tiny_metastable_sweep_runs_and_the_report_answers(tmp_path, monkeypat
         in out
     )
     assert (folder / "tv_vs_cost.png").stat().st_size > 10_000
+
+
+def test_the_job_table_shows_each_method_its_own_settings_and_blanks_the_others():
+    """The report's job table (summary.csv and the text): parallel tempering's jobs logged the linear
+    schedule's unused defaults (T0 = 5, 2 sweeps per temperature) and showed them as if they had annealed;
+    annealing's jobs showed PT's null keys as 'None'.  Each row now shows what its job read, '-' elsewhere."""
+    from bmexp.report import SweepReport, runs_frame
+
+    def run(i, **params):
+        common = {
+            "convention": "spin",
+            "sampler.rule": "heat_bath",
+            "sampler.scan": "random",
+            "model.name": "metastable",
+        }
+        common |= {"schedule.T0": "5.0", "schedule.step": "1.0", "schedule.sweeps_per_temperature": "2"}
+        common |= {"schedule.sweeps": "20", "training.eta": "0.01"}
+        pt = {"sampler.replicas": "None", "sampler.ladder": "None", "sampler.T_max": "None"}
+        metrics = {"check.lumped.tv": 0.1, "check.lumped.cost": 1000.0}
+        return {"run_id": f"r{i}", "status": "FINISHED", "tags": {}, "params": common | pt | params, "metrics": metrics}
+
+    runs = [
+        run(0, **{"sampler.name": "gibbs", "schedule.kind": "linear", "schedule.T0": "2.0"}),
+        run(1, **{"sampler.name": "gibbs", "schedule.kind": "linear", "schedule.sweeps_per_temperature": "100"}),
+        run(2, **{"sampler.name": "pt", "schedule.kind": "constant", "schedule.sweeps": "200"}, **{
+            "sampler.replicas": "3", "sampler.ladder": "geometric", "sampler.T_max": "5.0"}),
+    ]  # fmt: skip
+    df = runs_frame(runs)
+    assert df["schedule.T0"].tolist()[:2] == [2.0, 5.0] and np.isnan(df["schedule.T0"][2])
+    assert np.isnan(df["schedule.sweeps_per_temperature"][2]) and np.isnan(df["schedule.step"][2])
+    assert np.isnan(df["schedule.sweeps"][0]) and df["schedule.sweeps"][2] == 200
+    assert df["sampler.replicas"].isna().tolist() == [True, True, False]
+    lines = SweepReport({"run_id": "p", "tags": {"bmexp.sweep": "metastable"}}, df, [], []).text().splitlines()
+    header, *rows = [line.split() for line in lines[1:5]]
+    assert header == [
+        "status", "schedule.T0", "schedule.step", "schedule.sweeps_per_temperature", "sampler.name",
+        "sampler.replicas", "sampler.ladder", "sampler.T_max", "schedule.kind", "schedule.sweeps",
+    ]  # fmt: skip
+    assert rows == [
+        ["FINISHED", "2", "1", "2", "gibbs", "-", "-", "-", "linear", "-"],
+        ["FINISHED", "5", "1", "100", "gibbs", "-", "-", "-", "linear", "-"],
+        ["FINISHED", "-", "-", "-", "pt", "3", "geometric", "5", "constant", "200"],
+    ]

@@ -44,8 +44,30 @@ def test_a_run_without_tests_has_no_verdict_and_the_answers_still_count_the_othe
     assert verdicts["implementation_ok"].tolist() == [False, pd.NA, True, True]
     assert verdicts["equilibrium_ok"].tolist() == [True, pd.NA, True, True]
     answers = _answers(verdicts, {})
-    assert "1 of 4 jobs did not finish (see their bmexp.error tags)." in answers
+    assert (
+        "3 of the 4 configurations that started finished (each counted once, however often it ran): 1 started and "
+        "did not finish (1 KILLED; see the bmexp.error tags)." in answers
+    )
     assert any("in 1 job(s) the samples differ from the exact output" in a for a in answers)
+
+
+def test_a_partial_sweep_counts_the_configurations_that_finished_once_each(tmp_path):
+    """A sweep of 6 configurations (its parent's bmexp.configurations tag), killed and resumed: a is KILLED then
+    FINISHED, b FINISHED, c FAILED, d KILLED twice, e and f never started.  It said "4 of 6 jobs did not
+    finish", counting runs; now: 2 of the 6 configurations finished.  Resumed to the end: nothing to say."""
+    sweep = {"run_id": "p", "tags": {"bmexp.sweep": "t", "bmexp.configurations": "6"}}
+    history = [("a", "FINISHED"), ("b", "FINISHED"), ("c", "FAILED"), ("d", "KILLED"), ("a", "KILLED"), ("d", "KILLED")]
+    runs = [
+        {"run_id": f"r{k}", "status": status, "tags": {"bmexp.config_hash": config}, "params": {}, "metrics": {}}
+        for k, (config, status) in enumerate(history)  # newest first, as bmexp.tracking lists them
+    ]
+    answers = build_report(sweep, runs, {}, tmp_path).answers
+    assert answers[0] == (
+        "2 of 6 configurations finished (each counted once, however often it ran): 2 started and did not finish "
+        "(1 FAILED, 1 KILLED; see the bmexp.error tags) and 2 never started."
+    )
+    resumed = [{**runs[0], "run_id": f"s{c}", "tags": {"bmexp.config_hash": c}} for c in "cdef"] + runs
+    assert not any("configurations" in a for a in build_report(sweep, resumed, {}, tmp_path).answers)
 
 
 def test_report_files_and_answers(tmp_path):

@@ -252,6 +252,16 @@ def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
     by_eta = {c["params"]["training.eta"]: c for c in children}
     assert by_eta["0.1"]["status"] == "FAILED" and "injected failure" in by_eta["0.1"]["tags"]["bmexp.error"]
     assert by_eta["0.01"]["status"] == "FINISHED"
+    assert parent["tags"]["bmexp.configurations"] == "2"  # what the CLI planned: the report's "k of N"
+    assert main(["report"]) == 0
+    assert (
+        (tmp_path / "reports" / "quick_basic" / "answers.txt")
+        .read_text()
+        .startswith(
+            "1 of 2 configurations finished (each counted once, however often it ran): 1 started and did not finish "
+            "(1 FAILED; see the bmexp.error tags).\n"
+        )
+    )
 
 
 @pytest.mark.slow
