@@ -320,6 +320,12 @@ def train(
     schedule = schedule or Schedule.post()
     sampler = GibbsSampler() if sampler is None else sampler_argument(sampler)
     negative_pt = sampler if callable(getattr(sampler, "temperatures", None)) else None  # PT (or wrapped PT)
+    if variant == "pcd" and negative_pt is not None:
+        raise InputError(
+            f"sampler = {type(sampler).__name__} (parallel tempering) with variant = 'pcd': pcd's persistent "
+            "chains keep only the T = 1 replica, so the ladder would restart every epoch; use variant = 'pt' "
+            "(persistent parallel tempering with this sampler), or variant = 'pcd' with a single-temperature sampler"
+        )
     if variant == "pt" and negative_pt is None:
         kernel = kernel_of(sampler)
         negative_pt = ParallelTempering(**({"rule": kernel.rule, "scan": kernel.scan} if kernel.known else {}))

@@ -259,6 +259,16 @@ def test_training_never_learns_a_masked_coupling(variant, connectivity):
     assert np.all(np.abs(w - student.weights)[student.mask] > 0)  # every allowed coupling learnt
 
 
+def test_pcd_with_a_parallel_tempering_sampler_is_refused_naming_both():
+    # pcd would hand PT only the T = 1 replica each epoch, restarting its ladder: the API refuses
+    # it as the config boundary does (training=pcd sampler=pt), before any work.
+    from bmexp.samplers import ParallelTempering
+
+    data = sample_visible(seed_target(), 10, rng=np.random.default_rng(2))
+    with pytest.raises(InputError, match=r"sampler = ParallelTempering .*variant = 'pcd'.*variant = 'pt'"):
+        train(start(), rng=np.random.default_rng(1), data=data, variant="pcd", epochs=1, sampler=ParallelTempering())
+
+
 def test_pt_training_keeps_every_replica_of_its_negative_chains():
     # training=pt: the first epoch anneals from random starts, every later one continues all R
     # replicas of the persistent PT chains (init of shape (n_negative, R, n)) for pcd_sweeps sweeps.
