@@ -33,6 +33,11 @@ QUICK = ["sweep", "sweep=quick", "training.epochs=40", "checks.n=2000"]
 # jobs of a few seconds; checks.reuse=false: every job computes its own checks, as before the check
 # cache (with reuse on, one of two jobs SIGTERMed while running was not found KILLED once: open)
 LONG = ["sweep", "sweep=quick", "training.epochs=150", "checks.n=2000", "checks.reuse=false"]
+#: For the tests that stop a sweep while two jobs run: jobs long enough (about 20x LONG's training)
+#: that none can end between the moment the test sees two running and its signal.  With LONG's
+#: 3-5 s jobs a job once FINISHED in that window on a loaded machine, and the next job was
+#: stopped before it had created its run: one KILLED run where two were expected.
+STOPPED = ["sweep", "sweep=quick", "training.epochs=3000", "checks.n=2000", "checks.reuse=false"]
 TINY = ["sweep", "sweep=quick", "train=false", "checks.n=500", "checks.names=[joint]"]
 CONFIGURATIONS = 8
 
@@ -162,7 +167,7 @@ def test_kill_9_of_a_worker_costs_its_job_only(tmp_path):
 # ------------------------------------------------------------------------ 2. SIGTERM, kill -9
 @pytest.mark.slow
 def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
-    proc = start(LONG, tmp_path)
+    proc = start(STOPPED, tmp_path)
     wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
     workers = descendants(proc.pid)
     assert len(workers) == 2
@@ -173,7 +178,7 @@ def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
     shown = lines(err)
     assert shown[1:] == [
         "bmexp sweep: stopping: 2 running job(s) end KILLED (at most 20 s)",
-        f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(LONG)}",
+        f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(STOPPED)}",
     ], shown
     # before any other bmexp command opens the store: nothing RUNNING, the two jobs and the parent KILLED
     assert runs(tmp_path, "RUNNING") == []
@@ -184,7 +189,7 @@ def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
 
 @pytest.mark.slow
 def test_kill_9_of_the_launcher_leaves_no_process_and_nothing_running(tmp_path):
-    proc = start(LONG, tmp_path)
+    proc = start(STOPPED, tmp_path)
     wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
     workers = descendants(proc.pid)
     assert len(workers) == 2
