@@ -33,6 +33,7 @@ __all__ = [
     "config_keys",
     "validate_check_config",
     "validate_report_config",
+    "refuse_added_keys",
     "validate_run_config",
     "validate_table_config",
     "validate_tracking",
@@ -658,6 +659,29 @@ def _training_work(args: dict) -> None:
     if args["variant"] != "exact":  # an adaptive ladder tunes in every sampler call: at least one an epoch
         per_epoch += getattr(args.get("sampler"), "tuning_updates", lambda n_units: 0.0)(n_units)
     _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
+
+
+def refuse_added_keys(cfg: DictConfig, prefix: str = "") -> None:
+    """A key that no schema declares, added with Hydra's ``+`` (``+sampler.foo=1``), would be
+    silently ignored: refused, naming it.  Every node made from a schema dataclass is checked
+    (the command's root and its groups), recursively; ``hydra`` is Hydra's own."""
+    import dataclasses
+
+    schema = OmegaConf.get_type(cfg)
+    known = {f.name for f in dataclasses.fields(schema)} if dataclasses.is_dataclass(schema) else None
+    for key in cfg.keys():
+        name = f"{prefix}{key}"
+        if name == "hydra":
+            continue
+        if known is not None and key not in known:
+            raise InputError(
+                f"{name} is not a setting of this command (a key added with '+' would be ignored); "
+                f"the settings here are: {', '.join(sorted(known))}",
+                argument=name,
+            )
+        node = cfg._get_node(key)
+        if isinstance(node, DictConfig) and not node._is_missing() and not node._is_none():
+            refuse_added_keys(node, f"{name}.")
 
 
 def validate_run_config(cfg: DictConfig) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from . import early_signal
-from .boundary import validate_launcher, validate_run_config
+from .boundary import refuse_added_keys, validate_launcher, validate_run_config
 from .commands import COMMANDS
 from .errors import InputError, one_line
 from .tracking import StoreError
@@ -75,7 +75,9 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         validate = _validator(config_name)
         compose_job = _JobComposer(config_name, fixed, parser)
         for job in jobs:
-            validate(compose_job(job[len(fixed) :]))
+            composed = compose_job(job[len(fixed) :])
+            refuse_added_keys(composed)
+            validate(composed)
     GlobalHydra.instance().clear()
     if tracked:
         from .tracking import Store
@@ -170,6 +172,7 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     def app(cfg: DictConfig) -> None:
         _COMPOSED.append(command)  # the config composed: errors from here on are the task's
         try:
+            refuse_added_keys(cfg)
             task(cfg)
         except InputError as exc:
             from hydra.core.hydra_config import HydraConfig
@@ -307,15 +310,47 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _interrupted_while_exiting(signum, frame) -> None:
+    """A SIGTERM / Ctrl-C after the command's work, while the process ends: the work is done and
+    recorded; the exit is the documented interrupt (before: the default action, -15 / -2, no line)."""
+    command = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else ""
+    try:
+        sys.stdout.flush()  # (os._exit skips it)
+    except Exception:
+        pass
+    os.write(2, f"bmexp{' ' + command if command else ''}: interrupted\n".encode())
+    os._exit(130)
+
+
+def _exit_now(code: int) -> None:
+    """End the process as ``sys.exit`` would (other threads joined, atexit handlers run, output flushed),
+    then skip the interpreter's finalization: it took up to 1.5 s after ``run``'s last line, and it
+    restores the default signal handlers first, so a SIGTERM in that time ended the process by the
+    signal with no line."""
+    import atexit
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # a closed pipe: nothing more to say
+            pass
+    os._exit(code)
+
+
 def console_main() -> None:  # entry point of ``python -m bmexp`` and the ``bmexp`` script
     try:
         code = main()
+        import signal
+
+        signal.signal(signal.SIGTERM, _interrupted_while_exiting)
+        signal.signal(signal.SIGINT, _interrupted_while_exiting)
         sys.stdout.flush()
-        # CPython (3.11) remembers a KeyboardInterrupt that passed through code run by exec() of a string
-        # (scipy's and the dataclasses' generated code, while importing), even when main() caught it, and
-        # then ends ``python -m bmexp`` by SIGINT instead of this exit code; exec() of a string resets it
-        exec("0")
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0
-    sys.exit(code)
+    _exit_now(code)

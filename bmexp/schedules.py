@@ -45,6 +45,16 @@ def _positive_float(value, name: str) -> float:
     return arguments.number(value, name, low=0, low_open=True)
 
 
+#: the lowest temperature: 1 / T times a unit's gap (up to 2 for spins) must be a finite float64.
+#: Below about 1.1e-308 it is inf, and inf x 0 = NaN made every comparison with a zero field false
+#: (a free unit with no field stayed off instead of taking each value with probability 1/2).
+MIN_TEMPERATURE = 1e-300
+
+
+def _temperature(value, name: str) -> float:
+    return arguments.number(value, name, low=MIN_TEMPERATURE)
+
+
 def _check_size(n_hot: float, spt: int, final: int, knob: str, what: str) -> None:
     """Refuse a schedule before building it when it would exceed MAX_SWEEPS (floats: no overflow)."""
     hot = float(n_hot) * float(spt)
@@ -73,7 +83,7 @@ class Schedule:
             raise InputError("temperatures must be a non-empty list of numbers > 0; received []")
         if len(sweeps) != len(temps):
             raise InputError(f"sweeps must have one entry per temperature ({len(temps)}); received {len(sweeps)}")
-        object.__setattr__(self, "temperatures", tuple(_positive_float(t, "temperature") for t in temps))
+        object.__setattr__(self, "temperatures", tuple(_temperature(t, "temperature") for t in temps))
         object.__setattr__(self, "sweeps", tuple(_positive_int(s, "sweeps") for s in sweeps))
         if sum(self.sweeps) > MAX_SWEEPS:
             raise InputError.about(
@@ -89,7 +99,7 @@ class Schedule:
     ) -> "Schedule":
         """``T0, T0 - step, ...`` (each for ``sweeps_per_temperature``) while above ``T_end``, then
         ``final_sweeps`` (default ``2 * sweeps_per_temperature``) at ``T_end``."""
-        T0, step, T_end = _positive_float(T0, "T0"), _positive_float(step, "step"), _positive_float(T_end, "T_end")
+        T0, step, T_end = _temperature(T0, "T0"), _positive_float(step, "step"), _temperature(T_end, "T_end")
         if T0 < T_end:
             raise InputError.about("T0", f"{{argument}} must be >= T_end = {T_end:g}; received T0 = {T0:g}")
         spt = _positive_int(sweeps_per_temperature, "sweeps_per_temperature")
@@ -110,7 +120,7 @@ class Schedule:
         final_sweeps: int | None = None,
     ) -> "Schedule":
         """``T0 * factor**k`` while above ``T_end``, then ``final_sweeps`` at ``T_end``."""
-        T0, T_end = _positive_float(T0, "T0"), _positive_float(T_end, "T_end")
+        T0, T_end = _temperature(T0, "T0"), _temperature(T_end, "T_end")
         arguments.probability(factor, "factor")
         if T0 < T_end:
             raise InputError.about("T0", f"{{argument}} must be >= T_end = {T_end:g}; received T0 = {T0:g}")
@@ -130,7 +140,7 @@ class Schedule:
         """Given temperatures (repeats allowed), each for ``sweeps_per_temperature`` sweeps."""
         if isinstance(temperatures, (str, bytes)) or not hasattr(temperatures, "__len__") or len(temperatures) == 0:
             raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temperatures)
-        temps = [_positive_float(t, "temperatures") for t in temperatures]
+        temps = [_temperature(t, "temperatures") for t in temperatures]
         if any(b > a for a, b in zip(temps, temps[1:])):
             raise InputError.bad(
                 "temperatures",
@@ -146,7 +156,7 @@ class Schedule:
     @classmethod
     def constant(cls, sweeps: int, *, T: float = 1.0) -> "Schedule":
         """``sweeps`` sweeps at temperature ``T`` (default 1: no annealing)."""
-        return cls((_positive_float(T, "T"),), (_positive_int(sweeps, "sweeps"),), kind="constant")
+        return cls((_temperature(T, "T"),), (_positive_int(sweeps, "sweeps"),), kind="constant")
 
     @classmethod
     def default(cls) -> "Schedule":

@@ -274,7 +274,7 @@ CLI = [
         "run schedule=geometric schedule.factor=0",
         "bmexp run: error: schedule.factor must be a number in (0, 1); received 0.0",
     ),
-    ("run schedule.T_end=0", "bmexp run: error: schedule.T_end must be a finite number > 0; received 0.0"),
+    ("run schedule.T_end=0", "bmexp run: error: schedule.T_end must be a finite number >= 1e-300; received 0.0"),
     (
         "run schedule.sweeps_per_temperature=0",
         "bmexp run: error: schedule.sweeps_per_temperature must be an integer >= 1; received 0",
@@ -344,6 +344,18 @@ CLI = [
     (
         "run sampler=pt sampler.ladder=[1,3,2]",
         "bmexp run: error: sampler.ladder must be strictly increasing (1 = T_1 < T_2 < ... < T_R); received [1, 3, 2]",
+    ),
+    (  # a nested list: np.ndim raised a ValueError (traceback, exit 1)
+        "run sampler=pt sampler.ladder=[1,[2]]",
+        "bmexp run: error: sampler.ladder must be a list of numbers (not bools or strings) [1, T_2, ..., T_R]; received [1, [2]]",
+    ),
+    (  # added with '+': no schema declares it, so it was silently ignored
+        "run +sampler.foo=1",
+        "bmexp run: error: sampler.foo is not a setting of this command (a key added with '+' would be ignored); the settings here are: T_max, backend, ladder, name, replicas, rule, scan, swap, tune_chains, tune_sweeps",
+    ),
+    (  # 1 / T overflowed to inf, and inf x 0 = NaN: a unit with no field stayed off
+        "check schedule=linear schedule.T_end=1e-310",
+        "bmexp check: error: schedule.T_end must be a finite number >= 1e-300; received 1e-310",
     ),
     (
         "run sampler=pt sampler.ladder=[1]",

@@ -606,3 +606,36 @@ def test_an_interrupt_that_passed_through_exec_still_exits_130(tmp_path):
         [sys.executable, "-m", "interrupted_in_exec"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stderr) == (130, "")
+
+
+SLOW_TO_EXIT = """
+import atexit, sys, time
+from bmexp import cli
+
+def main(argv=None):
+    atexit.register(time.sleep, 5)  # Python's shutdown after the work: the store's connections, atexit handlers
+    print("done", flush=True)
+    return 0
+
+cli.main = main
+cli.console_main()
+"""
+
+
+def test_a_sigterm_after_the_work_while_python_shuts_down_is_the_documented_interrupt(tmp_path):
+    """After its last line ``python -m bmexp run`` spent up to 1.5 s shutting down with main's handler gone:
+    a SIGTERM then ended it by the signal (-15), with no line (an outside tester, 8 of 8 times)."""
+    (tmp_path / "slow_to_exit.py").write_text(SLOW_TO_EXIT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slow_to_exit", "run"],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline() == "done\n"
+    time.sleep(0.3)  # inside the 5 s atexit sleep
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err, out) == (130, "bmexp run: interrupted\n", "")

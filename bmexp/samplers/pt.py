@@ -78,9 +78,9 @@ def check_ladder(temperatures, name: str = "ladder") -> np.ndarray:
     the value as given."""
     allowed = f"one of {list(LADDERS)} or a list of temperatures [1, T_2, ..., T_R]"
     values = list(temperatures) if isinstance(temperatures, (list, tuple, np.ndarray)) else None
-    if values is None or np.ndim(temperatures) != 1:
+    if values is None or (isinstance(temperatures, np.ndarray) and temperatures.ndim != 1):
         raise InputError.bad(name, allowed, temperatures)
-    if not all(arguments._is_real(t) for t in values):
+    if not all(arguments._is_real(t) for t in values):  # (also a nested list: np.ndim would raise on [1, [2]])
         raise InputError.bad(name, "a list of numbers (not bools or strings) [1, T_2, ..., T_R]", temperatures)
     t = np.asarray(values, dtype=float)
     if t.size < 2:
