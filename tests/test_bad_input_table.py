@@ -264,7 +264,7 @@ CLI = [
         "bmexp run: error: schedule.T0 must keep the schedule within 1e+08 sweeps; T0 = 1e+308, step = 1, 2 sweeps per temperature and 20 final sweeps give inf",
     ),
     ("run schedule.T0=0.5", "bmexp run: error: schedule.T0 must be >= T_end = 1; received T0 = 0.5"),
-    ("run schedule.T0=nan", "bmexp run: error: schedule.T0 must be a finite number > 0; received nan"),
+    ("run schedule.T0=nan", "bmexp run: error: schedule.T0 must be a finite number >= 1e-300; received nan"),
     ("run schedule.step=0", "bmexp run: error: schedule.step must be a finite number > 0; received 0.0"),
     (
         "run schedule=geometric schedule.factor=1.5",
@@ -298,7 +298,7 @@ CLI = [
     ),
     (
         "run schedule=post schedule.temperatures=[5,-1]",
-        "bmexp run: error: schedule.temperatures must be a finite number > 0; received -1.0",
+        "bmexp run: error: schedule.temperatures must be a finite number >= 1e-300; received -1.0",
     ),
     (
         "run schedule=constant schedule.sweeps=0",
