@@ -316,7 +316,9 @@ def build_training(cfg: DictConfig) -> dict:
     )
     beyond = teacher.n_units > MAX_UNITS
     with config_keys(TRAINING_KEYS):
-        if tc.variant == "pcd" and cfg.sampler.name == "pt" and cfg.get("train", True):  # (run train=false: unused)
+        # (run train=false: unused; training=sklearn: BernoulliRBM draws its own chains, the sampler serves the checks)
+        pcd_on_pt = tc.variant == "pcd" and cfg.sampler.name == "pt" and tc.get("trainer") != "sklearn"
+        if pcd_on_pt and cfg.get("train", True):
             raise InputError.about(
                 "variant",
                 "{argument} = 'pcd' with sampler.name = 'pt': pcd's persistent chains keep only the T = 1 "

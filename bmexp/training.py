@@ -320,7 +320,7 @@ def train(
     schedule = schedule or Schedule.post()
     sampler = GibbsSampler() if sampler is None else sampler_argument(sampler)
     negative_pt = sampler if callable(getattr(sampler, "temperatures", None)) else None  # PT (or wrapped PT)
-    if variant == "pcd" and negative_pt is not None:
+    if variant == "pcd" and negative_pt is not None and trainer == "bmexp":  # (sklearn draws its own chains)
         raise InputError(
             f"sampler = {type(sampler).__name__} (parallel tempering) with variant = 'pcd': pcd's persistent "
             "chains keep only the T = 1 replica, so the ladder would restart every epoch; use variant = 'pt' "

@@ -8,7 +8,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from bmexp import boundary
+from bmexp import InputError, boundary
 from bmexp.cli import config_path
 from bmexp.config import register
 
@@ -87,3 +87,15 @@ def test_digits_give_no_teacher_to_training_and_data_n_is_a_training_subset():
     everything = boundary.validate_run_config(compose("run", overrides=["model=rbm", "data=digits", "training=pcd"]))
     assert everything["data"].shape == (1438, 64)
     assert (everything["data"][:100] == args["data"]).all() and (everything["heldout"] == args["heldout"]).all()
+
+
+def test_pcd_with_pt_is_refused_only_where_pt_would_be_pcds_negative_phase():
+    # training=pcd sampler=pt: refused (the ladder would restart every epoch); training=sklearn is pcd
+    # by BernoulliRBM, which draws its own chains, so sampler=pt only serves the checks there: allowed.
+    with pytest.raises(InputError, match=r"^training.variant = 'pcd' with sampler.name = 'pt'"):
+        boundary.validate_run_config(compose("run", overrides=["training=pcd", "sampler=pt"]))
+    pytest.importorskip("sklearn")
+    args = boundary.validate_run_config(
+        compose("run", overrides=["model=rbm", "data=digits", "training=sklearn", "sampler=pt", "data.n=100"])
+    )
+    assert args["trainer"] == "sklearn" and callable(getattr(args["sampler"], "temperatures", None))

@@ -269,6 +269,26 @@ def test_pcd_with_a_parallel_tempering_sampler_is_refused_naming_both():
         train(start(), rng=np.random.default_rng(1), data=data, variant="pcd", epochs=1, sampler=ParallelTempering())
 
 
+def test_sklearn_pcd_ignores_a_parallel_tempering_sampler_instead_of_refusing_it():
+    # trainer="sklearn" is pcd by BernoulliRBM, which draws its own chains: a PT sampler (there for a
+    # run's checks) restarts nothing, so it is not refused as bmexp's pcd with PT is.
+    pytest.importorskip("sklearn")
+    from bmexp.samplers import ParallelTempering
+    from bmexp.zoo import random_rbm
+
+    data = (np.random.default_rng(1).random((40, 6)) < 0.5).astype(float)
+    result = train(
+        random_rbm(6, 3, rng=np.random.default_rng(0)),
+        rng=np.random.default_rng(2),
+        data=data,
+        variant="pcd",
+        trainer="sklearn",
+        epochs=2,
+        sampler=ParallelTempering(),
+    )
+    assert result.variant == "sklearn BernoulliRBM (pcd)"
+
+
 def test_pt_training_keeps_every_replica_of_its_negative_chains():
     # training=pt: the first epoch anneals from random starts, every later one continues all R
     # replicas of the persistent PT chains (init of shape (n_negative, R, n)) for pcd_sweeps sweeps.
