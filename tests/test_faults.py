@@ -495,8 +495,14 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
         )
         back = re.compile(rf"bmexp: tracking server {re.escape(uri)} answers again after \d+ s")
         assert shown[0] == "bmexp sweep: 8 jobs, every configuration validated"
-        assert 2 <= sum(bool(waiting.fullmatch(x)) for x in shown) <= 4  # each worker waiting, once per outage
-        assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 2, shown
+        # One waiting line per call that meets an outage (the call waits the whole outage; after giving up,
+        # later calls fail at once), not one per 5 s retry (that would be >= 4 per call in the 20 s window).
+        # The processes that call the server: the two workers and the launcher (it owns the parent run and
+        # ends it when the sweep stops), so at most 3 per outage, 6 in all.  The bound used to count the
+        # workers only (<= 4); a CI run with this session's faster jobs printed 6 (which processes, the
+        # output does not say), and up to 3 "answers again" after the first outage.
+        assert 2 <= sum(bool(waiting.fullmatch(x)) for x in shown) <= 6, shown
+        assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 3, shown
         assert all(waiting.fullmatch(x) or back.fullmatch(x) for x in shown[1:-1]), shown
         assert re.fullmatch(
             rf"bmexp sweep: error: tracking server {re.escape(uri)} did not answer for 20 s: "
