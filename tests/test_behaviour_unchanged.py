@@ -1,6 +1,6 @@
-"""No behaviour change for valid inputs: sweep=quick gives the metrics it gave before the sampler
-contract and the one-boundary refactor (recorded at commit 0cad732 in tests/data/), value for
-value -- every check's p-value, statistic and TV, every training curve -- with the same seeds."""
+"""No behaviour change for valid inputs: sweep=quick gives the recorded metrics (tests/data/; its
+"source" says at which commit and why they were last re-recorded) value for value -- every check's
+p-value, statistic and TV, every training curve -- with the same seeds."""
 
 import json
 import math
@@ -13,6 +13,7 @@ import pytest
 
 GOLDEN = Path(__file__).parent / "data" / "quick_sweep_metrics.json"
 TIMING = ("wall_time_s", "sampler.updates_per_s", "train.seconds", "tracking.overhead_fraction")
+HISTORIES = ("train.grad_norm@history", "train.kl_data@history", "train.kl_teacher@history")
 
 
 def _same(a, b) -> bool:
@@ -21,13 +22,14 @@ def _same(a, b) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
-@pytest.mark.slow
-def test_quick_sweep_metrics_are_identical_to_the_recorded_ones(tmp_path):
+def quick_sweep_metrics(workdir: Path) -> dict:
+    """Run ``python -m bmexp sweep sweep=quick`` in ``workdir``: every job's metrics (no timings) and
+    step curves (``name@history``), by run name."""
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
     env.pop("MLFLOW_TRACKING_URI", None)
     proc = subprocess.run(
         [sys.executable, "-m", "bmexp", "sweep", "sweep=quick"],
-        cwd=tmp_path,
+        cwd=workdir,
         env=env,
         capture_output=True,
         text=True,
@@ -36,17 +38,34 @@ def test_quick_sweep_metrics_are_identical_to_the_recorded_ones(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     from bmexp import tracking
 
-    client = tracking.Store.default(root=tmp_path).client()
+    client = tracking.Store.default(root=workdir).client()
     ids = [e.experiment_id for e in client.search_experiments()]
     runs = [r for r in client.search_runs(ids, max_results=1000) if r.data.tags.get("bmexp.role") == "job"]
-    golden = json.loads(GOLDEN.read_text())["runs"]
-    assert sorted(r.info.run_name for r in runs) == sorted(golden)
+    out = {}
     for r in runs:
-        want = golden[r.info.run_name]
         got = {k: v for k, v in r.data.metrics.items() if k not in TIMING}
-        for key in [k for k in want if k.endswith("@history")]:
+        for key in HISTORIES:
             hist = client.get_metric_history(r.info.run_id, key[: -len("@history")])
             got[key] = [h.value for h in sorted(hist, key=lambda h: h.step)]
-        assert set(got) == set(want), (r.info.run_name, set(got) ^ set(want))
+        out[r.info.run_name] = got
+    return out
+
+
+@pytest.mark.slow
+def test_quick_sweep_metrics_are_identical_to_the_recorded_ones(tmp_path):
+    got_runs = quick_sweep_metrics(tmp_path)
+    golden = json.loads(GOLDEN.read_text())["runs"]
+    assert sorted(got_runs) == sorted(golden)
+    for name, got in got_runs.items():
+        want = golden[name]
+        assert set(got) == set(want), (name, set(got) ^ set(want))
         diff = [k for k in want if not _same(want[k], got[k])]
-        assert not diff, (r.info.run_name, {k: (want[k], got[k]) for k in diff[:5]})
+        assert not diff, (name, {k: (want[k], got[k]) for k in diff[:5]})
+
+
+if __name__ == "__main__":  # re-record (only for an intended change of the numbers; say which in the source)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = quick_sweep_metrics(Path(tmp))
+    GOLDEN.write_text(json.dumps({"runs": runs, "source": sys.argv[1]}, indent=1, sort_keys=True) + "\n")

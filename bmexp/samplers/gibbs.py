@@ -5,7 +5,8 @@ declares its :class:`~bmexp.samplers.contract.Kernel`.
 
 Random streams: chain ``c`` reads the uniforms at positions ``[c L, (c + 1) L)`` of the
 stream of ``rng`` (``L`` = uniforms one chain needs: ``n_units`` for the random start, then one
-per update, two with random scan).  So a chain's trajectory depends only on the seed, its
+per update that runs -- a sequential sweep updates only the unclamped units -- two with random
+scan).  So a chain's trajectory depends only on the seed, its
 index and the schedule -- not on the number of chains, threads or block size -- and ``rng``
 is advanced past every chain's stream.
 
@@ -251,10 +252,11 @@ def set_threads(n: int) -> None:
     streams.set_threads(n)
 
 
-def _layout(n: int, n_sweeps: int, scan: str) -> tuple[int, int]:
-    """(updates per chain, uniforms per chain)."""
-    n_upd = n_sweeps * n
-    return n_upd, n + n_upd * (2 if scan == "random" else 1)
+def _layout(n: int, n_sweeps: int, scan: str, n_free: int | None = None) -> tuple[int, int]:
+    """(thresholds per chain, uniforms per chain).  ``n_free``: the compact layout, where a
+    sequential sweep has a threshold per unclamped unit only (clamped units draw nothing)."""
+    n_thr = n_sweeps * (n if n_free is None or scan == "random" else n_free)
+    return n_thr, n + n_thr * (2 if scan == "random" else 1)
 
 
 def run_chains(
@@ -270,6 +272,7 @@ def run_chains(
     record_energy: bool = False,
     thresholds_ready: bool = False,
     trace_every: int = 0,
+    compact: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Advance ``states`` (in place) through ``schedule`` driven by the given ``uniforms``.
 
@@ -277,14 +280,20 @@ def run_chains(
     are not read here) is overwritten with logistic thresholds.  Returns the per-step energies
     (chains x steps; zeros unless ``record_energy``).  Deterministic: the tests drive it with
     chosen uniforms to read off the exact update probabilities.  With ``trace_every = k > 0``
-    it also returns the states after every k-th sweep (chains x records x units).
+    it also returns the states after every k-th sweep (chains x records x units).  ``compact``:
+    a sequential sweep reads a threshold per unclamped unit only (what samplers draw).
     """
     n = model.n_units
-    n_upd, per_chain = _layout(n, schedule.total_sweeps, scan)
+    free = np.flatnonzero(~clamped)
+    n_upd, per_chain = _layout(n, schedule.total_sweeps, scan, free.size if compact else None)
     if uniforms.shape != (states.shape[0], per_chain):
         raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
     if not thresholds_ready:
         thresholds_inplace(uniforms[:, n : n + n_upd], rule)
+    if compact and scan == "sequential" and free.size < n and backend == "numpy":  # the reference reads every column
+        full = np.zeros((states.shape[0], n + schedule.total_sweeps * n))
+        full[:, n + (np.arange(schedule.total_sweeps)[:, None] * n + free[None, :]).ravel()] = uniforms[:, n:]
+        uniforms, compact = full, False
     betas = 1.0 / schedule.sweep_temperatures()
     record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
     if record_energy:
@@ -310,6 +319,9 @@ def run_chains(
             betas,
             record_at,
             clamped,
+            free,
+            np.arange(free.size) if compact else free,
+            free.size if compact else n,
             uniforms,
             HEAT_BATH if rule == "heat_bath" else FLIP,
             scan == "random",
@@ -331,14 +343,14 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     if not isinstance(init, str):
         init_states = _initial(model, init, n_chains, None)  # validate before drawing anything
     n = model.n_units
-    n_upd, per_chain = _layout(n, schedule.total_sweeps, scan)
+    clamped = np.zeros(n, dtype=np.bool_)
+    clamped[idx] = True
+    n_upd, per_chain = _layout(n, schedule.total_sweeps, scan, n - len(idx))
     # a chain's whole stream is drawn before it runs, in two blocks of at least one chain
     arguments.within(
         "schedule", f"{schedule.total_sweeps} sweeps", memory=16.0 * per_chain, what="the random numbers of one chain"
     )
     arguments.within("n_chains", n_chains, memory=8.0 * n_chains * n * 2, what="the chains' states")
-    clamped = np.zeros(n, dtype=np.bool_)
-    clamped[idx] = True
     states = np.empty((n_chains, n))
     energy_rec = np.zeros((n_chains, len(schedule.sweeps)))
     block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
@@ -373,6 +385,7 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
             backend=backend,
             record_energy=record_energy,
             thresholds_ready=True,
+            compact=True,
         )
         states[c0:c1] = s
         if ahead is not None:
@@ -414,6 +427,9 @@ def _load_kernels(n: int, sizes, record: bool) -> None:
             np.ones(1),
             np.full(1, -1, dtype=np.int64),
             np.zeros(n, dtype=np.bool_),
+            np.arange(n),
+            np.arange(n),
+            n,
             np.zeros((1, 2 * n)),
             HEAT_BATH,
             False,
