@@ -239,7 +239,7 @@ def test_the_exact_joint_output_test_is_calibrated_for_pt(rule, scan, swap):
 
 
 def test_the_compiled_variants_give_the_same_states():
-    # The exact tests run the branchless kernel; the branching one (n >= 80) and the parallel
+    # The exact tests run the branchless kernel; the branching and row-view ones and the parallel
     # ones must turn the same uniforms into the same states, swaps and round trips.
     from bmexp._kernels import DEO, HEAT_BATH, PT_KERNELS
 

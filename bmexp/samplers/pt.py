@@ -616,10 +616,10 @@ _LOADED: set = set()
 def _load_kernel(n: int) -> None:
     """Run the compiled kernels once on a dummy chain (no random numbers) so that their one-time
     load from numba's cache is not counted in ``seconds``."""
-    from .._kernels import DEO, HEAT_BATH, PT_BRANCHLESS_MAX_UNITS, PT_KERNELS
+    from .._kernels import DEO, HEAT_BATH, PT_KERNELS, pt_variant
 
     for parallel in (False, True):
-        kernel = PT_KERNELS[(n < PT_BRANCHLESS_MAX_UNITS, parallel)]
+        kernel = PT_KERNELS[(*pt_variant(n), parallel)]
         if id(kernel) in _LOADED:
             continue
         w, b = np.zeros((n, n)), np.zeros(n)
