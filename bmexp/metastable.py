@@ -58,9 +58,10 @@ def cost_table(df: pd.DataFrame) -> pd.DataFrame:
     done = _done(df)
     rows = []
     for _, r in done.iterrows():
+        is_pt = r.get("sampler.name") == "pt"
         rows.append(
             {
-                "method": "PT" if r.get("sampler.name") == "pt" else "annealing",
+                "method": "PT" if is_pt else "annealing",
                 "setting": _setting(r),
                 "cost": r[COST],
                 "tv": r[TV],
@@ -68,10 +69,11 @@ def cost_table(df: pd.DataFrame) -> pd.DataFrame:
                 "cost_to_tv_0.01": r.get(COST_TO_TV, np.nan),
                 "swap_acceptance": (
                     f"{r['pt.swap_acceptance.min']:.2f}-{r['pt.swap_acceptance.max']:.2f}"
-                    if np.isfinite(r.get("pt.swap_acceptance.min", np.nan))
+                    if is_pt and np.isfinite(r.get("pt.swap_acceptance.min", np.nan))
                     else ""
                 ),
-                "round_trips_per_1000": r.get("pt.round_trips_per_1000_sweeps", np.nan),
+                # annealing has no swaps: "" as for the acceptance, not NaN
+                "round_trips_per_1000": r.get("pt.round_trips_per_1000_sweeps", np.nan) if is_pt else "",
             }
         )
     table = pd.DataFrame(rows)

@@ -71,6 +71,7 @@ def test_the_verdict_when_annealing_never_reaches_tv_0_01():
     assert table["cost"].tolist() == [6000, 8000, 300, 3000]
     assert table["cost_to_tv_0.01"].isna().tolist() == [False, False, True, True]
     assert table["swap_acceptance"].tolist() == ["0.30-0.40", "0.30-0.40", "", ""]
+    assert table["round_trips_per_1000"].tolist() == [66.0, 66.0, "", ""]  # annealing: no swaps, no NaN
 
 
 def test_the_verdict_when_both_reach_it_is_the_cost_ratio_of_the_cheapest():
