@@ -174,6 +174,8 @@ def _run_hydra(command: str, argv: list[str]) -> None:
         try:
             refuse_added_keys(cfg)
             task(cfg)
+        except BrokenPipeError:  # output piped into `head` and closed: not an error (and not Hydra's to report)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except InputError as exc:
             from hydra.core.hydra_config import HydraConfig
             from hydra.types import RunMode

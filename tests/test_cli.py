@@ -70,6 +70,19 @@ def test_subprocess_table_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`table | head -1`: the reader closes the pipe; exit 0, and nothing on stderr (Hydra printed
+    "Error executing job" for the broken pipe)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bmexp", "table"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    )
+    assert proc.stdout.readline().startswith(b"# slide35")
+    proc.stdout.close()  # as head does after its line: the table's next writes meet a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert err == ""
+
+
 def test_train_prints_final_metrics_and_the_post_table(tmp_path, capsys):
     csv = tmp_path / "m.csv"
     assert main(["train", "training.epochs=20", "training.eta=0.1", f"metrics_csv={csv}"]) == 0
