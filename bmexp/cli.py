@@ -309,6 +309,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    callbacks = sys.modules.get("bmexp.hydra_callbacks")
+    failed = callbacks.OUTCOME.pop("failed", 0) if callbacks is not None else 0
+    if failed and jobs:
+        print(
+            f"bmexp {command}: {failed} of {len(jobs)} configurations FAILED (each run's error is in its tag "
+            f"bmexp.error; `python -m bmexp report` lists them); once fixed, run them again with: "
+            f"{_resume_hint(command, rest)}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -23,6 +23,8 @@ __all__ = ["SweepTracking", "ACTIVE", "abort_active", "check_open", "end_runs_of
 ACTIVE: dict = {}
 #: what the CLI planned before launching (``configurations``: the number of jobs), tagged on the parent run
 PLANNED: dict = {}
+#: how the last sweep of this process ended (``failed``: its job runs that ended FAILED), for the CLI's last line
+OUTCOME: dict = {}
 
 
 def check_open() -> None:
@@ -62,6 +64,7 @@ class SweepTracking(Callback):
         self.store: tracking.Store | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        OUTCOME.clear()
         ACTIVE.clear()
         try:
             self._open(config)
@@ -112,6 +115,7 @@ class SweepTracking(Callback):
             lost = sys.modules["bmexp.launcher"].LOST if "bmexp.launcher" in sys.modules else []
             if lost:
                 tracking.tag_run(self.store, self.parent_id, {"bmexp.lost_jobs": str(len(lost))})
+            OUTCOME["failed"] = tracking.failed_children(self.store, self.parent_id)
             tracking.close_parent(self.store, self.parent_id, "FINISHED")
             os.environ.pop(tracking.PARENT_ENV, None)
             ACTIVE.clear()

@@ -658,6 +658,24 @@ def close_parent(store: Store, run_id: str, status: str = "FINISHED") -> None:
     store.client().set_terminated(run_id, status)
 
 
+def failed_children(store: Store, parent_id: str) -> int:
+    """How many job runs of the parent run ``parent_id`` ended FAILED."""
+    client = store.client()
+    parent = client.get_run(parent_id)
+    failed, token = 0, None
+    while True:
+        page = client.search_runs(
+            [parent.info.experiment_id],
+            max_results=1000,
+            page_token=token,
+            filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}' and attributes.status = 'FAILED'",
+        )
+        failed += len(page)
+        token = page.token
+        if not token:
+            return failed
+
+
 def tag_run(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
         store.client().set_tag(run_id, key, value)

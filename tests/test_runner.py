@@ -230,7 +230,7 @@ def test_submitit_local_launcher_nests_jobs_under_the_parent(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
+def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
     import bmexp.experiment as experiment
     from bmexp.cli import main
 
@@ -244,9 +244,11 @@ def test_a_failing_job_ends_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
         return real(model, **kwargs)
 
     monkeypatch.setattr(experiment, "run_experiment", flaky)
-    assert (
-        main(["sweep", "sweep=basic", "convention=binary", "schedule.T0=5", "training.epochs=3", "checks.n=300"]) == 0
-    )
+    args = ["sweep", "sweep=basic", "convention=binary", "schedule.T0=5", "training.epochs=3", "checks.n=300"]
+    assert main(args) == 1  # the sweep went on, and its end says that a configuration failed
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("bmexp sweep: 1 of 2 configurations FAILED (each run's error is in its tag bmexp.error")
+    assert last.endswith("run them again with: python -m bmexp sweep " + " ".join(args[1:]))
     _, parent, children = store_runs(tmp_path)
     assert parent["status"] == "FINISHED"
     by_eta = {c["params"]["training.eta"]: c for c in children}
