@@ -41,12 +41,26 @@ _WIDE = False
 #: Recording energies or traces at the end of sweeps, even when never taken, halves the speed
 #: of the wide kernel (measured), so it is compiled in only where asked for.
 _RECORD = False
+#: the table kernel stops branching on 'did it flip?' once more than 1 / _HOT of a sweep's updates flip
+_HOT = 4
 
 
 @njit(inline="always")
 def _axpy(field, d, row, n):
     for m in range(n):
         field[m] += d * row[m]
+
+
+@njit(inline="always")
+def _update_of(u, j, sw, n, n_upd, base, free, cols, clamped, random_scan, dense):
+    """(unit, threshold) of update ``j`` of sweep ``sw`` (unit -1: a clamped site of random scan)."""
+    if random_scan:
+        k = sw * n + j
+        i = min(int(u[n + n_upd + k] * n), n - 1)
+        return (-1 if clamped[i] else i), u[n + k]
+    if dense:  # no unit clamped: no indirection (measured: it cost a third at 4 units)
+        return j, u[base + j]
+    return free[j], u[base + cols[j]]
 
 
 def _gibbs_kernel(
@@ -96,18 +110,9 @@ def _gibbs_kernel(
             beta = betas[sw]
             base = n + sw * stride
             for j in range(per_sweep):
-                if random_scan:
-                    k = sw * n + j
-                    i = min(int(u[n + n_upd + k] * n), n - 1)
-                    threshold = u[n + k]
-                    if clamped[i]:
-                        continue
-                elif dense:  # no unit clamped: no indirection (measured: it cost a third at 4 units)
-                    i = j
-                    threshold = u[base + j]
-                else:
-                    i = free[j]
-                    threshold = u[base + cols[j]]
+                i, threshold = _update_of(u, j, sw, n, n_upd, base, free, cols, clamped, random_scan, dense)
+                if i < 0:
+                    continue
                 si = s[i]
                 if rule == HEAT_BATH:
                     new = on if threshold < beta * (on - off) * field[i] else off
@@ -136,6 +141,88 @@ def _gibbs_kernel(
                 energy_out[c, r] = e
 
 
+def _gibbs_table_kernel(
+    S,
+    W,
+    b,
+    off,
+    on,
+    betas,
+    record_at,
+    clamped,
+    free,
+    cols,
+    stride,
+    noise,
+    rule,
+    random_scan,
+    energy_out,
+    trace_at,
+    trace_out,
+):
+    """The same sweeps as :func:`_gibbs_kernel` for narrow models (at most ``TABLE_MAX_UNITS`` units),
+    from a table of the local fields of every state (``2**n x n``)."""
+    n_chains, n = S.shape
+    n_sweeps = betas.shape[0]
+    n_upd = n_sweeps * n
+    per_sweep = n if random_scan else free.shape[0]
+    dense = free.shape[0] == n
+    # Every unit's local field in every state (bit m of the code: unit m on), summed in the order
+    # the other copies' fields start with: an update reads its field instead of adding a row of W
+    # to all n fields on every flip, and the chain carries one integer from update to update.
+    n_codes = 1 << n
+    tab = np.empty(n_codes * n)
+    for code in range(n_codes):
+        for i in range(n):
+            acc = b[i]
+            for m in range(n):
+                acc += W[i, m] * (on if (code >> m) & 1 else off)
+            tab[code * n + i] = acc
+    for c in prange(n_chains):
+        s = S[c]
+        u = noise[c]
+        code = 0
+        for m in range(n):
+            if s[m] == on:
+                code |= 1 << m
+        hot = False  # did more than 1 / _HOT of the last sweep's updates flip?
+        for sw in range(n_sweeps):
+            scale = betas[sw] * (on - off)
+            flips = 0
+            base = n + sw * stride
+            for j in range(per_sweep):
+                i, threshold = _update_of(u, j, sw, n, n_upd, base, free, cols, clamped, random_scan, dense)
+                if i < 0:
+                    continue
+                x = tab[code * n + i]
+                bit = (code >> i) & 1
+                if rule == HEAT_BATH:
+                    new_bit = 1 if threshold < scale * x else 0
+                else:  # -dE / T = beta (flip - s_i) x: (on - off) x if the unit is off, (off - on) x if on
+                    new_bit = bit ^ (1 if threshold < (scale * x if bit == 0 else -(scale * x)) else 0)
+                flipped = bit ^ new_bit
+                flips += flipped
+                if hot:  # many flips: a data dependency, no branch to mispredict
+                    code ^= flipped << i
+                elif flipped:  # few: a branch the CPU predicts ("no flip"), so the next update need
+                    code ^= 1 << i  # not wait for this one's decision
+            hot = _HOT * flips > per_sweep
+            if not _RECORD:
+                continue
+            t = trace_at[sw]
+            if t >= 0:
+                for m in range(n):
+                    trace_out[c, t, m] = on if (code >> m) & 1 else off
+            r = record_at[sw]
+            if r >= 0:
+                e = 0.0
+                for m in range(n):
+                    e -= 0.5 * (on if (code >> m) & 1 else off) * (tab[code * n + m] + b[m])
+                energy_out[c, r] = e
+        for m in range(n):
+            s[m] = on if (code >> m) & 1 else off
+
+
 def _variant(fn, name, **constants):
     """A copy of ``fn`` named ``name`` whose globals override ``constants``.
 
@@ -147,22 +234,34 @@ def _variant(fn, name, **constants):
     return copy
 
 
-def _compile(wide, parallel, record):
-    name = f"gibbs_{'wide' if wide else 'narrow'}_{'parallel' if parallel else 'serial'}{'_record' if record else ''}"
-    fn = _variant(_gibbs_kernel, name, _WIDE=wide, _RECORD=record)
+def _compile(kind, parallel, record):
+    name = f"gibbs_{kind}_{'parallel' if parallel else 'serial'}{'_record' if record else ''}"
+    if kind == "table":
+        fn = _variant(_gibbs_table_kernel, name, _RECORD=record)
+    else:
+        fn = _variant(_gibbs_kernel, name, _WIDE=kind == "wide", _RECORD=record)
     return njit(parallel=parallel, cache=True, nogil=True)(fn)
 
 
-#: (wide, parallel, record) -> kernel (each compiles on first use, then loads from the disk cache).
+#: (kind, parallel, record) -> kernel (each compiles on first use, then loads from the disk cache);
+#: kind "table" up to TABLE_MAX_UNITS units, "narrow" below WIDE_MIN_UNITS, else "wide".
 #: Parallel over chains for large blocks; serial for small blocks, where starting threads
 #: (~0.1 ms) costs more than the work.
-KERNELS = {(w, p, r): _compile(w, p, r) for w in (False, True) for p in (False, True) for r in (False, True)}
+KERNELS = {
+    (k, p, r): _compile(k, p, r) for k in ("table", "narrow", "wide") for p in (False, True) for r in (False, True)
+}
 PARALLEL_MIN_UNIFORMS = 2**18
+#: Up to this many units the field table (2**n x n float64: 80 KB at 10 units) replaces the fields
+TABLE_MAX_UNITS = 10
+
+
+def kernel_kind(n_units: int) -> str:
+    return "table" if n_units <= TABLE_MAX_UNITS else "narrow" if n_units < WIDE_MIN_UNITS else "wide"
 
 
 def kernel_for(n_units: int, n_uniforms: int, record: bool):
     _threading_layer()
-    return KERNELS[(n_units >= WIDE_MIN_UNITS, n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]
+    return KERNELS[(kernel_kind(n_units), n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]
 
 
 # ----------------------------------------------------------------------------- thresholds

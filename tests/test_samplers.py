@@ -116,6 +116,58 @@ def test_the_streams_layout_and_clamped_units_draw_nothing(scan):
         np.testing.assert_array_equal(got, s)
 
 
+@pytest.mark.parametrize("rule", ["heat_bath", "flip"])
+def test_the_field_table_kernel_gives_the_other_kernels_states(rule):
+    """Models of <= TABLE_MAX_UNITS units run the field-table kernel (its branching and its
+    branchless updates, chosen by the last sweep's flips); the narrow and wide kernels, on the
+    same thresholds, must give the same states and energies -- from T = 20 (most updates flip)
+    down to T = 1, with clamped units and with random scan."""
+    from bmexp import _kernels
+    from bmexp.samplers.gibbs import _recording, thresholds_inplace
+
+    m = random_model(5, 4, rng=np.random.default_rng(3), weight_scale=0.7, bias_scale=0.4, convention="spin")
+    n, sched, chains = m.n_units, Schedule.linear(20, 1, sweeps_per_temperature=3), 200
+    assert _kernels.kernel_kind(n) == "table"
+    rng = np.random.default_rng(4)
+    for scan, clamped in (("sequential", [0, 6]), ("random", [2])):
+        is_clamped = np.isin(np.arange(n), clamped)
+        free = np.flatnonzero(~is_clamped)
+        width = n + sched.total_sweeps * n * (2 if scan == "random" else 1)
+        noise = rng.random((chains, width))
+        thresholds_inplace(noise[:, n : n + sched.total_sweeps * n], rule)
+        start = np.where(rng.random((chains, n)) < 0.5, 1.0, -1.0)
+        outs = []
+        for kind in ("table", "narrow", "wide"):
+            states = start.copy()
+            betas, record_at, energy, trace_at, trace = _recording(sched, chains, n, True, 2)
+            _kernels.KERNELS[(kind, False, True)](
+                states,
+                m.weights,
+                m.biases,
+                -1.0,
+                1.0,
+                betas,
+                record_at,
+                is_clamped,
+                free,
+                free,
+                n,
+                noise,
+                _kernels.HEAT_BATH if rule == "heat_bath" else _kernels.FLIP,
+                scan == "random",
+                energy,
+                trace_at,
+                trace,
+            )
+            outs.append((states, energy, trace))
+        for states, energy, trace in outs[1:]:
+            np.testing.assert_array_equal(states, outs[0][0])
+            np.testing.assert_array_equal(trace, outs[0][2])
+            np.testing.assert_allclose(energy, outs[0][1], rtol=1e-12, atol=1e-12)
+        assert np.all(outs[0][0][:, clamped] == start[:, clamped])
+        assert not np.array_equal(outs[0][0], start)
+
+
 def test_same_seed_same_output_different_seed_different_output():
     m = slide35()
     kw = dict(n_chains=1000, schedule=Schedule.constant(3))

@@ -259,6 +259,22 @@ def _layout(n: int, n_sweeps: int, scan: str, n_free: int | None = None) -> tupl
     return n_thr, n + n_thr * (2 if scan == "random" else 1)
 
 
+def _recording(schedule: Schedule, n_chains: int, n: int, record_energy: bool, trace_every: int):
+    """The kernel's per-sweep arrays: 1 / T, where to record energies, the energies (chains x
+    steps), where to record states, the states (chains x records x units)."""
+    betas = 1.0 / schedule.sweep_temperatures()
+    record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
+    if record_energy:
+        record_at[np.cumsum(schedule.sweeps) - 1] = np.arange(len(schedule.sweeps))
+    energy = np.zeros((n_chains, len(schedule.sweeps)))
+    trace_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
+    if trace_every:
+        marks = np.arange(trace_every - 1, schedule.total_sweeps, trace_every)
+        trace_at[marks] = np.arange(marks.size)
+    trace = np.zeros((n_chains if trace_every else 1, max(1, int((trace_at >= 0).sum())), n))
+    return betas, record_at, energy, trace_at, trace
+
+
 def run_chains(
     model: BoltzmannMachine,
     states: np.ndarray,
@@ -294,16 +310,7 @@ def run_chains(
         full = np.zeros((states.shape[0], n + schedule.total_sweeps * n))
         full[:, n + (np.arange(schedule.total_sweeps)[:, None] * n + free[None, :]).ravel()] = uniforms[:, n:]
         uniforms, compact = full, False
-    betas = 1.0 / schedule.sweep_temperatures()
-    record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
-    if record_energy:
-        record_at[np.cumsum(schedule.sweeps) - 1] = np.arange(len(schedule.sweeps))
-    energy = np.zeros((states.shape[0], len(schedule.sweeps)))
-    trace_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
-    if trace_every:
-        marks = np.arange(trace_every - 1, schedule.total_sweeps, trace_every)
-        trace_at[marks] = np.arange(marks.size)
-    trace = np.zeros((states.shape[0] if trace_every else 1, max(1, int((trace_at >= 0).sum())), n))
+    betas, record_at, energy, trace_at, trace = _recording(schedule, states.shape[0], n, record_energy, trace_every)
     off, on = (float(v) for v in model.convention.values)
     w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
     if backend == "numba":
