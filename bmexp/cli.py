@@ -35,8 +35,16 @@ def config_path() -> str:
 MULTIRUN_COMMANDS = ("run", "check", "train", "table")
 
 
-def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
-    """Every job's overrides of a sweep, each composed and validated before anything runs."""
+#: the Hydra launcher whose workers :func:`plan_sweep` can start early (bmexp.launcher.prestart)
+BMEXP_LAUNCHER = "hydra_plugins.bmexp_launcher.BmexpLauncher"
+
+
+def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -> list[list[str]]:
+    """Every job's overrides of a sweep, each composed and validated before anything runs.
+
+    With ``prestart`` and bmexp's own launcher, the sweep's workers start as soon as their number is
+    known, and import what a job needs while the jobs are validated here and Hydra composes its own
+    config; the caller must call ``bmexp.launcher.discard_prestarted()`` on every way out."""
     import itertools
 
     from hydra import compose, initialize_config_dir, initialize_config_module
@@ -72,6 +80,11 @@ def plan_sweep(config_name: str, overrides: list[str]) -> list[list[str]]:
         tracked = "tracking" in base  # run and sweep log to a store; check, train and table do not
         uri = base.tracking.uri if tracked else None
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
+        if prestart and base.hydra.launcher.get("_target_") == BMEXP_LAUNCHER:
+            from . import launcher
+
+            sqlite = not uri or str(uri).startswith("sqlite:")
+            launcher.prestart(launcher.worker_count(base.hydra.launcher.get("n_jobs"), len(jobs)), sqlite)
         validate = _validator(config_name)
         compose_job = _JobComposer(config_name, fixed, parser)
         for job in jobs:
@@ -262,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         # a sweep, or any command's multirun: every job composed and validated before the first starts
         if command == "sweep" or (command in MULTIRUN_COMMANDS and {"-m", "--multirun"} & set(rest)):
             if not {"--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i"} & set(rest):
-                jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")])
+                jobs = plan_sweep(command, [a for a in rest if not a.startswith("-")], prestart=True)
                 print(f"bmexp {command}: {len(jobs)} jobs, every configuration validated", file=sys.stderr)
                 from .hydra_callbacks import PLANNED
 
@@ -292,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         _abort_sweep("FAILED")
         raise
     finally:
+        from .launcher import discard_prestarted
+
+        discard_prestarted()  # workers started for the sweep that no launch adopted (bad input, an interrupt)
         sys.argv = saved
         if "bmexp.hydra_callbacks" in sys.modules:
             sys.modules["bmexp.hydra_callbacks"].PLANNED.clear()

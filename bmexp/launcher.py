@@ -14,6 +14,14 @@ process that reads one job at a time from a pipe, so
 - a worker whose launcher is gone (``kill -9``) gets SIGTERM from the kernel
   (``PR_SET_PDEATHSIG``, plus a watchdog thread polling ``os.getppid()`` elsewhere), ends its
   run KILLED, marks the dead launcher's runs KILLED and exits.
+
+A sweep's workers are started early (:func:`prestart`, by the CLI once it knows the launcher and the
+number of jobs, while it still validates every job's config and Hydra composes its own): each imports
+what a job needs (bmexp, Hydra, MLflow, numba) before it waits for its first job, and :func:`launch`
+adopts them.  Workers that no launch adopted (bad input found while planning, an interrupt) hold no
+run; :func:`discard_prestarted` kills them, and the CLI calls it on every way out.  Each worker gets
+the sweep's context (Hydra context, config, task, the launcher's environment) once, then one job at a
+time: it runs its jobs one after another as Hydra's basic launcher runs them in one process.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Sequence
 
-__all__ = ["launch", "LOST", "worker_main"]
+__all__ = ["launch", "LOST", "worker_main", "prestart", "discard_prestarted", "worker_count"]
 
 #: jobs lost in this process's last launch: dicts with idx, overrides, pid, cause
 LOST: list[dict] = []
@@ -83,12 +91,13 @@ def signal_name(returncode: int | None) -> str:
 
 
 class _Worker:
-    def __init__(self, launcher_pid: int):
+    def __init__(self, launcher_pid: int, warm: str = ""):
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         env = dict(os.environ)
+        args = [str(launcher_pid), str(to_child_r), str(from_child_w), *([warm] if warm else [])]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bmexp.launcher", str(launcher_pid), str(to_child_r), str(from_child_w)],
+            [sys.executable, "-m", "bmexp.launcher", *args],
             pass_fds=(to_child_r, from_child_w),
             stdin=subprocess.DEVNULL,
             env=env,
@@ -98,6 +107,7 @@ class _Worker:
         self.to_child, self.from_child = to_child_w, from_child_r
         self.pid = self.proc.pid
         self.job: tuple[int, Sequence[str]] | None = None
+        self.has_context = False  # the sweep's context (sent once, before its first job)
 
     def close(self) -> None:
         for fd in (self.to_child, self.from_child):
@@ -107,13 +117,15 @@ class _Worker:
                 pass
 
 
-def _spawn(workers: list, launcher_pid: int, k: int | None = None) -> None:
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def _spawn(workers: list, launcher_pid: int, k: int | None = None, warm: str = "") -> None:
     """Start a worker and put it in ``workers`` with SIGTERM / SIGINT held back meanwhile, so that an
     interrupt never leaves a started worker out of the list (and so never stopped)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
-        w = _Worker(launcher_pid)
+        w = _Worker(launcher_pid, warm)
         if k is None:
             workers.append(w)
         else:
@@ -140,6 +152,53 @@ def _stop_workers(workers: list[_Worker], grace_s: float) -> None:
         w.close()
 
 
+def worker_count(n_jobs: int | None, n_tasks: int) -> int:
+    """Worker processes for ``n_tasks`` jobs with the launcher option ``n_jobs`` (-1 or 0: one per core)."""
+    n = n_jobs if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+    return max(1, min(n, n_tasks))
+
+
+#: workers started by :func:`prestart` that no :func:`launch` has adopted yet
+_PRESTARTED: list[_Worker] = []
+
+
+def prestart(n: int, sqlite: bool) -> None:
+    """Start ``n`` workers now, for the next :func:`launch` in this process: they import what a job
+    needs (with MLflow's SQLite store if ``sqlite``) meanwhile.  The caller must make sure that
+    :func:`discard_prestarted` runs on every way out (a launch adopts them; discarding then is a no-op)."""
+    discard_prestarted()
+    for _ in range(n):
+        _spawn(_PRESTARTED, os.getpid(), warm="sqlite" if sqlite else "server")
+
+
+def discard_prestarted() -> None:
+    """Kill the prestarted workers that no launch adopted, and wait for them: they never had a job, so
+    they hold no run and write nothing.  SIGTERM / SIGINT are held back meanwhile (none is lost)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        for w in _PRESTARTED:
+            if w.proc.poll() is None:
+                w.proc.kill()
+        for w in _PRESTARTED:
+            w.proc.wait()
+            w.close()
+        _PRESTARTED.clear()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _adopt(workers: list[_Worker], n: int) -> None:
+    """Move up to ``n`` prestarted workers into ``workers`` (signals held: each is in exactly one list)
+    and discard the others."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        workers.extend(_PRESTARTED[:n])
+        del _PRESTARTED[:n]
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    discard_prestarted()
+
+
 def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> list:
     from hydra.core.singleton import Singleton
     from hydra.core.utils import JobReturn, JobStatus, configure_log, setup_globals
@@ -150,10 +209,12 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     configure_log(launcher.config.hydra.hydra_logging, launcher.config.hydra.verbose)
     hydra_callbacks.check_open()  # the store, experiment and parent run exist, or no job starts
     Path(str(launcher.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-    n_jobs = launcher.n_jobs if launcher.n_jobs and launcher.n_jobs > 0 else (os.cpu_count() or 1)
-    n_jobs = max(1, min(n_jobs, len(job_overrides)))
+    n_jobs = worker_count(launcher.n_jobs, len(job_overrides))
     pickle = _pickler()
-    state = Singleton.get_state()
+    # the sweep's context, the same for every job: sent once to each worker, before its first job
+    context = pickle.dumps(
+        (dict(os.environ), launcher.hydra_context, launcher.config, launcher.task_function, Singleton.get_state())
+    )
     pending = deque(enumerate(job_overrides))
     results: list = [None] * len(job_overrides)
     LOST.clear()
@@ -161,25 +222,19 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     me = os.getpid()
     abort: BaseException | None = None
     try:
-        for _ in range(n_jobs):
+        _adopt(workers, n_jobs)
+        while len(workers) < n_jobs:
             _spawn(workers, me)
         while (pending and abort is None) or any(w.job is not None for w in workers):
             for w in workers:
                 if w.job is None and pending and abort is None:
                     i, overrides = pending.popleft()
                     w.job = (i, overrides)
-                    payload = pickle.dumps(
-                        (
-                            initial_job_idx + i,
-                            list(overrides),
-                            launcher.hydra_context,
-                            launcher.config,
-                            launcher.task_function,
-                            state,
-                        )
-                    )
                     try:
-                        _send(w.to_child, payload)
+                        if not w.has_context:
+                            _send(w.to_child, context)
+                            w.has_context = True
+                        _send(w.to_child, pickle.dumps((initial_job_idx + i, list(overrides))))
                     except OSError:  # it died before its job: noticed below
                         pass
             busy = {w.from_child: w for w in workers if w.job is not None}
@@ -313,14 +368,40 @@ def _die_with(launcher_pid: int) -> None:
     threading.Thread(target=watchdog, daemon=True, name="bmexp-watchdog").start()
 
 
-def _execute(idx, overrides, hydra_context, config, task_function, singleton_state):
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.core.singleton import Singleton
-    from hydra.core.utils import run_job, setup_globals
-    from omegaconf import open_dict
+def _warm_up(store: str) -> None:
+    """Import what a job needs (a prestarted worker, while the launcher plans): the job's first run then
+    starts without the seconds of imports.  ``store``: "sqlite" also imports MLflow's SQLite store."""
+    import hydra.core.utils  # noqa: F401
 
+    import hydra_plugins.bmexp_launcher  # noqa: F401
+
+    from . import _kernels, commands, experiment, tracking  # noqa: F401
+    from .samplers import gibbs, pt  # noqa: F401
+
+    tracking.warm_up(sqlite=store == "sqlite")
+
+
+def _take_context(env: dict, singleton_state) -> None:
+    """Adopt the launcher's environment as it is now (the sweep's parent run id, MLflow's settings: set
+    after this worker started) and Hydra's global state, as the basic launcher has them for its jobs."""
+    from hydra.core.singleton import Singleton
+    from hydra.core.utils import setup_globals
+
+    for key in set(_SPAWN_ENV) - set(env):  # (unset in the launcher since; what the worker set stays)
+        os.environ.pop(key, None)
+    os.environ.update(env)
     setup_globals()
     Singleton.set_state(singleton_state)
+
+
+_SPAWN_ENV: dict = {}
+
+
+def _execute(idx, overrides, hydra_context, config, task_function):
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.core.utils import run_job
+    from omegaconf import open_dict
+
     sweep_config = hydra_context.config_loader.load_sweep_config(config, list(overrides))
     with open_dict(sweep_config):
         sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{idx}"
@@ -336,7 +417,9 @@ def _execute(idx, overrides, hydra_context, config, task_function, singleton_sta
 
 
 def worker_main(argv: list[str]) -> int:
-    launcher_pid, rfd, wfd = (int(a) for a in argv)
+    launcher_pid, rfd, wfd = (int(a) for a in argv[:3])
+    warm = argv[3] if len(argv) > 3 else ""
+    _SPAWN_ENV.update(os.environ)
     signal.signal(signal.SIGTERM, _on_stop_signal)
     signal.signal(signal.SIGINT, _on_stop_signal)
     redeliver_unraisable(_STOPPING.clear)
@@ -345,12 +428,19 @@ def worker_main(argv: list[str]) -> int:
         _die_with(launcher_pid)
         if os.getppid() != launcher_pid:  # it died before we could ask to be told
             return 0
+        if warm:
+            _warm_up(warm)
         pickle = _pickler()
+        frame = _recv(rfd)
+        if frame is None:
+            return 0
+        env, hydra_context, config, task_function, singleton_state = pickle.loads(frame)
+        _take_context(env, singleton_state)
         while True:
             frame = _recv(rfd)
             if frame is None:
                 return 0
-            ret = _execute(*pickle.loads(frame))
+            ret = _execute(*pickle.loads(frame), hydra_context, config, task_function)
             kind = "ok"
             if getattr(ret, "status", None) is not None and ret.status.name == "FAILED":
                 from .tracking import StoreError

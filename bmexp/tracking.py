@@ -376,6 +376,16 @@ class Store:
                 return exp.experiment_id
 
 
+def warm_up(sqlite: bool) -> None:
+    """Import MLflow's client (and its SQLite store) with bmexp's settings, touching no store: a sweep's
+    prestarted worker does it while the launcher plans (bmexp.launcher)."""
+    _mlflow_env()
+    from mlflow import MlflowClient  # noqa: F401
+
+    if sqlite:
+        import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+
+
 def _start_ticks(pid: int) -> str | None:
     """A process's start time in clock ticks since boot (Linux), to tell a live PID from a reused one;
     None when there is no such process, "zombie" for one that has ended but is not yet reaped."""

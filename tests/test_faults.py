@@ -205,6 +205,80 @@ def test_kill_9_of_the_launcher_leaves_no_process_and_nothing_running(tmp_path):
     proc.communicate()
 
 
+# ------------------------------------------------------------------------ prestarted workers
+def workers_of(launcher_pid):
+    """The live ``python -m bmexp.launcher`` processes of this launcher, found by command line (any parent)."""
+    found = set()
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if "bmexp.launcher" in cmd and str(launcher_pid) in cmd and alive(p.info["pid"]):
+            found.add(p.info["pid"])
+    return found
+
+
+def start_to_files(args, cwd):
+    """As ``start``, with the output in files: the workers inherit it, so a pipe would not close (and the
+    test not look) until the last of them exited, found or not by the launcher."""
+    out, err = (open(cwd / name, "w") for name in ("out.txt", "err.txt"))
+    with out, err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bmexp", *args], cwd=cwd, env=ENV, stdout=out, stderr=err, start_new_session=True
+        )
+
+
+def prestarted_workers(proc):
+    """The workers the launcher started while it still plans (it has printed nothing yet)."""
+    return wait_until(lambda: workers_of(proc.pid), proc, timeout=120, what="prestarted workers")
+
+
+# the default sweep with a third learning rate that is refused: eta varies slowest, so the 48 jobs
+# planned first are valid and the workers are started (and importing) when the 49th is refused
+BAD_LAST = ["sweep", "training.eta=0.005,0.01,-1"]
+
+
+def test_bad_input_found_while_planning_leaves_no_worker_process(tmp_path):
+    proc = start_to_files(BAD_LAST, tmp_path)
+    seen = prestarted_workers(proc)
+    proc.wait(timeout=120)
+    # killed and waited for before the launcher exited: none left, not even for the moment it takes a
+    # worker whose launcher is gone to notice (PR_SET_PDEATHSIG) and exit
+    left = [p for p in seen if alive(p)]
+    assert left == [] and workers_of(proc.pid) == set()
+    err = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 2, err
+    assert len(lines(err)) == 1 and "training.eta" in err and "Traceback" not in err, err
+    assert not (tmp_path / "mlruns").exists() and not (tmp_path / "multirun").exists()  # nothing written
+
+
+def test_sigterm_while_planning_leaves_no_worker_process(tmp_path):
+    proc = start_to_files(BAD_LAST, tmp_path)
+    seen = prestarted_workers(proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=120)
+    assert [p for p in seen if alive(p)] == [] and workers_of(proc.pid) == set()
+    err = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 130
+    assert lines(err) == ["bmexp sweep: interrupted"], err
+
+
+def test_the_prestarted_workers_run_the_jobs(tmp_path):
+    """Every job runs in one of the n_jobs workers started before the sweep's parent run opened (while the
+    launcher planned), not in workers the launch started afterwards."""
+    proc = start([*TINY, "hydra.launcher.n_jobs=2"], tmp_path)
+    seen = prestarted_workers(proc)
+    out, err = proc.communicate(timeout=400)
+    assert proc.returncode == 0, err
+    assert_complete(tmp_path)
+    owners = {r.data.tags["bmexp.owner"] for r in jobs(tmp_path)}
+    pids = {int(tag.split(":")[1]) for tag in owners}
+    assert len(owners) == 2 and pids == seen, (owners, seen)
+    # each worker's start (the owner tag's clock ticks since boot) came before the parent run's
+    boot, tick = psutil.boot_time(), os.sysconf("SC_CLK_TCK")
+    opened = parents(tmp_path)[0].info.start_time / 1000
+    assert all(boot + int(tag.split(":")[2]) / tick < opened for tag in owners), (owners, opened)
+    assert workers_of(proc.pid) == set()
+
+
 # ------------------------------------------------------------------------ 3. two launchers
 def integrity(db):
     con = sqlite3.connect(db)
