@@ -402,8 +402,8 @@ def validate_launcher(lc: DictConfig, store_uri: str | None = None) -> None:
     if not str(lc.get("_target_", "")).endswith("BmexpLauncher"):
         return  # other launchers check their own settings
     n_jobs = lc.get("n_jobs")
-    if n_jobs != -1:
-        arguments.integer(n_jobs, "hydra.launcher.n_jobs", low=1, high=1024)
+    if n_jobs != -1 and not (arguments._is_int(n_jobs) and 1 <= n_jobs <= 1024):
+        raise InputError.bad("hydra.launcher.n_jobs", "-1 (one worker per core) or an integer in [1, 1024]", n_jobs)
     arguments.number(lc.get("grace_s"), "hydra.launcher.grace_s", low=0, high=3600)
 
 

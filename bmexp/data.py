@@ -113,7 +113,11 @@ def load_vectors(path, n_visible: int, convention) -> np.ndarray:
         if path.suffix == ".npy":
             arr = np.load(path, allow_pickle=False)
         else:
-            arr = np.loadtxt(path, delimiter=",", ndmin=2)
+            import warnings
+
+            with warnings.catch_warnings():  # an empty file: its shape error below is the one line, not numpy's warning
+                warnings.simplefilter("ignore", UserWarning)
+                arr = np.loadtxt(path, delimiter=",", ndmin=2)
     except ValueError as exc:  # pickled objects, malformed numbers, ragged rows
         raise InputError(f"data file {str(path)!r} could not be read as numbers without pickle: {exc}") from None
     except OSError as exc:

@@ -173,7 +173,8 @@ def prestart(n: int, sqlite: bool) -> None:
 
 def discard_prestarted() -> None:
     """Kill the prestarted workers that no launch adopted, and wait for them: they never had a job, so
-    they hold no run and write nothing.  SIGTERM / SIGINT are held back meanwhile (none is lost)."""
+    they hold no run and write nothing; and stop the workers a finished launch left idle (:func:`_park`).
+    SIGTERM / SIGINT are held back meanwhile (none is lost)."""
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         for w in _PRESTARTED:
@@ -183,8 +184,34 @@ def discard_prestarted() -> None:
             w.proc.wait()
             w.close()
         _PRESTARTED.clear()
+        parked, grace = list(_PARKED), _PARKED_GRACE[0] if _PARKED_GRACE else 0.0
+        _PARKED.clear()
+        _stop_workers(parked, grace)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+#: the idle workers of the last finished launch, and its grace_s (see :func:`_park`)
+_PARKED: list[_Worker] = []
+_PARKED_GRACE: list[float] = []
+
+
+def _park(workers: list[_Worker], grace_s: float) -> None:
+    """Keep a finished launch's idle workers until :func:`discard_prestarted` (or the process's exit)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        _PARKED.extend(workers)
+        _PARKED_GRACE[:] = [grace_s]
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    if not _ATEXIT:
+        import atexit
+
+        atexit.register(discard_prestarted)
+        _ATEXIT.append(True)
+
+
+_ATEXIT: list = []
 
 
 def _adopt(workers: list[_Worker], n: int) -> None:
@@ -292,7 +319,11 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
                 signal.signal(s, h)
         raise
     else:
-        _stop_workers(workers, launcher.grace_s)
+        # Every job is done, but the sweep is not: Hydra ends the parent run after this returns.  The
+        # workers stay (idle) until then, so that a kill -9 of the launcher in that time still has
+        # them mark its parent run KILLED; discard_prestarted (the CLI, on every way out) or the
+        # process's exit stops them.
+        _park(workers, launcher.grace_s)
     return results
 
 

@@ -573,7 +573,7 @@ CLI = [
     ),
     (
         "sweep hydra.launcher.n_jobs=0",
-        "bmexp sweep: error: hydra.launcher.n_jobs must be an integer in [1, 1024]; received 0",
+        "bmexp sweep: error: hydra.launcher.n_jobs must be -1 (one worker per core) or an integer in [1, 1024]; received 0",
     ),
     (
         "sweep sweep=slurm convention=binary schedule.T0=5 schedule.step=5 schedule.sweeps_per_temperature=5 training.eta=0.1",

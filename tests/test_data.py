@@ -72,3 +72,14 @@ def test_heldout_split_is_deterministic_disjoint_and_complete():
     assert sorted(np.concatenate([a_train[:, 0], a_held[:, 0]])) == list(range(50))
     with pytest.raises(InputError, match="heldout = 0.99 of 50 vectors leaves none to train on"):
         split_heldout(v, 0.99, rng=np.random.default_rng(7))
+
+
+def test_an_empty_csv_is_one_clear_error_and_no_numpy_warning(tmp_path):
+    import warnings
+
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "input contained no data" would be a second stderr line
+        with pytest.raises(InputError, match=r"must have shape \(n_vectors, 2\)"):
+            load_vectors(path, 2, "binary")
