@@ -255,13 +255,19 @@ PARALLEL_MIN_UNIFORMS = 2**18
 TABLE_MAX_UNITS = 10
 
 
-def kernel_kind(n_units: int) -> str:
-    return "table" if n_units <= TABLE_MAX_UNITS else "narrow" if n_units < WIDE_MIN_UNITS else "wide"
+def kernel_kind(n_units: int, n_uniforms: int | None = None) -> str:
+    """The kernel for ``n_units`` units: the field table up to TABLE_MAX_UNITS units, unless the call
+    draws fewer numbers (``n_uniforms``) than the table has entries (building it would cost more
+    than the sweeps); the kernels give the same states."""
+    small = n_uniforms is not None and n_uniforms < (n_units << n_units)
+    if n_units <= TABLE_MAX_UNITS and not small:
+        return "table"
+    return "narrow" if n_units < WIDE_MIN_UNITS else "wide"
 
 
 def kernel_for(n_units: int, n_uniforms: int, record: bool):
     _threading_layer()
-    return KERNELS[(kernel_kind(n_units), n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]
+    return KERNELS[(kernel_kind(n_units, n_uniforms), n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]
 
 
 # ----------------------------------------------------------------------------- thresholds

@@ -299,7 +299,11 @@ def test_a_wrong_model_is_rejected_by_the_same_test():
         (dict(clamp=([0, 0], [1, 1])), r"clamp units must not repeat"),
         (dict(clamp={0: 2}), r"clamp values must contain only binary values \{0, 1\}; found 2"),
         (dict(clamp={0: -1}), r"clamp values must contain only binary values"),
-        (dict(clamp={0: np.ones(3)}), r"clamp values must be scalars or arrays of n_chains = 10 values"),
+        (
+            dict(clamp={0: np.ones(3)}),
+            r"clamp values must be numbers, or arrays of n_chains = 10 numbers; received 0: array",
+        ),
+        (dict(clamp={1: "x"}), r"clamp values must be numbers, .*; received 1: 'x'"),
         (dict(clamp=([0, 1], np.ones((3, 2)))), r"clamp values must have shape \(2,\) or \(10, 2\); received \(3, 2\)"),
         (dict(clamp=[1, 2]), r"clamp must be None, a mapping"),
         (dict(n_chains=0), r"n_chains must be an integer >= 1; received 0"),

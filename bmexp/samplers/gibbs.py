@@ -91,6 +91,12 @@ class SampleResult:
         }
 
 
+def _shown(v) -> str:
+    """A clamp value as the message shows it: itself if short, else its type and shape."""
+    text = repr(v)
+    return text if len(text) <= 40 else f"{type(v).__name__} of shape {np.shape(v)}"
+
+
 def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.ndarray, np.ndarray]:
     """``clamp`` as ``(unit indices (k,), values (n_chains, k))``.
 
@@ -106,8 +112,8 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
             cols = [np.broadcast_to(np.asarray(v, dtype=float), (n_chains,)) for v in values]
         except (ValueError, TypeError):
             raise InputError(
-                f"clamp values must be scalars or arrays of n_chains = {n_chains} values; "
-                f"received shapes {[np.shape(v) for v in values]}"
+                f"clamp values must be numbers, or arrays of n_chains = {n_chains} numbers; "
+                f"received {', '.join(f'{u!r}: {_shown(v)}' for u, v in zip(units, values))}"
             ) from None
         vals = np.stack(cols, axis=1) if cols else np.zeros((n_chains, 0))
     elif isinstance(clamp, tuple) and len(clamp) == 2:
