@@ -11,9 +11,9 @@ process that reads one job at a time from a pipe, so
 - SIGTERM or Ctrl-C of the launcher is passed on to the workers, which end their runs KILLED
   (the job's ``KeyboardInterrupt``), within ``grace_s`` seconds, after which any worker left is
   killed and its runs marked KILLED; the launcher returns only when no worker is left;
-- a worker whose launcher is gone (``kill -9``) gets SIGTERM from the kernel
+- a worker whose launcher is gone (``kill -9``) gets :data:`ORPHAN_SIGNAL` from the kernel
   (``PR_SET_PDEATHSIG``, plus a watchdog thread polling ``os.getppid()`` elsewhere), ends its
-  run KILLED, marks the dead launcher's runs KILLED and exits.
+  run KILLED, waits until the launcher's process is gone, marks its runs KILLED and exits.
 
 A sweep's workers are started early (:func:`prestart`, by the CLI once it knows the launcher and the
 number of jobs, while it still validates every job's config and Hydra composes its own): each imports
@@ -366,17 +366,27 @@ def redeliver_unraisable(reset):
     return default  # (to put back)
 
 
+#: The signal a worker gets when its launcher dies (``PR_SET_PDEATHSIG``, the watchdog): not SIGTERM, which
+#: the launcher sends to stop its workers, because a worker cannot always tell the two apart by
+#: ``os.getppid()``.  The kernel sends it when the *thread* that started the worker exits; the launcher has
+#: other threads, and until the last of them has exited the worker's parent is still the launcher's pid.
+ORPHAN_SIGNAL = signal.SIGUSR1
+_ORPHANED = threading.Event()
+
+
 def _on_stop_signal(signum, frame):
-    """The first SIGTERM / SIGINT unwinds the job like Ctrl-C (its run ends KILLED); later ones are ignored so
-    that nothing interrupts the run's clean-up.  One that comes inside a callback from C is taken again
-    0.2 s later."""
+    """The first SIGTERM / SIGINT (or :data:`ORPHAN_SIGNAL`) unwinds the job like Ctrl-C (its run ends KILLED);
+    later ones are ignored so that nothing interrupts the run's clean-up.  One that comes inside a callback
+    from C is taken again 0.2 s later."""
+    if signum == ORPHAN_SIGNAL:
+        _ORPHANED.set()
     if _STOPPING.is_set():
         return
     if in_foreign_callback(frame):
         redeliver(signum)
         return
     _STOPPING.set()
-    raise KeyboardInterrupt(f"signal {signum}")
+    raise KeyboardInterrupt(f"signal {signum}" + (": its launcher is gone" if signum == ORPHAN_SIGNAL else ""))
 
 
 def _die_with(launcher_pid: int) -> None:
@@ -385,14 +395,14 @@ def _die_with(launcher_pid: int) -> None:
             import ctypes
 
             libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+            libc.prctl(1, int(ORPHAN_SIGNAL), 0, 0, 0)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
 
     def watchdog():
         while True:
             if os.getppid() != launcher_pid:
-                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), ORPHAN_SIGNAL)
                 return
             time.sleep(0.5)
 
@@ -447,15 +457,37 @@ def _execute(idx, overrides, hydra_context, config, task_function):
     )
 
 
+def _orphaned(launcher_pid: int) -> bool:
+    return _ORPHANED.is_set() or os.getppid() != launcher_pid
+
+
+def _end_orphaned(launcher_pid: int, started: str | None, timeout: float = 10.0) -> None:
+    """The launcher is dying: once it is gone (a zombie, or no such process), mark its runs (the sweep's
+    parent run) KILLED.  The kernel signals the worker while the launcher's other threads still exit, and
+    a process that still exists holds its runs as live."""
+    from .tracking import _start_ticks, end_orphaned_runs
+
+    deadline = time.monotonic() + timeout
+    while _start_ticks(launcher_pid) == started and started not in (None, "zombie"):
+        if time.monotonic() > deadline:
+            return  # (the next bmexp command on the store marks them)
+        time.sleep(0.02)
+    end_orphaned_runs()
+
+
 def worker_main(argv: list[str]) -> int:
     launcher_pid, rfd, wfd = (int(a) for a in argv[:3])
     warm = argv[3] if len(argv) > 3 else ""
     _SPAWN_ENV.update(os.environ)
-    signal.signal(signal.SIGTERM, _on_stop_signal)
-    signal.signal(signal.SIGINT, _on_stop_signal)
+    for signum in (signal.SIGTERM, signal.SIGINT, ORPHAN_SIGNAL):
+        signal.signal(signum, _on_stop_signal)
     redeliver_unraisable(_STOPPING.clear)
+    from .tracking import _start_ticks
+
+    launcher_started = _start_ticks(launcher_pid)
     try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # (held while it was started)
+        # (held while it was started)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, ORPHAN_SIGNAL})
         _die_with(launcher_pid)
         if os.getppid() != launcher_pid:  # it died before we could ask to be told
             return 0
@@ -470,6 +502,8 @@ def worker_main(argv: list[str]) -> int:
         while True:
             frame = _recv(rfd)
             if frame is None:
+                if _orphaned(launcher_pid):
+                    _end_orphaned(launcher_pid, launcher_started)
                 return 0
             ret = _execute(*pickle.loads(frame), hydra_context, config, task_function)
             kind = "ok"
@@ -486,10 +520,8 @@ def worker_main(argv: list[str]) -> int:
                 data = pickle.dumps((kind, ret))
             _send(wfd, data)
     except KeyboardInterrupt:
-        if os.getppid() != launcher_pid:  # orphaned: close what the dead launcher left open
-            from . import tracking
-
-            tracking.end_orphaned_runs()
+        if _orphaned(launcher_pid):  # close what the dead launcher left open
+            _end_orphaned(launcher_pid, launcher_started)
         return 0
     except BrokenPipeError:
         return 0

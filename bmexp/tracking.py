@@ -465,8 +465,12 @@ def end_orphaned_runs() -> None:
     for uri in list(_CLIENTS):
         try:
             mark_stale_runs(Store(uri, None), reason="its launcher was killed")
-        except Exception:
-            pass
+        except Exception as exc:
+            print(
+                f"bmexp worker {os.getpid()}: could not mark the dead launcher's runs KILLED in {uri} "
+                f"({type(exc).__name__}: {exc}); the next bmexp command on that store does",
+                file=sys.stderr,
+            )
 
 
 # ----------------------------------------------------------------------------- claims

@@ -205,6 +205,36 @@ def test_kill_9_of_the_launcher_leaves_no_process_and_nothing_running(tmp_path):
     proc.communicate()
 
 
+@pytest.mark.slow
+def test_a_worker_told_before_its_launcher_is_gone_still_ends_the_parent_run(tmp_path):
+    """The kernel signals a worker when the launcher's thread that started it exits, while the launcher's
+    other threads may still be exiting (its pid still exists, and is still the worker's parent).  CI once
+    saw the parent run left RUNNING that way.  Here the gap is made long: the workers get the signal, and
+    the launcher is killed a second later."""
+    from bmexp import launcher
+
+    proc = start(STOPPED, tmp_path)
+    wait_until(lambda: running_jobs_of_workers(tmp_path, proc.pid, 2), proc, what="two running jobs")
+    workers = descendants(proc.pid)
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, launcher.ORPHAN_SIGNAL)
+    time.sleep(1.0)
+    assert all(alive(p) for p in workers)  # they wait for their launcher to be gone
+    assert [r.info.status for r in parents(tmp_path)] == ["RUNNING"]
+    os.kill(proc.pid, signal.SIGKILL)
+    wait_until(lambda: not any(alive(p) for p in workers), timeout=30, what="the workers to exit")
+    assert runs(tmp_path, "RUNNING") == []
+    killed = jobs(tmp_path, "KILLED")
+    assert len(killed) == 2
+    assert {r.data.tags["bmexp.error"] for r in killed} == {
+        f"KeyboardInterrupt: signal {int(launcher.ORPHAN_SIGNAL)}: its launcher is gone"
+    }
+    assert [r.info.status for r in parents(tmp_path)] == ["KILLED"]
+    assert "its launcher was killed" in parents(tmp_path)[0].data.tags["bmexp.error"]
+    proc.communicate()
+
+
 # ------------------------------------------------------------------------ prestarted workers
 def workers_of(launcher_pid):
     """The live ``python -m bmexp.launcher`` processes of this launcher, found by command line (any parent)."""
