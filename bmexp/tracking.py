@@ -703,11 +703,81 @@ def _log_params(client, run_id, params: dict[str, str]) -> None:
         client.log_batch(run_id, params=items[i : i + 100])
 
 
+#: MLflow schema revisions (``alembic_version``) whose ``metrics`` and ``latest_metrics`` tables
+#: :func:`insert_metrics` writes as MLflow's own ``log_batch`` does; checked row for row against
+#: ``log_batch`` by tests/test_tracking.py.  Another revision (an MLflow upgrade) goes through
+#: ``log_batch``.
+METRICS_SCHEMAS = frozenset({"dc11669786a5"})
+_SCHEMA_OF: dict[str, str | None] = {}
+_DBL_MAX = sys.float_info.max
+_INSERT_METRIC = (
+    "INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_LATEST = (
+    "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (key, run_uuid) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, "
+    "step = excluded.step, is_nan = excluded.is_nan "
+    "WHERE (excluded.step, excluded.timestamp, excluded.value) > "
+    "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
+)
+
+
+def insert_metrics(store: Store, run_id: str, metrics: list) -> bool:
+    """Write ``metrics`` (``mlflow.entities.Metric``) of a run into a SQLite store in one transaction,
+    as ``MlflowClient.log_batch`` does, and return True; False (nothing written) where the store is
+    not SQLite or its schema is not one of :data:`METRICS_SCHEMAS`.
+
+    Why: ``log_batch`` builds an ORM object per value; a job's ~2,500 values (training curves) took
+    0.27 s per 1,000, most of a job's tracking time.  Same rows: NaN stored as 0 with ``is_nan``,
+    +-inf as +-max float, duplicates (key, timestamp, step, value) dropped, ``latest_metrics`` kept
+    at the greatest (step, timestamp, value) per key.
+    """
+    path = store.sqlite_path
+    if path is None:
+        return False
+    rows, latest = [], {}
+    for m in metrics:
+        value = float(m.value)
+        is_nan = value != value
+        if is_nan:
+            value = 0.0
+        elif math.isinf(value):
+            value = _DBL_MAX if value > 0 else -_DBL_MAX
+        row = (m.key, value, int(m.timestamp), run_id, int(m.step), int(is_nan))
+        rows.append(row)
+        best = latest.get(m.key)
+        if best is None or (row[4], row[2], row[1]) > (best[4], best[2], best[1]):
+            latest[m.key] = row
+    con = store._connect()
+    try:
+        if str(path) not in _SCHEMA_OF:
+            try:
+                found = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            except sqlite3.Error:
+                found = None
+            _SCHEMA_OF[str(path)] = found[0] if found else None
+        if _SCHEMA_OF[str(path)] not in METRICS_SCHEMAS:
+            return False
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.executemany(_INSERT_METRIC, rows)
+            con.executemany(_UPSERT_LATEST, [(k, v, ts, step, nan, r) for k, v, ts, r, step, nan in latest.values()])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise StoreError(store._sqlite_message(exc)) from None
+    finally:
+        con.close()
+    return True
+
+
 class JobRun:
     """One job's MLflow run: log params, metrics (with steps), tags and artifacts."""
 
-    def __init__(self, client, run_id: str):
-        self.client, self.run_id = client, run_id
+    def __init__(self, client, run_id: str, store: Store | None = None):
+        self.client, self.run_id, self.store = client, run_id, store
         self._pending = []
 
     def params(self, params: Mapping) -> None:
@@ -729,12 +799,13 @@ class JobRun:
             for k, v in metrics.items()
             if v is not None and not (isinstance(v, float) and math.isinf(v))
         )
-        if len(self._pending) >= 900:
+        if len(self._pending) >= 5000:
             self.flush()
 
     def flush(self) -> None:
-        for i in range(0, len(self._pending), 1000):
-            self.client.log_batch(self.run_id, metrics=self._pending[i : i + 1000])
+        if self._pending and not (self.store is not None and insert_metrics(self.store, self.run_id, self._pending)):
+            for i in range(0, len(self._pending), 1000):
+                self.client.log_batch(self.run_id, metrics=self._pending[i : i + 1000])
         self._pending = []
 
     def artifacts(self, folder: str | os.PathLike) -> None:
@@ -753,7 +824,7 @@ def job_run(
     if parent_id:
         run_tags["mlflow.parentRunId"] = parent_id
     run = client.create_run(exp_id, run_name=run_name, tags=run_tags)
-    job = JobRun(client, run.info.run_id)
+    job = JobRun(client, run.info.run_id, store)
     try:
         yield job
         job.flush()
