@@ -330,6 +330,27 @@ class Store:
     def _connect(self, timeout: float = SQLITE_TIMEOUT_S) -> sqlite3.Connection:
         return sqlite3.connect(self.sqlite_path, timeout=timeout, isolation_level=None)
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A connection to a SQLite store inside ``BEGIN IMMEDIATE`` (the write lock, waited for up to the
+        busy timeout): committed at the end of the block, rolled back on any exception; an error of the
+        database itself becomes a StoreError naming the store."""
+        con = None
+        try:
+            con = self._connect()
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(self._sqlite_message(exc)) from None
+        finally:
+            if con is not None:
+                con.close()
+
     def client(self):
         """An MlflowClient (one per process and store).  For SQLite the client (whose construction
         creates or migrates the schema) is made under an exclusive file lock beside the database,
@@ -495,42 +516,29 @@ def claim(store: Store, experiment: str, config_hash: str) -> tuple[str, str | N
         return claim_on_server(store, experiment, config_hash)
     store.client()  # the database and its schema exist
     me = owner()
-    con = None
-    try:
-        con = store._connect()
+    with store.transaction() as con:
         con.execute(_CLAIMS_DDL)
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            row = con.execute(
-                "SELECT owner, state FROM bmexp_claims WHERE experiment = ? AND config_hash = ?",
-                (experiment, config_hash),
-            ).fetchone()
-            if row is None:
-                con.execute(
-                    "INSERT INTO bmexp_claims VALUES (?, ?, ?, 'running', ?)",
-                    (experiment, config_hash, me, time.time()),
-                )
-                result = ("mine", None)
-            elif row[1] == "finished":
-                result = ("finished", row[0])
-            elif row[0] == me or _owner_alive(row[0]) is False:
-                con.execute(
-                    "UPDATE bmexp_claims SET owner = ?, state = 'running', updated = ? "
-                    "WHERE experiment = ? AND config_hash = ?",
-                    (me, time.time(), experiment, config_hash),
-                )
-                result = ("mine", None if row[0] == me else row[0])
-            else:
-                result = ("taken", row[0])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as exc:
-        raise StoreError(store._sqlite_message(exc)) from None
-    finally:
-        if con is not None:
-            con.close()
+        row = con.execute(
+            "SELECT owner, state FROM bmexp_claims WHERE experiment = ? AND config_hash = ?",
+            (experiment, config_hash),
+        ).fetchone()
+        if row is None:
+            con.execute(
+                "INSERT INTO bmexp_claims VALUES (?, ?, ?, 'running', ?)",
+                (experiment, config_hash, me, time.time()),
+            )
+            result = ("mine", None)
+        elif row[1] == "finished":
+            result = ("finished", row[0])
+        elif row[0] == me or _owner_alive(row[0]) is False:
+            con.execute(
+                "UPDATE bmexp_claims SET owner = ?, state = 'running', updated = ? "
+                "WHERE experiment = ? AND config_hash = ?",
+                (me, time.time(), experiment, config_hash),
+            )
+            result = ("mine", None if row[0] == me else row[0])
+        else:
+            result = ("taken", row[0])
     return result
 
 
@@ -748,28 +756,20 @@ def insert_metrics(store: Store, run_id: str, metrics: list) -> bool:
         best = latest.get(m.key)
         if best is None or (row[4], row[2], row[1]) > (best[4], best[2], best[1]):
             latest[m.key] = row
-    con = store._connect()
-    try:
-        if str(path) not in _SCHEMA_OF:
-            try:
-                found = con.execute("SELECT version_num FROM alembic_version").fetchone()
-            except sqlite3.Error:
-                found = None
-            _SCHEMA_OF[str(path)] = found[0] if found else None
-        if _SCHEMA_OF[str(path)] not in METRICS_SCHEMAS:
-            return False
-        con.execute("BEGIN IMMEDIATE")
+    if str(path) not in _SCHEMA_OF:
+        con = store._connect()
         try:
-            con.executemany(_INSERT_METRIC, rows)
-            con.executemany(_UPSERT_LATEST, [(k, v, ts, step, nan, r) for k, v, ts, r, step, nan in latest.values()])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as exc:
-        raise StoreError(store._sqlite_message(exc)) from None
-    finally:
-        con.close()
+            found = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            found = None
+        finally:
+            con.close()
+        _SCHEMA_OF[str(path)] = found[0] if found else None
+    if _SCHEMA_OF[str(path)] not in METRICS_SCHEMAS:
+        return False
+    with store.transaction() as con:
+        con.executemany(_INSERT_METRIC, rows)
+        con.executemany(_UPSERT_LATEST, [(k, v, ts, step, nan, r) for k, v, ts, r, step, nan in latest.values()])
     return True
 
 
