@@ -118,15 +118,15 @@ def test_the_streams_layout_and_clamped_units_draw_nothing(scan):
 
 @pytest.mark.parametrize("rule", ["heat_bath", "flip"])
 def test_the_field_table_kernel_gives_the_other_kernels_states(rule):
-    """Models of <= TABLE_MAX_UNITS units run the field-table kernel (its branching and its
-    branchless updates, chosen by the last sweep's flips); the narrow and wide kernels, on the
-    same thresholds, must give the same states and energies -- from T = 20 (most updates flip)
-    down to T = 1, with clamped units and with random scan."""
+    """Models of <= TABLE_MAX_UNITS units run the field-table kernel (chains in groups of _GROUP,
+    here with a last group of 3); the narrow and wide kernels, on the same thresholds, must give
+    the same states and energies -- from T = 20 (most updates flip) down to T = 1, with clamped
+    units and with random scan."""
     from bmexp import _kernels
     from bmexp.samplers.gibbs import _recording, thresholds_inplace
 
     m = random_model(5, 4, rng=np.random.default_rng(3), weight_scale=0.7, bias_scale=0.4, convention="spin")
-    n, sched, chains = m.n_units, Schedule.linear(20, 1, sweeps_per_temperature=3), 200
+    n, sched, chains = m.n_units, Schedule.linear(20, 1, sweeps_per_temperature=3), 25 * _kernels._GROUP + 3
     assert _kernels.kernel_kind(n) == "table"
     rng = np.random.default_rng(4)
     for scan, clamped in (("sequential", [0, 6]), ("random", [2])):
