@@ -9,6 +9,7 @@ samples detect *every* alternative at total variation ``TV`` with at least that 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -27,6 +28,13 @@ def noncentrality(dof: int, alpha: float, power: float) -> float:
     alpha = check_alpha(alpha)
     if not 0 < power < 1:
         raise InputError(f"power must be in (0, 1); received {power!r}")
+    return _noncentrality(int(dof), float(alpha), float(power))
+
+
+@functools.lru_cache(maxsize=1024)
+def _noncentrality(dof: int, alpha: float, power: float) -> float:
+    """Remembered: a root search of ~5 ms, asked again for every check of every job a sweep validates
+    (288 times by the default sweep's planning, and as many in its jobs)."""
     crit = stats.chi2.isf(alpha, dof)
     return float(optimize.brentq(lambda lam: stats.ncx2.sf(crit, dof, lam) - power, 1e-9, 1e6, xtol=1e-10))
 
