@@ -131,15 +131,9 @@ class _JobComposer:
         self.composed: dict[tuple, DictConfig] = {}
 
     def _plain(self, override) -> bool:
-        key = override.key_or_group
-        return (
-            self.repository is not None
-            and override.type.name == "CHANGE"
-            and override.package is None
-            and not key.startswith("hydra")
-            and not self.repository.group_exists(key)
-            and not isinstance(override.value(), dict)
-        )
+        from .config import plain_override
+
+        return plain_override(self.repository, override)
 
     def __call__(self, axes: list[str]) -> DictConfig:
         import copy

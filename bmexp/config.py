@@ -150,6 +150,23 @@ def grid_params(params, grids) -> list[dict]:
     return [{**base, **plain(grid)} for grid in grids]
 
 
+def plain_override(repository, override) -> bool:
+    """Is ``override`` (a parsed Hydra override) a plain ``key=value`` on the composed config -- not a
+    config group choice, not ``+key`` / ``~key`` / ``key@pkg``, not a ``hydra.`` key, not a dict
+    value?  Jobs that differ only in those share their composition up to the value overrides, which
+    Hydra then applies in order with its own function (``ConfigLoaderImpl._apply_overrides_to_config``).
+    ``repository``: the config loader's, None (nothing is plain) where it cannot be had."""
+    key = override.key_or_group
+    return (
+        repository is not None
+        and override.type.name == "CHANGE"
+        and override.package is None
+        and not key.startswith("hydra")
+        and not repository.group_exists(key)
+        and not isinstance(override.value(), dict)
+    )
+
+
 def register() -> None:
     # bmexp's launcher (hydra/launcher=bmexp) is a Hydra plugin, found by scanning the directories of
     # the namespace package hydra_plugins; an editable install's directory is not among them, so add it.
