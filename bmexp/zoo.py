@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -172,6 +173,17 @@ def ferromagnet_parameters(model: BoltzmannMachine) -> tuple[int, float, float] 
 _BUILTIN = ("slide35", "seed_target", "random", "rbm", "ferromagnet", "lattice")
 
 
+#: The parameters each built-in model uses (the others must keep their defaults).
+PARAMETERS = {
+    "slide35": (),
+    "seed_target": (),
+    "random": ("n_visible", "n_hidden", "weight_scale", "bias_scale", "seed"),
+    "rbm": ("n_visible", "n_hidden", "weight_scale", "bias_scale", "seed"),
+    "ferromagnet": ("n_visible", "n_hidden", "coupling", "bias"),
+    "lattice": ("L", "J", "temperature"),
+}
+
+
 def build(
     name: str,
     *,
@@ -187,7 +199,22 @@ def build(
     J: float = 1.0,
     temperature: float = 1.0,
 ) -> BoltzmannMachine:
-    """A built-in model by name (what the ``model`` config group selects)."""
+    """A built-in model by name (what the ``model`` config group selects).  A parameter the model does not
+    use (``PARAMETERS``) must keep its default: it would otherwise be ignored without a word."""
+    if name in PARAMETERS:
+        given = dict(
+            n_visible=n_visible, n_hidden=n_hidden, weight_scale=weight_scale, bias_scale=bias_scale, seed=seed,
+            coupling=coupling, bias=bias, L=L, J=J, temperature=temperature,
+        )  # fmt: skip
+        defaults = {k: v.default for k, v in inspect.signature(build).parameters.items() if k in given}
+        for key, value in given.items():
+            if key not in PARAMETERS[name] and value != defaults[key]:
+                users = [m for m, used in PARAMETERS.items() if key in used]
+                raise InputError.about(
+                    key,
+                    f"{{argument}} = {value!r} does not apply to model {name!r} (it has no such parameter); "
+                    f"it applies to {', '.join(users)}: choose one of those, or leave it at {defaults[key]!r}",
+                )
     if name == "slide35":
         return slide35(convention)
     if name == "seed_target":

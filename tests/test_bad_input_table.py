@@ -24,6 +24,16 @@ from bmexp.zoo import random_rbm
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 CLI = [
+    (
+        "table model.n_visible=3",
+        "bmexp table: error: model.n_visible = 3 does not apply to model 'slide35' (it has no such parameter); "
+        "it applies to random, rbm, ferromagnet: choose one of those, or leave it at 4",
+    ),
+    (
+        "run model=lattice model.seed=4 train=false",
+        "bmexp run: error: model.seed = 4 does not apply to model 'lattice' (it has no such parameter); "
+        "it applies to random, rbm: choose one of those, or leave it at 0",
+    ),
     ("run model=random model.n_visible=-1", "bmexp run: error: model.n_visible must be an integer >= 0; received -1"),
     ("run model=random model.n_hidden=-1", "bmexp run: error: model.n_hidden must be an integer >= 0; received -1"),
     (

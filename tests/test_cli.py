@@ -246,7 +246,7 @@ def test_train_on_the_digits_reports_held_out_ais_log_likelihood(tmp_path, monke
     [
         ["check", "-m", "check.alpha=0.01,5", "check.plot=null"],
         ["train", "-m", "training.epochs=2,0"],
-        ["table", "-m", "model.seed=1,-1"],
+        ["table", "-m", "model=random", "model.seed=1,-1"],
     ],
     ids=["check", "train", "table"],
 )
