@@ -103,8 +103,8 @@ def test_random_model_takes_an_explicit_mask_as_it_takes_a_name():
 def test_a_parameter_the_model_does_not_use_is_refused_not_ignored():
     from bmexp.zoo import PARAMETERS, build
 
-    changed = dict(n_visible=3, n_hidden=3, weight_scale=0.5, bias_scale=0.1, seed=7, coupling=0.1, bias=0.2, L=2, J=0.5)
-    changed["temperature"] = 2.0
+    changed = dict(n_visible=3, n_hidden=3, weight_scale=0.5, bias_scale=0.1, seed=7, coupling=0.1, bias=0.2)
+    changed.update(L=2, J=0.5, temperature=2.0)
     for name, used in PARAMETERS.items():
         assert build(name, **{k: v for k, v in changed.items() if k in used}).n_units > 0
         for key in set(changed) - set(used):
