@@ -171,8 +171,8 @@ def model(value, name: str = "model"):
 
 
 def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None = None) -> Path:
-    """An existing, readable file (``kind="file"``) or a writable directory (``kind="out_dir"``,
-    created if missing), named by a string or ``os.PathLike``."""
+    """An existing, readable file (``kind="file"``) or a writable directory (``kind="out_dir"``: an
+    existing one, or one that can be created -- not created here), named by a string or ``os.PathLike``."""
     if not isinstance(value, (str, os.PathLike)) or not str(value):
         raise InputError.bad(name, "a path", value)
     p = Path(value)
@@ -191,13 +191,25 @@ def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None
     if kind == "out_dir":
         if p.exists() and not p.is_dir():
             raise InputError.about(name, f"{{argument}} must be a directory; {str(p)!r} is a file")
+        # Created to prove it can be, then removed again: a command refused later (or that writes
+        # nothing) leaves no empty directory behind; the writer creates it.
+        missing, q = [], p.absolute()
+        while not q.exists():
+            missing.append(q)
+            q = q.parent
+        created = []
         try:
-            p.mkdir(parents=True, exist_ok=True)
+            for d in reversed(missing):
+                d.mkdir()
+                created.append(d)
         except OSError as exc:
             raise InputError.about(
                 name, f"{{argument}} must be a directory bmexp can create; {str(p)!r}: {exc.strerror}"
             ) from None
-        if not os.access(p, os.W_OK | os.X_OK):
+        finally:
+            for d in reversed(created):
+                d.rmdir()
+        if not os.access(p if p.exists() else q, os.W_OK | os.X_OK):
             raise InputError.about(name, f"{{argument}} must be writable; {str(p)!r} is not (permission denied)")
         return p
     raise ValueError(f"kind must be 'file' or 'out_dir'; received {kind!r}")  # a bug in bmexp, not bad input

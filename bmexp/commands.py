@@ -173,6 +173,7 @@ def cmd_train(cfg: DictConfig) -> None:
             f"{len(args.get('heldout') if args.get('heldout') is not None else [])} vectors held out)"
         )
     if cfg.metrics_csv:
+        Path(cfg.metrics_csv).parent.mkdir(parents=True, exist_ok=True)
         m.to_csv(cfg.metrics_csv, index=False)
         print(f"metrics: {cfg.metrics_csv}")
     if args["student"].n_units > MAX_UNITS:

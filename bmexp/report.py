@@ -128,6 +128,7 @@ def plot_digit_samples(model, path, *, rng: np.random.Generator, n: int = 64, sw
 
 
 def _save(fig, path) -> Path:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return Path(path)

@@ -1389,10 +1389,11 @@ def test_the_table_has_at_least_100_entries_and_covers_every_config_key():
     ids=[a for a, _ in CLI],
 )
 def test_cli_bad_input(args, message, workdir, capsys):
+    before = sorted(workdir.rglob("*"))
     assert main(shlex.split(args)) == 2
     err = capsys.readouterr().err
     assert err == message.replace("{cwd}", str(workdir)) + "\n"
-    assert not (workdir / "mlruns").exists() and not (workdir / "multirun").exists()
+    assert sorted(workdir.rglob("*")) == before  # nothing written: no store, no multirun/, no empty reports/
 
 
 @pytest.mark.parametrize("call, fn, message", API, ids=[c for c, _, _ in API])
