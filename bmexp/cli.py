@@ -79,6 +79,13 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
             jobs += [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
         tracked = "tracking" in base  # run and sweep log to a store; check, train and table do not
         uri = base.tracking.uri if tracked else None
+        if tracked and base.hydra.job.get("chdir"):
+            raise InputError.about(
+                "hydra.job.chdir",
+                "{argument} = true: a sweep's jobs run in the directory it was launched from, where they find "
+                "the store (mlruns/), the sweep's check cache and relative paths (with true each job would "
+                "write a store of its own in its job directory); allowed: false",
+            )
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
         if prestart and base.hydra.launcher.get("_target_") == BMEXP_LAUNCHER:
             from . import launcher

@@ -348,6 +348,14 @@ def redeliver(signum: int, delay: float = 0.2) -> None:
     timer.start()
 
 
+def _signal_of(exc) -> int | None:
+    """The signal number of a KeyboardInterrupt raised by :func:`_on_stop_signal` ("signal N..."), else None."""
+    import re
+
+    found = re.match(r"signal (\d+)", str(exc)) if isinstance(exc, KeyboardInterrupt) else None
+    return int(found.group(1)) if found else None
+
+
 def redeliver_unraisable(reset):
     """A SIGTERM / Ctrl-C whose KeyboardInterrupt was raised where it cannot unwind (a finalizer, a weakref
     callback during garbage collection, a callback from C) would be printed as "Exception ignored" with a
@@ -356,9 +364,10 @@ def redeliver_unraisable(reset):
 
     def hook(unraisable):
         exc = unraisable.exc_value
-        if isinstance(exc, KeyboardInterrupt) and str(exc).startswith("signal "):
+        signum = _signal_of(exc)
+        if signum is not None:
             reset()
-            redeliver(int(str(exc).split()[1]), 0.1)
+            redeliver(signum, 0.1)
             return
         default(unraisable)
 
@@ -560,9 +569,9 @@ def worker_main(argv: list[str]) -> int:
         _take_context(env, singleton_state)
         while True:
             frame = _recv(rfd)
-            if frame is None:
-                if _orphaned(launcher_pid):
-                    _end_orphaned(launcher_pid, launcher_started)
+            if frame is None:  # only a dying launcher closes the pipe of a live worker (it stops them with
+                # SIGTERM), and the pipe closes before the kernel signals its children: do not wait for it
+                _end_orphaned(launcher_pid, launcher_started)
                 return 0
             ret = _execute(*pickle.loads(frame), hydra_context, config, task_function)
             kind = "ok"

@@ -25,6 +25,12 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 CLI = [
     (
+        "sweep sweep=quick hydra.job.chdir=true",
+        "bmexp sweep: error: hydra.job.chdir = true: a sweep's jobs run in the directory it was launched from, "
+        "where they find the store (mlruns/), the sweep's check cache and relative paths (with true each job would "
+        "write a store of its own in its job directory); allowed: false",
+    ),
+    (
         "table model.n_visible=3",
         "bmexp table: error: model.n_visible = 3 does not apply to model 'slide35' (it has no such parameter); "
         "it applies to random, rbm, ferromagnet: choose one of those, or leave it at 4",

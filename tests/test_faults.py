@@ -235,6 +235,53 @@ def test_a_worker_told_before_its_launcher_is_gone_still_ends_the_parent_run(tmp
     proc.communicate()
 
 
+@pytest.mark.slow
+def test_kill_9_of_the_launcher_once_every_job_finished_leaves_nothing_running(tmp_path):
+    """The end window: every job FINISHED, the parent run still open, the workers idle on their pipes.  The
+    launcher is killed as soon as the test sees that; its idle workers get end-of-file before the kernel's
+    signal, and must still close the parent run.  An outside tester found it left RUNNING 4 times in 6,
+    with "Exception ignored ... ValueError" from the hook below in 2.  Here the kill lands in the window
+    (the parent ends KILLED, 3 of 3 runs), but the old failure did not come back on this machine, so the
+    hook's parsing has its own test.  Whatever the moment the kill lands, once the workers are gone
+    nothing is RUNNING and no worker printed a traceback."""
+    proc = start(QUICK, tmp_path)
+    db = tmp_path / "mlruns" / "mlflow.db"
+    query = (
+        "SELECT t.value, r.status, COUNT(*) FROM runs r JOIN tags t ON t.run_uuid = r.run_uuid "
+        "AND t.key = 'bmexp.role' GROUP BY t.value, r.status"
+    )
+    deadline = time.time() + 240
+    while True:  # polled with plain SQL every 10 ms: MLflow's client takes longer than the window lasts
+        assert proc.poll() is None and time.time() < deadline, "the sweep ended before the test saw the window"
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+                counts = {(role, status): k for role, status, k in con.execute(query)}
+        except sqlite3.Error:
+            counts = {}
+        if counts.get(("job", "FINISHED")) == CONFIGURATIONS and counts.get(("sweep", "RUNNING")) == 1:
+            break
+        time.sleep(0.01)
+    workers = descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    wait_until(lambda: not any(alive(p) for p in workers), timeout=30, what="the workers to exit")
+    assert runs(tmp_path, "RUNNING") == []
+    assert [r.info.status for r in parents(tmp_path)] in (["KILLED"], ["FINISHED"])  # (FINISHED: killed too late)
+    out, err = proc.communicate()
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_an_interrupt_raised_where_it_cannot_unwind_is_taken_again_whatever_its_signal():
+    """The hook that re-delivers such an interrupt read the signal number from "signal N"; the launcher's
+    death signal says "signal 10: its launcher is gone" and made it fail with a traceback."""
+    from bmexp import launcher
+
+    assert launcher._signal_of(KeyboardInterrupt("signal 15")) == 15
+    assert launcher._signal_of(KeyboardInterrupt(f"signal {int(launcher.ORPHAN_SIGNAL)}: its launcher is gone")) == int(
+        launcher.ORPHAN_SIGNAL
+    )
+    assert launcher._signal_of(KeyboardInterrupt()) is None and launcher._signal_of(ValueError("signal 3")) is None
+
+
 # ------------------------------------------------------------------------ prestarted workers
 def workers_of(launcher_pid):
     """The live ``python -m bmexp.launcher`` processes of this launcher, found by command line (any parent)."""
