@@ -68,8 +68,19 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
     with init:
         base = compose(config_name, overrides=fixed, return_hydra_config=True)
         fixed_keys = {o.get_key_element() for o in parsed if not o.is_sweep_override()}
+        grids = grid_params(base.hydra.sweeper.get("params"), base.hydra.sweeper.get("grids"))
+        swept = {k for params in grids for k in params}
+        for o in parsed:  # Hydra keys axes by the key as typed: `++key=a,b` would multiply the sweep's own `key` axis
+            if o.get_key_element() != o.key_or_group and (o.key_or_group in swept or o.key_or_group in cli_sweeps):
+                prefix = o.get_key_element()[: -len(o.key_or_group)]
+                raise InputError.about(
+                    o.key_or_group,
+                    f"{{argument}} is swept by this sweep already; write {o.key_or_group}=... without {prefix!r} to "
+                    f"replace its values (received {o.input_line!r}, which Hydra would run as a second axis of the "
+                    "same key)",
+                )
         jobs = []
-        for params in grid_params(base.hydra.sweeper.get("params"), base.hydra.sweeper.get("grids")):
+        for params in grids:
             axes = {k: parser.parse_override(f"{k}={v}") for k, v in params.items() if k not in fixed_keys}
             axes.update(cli_sweeps)
             choices = [

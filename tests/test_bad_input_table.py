@@ -25,6 +25,11 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 CLI = [
     (
+        "sweep sweep=quick ++training.eta=0.05,0.2",
+        "bmexp sweep: error: training.eta is swept by this sweep already; write training.eta=... without '++' to "
+        "replace its values (received '++training.eta=0.05,0.2', which Hydra would run as a second axis of the same key)",
+    ),
+    (
         "sweep sweep=quick hydra.job.chdir=true",
         "bmexp sweep: error: hydra.job.chdir = true: a sweep's jobs run in the directory it was launched from, "
         "where they find the store (mlruns/), the sweep's check cache and relative paths (with true each job would "
