@@ -289,6 +289,12 @@ def build_training(cfg: DictConfig) -> dict:
     from .zoo import random_model
 
     teacher = build_model(cfg)
+    if teacher.n_visible < 1:  # (training's own message would name its "student", a model the user never set)
+        raise InputError.about(
+            "model.n_visible",
+            "{argument} must be >= 1 for run and train (a student learns the visible units); "
+            f"received {teacher.n_visible}",
+        )
     tc, dc = cfg.training, cfg.data
     student_seed, data_seed = _seed(tc.seed, "training.seed"), _seed(dc.seed, "data.seed")
     with config_keys({"weight_scale": "training.init_scale"}):

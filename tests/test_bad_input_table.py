@@ -25,6 +25,11 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 CLI = [
     (
+        "run model=random model.n_visible=0 train=false",
+        "bmexp run: error: model.n_visible must be >= 1 for run and train (a student learns the visible units); "
+        "received 0",
+    ),
+    (
         "sweep sweep=quick ++training.eta=0.05,0.2",
         "bmexp sweep: error: training.eta is swept by this sweep already; write training.eta=... without '++' to "
         "replace its values (received '++training.eta=0.05,0.2', which Hydra would run as a second axis of the same key)",
