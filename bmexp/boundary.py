@@ -716,6 +716,7 @@ def validate_run_config(cfg: DictConfig) -> dict:
     _seed(cfg.seed, "seed")
     validate_tracking(cfg.tracking)
     model = build_model(cfg)
+    _probabilities_representable(cfg, model)
     names = resolve_checks(names, model)
     if model.n_units > MAX_UNITS and not cfg.train:  # checks only: no data drawn
         args = {"teacher": model, "schedule": build_schedule(cfg.schedule), "sampler": build_sampler(cfg.sampler)}
@@ -749,6 +750,41 @@ def validate_run_config(cfg: DictConfig) -> dict:
     if cfg.train:
         _training_work(args)
     return {**args, "checks": tuple(names), "model": model}  # model: what the checks sample (teacher: None for digits)
+
+
+#: Energy differences (in kT) beyond which exp(-dE) underflows float64 (about 745): a model that wide
+#: has states of exact probability 0, on which the checks cannot condition (0 / 0).
+UNDERFLOW_SPAN = 700.0
+
+
+def _probabilities_representable(cfg: DictConfig, model) -> None:
+    """Refuse an enumerable model whose visible or hidden states underflow to probability 0 (the checks
+    condition on them), naming the model's scale key: found here, not inside a job whose run is open.
+    Cheap for every sane model: the exact distribution is computed only when a bound on the energy span
+    (sum |W_ij| over pairs + 2 sum |b_i|, units in {0, 1} or {-1, 1}) exceeds UNDERFLOW_SPAN."""
+    from .exact import MAX_UNITS, ExactDistribution
+
+    w_part = float(np.abs(model.weights).sum())  # each pair i < j: |W_ij| s_i s_j spans at most 2 |W_ij|
+    b_part = 2 * float(np.abs(model.biases).sum())
+    if model.n_units > MAX_UNITS or w_part + b_part <= UNDERFLOW_SPAN:
+        return
+    d = ExactDistribution.of(model)
+    parts = [("visible", d.visible_p())] if model.n_visible else []
+    if model.n_hidden:
+        parts.append(("hidden", d.marginal_p(range(model.n_visible, model.n_units))))
+    empty = [what for what, p in parts if not np.all(p > 0)]
+    if not empty:
+        return
+    m = cfg.model
+    key = {"ferromagnet": "coupling", "lattice": "temperature"}.get(m.name)
+    if key is None:
+        key = "weight_scale" if w_part >= b_part else "bias_scale"
+    raise InputError.about(
+        f"model.{key}",
+        f"{{argument}} = {m[key]!r} makes exact probabilities underflow: some {' and '.join(empty)} states have "
+        f"probability 0 in float64 (energies span up to {w_part + b_part:.3g} kT), and the checks condition on "
+        f"them; allowed: a scale whose energy differences stay below about {UNDERFLOW_SPAN:g} kT",
+    )
 
 
 def resolve_checks(names: list[str], model) -> list[str]:

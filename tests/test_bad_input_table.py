@@ -25,6 +25,18 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 CLI = [
     (
+        "run model=random model.weight_scale=1e6",
+        "bmexp run: error: model.weight_scale = 1000000.0 makes exact probabilities underflow: some visible and "
+        "hidden states have probability 0 in float64 (energies span up to 1.45e+07 kT), and the checks condition "
+        "on them; allowed: a scale whose energy differences stay below about 700 kT",
+    ),
+    (
+        "run model=lattice model.temperature=0.001 train=false",
+        "bmexp run: error: model.temperature = 0.001 makes exact probabilities underflow: some visible states have "
+        "probability 0 in float64 (energies span up to 5.12e+05 kT), and the checks condition on them; allowed: a "
+        "scale whose energy differences stay below about 700 kT",
+    ),
+    (
         "run model=random model.n_visible=0 train=false",
         "bmexp run: error: model.n_visible must be >= 1 for run and train (a student learns the visible units); "
         "received 0",
