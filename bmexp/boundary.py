@@ -716,8 +716,9 @@ def validate_run_config(cfg: DictConfig) -> dict:
     _seed(cfg.seed, "seed")
     validate_tracking(cfg.tracking)
     model = build_model(cfg)
-    _probabilities_representable(cfg, model)
     names = resolve_checks(names, model)
+    if {"conditional", "random_hidden"} & set(names):  # the checks that condition on a state
+        _probabilities_representable(cfg, model)
     if model.n_units > MAX_UNITS and not cfg.train:  # checks only: no data drawn
         args = {"teacher": model, "schedule": build_schedule(cfg.schedule), "sampler": build_sampler(cfg.sampler)}
     else:
@@ -758,10 +759,10 @@ UNDERFLOW_SPAN = 700.0
 
 
 def _probabilities_representable(cfg: DictConfig, model) -> None:
-    """Refuse an enumerable model whose visible or hidden states underflow to probability 0 (the checks
-    condition on them), naming the model's scale key: found here, not inside a job whose run is open.
-    Cheap for every sane model: the exact distribution is computed only when a bound on the energy span
-    (sum |W_ij| over pairs + 2 sum |b_i|, units in {0, 1} or {-1, 1}) exceeds UNDERFLOW_SPAN."""
+    """Refuse an enumerable model whose visible or hidden states underflow to probability 0 (the conditional
+    and random_hidden checks condition on them), naming the model's scale key: found here, not inside a job
+    whose run is open.  Cheap for every sane model: the exact distribution is computed only when a bound on
+    the energy span (sum |W_ij| over pairs + 2 sum |b_i|, units in {0, 1} or {-1, 1}) exceeds UNDERFLOW_SPAN."""
     from .exact import MAX_UNITS, ExactDistribution
 
     w_part = float(np.abs(model.weights).sum())  # each pair i < j: |W_ij| s_i s_j spans at most 2 |W_ij|

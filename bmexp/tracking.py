@@ -743,6 +743,10 @@ def insert_metrics(store: Store, run_id: str, metrics: list) -> bool:
     path = store.sqlite_path
     if path is None:
         return False
+    from mlflow.utils.validation import _validate_metric_name
+
+    for key in {m.key for m in metrics}:  # the names log_batch refuses, refused alike
+        _validate_metric_name(key)
     rows, latest = [], {}
     for m in metrics:
         value = float(m.value)

@@ -177,3 +177,19 @@ def test_an_unknown_schema_goes_through_log_batch(metrics_store, monkeypatch):
     with tracking.job_run(store, "metrics", run_name="j", parent_id=None) as job:
         job.metrics({"x": 3.0}, step=0)
     assert store.client().get_run(job.run_id).data.metrics == {"x": 3.0}
+
+
+def test_a_metric_name_log_batch_refuses_is_refused_alike(metrics_store):
+    from mlflow.entities import Metric
+    from mlflow.exceptions import MlflowException
+
+    store, exp = metrics_store
+    client = store.client()
+    for key in ("bad name!", "../up", "a//b"):
+        ours, theirs = client.create_run(exp).info.run_id, client.create_run(exp).info.run_id
+        with pytest.raises(MlflowException) as refused:
+            client.log_batch(theirs, metrics=[Metric(key, 1.0, 0, 0)])
+        with pytest.raises(MlflowException) as ours_refused:
+            tracking.insert_metrics(store, ours, [Metric("fine", 1.0, 0, 0), Metric(key, 1.0, 0, 0)])
+        assert refused.value.error_code == ours_refused.value.error_code
+        assert _rows(store, ours) == _rows(store, theirs) == ([], [])
