@@ -222,11 +222,11 @@ def _terminate_as_interrupt():
     seen = []
 
     def handler(signum, frame):
-        from .launcher import in_foreign_callback, redeliver
+        from .launcher import must_wait, redeliver
 
         if seen:
             return
-        if in_foreign_callback(frame):  # numba compiling: an exception cannot unwind from there; again soon
+        if must_wait(frame):  # numba compiling, or a store write that would keep its lock: again soon
             redeliver(signum)
             return
         seen.append(signum)

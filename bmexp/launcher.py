@@ -341,6 +341,13 @@ def in_foreign_callback(frame) -> bool:
     return False
 
 
+def must_wait(frame) -> bool:
+    """Must an interrupt wait (be taken again a moment later) rather than be raised in ``frame``: inside a
+    callback from C, or inside a call of a SQLite store (:func:`bmexp.tracking.in_store_call`)?"""
+    tracking = sys.modules.get("bmexp.tracking")
+    return in_foreign_callback(frame) or (tracking is not None and tracking.in_store_call(frame))
+
+
 def redeliver(signum: int, delay: float = 0.2) -> None:
     """Send ``signum`` to this process again in ``delay`` seconds (a signal that came at a bad moment)."""
     timer = threading.Timer(delay, os.kill, (os.getpid(), signum))
@@ -386,12 +393,12 @@ _ORPHANED = threading.Event()
 def _on_stop_signal(signum, frame):
     """The first SIGTERM / SIGINT (or :data:`ORPHAN_SIGNAL`) unwinds the job like Ctrl-C (its run ends KILLED);
     later ones are ignored so that nothing interrupts the run's clean-up.  One that comes inside a callback
-    from C is taken again 0.2 s later."""
+    from C or a call of a SQLite store is taken again 0.2 s later (:func:`must_wait`)."""
     if signum == ORPHAN_SIGNAL:
         _ORPHANED.set()
     if _STOPPING.is_set():
         return
-    if in_foreign_callback(frame):
+    if must_wait(frame):
         redeliver(signum)
         return
     _STOPPING.set()
@@ -529,10 +536,24 @@ def _orphaned(launcher_pid: int) -> bool:
     return _ORPHANED.is_set() or os.getppid() != launcher_pid
 
 
+#: the longest a worker whose launcher died spends closing its runs before it exits anyway (seconds)
+ORPHAN_EXIT_S = 20.0
+
+
 def _end_orphaned(launcher_pid: int, started: str | None, timeout: float = 10.0) -> None:
     """The launcher is dying: once it is gone (a zombie, or no such process), mark its runs (the sweep's
     parent run) KILLED.  The kernel signals the worker while the launcher's other threads still exit, and
-    a process that still exists holds its runs as live."""
+    a process that still exists holds its runs as live.
+
+    Nothing interrupts this: the stop signals are ignored from here on (the kernel sends the death signal
+    once for each of the launcher's threads, the watchdog once more).  Nothing keeps the worker alive
+    either: ``faulthandler`` ends the process after :data:`ORPHAN_EXIT_S` seconds, with its stack on stderr,
+    whatever it is waiting for (the runs are then marked by the next bmexp command on the store)."""
+    import faulthandler
+
+    for signum in (signal.SIGTERM, signal.SIGINT, ORPHAN_SIGNAL):
+        signal.signal(signum, signal.SIG_IGN)
+    faulthandler.dump_traceback_later(ORPHAN_EXIT_S, exit=True)
     from .tracking import _start_ticks, end_orphaned_runs
 
     deadline = time.monotonic() + timeout
