@@ -148,6 +148,35 @@ def _gibbs_kernel(
 _GROUP = 8
 
 
+@njit(inline="always")
+def _field_table(W, b, off, on):
+    """Every unit's local field in every state (bit m of the code: unit m on), ``2**n x n`` flat, summed
+    in the order the other kernels' fields start with."""
+    n = b.shape[0]
+    tab = np.empty((1 << n) * n)
+    for code in range(1 << n):
+        for i in range(n):
+            acc = b[i]
+            for m in range(n):
+                acc += W[i, m] * (on if (code >> m) & 1 else off)
+            tab[code * n + i] = acc
+    return tab
+
+
+@njit(inline="always")
+def _coded_update(code, i, threshold, gap, rule):
+    """The state ``code`` (bit m: unit m on) after unit i's update, ``gap`` = beta (on - off) x_i for its local
+    field x_i: heat bath sets the bit when ``threshold < gap``; the flip rule flips it when ``threshold < -dE / T``
+    = beta (flip - s_i) x_i, ``gap`` if the unit is off, ``-gap`` if on.  A data dependency, no branch to
+    mispredict."""
+    bit = (code >> i) & 1
+    if rule == HEAT_BATH:
+        new_bit = 1 if threshold < gap else 0
+    else:
+        new_bit = bit ^ (1 if threshold < (gap if bit == 0 else -gap) else 0)
+    return code ^ ((bit ^ new_bit) << i)
+
+
 def _gibbs_table_kernel(
     S,
     W,
@@ -175,17 +204,9 @@ def _gibbs_table_kernel(
     n_upd = n_sweeps * n
     per_sweep = n if random_scan else free.shape[0]
     dense = free.shape[0] == n
-    # Every unit's local field in every state (bit m of the code: unit m on), summed in the order
-    # the other kernels' fields start with: an update reads its field instead of adding a row of W
-    # to all n fields on every flip, and a chain's state is one integer.
-    n_codes = 1 << n
-    tab = np.empty(n_codes * n)
-    for code in range(n_codes):
-        for i in range(n):
-            acc = b[i]
-            for m in range(n):
-                acc += W[i, m] * (on if (code >> m) & 1 else off)
-            tab[code * n + i] = acc
+    # An update reads its field from the table instead of adding a row of W to all n fields on every
+    # flip, and a chain's state is one integer.
+    tab = _field_table(W, b, off, on)
     n_groups = (n_chains + _GROUP - 1) // _GROUP
     for gi in prange(n_groups):
         c0 = gi * _GROUP
@@ -215,12 +236,7 @@ def _gibbs_table_kernel(
                     threshold = noise[c, col]
                     code = codes[g]
                     x = tab[code * n + i]
-                    bit = (code >> i) & 1
-                    if rule == HEAT_BATH:
-                        new_bit = 1 if threshold < scale * x else 0
-                    else:  # -dE / T = beta (flip - s_i) x: (on - off) x if the unit is off, (off - on) x if on
-                        new_bit = bit ^ (1 if threshold < (scale * x if bit == 0 else -(scale * x)) else 0)
-                    codes[g] = code ^ ((bit ^ new_bit) << i)  # a data dependency: no branch to mispredict
+                    codes[g] = _coded_update(code, i, threshold, scale * x, rule)
             if not _RECORD:
                 continue
             t = trace_at[sw]
@@ -362,6 +378,47 @@ def thresholds_flat(flat, rows, stride, width, logistic):
 DEO, SEO, RANDOM_PAIR = 0, 1, 2
 
 
+@njit(inline="always")
+def _swap_round(u, sw, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c):
+    """After sweep ``sw``: chain c's round of swaps between neighbouring temperatures (``energy[r]``: slot r's
+    energy; ``slot_of[k]``: the slot at temperature k), then its round trips (see :func:`_pt_kernel`)."""
+    R = slot_of.shape[0]
+    # The pairs attempted, k = first, first + step, ... < stop (only those are visited: the
+    # swaps and round trips cost about a fifth of a 4-unit sweep of 4 replicas).
+    parity = sw % 2
+    if swap == DEO:  # pair k reads at + k // 2
+        at = swap0 + (sw // 2) * (R - 1) + parity * (R // 2)
+        first, stop, step = parity, R - 1, 2
+    else:  # a uniform choosing, then pair k reads at + 1 + k
+        at = swap0 + sw * R
+        if swap == SEO:
+            first, stop, step = (1 if u[at] < 0.5 else 0), R - 1, 2
+        else:
+            first = min(int(u[at] * (R - 1)), R - 2)
+            stop, step = first + 1, 1
+    for k in range(first, stop, step):
+        lo = slot_of[k]
+        hi = slot_of[k + 1]
+        counts[c, k] += 1
+        where = at + k // 2 if swap == DEO else at + 1 + k
+        # accepted (1) or not (0) as data, not as a branch: about half the swaps are accepted, at random,
+        # and a mispredicted branch cost more than the rest of the round (measured: 4.9 -> 3.9 ns per
+        # update of a 4-unit model with 4 replicas)
+        a = 1 if u[where] < (swap_betas[sw, k] - swap_betas[sw, k + 1]) * (energy[lo] - energy[hi]) else 0
+        counts[c, R - 1 + k] += a
+        slot_of[k] = lo + a * (hi - lo)
+        slot_of[k + 1] = hi + a * (lo - hi)
+        tidx[c, lo] = k + a
+        tidx[c, hi] = k + 1 - a
+    # Round trips: only the walkers now at the bottom and at the top change what they visited last.
+    bottom, top = slot_of[0], slot_of[R - 1]
+    if last[c, bottom] == 1:
+        counts[c, 2 * (R - 1)] += 1
+    last[c, bottom] = 0
+    if last[c, top] == 0:
+        last[c, top] = 1
+
+
 def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random_scan, swap, tidx, last, counts):
     """Parallel tempering: ``R`` replicas per chain, each swept with the Gibbs kernel's update at
     its own temperature, then one round of swaps between neighbouring temperatures.
@@ -457,37 +514,84 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
                         for m in range(n):  # a row view here (as in the wide Gibbs kernel) ran 1.6x slower
                             field[o + m] += d * W[i, m]
                 energy[r] = e
-            # The pairs attempted, k = first, first + step, ... < stop (only those are visited: the
-            # swaps and round trips cost about a fifth of a 4-unit sweep of 4 replicas).
-            parity = sw % 2
-            if swap == DEO:  # pair k reads at + k // 2
-                at = swap0 + (sw // 2) * (R - 1) + parity * (R // 2)
-                first, stop, step = parity, R - 1, 2
-            else:  # a uniform choosing, then pair k reads at + 1 + k
-                at = swap0 + sw * R
-                if swap == SEO:
-                    first, stop, step = (1 if u[at] < 0.5 else 0), R - 1, 2
-                else:
-                    first = min(int(u[at] * (R - 1)), R - 2)
-                    stop, step = first + 1, 1
-            for k in range(first, stop, step):
-                lo = slot_of[k]
-                hi = slot_of[k + 1]
-                counts[c, k] += 1
-                where = at + k // 2 if swap == DEO else at + 1 + k
-                if u[where] < (swap_betas[sw, k] - swap_betas[sw, k + 1]) * (energy[lo] - energy[hi]):
-                    counts[c, R - 1 + k] += 1
-                    slot_of[k] = hi
-                    slot_of[k + 1] = lo
-                    tidx[c, lo] = k + 1
-                    tidx[c, hi] = k
-            # Round trips: only the walkers now at the bottom and at the top change what they visited last.
-            bottom, top = slot_of[0], slot_of[R - 1]
-            if last[c, bottom] == 1:
-                counts[c, 2 * (R - 1)] += 1
-            last[c, bottom] = 0
-            if last[c, top] == 0:
-                last[c, top] = 1
+            _swap_round(u, sw, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c)
+
+
+def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random_scan, swap, tidx, last, counts):
+    """:func:`_pt_kernel` for narrow models (at most ``TABLE_MAX_UNITS`` units), from tables of every state's
+    local fields (``2**n x n``, as the Gibbs table kernel) and energies (``2**n``): a replica's state is one
+    integer, an update reads its field and a flip changes one bit (no row of W added to n fields), and a
+    swap reads the two energies.  The same arguments, uniforms and decisions (tests/test_pt.py compares the
+    states, swaps and round trips with the other kernels)."""
+    n_chains, R, n = S.shape
+    n_sweeps = betas.shape[0]
+    n_upd = n_sweeps * R * n
+    thr0 = R * n
+    site0 = thr0 + n_upd
+    swap0 = site0 + (n_upd if random_scan else 0)
+    tab = _field_table(W, b, off, on)
+    etab = np.empty(1 << n)
+    for code in range(1 << n):
+        e = 0.0
+        for m in range(n):
+            e -= 0.5 * (on if (code >> m) & 1 else off) * (tab[code * n + m] + b[m])
+        etab[code] = e
+    n_groups = (n_chains + _PT_GROUP - 1) // _PT_GROUP
+    for gi in prange(n_groups):  # _PT_GROUP chains side by side: their R replicas' updates do not wait on each other
+        c0 = gi * _PT_GROUP
+        size = min(_PT_GROUP, n_chains - c0)
+        codes = np.zeros(_PT_GROUP * R, dtype=np.int64)  # chain c0 + g, replica r at g R + r
+        slot_of = np.empty((_PT_GROUP, R), dtype=np.int64)
+        scale_of = np.empty(_PT_GROUP * R)
+        energy = np.empty(R)
+        for g in range(size):
+            for r in range(R):
+                slot_of[g, tidx[c0 + g, r]] = r
+                for m in range(n):
+                    if S[c0 + g, r, m] == on:
+                        codes[g * R + r] |= 1 << m
+        for sw in range(n_sweeps):
+            for g in range(size):
+                for r in range(R):
+                    scale_of[g * R + r] = betas[sw, tidx[c0 + g, r]] * (on - off)
+            if not random_scan:  # unit i of every replica of every chain of the group in turn
+                for i in range(n):
+                    if clamped[i]:
+                        continue
+                    for g in range(size):
+                        u = noise[c0 + g]
+                        for r in range(R):
+                            threshold = u[thr0 + (sw * R + r) * n + i]
+                            q = g * R + r
+                            code = codes[q]
+                            codes[q] = _coded_update(code, i, threshold, scale_of[q] * tab[code * n + i], rule)
+            for q in range(size * R if random_scan else 0):
+                g, r = q // R, q % R
+                u = noise[c0 + g]
+                base = (sw * R + r) * n
+                scale = scale_of[q]
+                code = codes[q]
+                for j in range(n):
+                    i = int(u[site0 + base + j] * n)
+                    if i >= n:
+                        i = n - 1
+                    if clamped[i]:
+                        continue
+                    threshold = u[thr0 + base + j]
+                    code = _coded_update(code, i, threshold, scale * tab[code * n + i], rule)
+                codes[q] = code
+            for g in range(size):
+                for r in range(R):
+                    energy[r] = etab[codes[g * R + r]]
+                _swap_round(noise[c0 + g], sw, swap, swap0, swap_betas, energy, slot_of[g], tidx, last, counts, c0 + g)
+        for g in range(size):
+            for r in range(R):
+                for m in range(n):
+                    S[c0 + g, r, m] = on if (codes[g * R + r] >> m) & 1 else off
+
+
+#: chains side by side in the PT table kernel (see :func:`_pt_table_kernel`)
+_PT_GROUP = 4
 
 
 #: Hot replicas flip about half their units at random, so "did it flip?" is a branch the CPU
@@ -518,6 +622,11 @@ def _compile_pt(branchless, view, parallel):
 
 #: (branchless, view, parallel) -> parallel-tempering kernel
 PT_KERNELS = {(w, v, p): _compile_pt(w, v, p) for w in (False, True) for v in (False, True) for p in (False, True)}
+#: parallel -> the table kernel (up to TABLE_MAX_UNITS units)
+PT_TABLE_KERNELS = {
+    p: njit(parallel=p, cache=True, nogil=True)(_variant(_pt_table_kernel, f"pt_table_{'parallel' if p else 'serial'}"))
+    for p in (False, True)
+}
 
 
 def pt_variant(n_units: int) -> tuple[bool, bool]:
@@ -525,6 +634,14 @@ def pt_variant(n_units: int) -> tuple[bool, bool]:
     return n_units < PT_BRANCHLESS_MAX_UNITS, n_units >= PT_VIEW_MIN_UNITS
 
 
+def pt_kernel(n_units: int, n_uniforms: int, parallel: bool):
+    """The PT kernel for ``n_units`` units: the table kernel up to TABLE_MAX_UNITS units, unless the call
+    draws fewer numbers (``n_uniforms``) than the table has entries (as :func:`kernel_kind`)."""
+    if n_units <= TABLE_MAX_UNITS and n_uniforms >= (n_units << n_units):
+        return PT_TABLE_KERNELS[parallel]
+    return PT_KERNELS[(*pt_variant(n_units), parallel)]
+
+
 def pt_kernel_for(n_units: int, n_uniforms: int):
     _threading_layer()
-    return PT_KERNELS[(*pt_variant(n_units), n_uniforms >= PARALLEL_MIN_UNIFORMS)]
+    return pt_kernel(n_units, n_uniforms, n_uniforms >= PARALLEL_MIN_UNIFORMS)

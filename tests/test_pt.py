@@ -238,46 +238,78 @@ def test_the_exact_joint_output_test_is_calibrated_for_pt(rule, scan, swap):
     assert_calibrated(int(np.sum(pvalues < 0.01)), pvalues, replicates)
 
 
-def test_the_compiled_variants_give_the_same_states():
-    # The exact tests run the branchless kernel; the branching and row-view ones and the parallel
-    # ones must turn the same uniforms into the same states, swaps and round trips.
-    from bmexp._kernels import DEO, HEAT_BATH, PT_KERNELS
+def _run_kernel(kernel, model, start, noise, betas, rule, random_scan, swap, clamped):
+    chains, R, n = start.shape
+    states, tidx = start.copy(), np.tile(np.arange(R), (chains, 1))
+    last, counts = np.where(tidx == 0, 0, -1), np.zeros((chains, 2 * R - 1), dtype=np.int64)
+    kernel(
+        states,
+        model.weights,
+        model.biases,
+        *(float(v) for v in model.convention.values),
+        betas,
+        betas.copy(),
+        clamped,
+        noise.copy(),
+        rule,
+        random_scan,
+        swap,
+        tidx,
+        last,
+        counts,
+    )
+    return states, tidx, last, counts
 
-    model = random_model(10, 10, rng=np.random.default_rng(12), weight_scale=0.3, bias_scale=0.5)
+
+@pytest.mark.parametrize(
+    "n_visible, convention, rule, scan, swap",
+    [
+        (10, "binary", "heat_bath", "sequential", "deo"),  # 20 units: the branching / branchless / view kernels
+        (3, "binary", "heat_bath", "sequential", "deo"),  # 6 units: and the table kernel
+        (3, "spin", "flip", "sequential", "seo"),
+        (3, "binary", "heat_bath", "random", "random_pair"),
+        (5, "spin", "flip", "random", "deo"),
+    ],
+)
+def test_the_compiled_variants_give_the_same_states(n_visible, convention, rule, scan, swap):
+    # The exact tests run one kernel per model size; every other one, serial or parallel, must turn the
+    # same uniforms into the same states, swaps and round trips (the table kernel: up to TABLE_MAX_UNITS).
+    from bmexp._kernels import DEO, FLIP, HEAT_BATH, PT_KERNELS, PT_TABLE_KERNELS, RANDOM_PAIR, SEO, TABLE_MAX_UNITS
+
+    model = random_model(
+        n_visible, n_visible, rng=np.random.default_rng(12), weight_scale=0.3, bias_scale=0.5, convention=convention
+    )
     rng = np.random.default_rng(13)
     chains, R, n, sweeps = 6, 4, model.n_units, 30
+    random_scan = scan == "random"
+    code = {"deo": DEO, "seo": SEO, "random_pair": RANDOM_PAIR}[swap]
     betas = np.tile(1 / geometric_ladder(R, 5.0), (sweeps, 1))
-    noise = rng.random((chains, R * n + sweeps * R * n + sweeps * R))
-    noise[:, R * n :] = np.log(noise[:, R * n :])  # any thresholds will do: both variants read the same
-    start = np.where(rng.random((chains, R, n)) < 0.5, 1.0, 0.0)
-    outs = []
-    for variant, kernel in PT_KERNELS.items():
-        states, tidx = start.copy(), np.tile(np.arange(R), (chains, 1))
-        last, counts = np.where(tidx == 0, 0, -1), np.zeros((chains, 2 * R - 1), dtype=np.int64)
-        w, b = model.weights, model.biases
-        kernel(
-            states,
-            w,
-            b,
-            0.0,
-            1.0,
-            betas,
-            betas.copy(),
-            np.zeros(n, np.bool_),
-            noise.copy(),
-            HEAT_BATH,
-            False,
-            DEO,
-            tidx,
-            last,
-            counts,
-        )
-        outs.append((variant, states, tidx, counts))
-    for variant, states, tidx, counts in outs[1:]:
-        np.testing.assert_array_equal(states, outs[0][1], err_msg=str(variant))
-        np.testing.assert_array_equal(tidx, outs[0][2])
-        np.testing.assert_array_equal(counts, outs[0][3])
-    assert outs[0][3][:, R - 1 : 2 * (R - 1)].sum() > 0  # swaps happened
+    n_upd = sweeps * R * n
+    noise = rng.random((chains, R * n + n_upd * (2 if random_scan else 1) + sweeps * R))
+    noise[:, R * n : R * n + n_upd] = np.log(noise[:, R * n : R * n + n_upd])  # (any thresholds will do)
+    swaps = noise[:, R * n + n_upd * (2 if random_scan else 1) :]
+    swaps[:] = np.log(swaps)
+    if swap != "deo":  # the first uniform of each sweep chooses the pairs
+        swaps.reshape(chains, sweeps, R)[:, :, 0] = rng.random((chains, sweeps))
+    start = np.asarray(model.convention.values, float)[(rng.random((chains, R, n)) < 0.5).astype(int)]
+    clamped = np.zeros(n, np.bool_)
+    clamped[1] = n <= TABLE_MAX_UNITS  # (a clamped unit in the narrow models)
+    kernels = dict(PT_KERNELS)
+    if n <= TABLE_MAX_UNITS:
+        kernels.update({("table", p): k for p, k in PT_TABLE_KERNELS.items()})
+    rule_code = HEAT_BATH if rule == "heat_bath" else FLIP
+    outs = {
+        v: _run_kernel(k, model, start, noise, betas, rule_code, random_scan, code, clamped) for v, k in kernels.items()
+    }
+    first = next(iter(outs.values()))
+    for variant, out in outs.items():
+        for got, want in zip(out, first):
+            np.testing.assert_array_equal(got, want, err_msg=str(variant))
+    assert first[3][:, R - 1 : 2 * (R - 1)].sum() > 0  # swaps happened
+    assert (first[0] != start).any()
+    assert (first[0][:, :, 1] == start[:, :, 1]).all() or not clamped[1]  # the clamp holds
+    if n <= TABLE_MAX_UNITS:
+        assert ("table", False) in outs
 
 
 def test_the_invariance_check_starts_every_replica_at_its_own_temperature():

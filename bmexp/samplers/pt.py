@@ -616,10 +616,10 @@ _LOADED: set = set()
 def _load_kernel(n: int) -> None:
     """Run the compiled kernels once on a dummy chain (no random numbers) so that their one-time
     load from numba's cache is not counted in ``seconds``."""
-    from .._kernels import DEO, HEAT_BATH, PT_KERNELS, pt_variant
+    from .._kernels import DEO, HEAT_BATH, PT_KERNELS, PT_TABLE_KERNELS, TABLE_MAX_UNITS, pt_variant
 
-    for parallel in (False, True):
-        kernel = PT_KERNELS[(*pt_variant(n), parallel)]
+    tables = PT_TABLE_KERNELS.values() if n <= TABLE_MAX_UNITS else ()
+    for kernel in (*(PT_KERNELS[(*pt_variant(n), p)] for p in (False, True)), *tables):
         if id(kernel) in _LOADED:
             continue
         w, b = np.zeros((n, n)), np.zeros(n)
