@@ -306,6 +306,15 @@ def build_training(cfg: DictConfig) -> dict:
             bias_scale=0.0,
             connectivity=teacher.connectivity if teacher.connectivity != "custom" else "full",
         ).to(cfg.convention)
+    largest = float(np.max(np.abs(student.weights), initial=0.0))
+    arguments.number(tc.max_weight, "training.max_weight", low=0, low_open=True)
+    if largest > tc.max_weight and cfg.get("train", True):
+        raise InputError.about(
+            "training.init_scale",
+            f"{{argument}} = {tc.init_scale!r} starts the student beyond training.max_weight: its max |W| = "
+            f"{largest:.3g} > {tc.max_weight:g}, so training would stop as diverged at its first epoch; "
+            "lower training.init_scale or raise training.max_weight",
+        )
     kwargs = dict(
         teacher=teacher,
         variant=tc.variant,

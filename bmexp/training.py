@@ -167,6 +167,14 @@ def _measure(student, measure, variant) -> str:
     return measure
 
 
+def _log_likelihood(p_emp: np.ndarray, p_v: np.ndarray) -> float:
+    """The data's mean log-likelihood under ``p_v``: -inf (not a warning) when the model gives a data vector
+    probability 0."""
+    seen = p_emp > 0
+    with np.errstate(divide="ignore"):
+        return float(np.sum(p_emp[seen] * np.log(p_v[seen])))
+
+
 def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight):
     arguments.model(student, "student")
     if teacher is not None:
@@ -183,6 +191,13 @@ def _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd
     arguments.number(weight_decay, "weight_decay", low=0)
     arguments.one_of(variant, "variant", VARIANTS)
     arguments.number(max_weight, "max_weight", low=0, low_open=True)
+    largest = float(np.max(np.abs(student.weights), initial=0.0))
+    if largest > max_weight:
+        raise InputError.about(
+            "student",
+            f"{{argument}} starts beyond max_weight: its max |W| = {largest:.3g} > max_weight = {max_weight:g}, so "
+            "training would stop as diverged at its first epoch; start from smaller weights or raise max_weight",
+        )
     return (
         arguments.integer(epochs, "epochs", low=1),
         arguments.integer(n_negative, "n_negative", low=1),
@@ -356,7 +371,7 @@ def train(
             "kl_data": kl_divergence(p_emp, p_v),
             "kl_teacher": kl_divergence(p_teacher, p_v) if p_teacher is not None else np.nan,
             "kl_floor": floor,
-            "log_likelihood": float(np.sum(p_emp[p_emp > 0] * np.log(p_v[p_emp > 0]))),
+            "log_likelihood": _log_likelihood(p_emp, p_v),
         }
         return {**values, **dict.fromkeys(PLL_COLUMNS, np.nan)}, exact
 

@@ -511,6 +511,12 @@ CLI = [
         "run training.init_scale=-1",
         "bmexp run: error: training.init_scale must be a finite number in [0, 1e+06]; received -1.0",
     ),
+    (
+        "train training.init_scale=1e6",
+        "bmexp train: error: training.init_scale = 1000000.0 starts the student beyond training.max_weight: its max "
+        "|W| = 1.3e+06 > 10, so training would stop as diverged at its first epoch; lower training.init_scale or "
+        "raise training.max_weight",
+    ),
     ("run training.seed=-1", "bmexp run: error: training.seed must be an integer in [0, 2**64 - 1]; received -1"),
     (
         "run data.source=web",
@@ -958,6 +964,12 @@ API = [
         "Schedule.geometric(20, 1.5, sweeps_per_temperature=2)",
         lambda: Schedule.geometric(20, 1.5, sweeps_per_temperature=2),
         "factor must be a number in (0, 1); received 1.5",
+    ),
+    (
+        "train(slide35(), max_weight=1, ...)",
+        lambda: train(slide35(), rng=np.random.default_rng(0), data=[[0, 1]], max_weight=1),
+        "student starts beyond max_weight: its max |W| = 2 > max_weight = 1, so training would stop as diverged at "
+        "its first epoch; start from smaller weights or raise max_weight",
     ),
     (
         "train(slide35(), eta=0, ...)",
