@@ -240,6 +240,26 @@ def _terminate_as_interrupt():
     return None
 
 
+def _noting_interrupts(fn) -> int | None:
+    """Run ``fn()`` with SIGTERM and SIGINT noted instead of raised; the first one's number, or None.  Blocking
+    them (``pthread_sigmask``) is not enough: another thread takes the signal and Python still runs the
+    handler in the main thread."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # (no handlers of ours there)
+        fn()
+        return None
+    noted: list[int] = []
+    old = {s: signal.signal(s, lambda signum, frame: noted.append(signum)) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        fn()
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return noted[0] if noted else None
+
+
 def _resume_hint(command: str, rest: list[str]) -> str:
     import shlex
 
@@ -319,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         from .launcher import discard_prestarted
 
-        discard_prestarted()  # workers started for the sweep that no launch adopted (bad input, an interrupt)
+        # workers started for the sweep that no launch adopted (bad input, an interrupt), and the idle ones a
+        # finished launch kept: a SIGTERM / Ctrl-C while they stop is noted, not raised out of this block
+        late = _noting_interrupts(discard_prestarted)
         sys.argv = saved
         if "bmexp.hydra_callbacks" in sys.modules:
             sys.modules["bmexp.hydra_callbacks"].PLANNED.clear()
@@ -329,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous[0])
             signal.signal(signal.SIGINT, previous[1])
             sys.unraisablehook = previous[2]
+    if late is not None:  # the work is done and recorded; the interrupt came while the workers stopped
+        print(f"bmexp {command}: interrupted", file=sys.stderr)
+        return 130
     lost = _lost_jobs()
     if lost:
         print(

@@ -363,7 +363,8 @@ class Store:
                 yield con
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:  # (not when an interrupt came just after the COMMIT: it is in)
+                    con.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise StoreError(self._sqlite_message(exc)) from None

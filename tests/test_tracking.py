@@ -193,3 +193,42 @@ def test_a_metric_name_log_batch_refuses_is_refused_alike(metrics_store):
             tracking.insert_metrics(store, ours, [Metric("fine", 1.0, 0, 0), Metric(key, 1.0, 0, 0)])
         assert refused.value.error_code == ours_refused.value.error_code
         assert _rows(store, ours) == _rows(store, theirs) == ([], [])
+
+
+def test_an_interrupt_just_after_a_transactions_commit_is_the_interrupt_not_a_store_error(tmp_path, monkeypatch):
+    """An outside tester's kill -9 of a launcher left a job FAILED with "StoreError: ... cannot rollback - no
+    transaction is active": the worker's interrupt came right after COMMIT, and the clean-up's ROLLBACK
+    failed.  The interrupt must come through as itself (the job ends KILLED), and what was committed stays."""
+    import sqlite3
+
+    store = tracking.Store(f"sqlite:///{tmp_path}/mlflow.db", None)
+
+    class InterruptedAfterCommit:
+        def __init__(self, con):
+            self.con = con
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+        def execute(self, sql, *args):
+            out = self.con.execute(sql, *args)
+            if sql == "COMMIT":
+                raise KeyboardInterrupt("signal 15")  # as the handler raises it once the statement returned
+            return out
+
+    real = tracking.Store._connect
+    monkeypatch.setattr(tracking.Store, "_connect", lambda self, **kw: InterruptedAfterCommit(real(self, **kw)))
+    with pytest.raises(KeyboardInterrupt, match="signal 15"):
+        with store.transaction() as con:
+            con.execute("CREATE TABLE t (x)")
+            con.execute("INSERT INTO t VALUES (1)")
+    with sqlite3.connect(tmp_path / "mlflow.db") as con:
+        assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
+    # and one inside the block still rolls back
+    monkeypatch.setattr(tracking.Store, "_connect", real)
+    with pytest.raises(KeyboardInterrupt):
+        with store.transaction() as con:
+            con.execute("INSERT INTO t VALUES (2)")
+            raise KeyboardInterrupt("signal 15")
+    with sqlite3.connect(tmp_path / "mlflow.db") as con:
+        assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
