@@ -306,8 +306,8 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
         try:
             if isinstance(exc, KeyboardInterrupt) and any(w.job is not None for w in workers):
                 print(
-                    f"bmexp sweep: stopping: {sum(w.job is not None for w in workers)} running job(s) end "
-                    f"KILLED (at most {launcher.grace_s:g} s)",
+                    f"bmexp sweep: stopping: {sum(w.job is not None for w in workers)} job(s) in flight end KILLED "
+                    f"unless already finished (at most {launcher.grace_s:g} s)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -592,6 +592,9 @@ def worker_main(argv: list[str]) -> int:
             frame = _recv(rfd)
             if frame is None:  # only a dying launcher closes the pipe of a live worker (it stops them with
                 # SIGTERM), and the pipe closes before the kernel signals its children: do not wait for it
+                _end_orphaned(launcher_pid, launcher_started)
+                return 0
+            if _orphaned(launcher_pid):  # a job sent just before the launcher died: not started
                 _end_orphaned(launcher_pid, launcher_started)
                 return 0
             ret = _execute(*pickle.loads(frame), hydra_context, config, task_function)

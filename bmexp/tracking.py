@@ -488,8 +488,14 @@ def mark_stale_runs(
         if pids is not None and _owner_pid(tag) not in pids:
             continue
         if _owner_alive(tag) is False:
-            client.set_tag(run.info.run_id, "bmexp.error", reason)
-            client.set_terminated(run.info.run_id, "KILLED")
+            # Under the store's lock, and only if still RUNNING: the workers of a killed launcher all mark its
+            # parent run at once, and the second one's tag failed on the first one's (an outside tester saw
+            # "UNIQUE constraint failed: tags.key, tags.run_uuid" in 2 of 5 kills).
+            with store.lock():
+                if client.get_run(run.info.run_id).info.status != "RUNNING":
+                    continue
+                client.set_tag(run.info.run_id, "bmexp.error", reason)
+                client.set_terminated(run.info.run_id, "KILLED")
             stale += 1
     return stale
 

@@ -177,7 +177,7 @@ def test_sigterm_ends_every_open_run_killed_and_leaves_no_worker(tmp_path):
     assert "Traceback" not in err and "Traceback" not in out
     shown = lines(err)
     assert shown[1:] == [
-        "bmexp sweep: stopping: 2 running job(s) end KILLED (at most 20 s)",
+        "bmexp sweep: stopping: 2 job(s) in flight end KILLED unless already finished (at most 20 s)",
         f"bmexp sweep: interrupted; resume with: python -m bmexp {' '.join(STOPPED)}",
     ], shown
     # before any other bmexp command opens the store: nothing RUNNING, the two jobs and the parent KILLED

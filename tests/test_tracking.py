@@ -67,6 +67,31 @@ def test_stale_runs_of_dead_processes_only(tmp_path):
     assert client.get_run(other_host).info.status == "RUNNING"
 
 
+def test_a_stale_run_marked_meanwhile_by_another_process_is_left_as_that_process_marked_it(tmp_path, monkeypatch):
+    """The workers of a killed launcher all mark its parent run at once; the second one's tag failed on the
+    first one's ("UNIQUE constraint failed: tags.key, tags.run_uuid", an outside tester, 2 of 5 kills) and
+    it printed that it could not mark the runs.  Each run is marked under the store's lock and only while it
+    is still RUNNING: here another process marks it between the search and the marking."""
+    store = tracking.Store.default(root=tmp_path)
+    client = store.client()
+    exp = store.experiment_id("bmexp-t")
+    dead = subprocess.run(
+        [sys.executable, "-c", "from bmexp import tracking; print(tracking.owner())"], capture_output=True, text=True
+    ).stdout.strip()
+    gone = client.create_run(exp, tags={tracking.OWNER_TAG: dead}).info.run_id
+    real = tracking._owner_alive
+
+    def meanwhile(tag):  # the other worker wins the race
+        client.set_tag(gone, "bmexp.error", "marked by the other worker")
+        client.set_terminated(gone, "KILLED")
+        return real(tag)
+
+    monkeypatch.setattr(tracking, "_owner_alive", meanwhile)
+    assert tracking.mark_stale_runs(store, reason="its launcher was killed") == 0
+    run = client.get_run(gone)
+    assert (run.info.status, run.data.tags["bmexp.error"]) == ("KILLED", "marked by the other worker")
+
+
 def test_a_server_given_up_on_fails_later_calls_with_the_same_cause(monkeypatch):
     """After the retry window, every later call to that server (a job's clean-up setting its run FAILED)
     raises the message that gave up, not a vaguer one that would replace it as the sweep's last line."""
