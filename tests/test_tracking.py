@@ -51,13 +51,17 @@ def test_job_run_ends_failed_with_the_error(tmp_path):
     assert run.data.metrics["a"] == 1.0
 
 
-def test_stale_runs_of_dead_processes_only(tmp_path):
+def _store_and_a_dead_owner(tmp_path):
+    """A store, its client, an experiment, and the owner tag of a process that has ended."""
     store = tracking.Store.default(root=tmp_path)
-    client = store.client()
-    exp = store.experiment_id("bmexp-t")
     dead = subprocess.run(
         [sys.executable, "-c", "from bmexp import tracking; print(tracking.owner())"], capture_output=True, text=True
     ).stdout.strip()
+    return store, store.client(), store.experiment_id("bmexp-t"), dead
+
+
+def test_stale_runs_of_dead_processes_only(tmp_path):
+    store, client, exp, dead = _store_and_a_dead_owner(tmp_path)
     gone = client.create_run(exp, tags={tracking.OWNER_TAG: dead}).info.run_id
     alive = client.create_run(exp, tags={tracking.OWNER_TAG: tracking.owner()}).info.run_id
     other_host = client.create_run(exp, tags={tracking.OWNER_TAG: "another-host:1:1"}).info.run_id
@@ -72,12 +76,7 @@ def test_a_stale_run_marked_meanwhile_by_another_process_is_left_as_that_process
     first one's ("UNIQUE constraint failed: tags.key, tags.run_uuid", an outside tester, 2 of 5 kills) and
     it printed that it could not mark the runs.  Each run is marked under the store's lock and only while it
     is still RUNNING: here another process marks it between the search and the marking."""
-    store = tracking.Store.default(root=tmp_path)
-    client = store.client()
-    exp = store.experiment_id("bmexp-t")
-    dead = subprocess.run(
-        [sys.executable, "-c", "from bmexp import tracking; print(tracking.owner())"], capture_output=True, text=True
-    ).stdout.strip()
+    store, client, exp, dead = _store_and_a_dead_owner(tmp_path)
     gone = client.create_run(exp, tags={tracking.OWNER_TAG: dead}).info.run_id
     real = tracking._owner_alive
 
