@@ -966,6 +966,25 @@ API = [
         "factor must be a number in (0, 1); received 1.5",
     ),
     (
+        "GibbsSampler()(slide35(), clamp=np.array([[1], [0]]), ...)",
+        lambda: GibbsSampler()(
+            slide35(),
+            rng=np.random.default_rng(0),
+            n_chains=2,
+            schedule=Schedule.constant(2),
+            clamp=np.array([[1], [0]]),
+        ),
+        "clamp must be None, a mapping unit -> value(s) or a pair (units, values); received array of shape (2, 1): "
+        "[[1], [0]]",
+    ),
+    (
+        "ParallelTempering()(slide35(), clamp=([0, 0], [1, 1]), ...)",
+        lambda: ParallelTempering()(
+            slide35(), rng=np.random.default_rng(0), n_chains=2, schedule=Schedule.constant(2), clamp=([0, 0], [1, 1])
+        ),
+        "clamp units must not repeat; received [0, 0]",
+    ),
+    (
         "train(slide35(), max_weight=1, ...)",
         lambda: train(slide35(), rng=np.random.default_rng(0), data=[[0, 1]], max_weight=1),
         "student starts beyond max_weight: its max |W| = 2 > max_weight = 1, so training would stop as diverged at "

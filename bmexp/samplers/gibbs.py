@@ -128,7 +128,7 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
             )
     else:
         raise InputError(
-            f"clamp must be None, a mapping unit -> value(s) or a pair (units, values); received {clamp!r}"
+            f"clamp must be None, a mapping unit -> value(s) or a pair (units, values); received {_shown(clamp)}"
         )
     names = model.unit_names
     idx = []
@@ -142,9 +142,18 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
                 f"clamp units must be indices in [0, {model.n_units}) or names in {list(names)}; received {u!r}"
             )
     if len(set(idx)) != len(idx):
-        raise InputError(f"clamp units must not repeat; received {units!r}")
+        raise InputError(f"clamp units must not repeat; received {_shown(units)}")
     vals = check_states(vals, model.convention, name="clamp values")
     return np.array(idx, dtype=np.int64), np.ascontiguousarray(vals)
+
+
+def _shown(value) -> str:
+    """``value`` for a one-line message: arrays as a list on one line, numpy scalars as plain numbers."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}: {' '.join(str(np.asarray(value).tolist()).split())[:200]}"
+    if isinstance(value, (list, tuple)):
+        return repr([v.item() if isinstance(v, np.generic) else v for v in value])
+    return repr(value)
 
 
 @dataclass(frozen=True)
