@@ -40,7 +40,9 @@ def start_distribution(model: BoltzmannMachine, start="random", clamp: dict | No
     """Distribution over all states of the chains' start.
 
     start : "random" (uniform), "off" (every unit off) or a probability vector over ``2**n`` states.
-    clamp : ``{unit index: value}`` applied to every chain (the start is conditioned on it).
+    clamp : ``{unit index: value}`` applied to every chain: as the samplers do, each clamped unit is set to its
+        value whatever the start gave it (for "random" and "off" the same as conditioning on the clamp, which
+        refused "off" with a unit clamped on although the samplers accept it).
     """
     n = model.n_units
     if isinstance(start, str):
@@ -58,18 +60,16 @@ def start_distribution(model: BoltzmannMachine, start="random", clamp: dict | No
                 f"start must be a probability vector of length {2**n} summing to 1; "
                 f"received shape {p0.shape}, sum {p0.sum() if p0.size else 0:g}"
             )
-    if clamp:
+    if clamp:  # as the samplers do: each clamped unit set to its value, whatever the start gave it
         on = model.convention.values[1]
-        cube = p0.reshape((2,) * n).copy()
+        cube = p0.reshape((2,) * n)
         for unit, value in clamp.items():
-            keep = int(value == on)
             index = [slice(None)] * n
-            index[unit] = 1 - keep
-            cube[tuple(index)] = 0.0
-        total = cube.sum()
-        if total <= 0:
-            raise InputError(f"start distribution gives probability 0 to the clamp {clamp!r}")
-        p0 = cube.reshape(-1) / total
+            index[unit] = int(value == on)
+            moved = np.zeros_like(cube)
+            moved[tuple(index)] = cube.sum(axis=unit)
+            cube = moved
+        p0 = cube.reshape(-1)
     return p0
 
 
@@ -186,7 +186,7 @@ def pt_output(
     even pairs when t is even, odd pairs when odd; ``seo``: either, with probability 1/2;
     ``random_pair``: one pair, uniformly) moves the joint state ``(.., x, y, ..)`` at ``k, k + 1``
     to ``(.., y, x, ..)`` with probability ``min(1, exp((1/T_k - 1/T_k+1)(E(x) - E(y)) / T(t)))``.
-    start : "random" or "off" (each replica independently, conditioned on ``clamp``) or a joint
+    start : "random" or "off" (each replica independently, its clamped units set) or a joint
         probability array of ``2**(n R)`` entries.  ``swap_betas``: a function of a sweep's inverse
     temperatures (R,) giving those the swap acceptance uses (a deliberately wrong sampler's).
     """
