@@ -978,6 +978,13 @@ API = [
         "[[1], [0]]",
     ),
     (
+        "ParallelTempering()(slide35(), init=None, ...)",
+        lambda: ParallelTempering()(
+            slide35(), rng=np.random.default_rng(0), n_chains=2, schedule=Schedule.constant(2), init=None
+        ),
+        "init must be 'random', 'off' or an array of states; received None",
+    ),
+    (
         "ParallelTempering()(slide35(), clamp=([0, 0], [1, 1]), ...)",
         lambda: ParallelTempering()(
             slide35(), rng=np.random.default_rng(0), n_chains=2, schedule=Schedule.constant(2), clamp=([0, 0], [1, 1])

@@ -241,14 +241,19 @@ def _check_args(model, rng, n_chains, schedule):
         raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
 
 
+def check_init(init) -> None:
+    """``init`` is "random", "off" or something array-like (whose states are checked where it is used)."""
+    if (isinstance(init, str) and init not in ("random", "off")) or init is None or isinstance(init, (dict, set)):
+        raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
+
+
 def _initial(model, init, n_chains, start_uniforms):
     off, on = model.convention.values
+    check_init(init)
     if isinstance(init, str):
         if init == "random":
             return np.where(start_uniforms < 0.5, float(on), float(off))
-        if init == "off":
-            return np.full((n_chains, model.n_units), float(off))
-        raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
+        return np.full((n_chains, model.n_units), float(off))
     s = check_states(init, model.convention, name="init")
     if s.shape not in ((model.n_units,), (n_chains, model.n_units)):
         raise InputError(
@@ -362,6 +367,7 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     _check_args(model, rng, n_chains, schedule)
     n_chains = int(n_chains)
     idx, vals = normalize_clamp(model, clamp, n_chains)
+    check_init(init)
     if not isinstance(init, str):
         init_states = _initial(model, init, n_chains, None)  # validate before drawing anything
     n = model.n_units

@@ -43,7 +43,17 @@ from ..model import BoltzmannMachine
 from ..schedules import Schedule
 from ..streams import Ahead, parallel_rows, scratch
 from .contract import Kernel
-from .gibbs import RULE_KERNELS, RULES, SCANS, SampleResult, _check_args, _readonly, normalize_clamp, thresholds_inplace
+from .gibbs import (
+    RULE_KERNELS,
+    RULES,
+    SCANS,
+    SampleResult,
+    _check_args,
+    _readonly,
+    check_init,
+    normalize_clamp,
+    thresholds_inplace,
+)
 
 __all__ = [
     "LADDERS",
@@ -447,9 +457,8 @@ class ParallelTempering:
             raise InputError.bad("record_energy", "False with parallel tempering", record_energy)
         n_chains, n = int(n_chains), model.n_units
         idx, vals = normalize_clamp(model, clamp, n_chains)
+        check_init(init)
         init_states = None if isinstance(init, str) else self._initial_states(model, init, n_chains)
-        if isinstance(init, str) and init not in ("random", "off"):
-            raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
         clamped = np.zeros(n, dtype=np.bool_)
         clamped[idx] = True
         n_free = n - int(clamped.sum())
