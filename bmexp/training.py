@@ -58,7 +58,7 @@ from .errors import InputError
 from .evaluation import EVALUATION_COLUMNS, HeldOut
 from .exact import MAX_UNITS, ExactDistribution, expectations
 from .likelihood import pseudo_log_likelihood, reconstruction_error
-from .model import BoltzmannMachine
+from .model import MAX_ENERGY, BoltzmannMachine
 from .samplers import GibbsSampler, ParallelTempering, kernel_of, sampler_argument, states_of
 from .schedules import Schedule
 
@@ -489,6 +489,10 @@ def train(
                     True,
                     f"max |W| = {np.max(np.abs(new_w)):.3g} > max_weight = {max_weight:g} at epoch {epoch}",
                 )
+                break
+            reach = 0.5 * float(np.abs(new_w).sum()) + float(np.abs(new_b).sum())
+            if reach > MAX_ENERGY:  # (a model refuses it: with a large max_weight, the job failed here)
+                diverged, reason = True, f"energies reach {reach:.3g} > {MAX_ENERGY:g} at epoch {epoch}"
                 break
             if k < len(batches) - 1:  # not the epoch's last update: no metrics for it
                 w, b, model = new_w, new_b, model._updated(new_w, new_b)  # finite, symmetric by construction

@@ -89,6 +89,16 @@ def test_w_stays_symmetric_with_zero_diagonal_and_frozen_biases_stay():
     assert np.all(np.diag(r.model.weights) == 0)
 
 
+def test_a_model_beyond_the_energy_bound_is_divergence_not_a_failure():
+    """With max_weight set out of the way (an outside tester: eta = 1e13, max_weight = 1e14), the first update
+    made a model whose energies a BoltzmannMachine refuses (beyond MAX_ENERGY), and the job FAILED with that
+    InputError.  It is divergence: training stops there and keeps what it had."""
+    data = sample_visible(seed_target(), 500, rng=np.random.default_rng(2))
+    r = train(start(), rng=np.random.default_rng(1), data=data, variant="exact", eta=1e13, epochs=5, max_weight=1e14)
+    assert r.diverged and "energies reach" in r.reason and "> 1e+12 at epoch 1" in r.reason, r.reason
+    assert np.abs(r.model.weights).max() < 1e3  # the last model within the bound: the start
+
+
 def test_divergence_stops_and_keeps_metrics_up_to_it():
     data = sample_visible(seed_target(), 500, rng=np.random.default_rng(2))
     r = train(start().to("spin"), rng=np.random.default_rng(1), data=data, variant="exact", eta=10.0, epochs=100)
