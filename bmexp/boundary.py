@@ -726,8 +726,8 @@ def validate_run_config(cfg: DictConfig) -> dict:
     validate_tracking(cfg.tracking)
     model = build_model(cfg)
     names = resolve_checks(names, model)
-    if {"conditional", "random_hidden"} & set(names):  # the checks that condition on a state
-        _probabilities_representable(cfg, model)
+    if names:
+        _probabilities_representable(cfg, model, conditions={"conditional", "random_hidden"} & set(names))
     if model.n_units > MAX_UNITS and not cfg.train:  # checks only: no data drawn
         args = {"teacher": model, "schedule": build_schedule(cfg.schedule), "sampler": build_sampler(cfg.sampler)}
     else:
@@ -767,33 +767,56 @@ def validate_run_config(cfg: DictConfig) -> dict:
 UNDERFLOW_SPAN = 700.0
 
 
-def _probabilities_representable(cfg: DictConfig, model) -> None:
-    """Refuse an enumerable model whose visible or hidden states underflow to probability 0 (the conditional
-    and random_hidden checks condition on them), naming the model's scale key: found here, not inside a job
-    whose run is open.  Cheap for every sane model: the exact distribution is computed only when a bound on
-    the energy span (sum |W_ij| over pairs + 2 sum |b_i|, units in {0, 1} or {-1, 1}) exceeds UNDERFLOW_SPAN."""
+def _probabilities_representable(cfg: DictConfig, model, conditions) -> None:
+    """Refuse an enumerable model whose exact probabilities the checks cannot use, naming the model's scale key:
+    found here, not inside a job whose run is open.  Every exact check plans its test on a distribution with at
+    least two cells of probability > 0 that sums to 1 within 1e-9 (float64 loses that when energies reach
+    about 1e7); ``conditions`` (conditional, random_hidden) also condition on every visible or hidden state,
+    so none may underflow to 0.  Cheap for every sane model: the exact distribution is computed only when a
+    bound on the energy span (sum |W_ij| over pairs + 2 sum |b_i|, units in {0, 1} or {-1, 1}) exceeds
+    UNDERFLOW_SPAN."""
     from .exact import MAX_UNITS, ExactDistribution
+    from .validation.gof import check_probabilities
 
     w_part = float(np.abs(model.weights).sum())  # each pair i < j: |W_ij| s_i s_j spans at most 2 |W_ij|
     b_part = 2 * float(np.abs(model.biases).sum())
     if model.n_units > MAX_UNITS or w_part + b_part <= UNDERFLOW_SPAN:
         return
     d = ExactDistribution.of(model)
-    parts = [("visible", d.visible_p())] if model.n_visible else []
+    parts = [("", d.p)] + ([("visible", d.visible_p())] if model.n_visible else [])
     if model.n_hidden:
         parts.append(("hidden", d.marginal_p(range(model.n_visible, model.n_units))))
-    empty = [what for what, p in parts if not np.all(p > 0)]
-    if not empty:
+    problem = None
+    empty = [what for what, p in parts[1:] if not np.all(p > 0)] if conditions else []
+    if empty:
+        problem = f"some {' and '.join(empty)} states have probability 0 in float64, and the checks condition on them"
+    elif "conditional" in conditions and model.n_visible and model.n_hidden:  # p(v | h = all on), as it tests
+        h = [model.convention.values[1]] * model.n_hidden
+        parts.append(("conditional", d.conditional_p(d.block_clamp(h, model.n_visible, model.n_hidden, "hidden"))))
+    for what, p in parts if problem is None else ():
+        try:
+            check_probabilities(p)
+            plannable = np.count_nonzero(p) >= 2 or p.size < 2
+        except InputError:
+            plannable = False
+        if not plannable:
+            problem = f"the {what + ' ' if what else ''}distribution cannot be tested in float64 (fewer than two "
+            problem += "states of probability > 0, or probabilities that do not sum to 1 within 1e-9)"
+            break
+    if problem is None:
         return
-    m = cfg.model
-    key = {"ferromagnet": "coupling", "lattice": "temperature"}.get(m.name)
-    if key is None:
-        key = "weight_scale" if w_part >= b_part else "bias_scale"
+    m, span = cfg.model, w_part + b_part
+    if m.name in ("ferromagnet", "lattice"):  # (their keys are spin couplings and fields)
+        spin = model.to("spin")
+        w_part, b_part = float(np.abs(spin.weights).sum()), 2 * float(np.abs(spin.biases).sum())
+    scale = w_part >= b_part  # the larger part of the span: the key to change
+    key = {"ferromagnet": "coupling" if scale else "bias", "lattice": "temperature"}.get(m.name)
+    if key is None or key not in m:
+        key = "weight_scale" if scale else "bias_scale"
     raise InputError.about(
         f"model.{key}",
-        f"{{argument}} = {m[key]!r} makes exact probabilities underflow: some {' and '.join(empty)} states have "
-        f"probability 0 in float64 (energies span up to {w_part + b_part:.3g} kT), and the checks condition on "
-        f"them; allowed: a scale whose energy differences stay below about {UNDERFLOW_SPAN:g} kT",
+        f"{{argument}} = {m[key]!r} makes exact probabilities underflow: {problem} (energies span up to "
+        f"{span:.3g} kT); allowed: a scale whose energy differences stay below about {UNDERFLOW_SPAN:g} kT",
     )
 
 
@@ -889,6 +912,8 @@ def validate_check_config(cfg: DictConfig) -> dict:
             f"(checks that apply to it: {[c for c, s in REGISTRY.items() if s.skip_reason(model) is None]})",
             argument="check.name",
         )
+    if name in ("joint", "conditional", "random_hidden", "schedule"):  # the checks against exact probabilities
+        _probabilities_representable(cfg, model, conditions={name} & {"conditional", "random_hidden"})
     schedule = build_schedule(cfg.schedule)
     sampler = build_sampler(cfg.sampler)
     options = check_options(cfg.check, model)

@@ -27,14 +27,34 @@ CLI = [
     (
         "run model=random model.weight_scale=1e6",
         "bmexp run: error: model.weight_scale = 1000000.0 makes exact probabilities underflow: some visible and "
-        "hidden states have probability 0 in float64 (energies span up to 1.45e+07 kT), and the checks condition "
-        "on them; allowed: a scale whose energy differences stay below about 700 kT",
+        "hidden states have probability 0 in float64, and the checks condition on them (energies span up to "
+        "1.45e+07 kT); allowed: a scale whose energy differences stay below about 700 kT",
     ),
     (
         "run model=lattice model.temperature=0.001 train=false",
         "bmexp run: error: model.temperature = 0.001 makes exact probabilities underflow: some visible states have "
-        "probability 0 in float64 (energies span up to 5.12e+05 kT), and the checks condition on them; allowed: a "
+        "probability 0 in float64, and the checks condition on them (energies span up to 5.12e+05 kT); allowed: a "
         "scale whose energy differences stay below about 700 kT",
+    ),
+    (  # (an outside tester: "p must have at least two cells with p > 0 to plan a test", and a FAILED run)
+        "run model=ferromagnet model.coupling=-1000 train=false",
+        "bmexp run: error: model.coupling = -1000.0 makes exact probabilities underflow: the conditional "
+        "distribution cannot be tested in float64 (fewer than two states of probability > 0, or probabilities that "
+        "do not sum to 1 within 1e-9) (energies span up to 4.48e+05 kT); allowed: a scale whose energy differences "
+        "stay below about 700 kT",
+    ),
+    (  # (it blamed model.coupling = 0.3, the default)
+        "run model=metastable model.bias=1000 train=false",
+        "bmexp run: error: model.bias = 1000.0 makes exact probabilities underflow: some visible and hidden states "
+        "have probability 0 in float64, and the checks condition on them (energies span up to 4e+04 kT); allowed: "
+        "a scale whose energy differences stay below about 700 kT",
+    ),
+    (  # (it said "p must sum to 1 (within 1e-9); sums to 0.9999999985596169")
+        "check check=joint model=ferromagnet model.coupling=-1e6",
+        "bmexp check: error: model.coupling = -1000000.0 makes exact probabilities underflow: the distribution "
+        "cannot be tested in float64 (fewer than two states of probability > 0, or probabilities that do not sum to "
+        "1 within 1e-9) (energies span up to 4.48e+08 kT); allowed: a scale whose energy differences stay below "
+        "about 700 kT",
     ),
     (
         "run model=random model.n_visible=0 train=false",
