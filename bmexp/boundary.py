@@ -675,7 +675,17 @@ def _training_work(args: dict) -> None:
         per_epoch += held.n_chains * (_betas(held.betas).size + reverse) * n_units / held.every
     if args["variant"] != "exact":  # an adaptive ladder tunes in every sampler call: at least one an epoch
         per_epoch += getattr(args.get("sampler"), "tuning_updates", lambda n_units: 0.0)(n_units)
-    _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
+    if epochs > 1 or float(per_epoch) <= WORK_LIMIT:
+        _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
+        return
+    # one epoch alone is too much: name what makes it so (the largest of the keys that scale it), not epochs
+    scaling = {"training.n_negative": args["n_negative"]}
+    if args["variant"] in ("pcd", "pt"):
+        scaling["training.pcd_sweeps"] = args["pcd_sweeps"]
+    if r > 1:
+        scaling["sampler.replicas"] = r
+    key = max(scaling, key=lambda k: scaling[k])
+    _within(key, scaling[key], work=float(per_epoch), what="one epoch of training")
 
 
 def refuse_added_keys(cfg: DictConfig, prefix: str = "") -> None:

@@ -531,6 +531,16 @@ CLI = [
         "run training.init_scale=-1",
         "bmexp run: error: training.init_scale must be a finite number in [0, 1e+06]; received -1.0",
     ),
+    (  # (one epoch alone is too much: it named training.epochs = 1, an outside tester)
+        "train training=pt sampler=pt training.n_negative=100000000000 training.epochs=1",
+        "bmexp train: error: training.n_negative = 100000000000 would take 1.6e+12 spin updates for one epoch of "
+        "training; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "train training=pt sampler=pt sampler.replicas=100000000 training.epochs=1",
+        "bmexp train: error: sampler.replicas = 100000000 would take 4.84e+12 spin updates for one epoch of "
+        "training; the limit is 1e+12 (about 6 hours here)",
+    ),
     (
         "train training.init_scale=1e6",
         "bmexp train: error: training.init_scale = 1000000.0 starts the student beyond training.max_weight: its max "
