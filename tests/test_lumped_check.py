@@ -103,3 +103,11 @@ def test_what_the_exact_output_cannot_be_computed_for_is_refused(model, sampler,
     with pytest.raises(InputError) as err:
         run_check("lumped", model, sampler, rng=np.random.default_rng(0), schedule=schedule, n=10)
     assert err.value.argument == key
+
+
+def test_the_message_says_when_pt_never_reached_the_tv_instead_of_nan():
+    """An outside tester saw "(TV 0.01 first after nan)" in the check's message."""
+    from bmexp.validation.lumped import _first
+
+    assert _first(0.01, float("nan")) == "TV 0.01 not reached"
+    assert _first(0.01, 12345.0) == "TV 0.01 first after 12,345"

@@ -37,6 +37,13 @@ METRICS = ("tv", "majority_on", "majority_on_boltzmann", "cost", "cost_to_tv")
 _KERNEL = Kernel("heat_bath", "random")
 
 
+def _first(shortfall_tv: float, cost_to_tv: float) -> str:
+    """When PT's rounds first reached TV ``shortfall_tv`` (spin updates per chain), or that they never did."""
+    if np.isnan(cost_to_tv):
+        return f"TV {shortfall_tv:g} not reached"
+    return f"TV {shortfall_tv:g} first after {cost_to_tv:,.0f}"
+
+
 def lumped_requirements(model, sampler, schedule: Schedule) -> tuple[int, float, float]:
     """``(n, J, h)`` of ``model``, or InputError when the check cannot compute the exact output:
     the model must be the ferromagnet, the kernel random-scan heat bath, parallel tempering must
@@ -121,7 +128,7 @@ def check_lumped(
         f"bath, counted by units up); it ends at TV {tv:.2e} from Boltzmann "
         f"({'adequate' if schedule_ok else 'too short'} at {shortfall_tv:g}), P(majority on) {majority_on(out):.4f} "
         f"(Boltzmann {majority_on(boltz):.4f}), after {cost:,.0f} spin updates per chain"
-        + (f" (every replica counted; TV {shortfall_tv:g} first after {cost_to_tv:,.0f})" if ladder is not None else "")
+        + (f" (every replica counted; {_first(shortfall_tv, cost_to_tv)})" if ladder is not None else "")
         + "."
     )
     metrics = {
