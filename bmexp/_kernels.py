@@ -495,9 +495,7 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
                 base = (sw * R + r) * n
                 e = energy[r]
                 for j in range(n):
-                    i = int(u[site0 + base + j] * n)
-                    if i >= n:
-                        i = n - 1
+                    i = min(int(u[site0 + base + j] * n), n - 1)
                     if clamped[i]:
                         continue
                     threshold = u[thr0 + base + j]
@@ -572,9 +570,7 @@ def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, 
                 scale = scale_of[q]
                 code = codes[q]
                 for j in range(n):
-                    i = int(u[site0 + base + j] * n)
-                    if i >= n:
-                        i = n - 1
+                    i = min(int(u[site0 + base + j] * n), n - 1)
                     if clamped[i]:
                         continue
                     threshold = u[thr0 + base + j]
