@@ -41,266 +41,14 @@ _WIDE = False
 #: Recording energies or traces at the end of sweeps, even when never taken, halves the speed
 #: of the wide kernel (measured), so it is compiled in only where asked for.
 _RECORD = False
+#: The chains draw their own numbers (Philox) or read them from ``noise``: see ``KERNELS``.
+_PHILOX = False
 
 
 @njit(inline="always")
 def _axpy(field, d, row, n):
     for m in range(n):
         field[m] += d * row[m]
-
-
-@njit(inline="always")
-def _update_of(u, j, sw, n, n_upd, base, free, cols, clamped, random_scan, dense):
-    """(unit, threshold) of update ``j`` of sweep ``sw`` (unit -1: a clamped site of random scan)."""
-    if random_scan:
-        k = sw * n + j
-        i = min(int(u[n + n_upd + k] * n), n - 1)
-        return (-1 if clamped[i] else i), u[n + k]
-    if dense:  # no unit clamped: no indirection (measured: it cost a third at 4 units)
-        return j, u[base + j]
-    return free[j], u[base + cols[j]]
-
-
-def _gibbs_kernel(
-    S,
-    W,
-    b,
-    off,
-    on,
-    betas,
-    record_at,
-    clamped,
-    free,
-    cols,
-    stride,
-    noise,
-    rule,
-    random_scan,
-    energy_out,
-    trace_at,
-    trace_out,
-):
-    """Sweeps of every chain (``S``, chains x n, in place) through ``betas`` (1 / T, one per sweep).
-
-    Sequential scan updates the units ``free`` in order each sweep; the update of ``free[j]`` in
-    sweep ``t`` reads the threshold ``noise[c, n + t stride + cols[j]]`` (``stride = n, cols = free``:
-    a column per unit; ``stride = len(free), cols = 0, 1, ...``: clamped units have none).  Random
-    scan picks ``n`` sites a sweep (clamped ones stay) and reads the thresholds at ``n + k`` and the
-    sites' uniforms at ``n + n sweeps + k``, ``k = t n + j``.
-    """
-    n_chains, n = S.shape
-    n_sweeps = betas.shape[0]
-    n_upd = n_sweeps * n
-    per_sweep = n if random_scan else free.shape[0]
-    dense = free.shape[0] == n
-    for c in prange(n_chains):
-        s = S[c]
-        u = noise[c]
-        field = np.zeros(n)
-        for i in range(n):
-            if clamped[i] and not _RECORD:  # never read: a block of free units among thousands of
-                continue  # clamped ones costs n x free, not n x n (recording needs every field)
-            acc = b[i]
-            for m in range(n):
-                acc += W[i, m] * s[m]
-            field[i] = acc
-        for sw in range(n_sweeps):
-            beta = betas[sw]
-            base = n + sw * stride
-            for j in range(per_sweep):
-                i, threshold = _update_of(u, j, sw, n, n_upd, base, free, cols, clamped, random_scan, dense)
-                if i < 0:
-                    continue
-                si = s[i]
-                if rule == HEAT_BATH:
-                    new = on if threshold < beta * (on - off) * field[i] else off
-                else:
-                    flip = on + off - si
-                    new = flip if threshold < beta * (flip - si) * field[i] else si  # -dE/T
-                d = new - si
-                if d != 0.0:
-                    s[i] = new
-                    if _WIDE:
-                        _axpy(field, d, W[i], n)
-                    else:
-                        for m in range(n):
-                            field[m] += d * W[i, m]
-            if not _RECORD:
-                continue
-            t = trace_at[sw]
-            if t >= 0:
-                for m in range(n):
-                    trace_out[c, t, m] = s[m]
-            r = record_at[sw]
-            if r >= 0:
-                e = 0.0
-                for m in range(n):
-                    e -= 0.5 * s[m] * (field[m] + b[m])
-                energy_out[c, r] = e
-
-
-#: The field-table kernel sweeps this many chains side by side, update by update.  A chain's updates
-#: are one chain of dependent steps (code -> field -> decision -> code), so a chain alone waits on
-#: each (it ran at ~10 ns an update); independent chains side by side keep the CPU busy.  A/B on
-#: CPU time, medians of 5 alternated rounds, whole sampler calls: 1.35x (positive phase of the
-#: default training, 2 of 4 units clamped), 1.45x (4 units), 1.15-1.2x (7 and 10 units); 16 chains
-#: was no better than 8 at 7-10 units, 4 chains 10% slower.
-_GROUP = 8
-
-
-@njit(inline="always")
-def _field_table(W, b, off, on):
-    """Every unit's local field in every state (bit m of the code: unit m on), ``2**n x n`` flat, summed
-    in the order the other kernels' fields start with."""
-    n = b.shape[0]
-    tab = np.empty((1 << n) * n)
-    for code in range(1 << n):
-        for i in range(n):
-            acc = b[i]
-            for m in range(n):
-                acc += W[i, m] * (on if (code >> m) & 1 else off)
-            tab[code * n + i] = acc
-    return tab
-
-
-@njit(inline="always")
-def _coded_update(code, i, threshold, gap, rule):
-    """The state ``code`` (bit m: unit m on) after unit i's update, ``gap`` = beta (on - off) x_i for its local
-    field x_i: heat bath sets the bit when ``threshold < gap``; the flip rule flips it when ``threshold < -dE / T``
-    = beta (flip - s_i) x_i, ``gap`` if the unit is off, ``-gap`` if on.  A data dependency, no branch to
-    mispredict."""
-    bit = (code >> i) & 1
-    if rule == HEAT_BATH:
-        new_bit = 1 if threshold < gap else 0
-    else:
-        new_bit = bit ^ (1 if threshold < (gap if bit == 0 else -gap) else 0)
-    return code ^ ((bit ^ new_bit) << i)
-
-
-def _gibbs_table_kernel(
-    S,
-    W,
-    b,
-    off,
-    on,
-    betas,
-    record_at,
-    clamped,
-    free,
-    cols,
-    stride,
-    noise,
-    rule,
-    random_scan,
-    energy_out,
-    trace_at,
-    trace_out,
-):
-    """The same sweeps as :func:`_gibbs_kernel` for narrow models (at most ``TABLE_MAX_UNITS`` units),
-    from a table of the local fields of every state (``2**n x n``), ``_GROUP`` chains side by side
-    (each reads its own thresholds in the same order: the states do not depend on the grouping)."""
-    n_chains, n = S.shape
-    n_sweeps = betas.shape[0]
-    n_upd = n_sweeps * n
-    per_sweep = n if random_scan else free.shape[0]
-    dense = free.shape[0] == n
-    # An update reads its field from the table instead of adding a row of W to all n fields on every
-    # flip, and a chain's state is one integer.
-    tab = _field_table(W, b, off, on)
-    n_groups = (n_chains + _GROUP - 1) // _GROUP
-    for gi in prange(n_groups):
-        c0 = gi * _GROUP
-        size = min(_GROUP, n_chains - c0)
-        codes = np.zeros(_GROUP, dtype=np.int64)
-        for g in range(size):
-            for m in range(n):
-                if S[c0 + g, m] == on:
-                    codes[g] |= 1 << m
-        for sw in range(n_sweeps):
-            scale = betas[sw] * (on - off)
-            base = n + sw * stride
-            for j in range(per_sweep):
-                i = j
-                col = base + j
-                if random_scan:
-                    col = n + sw * n + j
-                elif not dense:
-                    i = free[j]
-                    col = base + cols[j]
-                for g in range(size):
-                    c = c0 + g
-                    if random_scan:
-                        i = min(int(noise[c, n + n_upd + sw * n + j] * n), n - 1)
-                        if clamped[i]:
-                            continue
-                    threshold = noise[c, col]
-                    code = codes[g]
-                    x = tab[code * n + i]
-                    codes[g] = _coded_update(code, i, threshold, scale * x, rule)
-            if not _RECORD:
-                continue
-            t = trace_at[sw]
-            r = record_at[sw]
-            for g in range(size):
-                code = codes[g]
-                if t >= 0:
-                    for m in range(n):
-                        trace_out[c0 + g, t, m] = on if (code >> m) & 1 else off
-                if r >= 0:
-                    e = 0.0
-                    for m in range(n):
-                        e -= 0.5 * (on if (code >> m) & 1 else off) * (tab[code * n + m] + b[m])
-                    energy_out[c0 + g, r] = e
-        for g in range(size):
-            for m in range(n):
-                S[c0 + g, m] = on if (codes[g] >> m) & 1 else off
-
-
-def _variant(fn, name, **constants):
-    """A copy of ``fn`` named ``name`` whose globals override ``constants``.
-
-    numba freezes globals at compile time, so each copy compiles with its own constants; it keys
-    its on-disk cache by qualified name, so each copy needs its own name.
-    """
-    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **constants}, name, fn.__defaults__, fn.__closure__)
-    copy.__qualname__ = name
-    return copy
-
-
-def _compile(kind, parallel, record):
-    name = f"gibbs_{kind}_{'parallel' if parallel else 'serial'}{'_record' if record else ''}"
-    if kind == "table":
-        fn = _variant(_gibbs_table_kernel, name, _RECORD=record)
-    else:
-        fn = _variant(_gibbs_kernel, name, _WIDE=kind == "wide", _RECORD=record)
-    return njit(parallel=parallel, cache=True, nogil=True)(fn)
-
-
-#: (kind, parallel, record) -> kernel (each compiles on first use, then loads from the disk cache);
-#: kind "table" up to TABLE_MAX_UNITS units, "narrow" below WIDE_MIN_UNITS, else "wide".
-#: Parallel over chains for large blocks; serial for small blocks, where starting threads
-#: (~0.1 ms) costs more than the work.
-KERNELS = {
-    (k, p, r): _compile(k, p, r) for k in ("table", "narrow", "wide") for p in (False, True) for r in (False, True)
-}
-PARALLEL_MIN_UNIFORMS = 2**18
-#: Up to this many units the field table (2**n x n float64: 80 KB at 10 units) replaces the fields
-TABLE_MAX_UNITS = 10
-
-
-def kernel_kind(n_units: int, n_uniforms: int | None = None) -> str:
-    """The kernel for ``n_units`` units: the field table up to TABLE_MAX_UNITS units, unless the call
-    draws fewer numbers (``n_uniforms``) than the table has entries (building it would cost more
-    than the sweeps); the kernels give the same states."""
-    small = n_uniforms is not None and n_uniforms < (n_units << n_units)
-    if n_units <= TABLE_MAX_UNITS and not small:
-        return "table"
-    return "narrow" if n_units < WIDE_MIN_UNITS else "wide"
-
-
-def kernel_for(n_units: int, n_uniforms: int, record: bool):
-    _threading_layer()
-    return KERNELS[(kernel_kind(n_units, n_uniforms), n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record))]
 
 
 # ----------------------------------------------------------------------------- thresholds
@@ -362,14 +110,482 @@ def thresholds_flat(flat, rows, stride, width, logistic):
     and contiguous, so the inner loop vectorises): ``log(u / (1 - u))`` if ``logistic`` else
     ``log(u)``, for uniforms ``u`` in [0, 1) as numpy draws them (0 or at least 2**-53)."""
     for r in range(rows):
-        row = flat[r * stride : r * stride + width]  # a slice, not flat[o + j]: the index's
-        if logistic:  # wrap-around check for negative values stopped the vectoriser
-            for j in range(width):
-                x = row[j]
-                row[j] = _log(x / (1.0 - x))
-        else:
-            for j in range(width):
-                row[j] = _log(row[j])
+        # a slice, not flat[o + j]: the index's wrap-around check for negative values stopped the vectoriser
+        _to_thresholds(flat[r * stride : r * stride + width], logistic)
+
+
+@njit(inline="always", error_model="numpy")
+def _to_thresholds(row, logistic):
+    """``row <- log(row / (1 - row))`` if ``logistic`` else ``log(row)``, in place (vectorised)."""
+    if logistic:
+        for j in range(row.shape[0]):
+            x = row[j]
+            row[j] = _log(x / (1.0 - x))
+    else:
+        for j in range(row.shape[0]):
+            row[j] = _log(row[j])
+
+
+# ----------------------------------------------------------------------------- Philox
+# Each chain draws its own numbers inside the kernel from the counter-based generator Philox4x32-10
+# (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011; the generator of JAX and
+# cuRAND): block (m, chain, purpose) under the call's key, laid out in :mod:`bmexp.streams`, whose
+# NumPy implementation gives the same numbers.  A chain fills a small buffer (``_CHUNK`` numbers, in
+# L1) at a time in a loop LLVM vectorises (four lanes of vpmuludq: about 2.3 ns a uniform here,
+# against 2.6 ns for NumPy's PCG64), turns it into thresholds, and runs the updates that read them:
+# nothing is stored, and a chain's numbers do not depend on the number of chains, threads or blocks.
+
+#: Philox4x32-10's round multipliers and key increments (Random123)
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+_LOW32, _S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
+_ONE_BITS = np.uint64(0x3FF0000000000000)  # the bits of 1.0
+_HALF_ULP_BITS = np.uint64(0x3CA0000000000000)  # the bits of 2**-53
+_START, _UPDATES, _SWAPS = np.uint64(0), np.uint64(1), np.uint64(2)  # bmexp.streams' purposes (tested equal)
+#: numbers a chain draws at a time (even, so a block of two never straddles two fills)
+_CHUNK = 256
+
+
+@njit(inline="always")
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 of the counter ``(c0, c1, c2, c3)`` under the key ``(k0, k1)``.
+
+    Every argument is a uint64 holding a 32-bit word; the product of two 32-bit words is exact in
+    64 bits, so ``p >> 32`` is the high word (mulhi) and ``p & 0xFFFFFFFF`` the low one.  Random123's
+    known answers are tested (tests/test_streams.py).
+    """
+    for _ in range(10):
+        p0 = _M0 * c0
+        p1 = _M1 * c2
+        c0, c1, c2, c3 = (p1 >> _S32) ^ c1 ^ k0, p1 & _LOW32, (p0 >> _S32) ^ c3 ^ k1, p0 & _LOW32
+        k0 = (k0 + _W0) & _LOW32
+        k1 = (k1 + _W1) & _LOW32
+    return c0, c1, c2, c3
+
+
+@njit(inline="always", error_model="numpy")
+def _u53(hi, lo):
+    """The top 53 bits of the 64-bit word ``hi:lo`` times 2**-53, exactly (a multiple of 2**-53 in
+    [0, 1), as NumPy's uniforms), without an int64 -> float64 conversion (AVX2 has none): the top 52
+    bits as the mantissa of a number in [1, 2), less 1, plus the 53rd bit times 2**-53."""
+    x = (hi << _S32) | lo
+    top = _float((x >> np.uint64(12)) | _ONE_BITS) - 1.0
+    return top + _float(((x >> np.uint64(11)) & np.uint64(1)) * _HALF_ULP_BITS)
+
+
+@njit(inline="always", error_model="numpy")
+def _block(m, chain, purpose, k0, k1):
+    """The two uniforms of block ``m`` of ``chain``'s ``purpose`` stream under the key ``k0, k1``."""
+    mm = np.uint64(m)
+    x0, x1, x2, x3 = philox4x32(mm & _LOW32, mm >> _S32, chain, purpose, k0, k1)
+    return _u53(x1, x0), _u53(x3, x2)
+
+
+@njit(inline="always", error_model="numpy")
+def _fill(out, block0, chain, purpose, k0, k1):
+    """``out[2j], out[2j + 1]`` = the two uniforms of block ``block0 + j`` (``len(out)`` even)."""
+    for j in range(out.shape[0] // 2):
+        out[2 * j], out[2 * j + 1] = _block(block0 + j, chain, purpose, k0, k1)
+
+
+@njit(inline="always")
+def _segment(per_sweep, n_sweeps, even=False):
+    """Sweeps whose numbers a chain draws at a time: about ``_CHUNK`` numbers, an even count (a
+    block of two never straddles two segments), at least one sweep; ``even``: an even number of
+    sweeps (parallel tempering's swap rounds alternate)."""
+    if per_sweep == 0 or n_sweeps == 0:
+        return 2 if even else 1
+    if per_sweep % 2 == 1 or even:
+        return 2 * max(1, _CHUNK // (2 * per_sweep))
+    return min(n_sweeps, max(1, _CHUNK // per_sweep))
+
+
+@njit(nogil=True, error_model="numpy")
+def _draw(thr, site, chain, drawn, count, key0, key1, random_scan, logistic):
+    """A chain's numbers for its updates ``drawn .. drawn + count - 1`` from stream ``chain`` under the
+    key (``drawn`` even): ``thr[:count]`` the thresholds and, for random scan, ``site[:count]`` the
+    site uniforms (``thr`` has room for ``count + 1``)."""
+    k0, k1 = np.uint64(key0), np.uint64(key1)
+    if random_scan:  # block k: update k's threshold and the uniform of its site
+        for j in range(count):
+            thr[j], site[j] = _block(drawn + j, chain, _UPDATES, k0, k1)
+    else:  # block m: the thresholds of updates 2m and 2m + 1
+        _fill(thr[: count + (count & 1)], drawn // 2, chain, _UPDATES, k0, k1)
+    _to_thresholds(thr[:count], logistic)
+
+
+@njit(inline="always", error_model="numpy")
+def _swaps_before(sw, R, swap):
+    """The swap numbers of a chain's sweeps before sweep ``sw`` (see :func:`_pt_kernel`)."""
+    if swap == DEO:
+        return (sw // 2) * (R - 1) + (sw % 2) * (R // 2)
+    return sw * R
+
+
+@njit(error_model="numpy", nogil=True)
+def _draw_pt(u, chain, sw, sweeps, R, n, seg, key0, key1, swap, random_scan, logistic):
+    """A PT chain's numbers for its sweeps ``sw .. sw + sweeps - 1`` (``sw`` even) into ``u``, laid out as a
+    row of ``noise`` whose first sweep is ``sw`` and that has room for ``seg`` sweeps: the thresholds (and
+    site uniforms) of updates ``(t R + r) n + i`` from the ``UPDATES`` stream as :func:`_draw`, then the
+    swaps' log-uniforms (a choosing uniform stays a uniform), number ``q`` of the chain's swap numbers
+    being half ``q % 2`` of block ``q // 2`` of its ``SWAPS`` stream."""
+    per = R * n
+    cap = seg * per
+    thr0 = per
+    swap0 = thr0 + cap * (2 if random_scan else 1)
+    _draw(
+        u[thr0 : thr0 + cap + 1],
+        u[thr0 + cap : thr0 + 2 * cap],
+        chain,
+        sw * per,
+        sweeps * per,
+        key0,
+        key1,
+        random_scan,
+        logistic,
+    )
+    k0, k1 = np.uint64(key0), np.uint64(key1)
+    q0 = _swaps_before(sw, R, swap)
+    q1 = _swaps_before(sw + sweeps, R, swap)
+    for q in range(q0, q1):
+        lo, hi = _block(q // 2, chain, _SWAPS, k0, k1)
+        x = lo if q % 2 == 0 else hi
+        u[swap0 + q - q0] = x if swap != DEO and q % R == 0 else _log(x)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def philox_uniforms(key0, key1, chain0, n_chains, purpose, block0, n_blocks):
+    """``(n_chains, 2 n_blocks)``: blocks ``block0 ..`` of chains ``chain0 ..``, two uniforms each
+    (the compiled twin of :func:`bmexp.streams.philox_uniforms`)."""
+    out = np.empty((n_chains, 2 * n_blocks))
+    k0, k1 = np.uint64(key0), np.uint64(key1)
+    for c in range(n_chains):
+        _fill(out[c], block0, np.uint64(chain0 + c), np.uint64(purpose), k0, k1)
+    return out
+
+
+# ----------------------------------------------------------------------------- Gibbs
+@njit(inline="always")
+def _update_of(u, j, sw, n, n_upd, base, free, cols, clamped, random_scan, dense):
+    """(unit, threshold) of update ``j`` of sweep ``sw`` (unit -1: a clamped site of random scan)."""
+    if random_scan:
+        k = sw * n + j
+        i = min(int(u[n + n_upd + k] * n), n - 1)
+        return (-1 if clamped[i] else i), u[n + k]
+    if dense:  # no unit clamped: no indirection (measured: it cost a third at 4 units)
+        return j, u[base + j]
+    return free[j], u[base + cols[j]]
+
+
+def _gibbs_kernel(
+    S,
+    W,
+    b,
+    off,
+    on,
+    betas,
+    record_at,
+    clamped,
+    free,
+    cols,
+    stride,
+    noise,
+    key0,
+    key1,
+    chain0,
+    logistic,
+    rule,
+    random_scan,
+    energy_out,
+    trace_at,
+    trace_out,
+):
+    """Sweeps of every chain (``S``, chains x n, in place) through ``betas`` (1 / T, one per sweep).
+
+    Sequential scan updates the units ``free`` in order each sweep; the update of ``free[j]`` in
+    sweep ``t`` reads the threshold ``noise[c, n + t stride + cols[j]]`` (``stride = n, cols = free``:
+    a column per unit; ``stride = len(free), cols = 0, 1, ...``: clamped units have none).  Random
+    scan picks ``n`` sites a sweep (clamped ones stay) and reads the thresholds at ``n + k`` and the
+    sites' uniforms at ``n + n sweeps + k``, ``k = t n + j``.
+
+    ``_PHILOX`` copies draw the chains' own numbers instead (chain ``c``: stream ``chain0 + c``
+    under the key ``key0, key1``; the compact layout, ``stride = len(free)``), a few sweeps at a time
+    into a buffer laid out as a row of ``noise`` for those sweeps (see :func:`_draw`).
+    """
+    n_chains, n = S.shape
+    n_sweeps = betas.shape[0]
+    n_upd = n_sweeps * n
+    per_sweep = n if random_scan else free.shape[0]
+    dense = free.shape[0] == n
+    seg = _segment(per_sweep, n_sweeps) if _PHILOX else n_sweeps  # sweeps whose numbers u holds
+    cap = seg * per_sweep
+    for c in prange(n_chains):
+        s = S[c]
+        u = np.empty(n + 2 * cap + 1) if _PHILOX else noise[c]
+        field = np.zeros(n)
+        for i in range(n):
+            if clamped[i] and not _RECORD:  # never read: a block of free units among thousands of
+                continue  # clamped ones costs n x free, not n x n (recording needs every field)
+            acc = b[i]
+            for m in range(n):
+                acc += W[i, m] * s[m]
+            field[i] = acc
+        for sw in range(n_sweeps):
+            beta = betas[sw]
+            t = sw
+            if _PHILOX:  # the numbers of the next sweeps, drawn in a loop of their own
+                t = sw % seg
+                if t == 0:
+                    count = min(seg, n_sweeps - sw) * per_sweep
+                    _draw(
+                        u[n : n + cap + 1],
+                        u[n + cap :],
+                        np.uint64(chain0 + c),
+                        sw * per_sweep,
+                        count,
+                        key0,
+                        key1,
+                        random_scan,
+                        logistic,
+                    )
+            base = n + t * stride
+            for j in range(per_sweep):
+                i, threshold = _update_of(
+                    u, j, t, n, cap if _PHILOX else n_upd, base, free, cols, clamped, random_scan, dense
+                )
+                if i < 0:
+                    continue
+                si = s[i]
+                # The decision as data, not as a branch (LLVM turned the selects into branches, which hot
+                # chains mispredict, once the kernel drew its own numbers; measured 3 ns an update at 64 units)
+                if rule == HEAT_BATH:
+                    new = off + (on - off) * np.float64(threshold < beta * (on - off) * field[i])
+                else:
+                    step = on + off - 2.0 * si  # flip - s_i
+                    new = si + step * np.float64(threshold < beta * step * field[i])  # -dE/T
+                d = new - si
+                if d != 0.0:
+                    s[i] = new
+                    if _WIDE:
+                        _axpy(field, d, W[i], n)
+                    else:
+                        for m in range(n):
+                            field[m] += d * W[i, m]
+            if not _RECORD:
+                continue
+            tr = trace_at[sw]
+            if tr >= 0:
+                for m in range(n):
+                    trace_out[c, tr, m] = s[m]
+            r = record_at[sw]
+            if r >= 0:
+                e = 0.0
+                for m in range(n):
+                    e -= 0.5 * s[m] * (field[m] + b[m])
+                energy_out[c, r] = e
+
+
+#: The field-table kernel sweeps this many chains side by side, update by update.  A chain's updates
+#: are one chain of dependent steps (code -> field -> decision -> code), so a chain alone waits on
+#: each (it ran at ~10 ns an update); independent chains side by side keep the CPU busy.  A/B on
+#: CPU time, medians of 5 alternated rounds, whole sampler calls: 1.35x (positive phase of the
+#: default training, 2 of 4 units clamped), 1.45x (4 units), 1.15-1.2x (7 and 10 units); 16 chains
+#: was no better than 8 at 7-10 units, 4 chains 10% slower.
+_GROUP = 8
+
+
+@njit(inline="always")
+def _field_table(W, b, off, on):
+    """Every unit's local field in every state (bit m of the code: unit m on), ``2**n x n`` flat, summed
+    in the order the other kernels' fields start with."""
+    n = b.shape[0]
+    tab = np.empty((1 << n) * n)
+    for code in range(1 << n):
+        for i in range(n):
+            acc = b[i]
+            for m in range(n):
+                acc += W[i, m] * (on if (code >> m) & 1 else off)
+            tab[code * n + i] = acc
+    return tab
+
+
+@njit(inline="always")
+def _coded_update(code, i, threshold, gap, rule):
+    """The state ``code`` (bit m: unit m on) after unit i's update, ``gap`` = beta (on - off) x_i for its local
+    field x_i: heat bath sets the bit when ``threshold < gap``; the flip rule flips it when ``threshold < -dE / T``
+    = beta (flip - s_i) x_i, ``gap`` if the unit is off, ``-gap`` if on.  A data dependency, no branch to
+    mispredict."""
+    bit = (code >> i) & 1
+    if rule == HEAT_BATH:
+        new_bit = 1 if threshold < gap else 0
+    else:
+        new_bit = bit ^ (1 if threshold < (gap if bit == 0 else -gap) else 0)
+    return code ^ ((bit ^ new_bit) << i)
+
+
+def _gibbs_table_kernel(
+    S,
+    W,
+    b,
+    off,
+    on,
+    betas,
+    record_at,
+    clamped,
+    free,
+    cols,
+    stride,
+    noise,
+    key0,
+    key1,
+    chain0,
+    logistic,
+    rule,
+    random_scan,
+    energy_out,
+    trace_at,
+    trace_out,
+):
+    """The same sweeps as :func:`_gibbs_kernel` for narrow models (at most ``TABLE_MAX_UNITS`` units),
+    from a table of the local fields of every state (``2**n x n``), ``_GROUP`` chains side by side
+    (each reads its own thresholds in the same order: the states do not depend on the grouping).  With
+    ``_PHILOX`` each draws them, a few sweeps at a time, into its row of a buffer laid out as ``noise``."""
+    n_chains, n = S.shape
+    n_sweeps = betas.shape[0]
+    n_upd = n_sweeps * n
+    per_sweep = n if random_scan else free.shape[0]
+    dense = free.shape[0] == n
+    # An update reads its field from the table instead of adding a row of W to all n fields on every
+    # flip, and a chain's state is one integer.
+    tab = _field_table(W, b, off, on)
+    n_groups = (n_chains + _GROUP - 1) // _GROUP
+    seg = _segment(per_sweep, n_sweeps) if _PHILOX else n_sweeps  # sweeps whose numbers a row holds
+    cap = seg * per_sweep
+    for gi in prange(n_groups):
+        c0 = gi * _GROUP
+        size = min(_GROUP, n_chains - c0)
+        # the group's numbers: rows c0 + g of noise, or rows g of its own buffer
+        src = np.empty((_GROUP, n + 2 * cap + 1)) if _PHILOX else noise
+        row0 = 0 if _PHILOX else c0
+        codes = np.zeros(_GROUP, dtype=np.int64)
+        for g in range(size):
+            for m in range(n):
+                if S[c0 + g, m] == on:
+                    codes[g] |= 1 << m
+        for sw in range(n_sweeps):
+            scale = betas[sw] * (on - off)
+            t = sw
+            if _PHILOX:  # the numbers of the next sweeps, drawn in a loop of their own
+                t = sw % seg
+                if t == 0:
+                    count = min(seg, n_sweeps - sw) * per_sweep
+                    for g in range(size):
+                        u = src[g]
+                        chain = np.uint64(chain0 + c0 + g)
+                        _draw(
+                            u[n : n + cap + 1],
+                            u[n + cap :],
+                            chain,
+                            sw * per_sweep,
+                            count,
+                            key0,
+                            key1,
+                            random_scan,
+                            logistic,
+                        )
+            base = n + t * stride
+            sites = n + (cap if _PHILOX else n_upd) + t * n
+            for j in range(per_sweep):
+                i = j
+                col = base + j
+                if random_scan:
+                    col = n + t * n + j
+                elif not dense:
+                    i = free[j]
+                    col = base + cols[j]
+                for g in range(size):
+                    r = row0 + g
+                    if random_scan:
+                        i = min(int(src[r, sites + j] * n), n - 1)
+                        if clamped[i]:
+                            continue
+                    threshold = src[r, col]
+                    code = codes[g]
+                    x = tab[code * n + i]
+                    codes[g] = _coded_update(code, i, threshold, scale * x, rule)
+            if not _RECORD:
+                continue
+            tr = trace_at[sw]
+            r = record_at[sw]
+            for g in range(size):
+                code = codes[g]
+                if tr >= 0:
+                    for m in range(n):
+                        trace_out[c0 + g, tr, m] = on if (code >> m) & 1 else off
+                if r >= 0:
+                    e = 0.0
+                    for m in range(n):
+                        e -= 0.5 * (on if (code >> m) & 1 else off) * (tab[code * n + m] + b[m])
+                    energy_out[c0 + g, r] = e
+        for g in range(size):
+            for m in range(n):
+                S[c0 + g, m] = on if (codes[g] >> m) & 1 else off
+
+
+def _variant(fn, name, **constants):
+    """A copy of ``fn`` named ``name`` whose globals override ``constants``.
+
+    numba freezes globals at compile time, so each copy compiles with its own constants; it keys
+    its on-disk cache by qualified name, so each copy needs its own name.
+    """
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **constants}, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = name
+    return copy
+
+
+def _compile(kind, parallel, record, philox):
+    name = f"gibbs_{kind}_{'parallel' if parallel else 'serial'}{'_record' if record else ''}"
+    name += "_philox" if philox else "_explicit"
+    if kind == "table":
+        fn = _variant(_gibbs_table_kernel, name, _RECORD=record, _PHILOX=philox)
+    else:
+        fn = _variant(_gibbs_kernel, name, _WIDE=kind == "wide", _RECORD=record, _PHILOX=philox)
+    return njit(parallel=parallel, cache=True, nogil=True)(fn)
+
+
+#: (kind, parallel, record, philox) -> kernel (each compiles on first use, then loads from the disk
+#: cache); kind "table" up to TABLE_MAX_UNITS units, "narrow" below WIDE_MIN_UNITS, else "wide".
+#: Parallel over chains for large blocks; serial for small blocks, where starting threads
+#: (~0.1 ms) costs more than the work.  ``philox``: the chains draw their own numbers (what the
+#: samplers run); else they read them from ``noise`` (tests that choose them).  Compiled apart: the
+#: drawing code in the same function, even never run, made LLVM compile the update loop worse.
+KERNELS = {
+    (k, p, r, x): _compile(k, p, r, x)
+    for k in ("table", "narrow", "wide")
+    for p in (False, True)
+    for r in (False, True)
+    for x in (False, True)
+}
+PARALLEL_MIN_UNIFORMS = 2**18
+#: Up to this many units the field table (2**n x n float64: 80 KB at 10 units) replaces the fields
+TABLE_MAX_UNITS = 10
+
+
+def kernel_kind(n_units: int, n_uniforms: int | None = None) -> str:
+    """The kernel for ``n_units`` units: the field table up to TABLE_MAX_UNITS units, unless the call
+    draws fewer numbers (``n_uniforms``) than the table has entries (building it would cost more
+    than the sweeps); the kernels give the same states."""
+    small = n_uniforms is not None and n_uniforms < (n_units << n_units)
+    if n_units <= TABLE_MAX_UNITS and not small:
+        return "table"
+    return "narrow" if n_units < WIDE_MIN_UNITS else "wide"
+
+
+def kernel_for(n_units: int, n_uniforms: int, record: bool, philox: bool = True):
+    """The kernel for ``n_uniforms`` updates in all (the numbers they read) of ``n_units`` units."""
+    _threading_layer()
+    kind = kernel_kind(n_units, n_uniforms)
+    return KERNELS[(kind, n_uniforms >= PARALLEL_MIN_UNIFORMS, bool(record), bool(philox))]
 
 
 # ----------------------------------------------------------------------------- parallel tempering
@@ -379,18 +595,19 @@ DEO, SEO, RANDOM_PAIR = 0, 1, 2
 
 
 @njit(inline="always")
-def _swap_round(u, sw, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c):
+def _swap_round(u, sw, t, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c):
     """After sweep ``sw``: chain c's round of swaps between neighbouring temperatures (``energy[r]``: slot r's
-    energy; ``slot_of[k]``: the slot at temperature k), then its round trips (see :func:`_pt_kernel`)."""
+    energy; ``slot_of[k]``: the slot at temperature k), then its round trips (see :func:`_pt_kernel`).  Its
+    numbers are those of sweep ``t`` (of the same parity) of the row ``u``."""
     R = slot_of.shape[0]
     # The pairs attempted, k = first, first + step, ... < stop (only those are visited: the
     # swaps and round trips cost about a fifth of a 4-unit sweep of 4 replicas).
     parity = sw % 2
     if swap == DEO:  # pair k reads at + k // 2
-        at = swap0 + (sw // 2) * (R - 1) + parity * (R // 2)
+        at = swap0 + (t // 2) * (R - 1) + parity * (R // 2)
         first, stop, step = parity, R - 1, 2
     else:  # a uniform choosing, then pair k reads at + 1 + k
-        at = swap0 + sw * R
+        at = swap0 + t * R
         if swap == SEO:
             first, stop, step = (1 if u[at] < 0.5 else 0), R - 1, 2
         else:
@@ -419,7 +636,27 @@ def _swap_round(u, sw, swap, swap0, swap_betas, energy, slot_of, tidx, last, cou
         last[c, top] = 1
 
 
-def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random_scan, swap, tidx, last, counts):
+def _pt_kernel(
+    S,
+    W,
+    b,
+    off,
+    on,
+    betas,
+    swap_betas,
+    clamped,
+    noise,
+    key0,
+    key1,
+    chain0,
+    logistic,
+    rule,
+    random_scan,
+    swap,
+    tidx,
+    last,
+    counts,
+):
     """Parallel tempering: ``R`` replicas per chain, each swept with the Gibbs kernel's update at
     its own temperature, then one round of swaps between neighbouring temperatures.
 
@@ -433,16 +670,19 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
     a uniform choosing the pairs and ``R - 1`` log-uniforms.  A swap is accepted when its
     log-uniform is below ``(beta_k - beta_k+1) (E_k - E_k+1)``.  ``last[c, r]``: the extreme slot r's walker visited
     last (0 bottom, 1 top, -1 neither yet).  ``counts[c]``: attempts per pair, accepts per pair,
-    then round trips (bottom -> top -> bottom).
+    then round trips (bottom -> top -> bottom).  ``_PHILOX`` copies draw the chains' own numbers instead
+    (chain ``c``: stream ``chain0 + c`` under the key ``key0, key1``), a few sweeps at a time into a
+    buffer laid out as a row of ``noise`` for those sweeps (see :func:`_draw_pt`).
     """
     n_chains, R, n = S.shape
     n_sweeps = betas.shape[0]
-    n_upd = n_sweeps * R * n
+    seg = _segment(R * n, n_sweeps, True) if _PHILOX else n_sweeps  # sweeps whose numbers u holds
+    n_upd = seg * R * n
     thr0 = R * n
     site0 = thr0 + n_upd
     swap0 = site0 + (n_upd if random_scan else 0)
     for c in prange(n_chains):
-        u = noise[c]
+        u = np.empty(swap0 + seg * R + 1) if _PHILOX else noise[c]
         s = S[c].reshape(R * n)  # replica r's units at [r n, (r + 1) n): flat, no views in the loops
         field = np.empty(R * n)
         energy = np.empty(R)
@@ -461,6 +701,22 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
                 e -= 0.5 * s[o + m] * (field[o + m] + b[m])
             energy[r] = e  # then updated flip by flip: a sum over units each sweep halves the speed (measured)
         for sw in range(n_sweeps):
+            t = sw % seg
+            if _PHILOX and t == 0:
+                _draw_pt(
+                    u,
+                    np.uint64(chain0 + c),
+                    sw,
+                    min(seg, n_sweeps - sw),
+                    R,
+                    n,
+                    seg,
+                    key0,
+                    key1,
+                    swap,
+                    random_scan,
+                    logistic,
+                )
             for r in range(R):
                 beta_of[r] = betas[sw, tidx[c, r]]
             if not random_scan:
@@ -473,7 +729,7 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
                         continue
                     for r in range(R):
                         o = r * n
-                        threshold = u[thr0 + (sw * R + r) * n + i]
+                        threshold = u[thr0 + (t * R + r) * n + i]
                         si = s[o + i]
                         if rule == HEAT_BATH:
                             new = on if threshold < beta_of[r] * (on - off) * field[o + i] else off
@@ -492,7 +748,7 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
             for r in range(R if random_scan else 0):
                 o = r * n
                 beta = beta_of[r]
-                base = (sw * R + r) * n
+                base = (t * R + r) * n
                 e = energy[r]
                 for j in range(n):
                     i = min(int(u[site0 + base + j] * n), n - 1)
@@ -512,10 +768,30 @@ def _pt_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random
                         for m in range(n):  # a row view here (as in the wide Gibbs kernel) ran 1.6x slower
                             field[o + m] += d * W[i, m]
                 energy[r] = e
-            _swap_round(u, sw, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c)
+            _swap_round(u, sw, t, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c)
 
 
-def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, random_scan, swap, tidx, last, counts):
+def _pt_table_kernel(
+    S,
+    W,
+    b,
+    off,
+    on,
+    betas,
+    swap_betas,
+    clamped,
+    noise,
+    key0,
+    key1,
+    chain0,
+    logistic,
+    rule,
+    random_scan,
+    swap,
+    tidx,
+    last,
+    counts,
+):
     """:func:`_pt_kernel` for narrow models (at most ``TABLE_MAX_UNITS`` units), from tables of every state's
     local fields (``2**n x n``, as the Gibbs table kernel) and energies (``2**n``): a replica's state is one
     integer, an update reads its field and a flip changes one bit (no row of W added to n fields), and a
@@ -523,7 +799,8 @@ def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, 
     states, swaps and round trips with the other kernels)."""
     n_chains, R, n = S.shape
     n_sweeps = betas.shape[0]
-    n_upd = n_sweeps * R * n
+    seg = _segment(R * n, n_sweeps, True) if _PHILOX else n_sweeps  # sweeps whose numbers a row holds
+    n_upd = seg * R * n
     thr0 = R * n
     site0 = thr0 + n_upd
     swap0 = site0 + (n_upd if random_scan else 0)
@@ -542,6 +819,9 @@ def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, 
         slot_of = np.empty((_PT_GROUP, R), dtype=np.int64)
         scale_of = np.empty(_PT_GROUP * R)
         energy = np.empty(R)
+        # the group's numbers: rows c0 + g of noise, or rows g of its own buffer
+        src = np.empty((_PT_GROUP, swap0 + seg * R + 1)) if _PHILOX else noise
+        row0 = 0 if _PHILOX else c0
         for g in range(size):
             for r in range(R):
                 slot_of[g, tidx[c0 + g, r]] = r
@@ -549,6 +829,13 @@ def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, 
                     if S[c0 + g, r, m] == on:
                         codes[g * R + r] |= 1 << m
         for sw in range(n_sweeps):
+            t = sw % seg
+            if _PHILOX and t == 0:
+                for g in range(size):
+                    chain = np.uint64(chain0 + c0 + g)
+                    _draw_pt(
+                        src[g], chain, sw, min(seg, n_sweeps - sw), R, n, seg, key0, key1, swap, random_scan, logistic
+                    )
             for g in range(size):
                 for r in range(R):
                     scale_of[g * R + r] = betas[sw, tidx[c0 + g, r]] * (on - off)
@@ -557,16 +844,16 @@ def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, 
                     if clamped[i]:
                         continue
                     for g in range(size):
-                        u = noise[c0 + g]
+                        u = src[row0 + g]
                         for r in range(R):
-                            threshold = u[thr0 + (sw * R + r) * n + i]
+                            threshold = u[thr0 + (t * R + r) * n + i]
                             q = g * R + r
                             code = codes[q]
                             codes[q] = _coded_update(code, i, threshold, scale_of[q] * tab[code * n + i], rule)
             for q in range(size * R if random_scan else 0):
                 g, r = q // R, q % R
-                u = noise[c0 + g]
-                base = (sw * R + r) * n
+                u = src[row0 + g]
+                base = (t * R + r) * n
                 scale = scale_of[q]
                 code = codes[q]
                 for j in range(n):
@@ -579,7 +866,9 @@ def _pt_table_kernel(S, W, b, off, on, betas, swap_betas, clamped, noise, rule, 
             for g in range(size):
                 for r in range(R):
                     energy[r] = etab[codes[g * R + r]]
-                _swap_round(noise[c0 + g], sw, swap, swap0, swap_betas, energy, slot_of[g], tidx, last, counts, c0 + g)
+                _swap_round(
+                    src[row0 + g], sw, t, swap, swap0, swap_betas, energy, slot_of[g], tidx, last, counts, c0 + g
+                )
         for g in range(size):
             for r in range(R):
                 for m in range(n):
@@ -608,21 +897,29 @@ PT_BRANCHLESS_MAX_UNITS = 128
 PT_VIEW_MIN_UNITS = 48
 
 
-def _compile_pt(branchless, view, parallel):
+def _compile_pt(branchless, view, parallel, philox):
     kind = ("branchless" if branchless else "branching") + ("_view" if view else "")
-    name = f"pt_{kind}_{'parallel' if parallel else 'serial'}"
+    name = f"pt_{kind}_{'parallel' if parallel else 'serial'}_{'philox' if philox else 'explicit'}"
     return njit(parallel=parallel, cache=True, nogil=True)(
-        _variant(_pt_kernel, name, _BRANCHLESS=branchless, _PT_VIEW=view)
+        _variant(_pt_kernel, name, _BRANCHLESS=branchless, _PT_VIEW=view, _PHILOX=philox)
     )
 
 
-#: (branchless, view, parallel) -> parallel-tempering kernel
-PT_KERNELS = {(w, v, p): _compile_pt(w, v, p) for w in (False, True) for v in (False, True) for p in (False, True)}
-#: parallel -> the table kernel (up to TABLE_MAX_UNITS units)
-PT_TABLE_KERNELS = {
-    p: njit(parallel=p, cache=True, nogil=True)(_variant(_pt_table_kernel, f"pt_table_{'parallel' if p else 'serial'}"))
+def _compile_pt_table(parallel, philox):
+    name = f"pt_table_{'parallel' if parallel else 'serial'}_{'philox' if philox else 'explicit'}"
+    return njit(parallel=parallel, cache=True, nogil=True)(_variant(_pt_table_kernel, name, _PHILOX=philox))
+
+
+#: (branchless, view, parallel, philox) -> parallel-tempering kernel (``philox`` as in ``KERNELS``)
+PT_KERNELS = {
+    (w, v, p, x): _compile_pt(w, v, p, x)
+    for w in (False, True)
+    for v in (False, True)
     for p in (False, True)
+    for x in (False, True)
 }
+#: (parallel, philox) -> the table kernel (up to TABLE_MAX_UNITS units)
+PT_TABLE_KERNELS = {(p, x): _compile_pt_table(p, x) for p in (False, True) for x in (False, True)}
 
 
 def pt_variant(n_units: int) -> tuple[bool, bool]:
@@ -630,14 +927,14 @@ def pt_variant(n_units: int) -> tuple[bool, bool]:
     return n_units < PT_BRANCHLESS_MAX_UNITS, n_units >= PT_VIEW_MIN_UNITS
 
 
-def pt_kernel(n_units: int, n_uniforms: int, parallel: bool):
+def pt_kernel(n_units: int, n_uniforms: int, parallel: bool, philox: bool = True):
     """The PT kernel for ``n_units`` units: the table kernel up to TABLE_MAX_UNITS units, unless the call
     draws fewer numbers (``n_uniforms``) than the table has entries (as :func:`kernel_kind`)."""
     if n_units <= TABLE_MAX_UNITS and n_uniforms >= (n_units << n_units):
-        return PT_TABLE_KERNELS[parallel]
-    return PT_KERNELS[(*pt_variant(n_units), parallel)]
+        return PT_TABLE_KERNELS[(parallel, philox)]
+    return PT_KERNELS[(*pt_variant(n_units), parallel, philox)]
 
 
-def pt_kernel_for(n_units: int, n_uniforms: int):
+def pt_kernel_for(n_units: int, n_uniforms: int, philox: bool = True):
     _threading_layer()
-    return pt_kernel(n_units, n_uniforms, n_uniforms >= PARALLEL_MIN_UNIFORMS)
+    return pt_kernel(n_units, n_uniforms, n_uniforms >= PARALLEL_MIN_UNIFORMS, philox)

@@ -238,7 +238,9 @@ def test_the_exact_joint_output_test_is_calibrated_for_pt(rule, scan, swap):
     assert_calibrated(int(np.sum(pvalues < 0.01)), pvalues, replicates)
 
 
-def _run_kernel(kernel, model, start, noise, betas, rule, random_scan, swap, clamped):
+def _run_kernel(kernel, model, start, noise, betas, rule, random_scan, swap, clamped, key=0, chain0=0, logistic=True):
+    """A PT kernel run on copies: (states, temperature indices, last extremes, counts).  ``key``, ``chain0``,
+    ``logistic``: for the kernels that draw their numbers (the explicit ones read ``noise``)."""
     chains, R, n = start.shape
     states, tidx = start.copy(), np.tile(np.arange(R), (chains, 1))
     last, counts = np.where(tidx == 0, 0, -1), np.zeros((chains, 2 * R - 1), dtype=np.int64)
@@ -251,6 +253,10 @@ def _run_kernel(kernel, model, start, noise, betas, rule, random_scan, swap, cla
         betas.copy(),
         clamped,
         noise.copy(),
+        key & 0xFFFFFFFF,
+        key >> 32,
+        chain0,
+        logistic,
         rule,
         random_scan,
         swap,
@@ -294,9 +300,9 @@ def test_the_compiled_variants_give_the_same_states(n_visible, convention, rule,
     start = np.asarray(model.convention.values, float)[(rng.random((chains, R, n)) < 0.5).astype(int)]
     clamped = np.zeros(n, np.bool_)
     clamped[1] = n <= TABLE_MAX_UNITS  # (a clamped unit in the narrow models)
-    kernels = dict(PT_KERNELS)
+    kernels = {v: k for v, k in PT_KERNELS.items() if not v[-1]}  # the explicit ones: they read noise
     if n <= TABLE_MAX_UNITS:
-        kernels.update({("table", p): k for p, k in PT_TABLE_KERNELS.items()})
+        kernels.update({("table", p): k for (p, x), k in PT_TABLE_KERNELS.items() if not x})
     rule_code = HEAT_BATH if rule == "heat_bath" else FLIP
     outs = {
         v: _run_kernel(k, model, start, noise, betas, rule_code, random_scan, code, clamped) for v, k in kernels.items()

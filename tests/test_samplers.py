@@ -90,9 +90,11 @@ def test_backends_give_identical_states():
 
 @pytest.mark.parametrize("scan", ["sequential", "random"])
 def test_the_streams_layout_and_clamped_units_draw_nothing(scan):
-    """Chain c reads positions [c L, (c + 1) L) of rng's stream: n start uniforms, then one per
-    update that runs (a sequential sweep skips clamped units, so they draw nothing), two with
+    """Chain c reads its own Philox streams under one key drawn from rng: n start uniforms, then one
+    per update that runs (a sequential sweep skips clamped units, so they draw nothing), two with
     random scan -- the documented layout, run through the explicit path by hand."""
+    from bmexp.streams import draw_key, explicit_uniforms
+
     m = random_model(4, 3, rng=np.random.default_rng(1), weight_scale=0.8)
     n, sched, clamp_units = m.n_units, Schedule.linear(3, 1, sweeps_per_temperature=2), [1, 4]
     values = np.array([1.0, 0.0])
@@ -107,8 +109,9 @@ def test_the_streams_layout_and_clamped_units_draw_nothing(scan):
             backend=backend,
         ).states
         n_free = n if scan == "random" else n - len(clamp_units)
-        per_chain = n + sched.total_sweeps * n_free * (2 if scan == "random" else 1)
-        u = np.random.default_rng(7).random((6, per_chain))
+        u = explicit_uniforms(
+            draw_key(np.random.default_rng(7)), np.arange(6), n, sched.total_sweeps * n_free, scan == "random"
+        )
         s = np.where(u[:, :n] < 0.5, 1.0, 0.0)
         s[:, clamp_units] = values
         clamped = np.isin(np.arange(n), clamp_units)
@@ -140,7 +143,7 @@ def test_the_field_table_kernel_gives_the_other_kernels_states(rule):
         for kind in ("table", "narrow", "wide"):
             states = start.copy()
             betas, record_at, energy, trace_at, trace = _recording(sched, chains, n, True, 2)
-            _kernels.KERNELS[(kind, False, True)](
+            _kernels.KERNELS[(kind, False, True, False)](
                 states,
                 m.weights,
                 m.biases,
@@ -153,6 +156,10 @@ def test_the_field_table_kernel_gives_the_other_kernels_states(rule):
                 free,
                 n,
                 noise,
+                0,
+                0,
+                0,
+                True,
                 _kernels.HEAT_BATH if rule == "heat_bath" else _kernels.FLIP,
                 scan == "random",
                 energy,

@@ -3,12 +3,13 @@
 :class:`GibbsSampler` follows the sampler contract of :mod:`bmexp.samplers.contract` and
 declares its :class:`~bmexp.samplers.contract.Kernel`.
 
-Random streams: chain ``c`` reads the uniforms at positions ``[c L, (c + 1) L)`` of the
-stream of ``rng`` (``L`` = uniforms one chain needs: ``n_units`` for the random start, then one
-per update that runs -- a sequential sweep updates only the unclamped units -- two with random
-scan).  So a chain's trajectory depends only on the seed, its
-index and the schedule -- not on the number of chains, threads or block size -- and ``rng``
-is advanced past every chain's stream.
+Random streams: a call draws one Philox key from ``rng`` (which advances by that one draw), and
+chain ``c`` draws its own numbers inside the compiled kernel from its streams under that key
+(:mod:`bmexp.streams`): ``n_units`` uniforms for the random start, then one per update that runs --
+a sequential sweep updates only the unclamped units -- two with random scan.  So a chain's
+trajectory depends only on the seed, its index and the schedule -- not on the number of chains,
+threads or block size -- and the NumPy backend, which lays the same numbers out explicitly, gives
+the same states.
 
 Update rules, computed from local fields: ``heat_bath`` sets unit i on with probability
 ``sigmoid(gap_i / T)``; ``flip`` is the post's rule, proposing a flip accepted with
@@ -30,7 +31,7 @@ from ..conventions import Convention, check_states
 from ..errors import InputError
 from ..model import BoltzmannMachine
 from ..schedules import Schedule
-from ..streams import Ahead, parallel_rows, scratch
+from ..streams import START, draw_key, explicit_uniforms
 from ..streams import thresholds_inplace as _thresholds
 from .contract import Kernel
 
@@ -50,7 +51,7 @@ RULES = ("heat_bath", "flip", "metropolis")
 RULE_KERNELS = {"heat_bath": "heat_bath", "flip": "heat_bath", "metropolis": "metropolis"}
 SCANS = ("sequential", "random")
 BACKENDS = ("numba", "numpy")
-_BLOCK_BYTES = 32 * 2**20  # pre-drawn uniforms per chain block (two reused buffers)
+_BLOCK_BYTES = 32 * 2**20  # the NumPy reference lays out the streams of a block of chains at a time
 
 
 def _readonly(a):
@@ -263,13 +264,10 @@ def _initial(model, init, n_chains, start_uniforms):
 
 
 def set_threads(n: int) -> None:
-    """Threads of the compiled kernel (at most the number of cores numba found), and of drawing uniforms."""
+    """Threads of the compiled kernels (at most the number of cores numba found); the numbers do not change."""
     import numba
 
-    from .. import streams
-
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
-    streams.set_threads(n)
 
 
 def _layout(n: int, n_sweeps: int, scan: str, n_free: int | None = None) -> tuple[int, int]:
@@ -298,7 +296,7 @@ def _recording(schedule: Schedule, n_chains: int, n: int, record_energy: bool, t
 def run_chains(
     model: BoltzmannMachine,
     states: np.ndarray,
-    uniforms: np.ndarray,
+    uniforms: np.ndarray | None,
     schedule: Schedule,
     *,
     clamped: np.ndarray,
@@ -309,35 +307,50 @@ def run_chains(
     thresholds_ready: bool = False,
     trace_every: int = 0,
     compact: bool = False,
+    key: int | None = None,
+    chain0: int = 0,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Advance ``states`` (in place) through ``schedule`` driven by the given ``uniforms``.
+    """Advance ``states`` (in place) through ``schedule``.
 
-    ``uniforms`` (chains x uniforms per chain, see the module notes; its first ``n`` columns
-    are not read here) is overwritten with logistic thresholds.  Returns the per-step energies
-    (chains x steps; zeros unless ``record_energy``).  Deterministic: the tests drive it with
-    chosen uniforms to read off the exact update probabilities.  With ``trace_every = k > 0``
-    it also returns the states after every k-th sweep (chains x records x units).  ``compact``:
-    a sequential sweep reads a threshold per unclamped unit only (what samplers draw).
+    The numbers: ``uniforms`` (chains x uniforms per chain, see the module notes; its first ``n``
+    columns are not read here), overwritten with thresholds -- the tests drive it with chosen
+    uniforms to read off the exact update probabilities; or, with ``uniforms=None``, the chains'
+    own streams ``chain0, chain0 + 1, ...`` under the Philox ``key`` (:mod:`bmexp.streams`), drawn
+    inside the compiled kernel (the NumPy backend lays out the same numbers).  Returns the per-step
+    energies (chains x steps; zeros unless ``record_energy``).  With ``trace_every = k > 0`` it also
+    returns the states after every k-th sweep (chains x records x units).  ``compact``: a sequential
+    sweep reads a threshold per unclamped unit only (what the streams hold).
     """
     n = model.n_units
     free = np.flatnonzero(~clamped)
+    n_chains = states.shape[0]
+    if uniforms is None:
+        if key is None:
+            raise InputError("run_chains needs uniforms or a key")
+        compact = True
+        if backend == "numpy":  # the same numbers, laid out explicitly
+            uniforms = explicit_uniforms(
+                key,
+                chain0 + np.arange(n_chains),
+                n,
+                _layout(n, schedule.total_sweeps, scan, free.size)[0],
+                scan == "random",
+            )
+            thresholds_ready = False
     n_upd, per_chain = _layout(n, schedule.total_sweeps, scan, free.size if compact else None)
-    if uniforms.shape != (states.shape[0], per_chain):
-        raise InputError(f"uniforms must have shape ({states.shape[0]}, {per_chain}); received {uniforms.shape}")
-    if not thresholds_ready:
-        thresholds_inplace(uniforms[:, n : n + n_upd], rule)
-    if compact and scan == "sequential" and free.size < n and backend == "numpy":  # the reference reads every column
-        full = np.zeros((states.shape[0], n + schedule.total_sweeps * n))
-        full[:, n + (np.arange(schedule.total_sweeps)[:, None] * n + free[None, :]).ravel()] = uniforms[:, n:]
-        uniforms, compact = full, False
-    betas, record_at, energy, trace_at, trace = _recording(schedule, states.shape[0], n, record_energy, trace_every)
+    if uniforms is not None:
+        if uniforms.shape != (n_chains, per_chain):
+            raise InputError(f"uniforms must have shape ({n_chains}, {per_chain}); received {uniforms.shape}")
+        if not thresholds_ready:
+            thresholds_inplace(uniforms[:, n : n + n_upd], rule)
+    betas, record_at, energy, trace_at, trace = _recording(schedule, n_chains, n, record_energy, trace_every)
     off, on = (float(v) for v in model.convention.values)
     w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
     if backend == "numba":
         from .._kernels import FLIP, HEAT_BATH, kernel_for
 
-        # metropolis runs the flip loop: only its thresholds differ (log u instead of logit u)
-        kernel_for(n, uniforms.size, record_energy or trace_every)(
+        philox = uniforms is None
+        kernel_for(n, n_chains * n_upd, record_energy or trace_every, philox)(
             states,
             w,
             b,
@@ -349,14 +362,22 @@ def run_chains(
             free,
             np.arange(free.size) if compact else free,
             free.size if compact else n,
-            uniforms,
-            HEAT_BATH if rule == "heat_bath" else FLIP,
+            np.zeros((1, 1)) if philox else uniforms,
+            (key or 0) & 0xFFFFFFFF,
+            (key or 0) >> 32,
+            chain0,
+            rule != "metropolis",
+            HEAT_BATH if rule == "heat_bath" else FLIP,  # metropolis runs the flip loop with log u thresholds
             scan == "random",
             energy,
             trace_at,
             trace,
         )
     else:
+        if compact and scan == "sequential" and free.size < n:  # the reference reads every column
+            full = np.zeros((n_chains, n + schedule.total_sweeps * n))
+            full[:, n + (np.arange(schedule.total_sweeps)[:, None] * n + free[None, :]).ravel()] = uniforms[:, n:]
+            uniforms = full
         _numpy_sweeps(
             states, w, b, off, on, betas, record_at, clamped, uniforms, rule, scan == "random", energy, trace_at, trace
         )
@@ -374,50 +395,43 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     clamped = np.zeros(n, dtype=np.bool_)
     clamped[idx] = True
     n_upd, per_chain = _layout(n, schedule.total_sweeps, scan, n - len(idx))
-    # a chain's whole stream is drawn before it runs, in two blocks of at least one chain
-    arguments.within(
-        "schedule", f"{schedule.total_sweeps} sweeps", memory=16.0 * per_chain, what="the random numbers of one chain"
-    )
     arguments.within("n_chains", n_chains, memory=8.0 * n_chains * n * 2, what="the chains' states")
+    if backend == "numpy":  # the reference lays the streams out explicitly, a block of chains at a time
+        arguments.within(
+            "schedule",
+            f"{schedule.total_sweeps} sweeps",
+            memory=48.0 * per_chain,  # (NumPy computes them in uint64 arrays: about 6 x 8 bytes a number)
+            what="the random numbers of one chain",
+        )
+    key = draw_key(rng)
     states = np.empty((n_chains, n))
     energy_rec = np.zeros((n_chains, len(schedule.sweeps)))
-    block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
-    bounds = [(c0, min(n_chains, c0 + block)) for c0 in range(0, n_chains, block)]
-    both = scratch(2 * block * per_chain)
-    buffers = [both[: block * per_chain].reshape(block, per_chain), both[block * per_chain :].reshape(block, per_chain)]
-
-    def draw(noise):  # the next rows of rng's stream, turned into thresholds
-        parallel_rows(rng, noise, lambda rows: thresholds_inplace(noise[rows, n : n + n_upd], rule))
-
     if backend == "numba":  # load (or compile) the kernels first: seconds measure sampling, not loading
-        _load_kernels(n, {(c1 - c0) * per_chain for c0, c1 in bounds}, record_energy)
+        _load_kernels(n, {n_chains * n_upd}, record_energy)
+    # (about 6 x 8 bytes a number while NumPy computes them)
+    block = n_chains if backend == "numba" else max(1, min(n_chains, _BLOCK_BYTES // (48 * per_chain)))
     t0 = time.perf_counter()
-    draw(buffers[0][: bounds[0][1]])
-    for k, (c0, c1) in enumerate(bounds):
-        noise = buffers[k % 2][: c1 - c0]
-        # Draw the next block while the kernel (which releases the GIL) runs on this one: rng is
-        # only ever touched by one thread at a time, in order, so the numbers are unchanged.
-        ahead = (
-            Ahead(draw, buffers[(k + 1) % 2][: bounds[k + 1][1] - bounds[k + 1][0]]) if k + 1 < len(bounds) else None
-        )
-        s = _initial(model, init, c1 - c0, noise[:, :n]) if isinstance(init, str) else init_states[c0:c1].copy()
+    for c0 in range(0, n_chains, block):
+        c1 = min(n_chains, c0 + block)
+        if isinstance(init, str):
+            s = _initial(model, init, c1 - c0, start_uniforms(key, c0, c1 - c0, n))
+        else:
+            s = init_states[c0:c1].copy()
         s[:, idx] = vals[c0:c1]
         energy_rec[c0:c1] = run_chains(
             model,
             s,
-            noise,
+            None,
             schedule,
             clamped=clamped,
             rule=rule,
             scan=scan,
             backend=backend,
             record_energy=record_energy,
-            thresholds_ready=True,
-            compact=True,
+            key=key,
+            chain0=c0,
         )
         states[c0:c1] = s
-        if ahead is not None:
-            ahead.join()
     seconds = time.perf_counter() - t0
     energies = model.energy(states)
     n_free = n - int(clamped.sum())
@@ -432,12 +446,19 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     )
 
 
+def start_uniforms(key: int, chain0: int, n_chains: int, n: int) -> np.ndarray:
+    """The random start's uniforms of chains ``chain0 ..`` (chains x n): their ``START`` streams."""
+    from .._kernels import philox_uniforms
+
+    return philox_uniforms(key & 0xFFFFFFFF, key >> 32, chain0, n_chains, START, 0, (n + 1) // 2)[:, :n]
+
+
 _LOADED: set = set()
 
 
 def _load_kernels(n: int, sizes, record: bool) -> None:
-    """Run each compiled kernel this call will use once on one dummy chain (no random numbers),
-    so its one-time load from numba's cache (about 0.5 s) is not counted in ``seconds``."""
+    """Run each compiled kernel this call will use once on one dummy chain (no updates), so its
+    one-time load from numba's cache (about 0.5 s) is not counted in ``seconds``."""
     from .._kernels import HEAT_BATH, kernel_for
 
     for size in sizes:
@@ -458,7 +479,11 @@ def _load_kernels(n: int, sizes, record: bool) -> None:
             np.arange(n),
             np.arange(n),
             n,
-            np.zeros((1, 2 * n)),
+            np.zeros((1, 1)),
+            0,
+            0,
+            0,
+            True,
             HEAT_BATH,
             False,
             np.zeros((1, 1)),
@@ -491,16 +516,26 @@ def sample_chain(
     n = model.n_units
     off, on = model.convention.values
     clamped = np.zeros(n, dtype=np.bool_)
-    state = np.where(rng.random((1, n)) < 0.5, float(on), float(off))
+    key = draw_key(rng)  # the chain is stream 0 (its start) and streams 1 and 2 (burn-in, draws)
+    state = _initial(model, "random", 1, start_uniforms(key, 0, 1, n))
     if burn_in:
         burn = Schedule.constant(burn_in, T=temperature)
-        u = rng.random((1, _layout(n, burn.total_sweeps, scan)[1]))
-        run_chains(model, state, u, burn, clamped=clamped, rule=rule, scan=scan, backend=backend)
+        run_chains(model, state, None, burn, clamped=clamped, rule=rule, scan=scan, backend=backend, key=key, chain0=1)
     arguments.integer(sweeps_between, "sweeps_between", low=1)
     run = Schedule.constant(n_draws * sweeps_between, T=temperature)
-    u = rng.random((1, _layout(n, run.total_sweeps, scan)[1]))
+    arguments.within("n_draws", n_draws, memory=8.0 * n_draws * n, what="the draws")
     _, trace = run_chains(
-        model, state, u, run, clamped=clamped, rule=rule, scan=scan, backend=backend, trace_every=sweeps_between
+        model,
+        state,
+        None,
+        run,
+        clamped=clamped,
+        rule=rule,
+        scan=scan,
+        backend=backend,
+        trace_every=sweeps_between,
+        key=key,
+        chain0=2,
     )
     return trace[0]
 

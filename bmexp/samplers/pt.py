@@ -16,21 +16,23 @@ Ladders: ``"geometric"`` (``T_k = T_max^((k-1)/(R-1))``), an explicit list of te
 model at T = 1 in rounds of 32, 64, 128, ... sweeps (``tune_sweeps`` in all) so that the swap
 rejection rates of all pairs become equal (the communication-barrier rule of Syed et al.:
 ``1/T`` placed at equal steps of the cumulative rejection rate, ends fixed), then frozen: the
-sampling phase is a fixed Markov chain.  The tuning chains come first in ``rng``'s stream and
-their number is fixed, so the ladder (and every chain's states) does not depend on ``n_chains``.
+sampling phase is a fixed Markov chain.  The tuning rounds draw their keys from ``rng`` first and
+their number of chains is fixed, so the ladder (and every chain's states) does not depend on ``n_chains``.
 
 The schedule scales the whole ladder: at a sweep at temperature ``T(t)`` of the schedule,
 replica k runs at ``T(t) T_k``; with ``Schedule.constant`` it is plain PT at T = 1.
 
-Random streams: chain ``c`` (all its replicas) reads positions ``[c L, (c + 1) L)`` of ``rng``'s
-stream (layout in :func:`bmexp._kernels._pt_kernel`), so a chain's states depend on the seed, its
-index and the schedule only -- not on the number of chains or threads.  Cost is counted in spin
+Random streams: a run draws one Philox key from ``rng``, and chain ``c`` (all its replicas) draws its
+own numbers inside the compiled kernel from its streams under that key (:mod:`bmexp.streams`; layout in
+:func:`bmexp.streams.pt_explicit_uniforms`), so a chain's states depend on the seed, its index and the
+schedule only -- not on the number of chains or threads.  Cost is counted in spin
 updates of every replica (``n_updates``); the adaptive ladder's tuning is counted apart
 (``PTResult.tune_updates``).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field, fields
 
@@ -41,7 +43,7 @@ from ..conventions import check_states
 from ..errors import InputError
 from ..model import BoltzmannMachine
 from ..schedules import Schedule
-from ..streams import Ahead, parallel_rows, scratch
+from ..streams import draw_key
 from .contract import Kernel
 from .gibbs import (
     RULE_KERNELS,
@@ -52,7 +54,7 @@ from .gibbs import (
     _readonly,
     check_init,
     normalize_clamp,
-    thresholds_inplace,
+    start_uniforms,
 )
 
 __all__ = [
@@ -69,7 +71,6 @@ __all__ = [
 
 LADDERS = ("geometric", "adaptive")
 SWAPS = ("deo", "seo", "random_pair")
-_BLOCK_BYTES = 32 * 2**20
 DEFAULT_REPLICAS = 4
 #: the highest temperature of a ladder (``T_max`` and every explicit temperature)
 MAX_TEMPERATURE = 1e6
@@ -341,13 +342,13 @@ class ParallelTempering:
                 )
 
     def plan(self, n_units: int, n_chains: int, sweeps: int) -> None:
-        """Refuse, before anything is allocated, a call whose memory (every chain's replicas and the
-        uniforms drawn per block of chains, :meth:`_run`) or adaptive tuning (its chains' memory,
+        """Refuse, before anything is allocated, a call whose memory (every chain's replicas and each
+        thread's buffer of random numbers, :meth:`_run`) or adaptive tuning (its chains' memory,
         ``tune_chains x tune_sweeps x R x n`` spin updates) exceeds :data:`bmexp.arguments.MEMORY_LIMIT`
         or :data:`~bmexp.arguments.WORK_LIMIT`, naming the argument that drives it."""
         self.plan_tuning(n_units)
         R, n = self.replicas, n_units
-        arguments.within("replicas", R, memory=self._memory(n, 1, sweeps), what="one chain's replicas and uniforms")
+        arguments.within("replicas", R, memory=self._memory(n, 1, sweeps), what="one chain's replicas")
         arguments.within("n_chains", n_chains, memory=self._memory(n, n_chains, sweeps), what="the chains' replicas")
 
     def plan_tuning(self, n_units: int) -> None:
@@ -356,9 +357,9 @@ class ParallelTempering:
         if self.ladder == "adaptive":
             last = self._tuning_rounds()[1]
             one = self._memory(n, 1, _FIRST_TUNING_ROUND)
-            arguments.within("replicas", R, memory=one, what="one tuning chain's replicas and uniforms")
+            arguments.within("replicas", R, memory=one, what="one tuning chain's replicas")
             one = self._memory(n, 1, last)
-            arguments.within("tune_sweeps", self.tune_sweeps, memory=one, what="one tuning chain's uniforms")
+            arguments.within("tune_sweeps", self.tune_sweeps, memory=one, what="the tuning's temperatures")
             many = self._memory(n, self.tune_chains, last)
             arguments.within("tune_chains", self.tune_chains, memory=many, what="the tuning chains")
             key = self.tuning_key()
@@ -388,12 +389,13 @@ class ParallelTempering:
 
     def _memory(self, n: int, n_chains: int, sweeps: int) -> float:
         """Bytes :meth:`_run` and :meth:`__call__` allocate for ``n_chains`` chains: states (twice:
-        run and sorted by temperature), temperature indices and counts, inverse temperatures, and
-        two blocks of uniforms (Python integers: no overflow before the comparison)."""
+        run and sorted by temperature), temperature indices and counts, inverse temperatures, and each
+        thread's buffer of random numbers (a few sweeps of one chain; Python numbers: no overflow)."""
+        from .._kernels import _CHUNK
+
         R = self.replicas
-        per_chain = self._layout(n, sweeps, R)[2]
-        block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
-        return 8.0 * n_chains * R * (2 * n + 4) + 16.0 * sweeps * R + 16.0 * block * per_chain
+        buffer = 8.0 * (R * n + 3 * max(2 * R * n, _CHUNK) + 1) * (os.cpu_count() or 1)
+        return 8.0 * n_chains * R * (2 * n + 4) + 16.0 * sweeps * R + buffer
 
     @property
     def kernel(self) -> Kernel:
@@ -474,15 +476,16 @@ class ParallelTempering:
         last = np.where(tidx == 0, 0, -1).astype(np.int64)
         counts = np.zeros((n_chains, 2 * (R - 1) + 1), dtype=np.int64)
 
-        def start(noise, c0, c1):
+        def start(key):
             if init_states is not None:
-                states[c0:c1] = init_states[c0:c1]
-            elif init == "random":
+                states[:] = init_states
+            elif init == "random":  # replica r's unit i reads number r n + i of the chain's START stream
                 off, on = model.convention.values
-                states[c0:c1] = np.where(noise[:, : R * n] < 0.5, float(on), float(off)).reshape(-1, R, n)
+                u = start_uniforms(key, 0, n_chains, R * n)
+                states[:] = np.where(u < 0.5, float(on), float(off)).reshape(-1, R, n)
             else:
-                states[c0:c1] = float(model.convention.values[0])
-            states[c0:c1, :, idx] = vals[c0:c1, None, :]
+                states[:] = float(model.convention.values[0])
+            states[:, :, idx] = vals[:, None, :]
 
         self._run(model, states, tidx, last, counts, rng, betas, clamped, start)
         seconds = time.perf_counter() - t0
@@ -516,80 +519,42 @@ class ParallelTempering:
             s = np.broadcast_to(s, (n_chains, model.n_units))[:, None, :]
         return np.broadcast_to(s, (n_chains, R, model.n_units))
 
-    def _layout(self, n: int, n_sweeps: int, R: int) -> tuple[int, int, int]:
-        """(offset of the thresholds, offset of the swaps' uniforms, uniforms per chain): see
-        :func:`bmexp._kernels._pt_kernel`."""
-        n_upd = n_sweeps * R * n
-        swap0 = R * n + n_upd * (2 if self.scan == "random" else 1)
-        if self.swap == "deo":  # only the pairs attempted: R - 1 every two sweeps
-            n_swap = (n_sweeps // 2) * (R - 1) + (n_sweeps % 2) * (R // 2)
-        else:
-            n_swap = n_sweeps * R
-        return R * n, swap0, swap0 + n_swap
-
     def _run(self, model, states, tidx, last, counts, rng, betas, clamped, start) -> None:
-        """Advance ``states`` (chains x R x n) through ``betas`` (sweeps x R), in blocks of chains
-        whose uniforms are drawn (in order) while the kernel works on the previous block."""
+        """Advance ``states`` (chains x R x n) through ``betas`` (sweeps x R): one key drawn from ``rng``,
+        ``start(key)`` sets the starting states, then every chain draws its own numbers in the kernel."""
         from .._kernels import DEO, FLIP, HEAT_BATH, RANDOM_PAIR, SEO, pt_kernel_for
 
         n_chains, R, n = states.shape
         n_sweeps = betas.shape[0]
-        thr0, swap0, per_chain = self._layout(n, n_sweeps, R)
-        n_upd = n_sweeps * R * n
+        key = draw_key(rng)
+        start(key)
         swap_betas = np.array(self.swap_betas(betas), dtype=float, order="C")  # writable: one compiled signature
         w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
         off, on = (float(v) for v in model.convention.values)
         code = {"deo": DEO, "seo": SEO, "random_pair": RANDOM_PAIR}[self.swap]
-        block = max(1, min(n_chains, _BLOCK_BYTES // (8 * per_chain)))
-        bounds = [(c0, min(n_chains, c0 + block)) for c0 in range(0, n_chains, block)]
-        both = scratch(2 * block * per_chain)
-        buffers = [
-            both[: block * per_chain].reshape(block, per_chain),
-            both[block * per_chain :].reshape(block, per_chain),
-        ]
-
-        def draw(noise):
-            def transform(rows):
-                thresholds_inplace(noise[rows, thr0 : thr0 + n_upd], self.rule)
-                swaps = noise[rows, swap0:]
-                if self.swap != "deo":  # the first of each sweep's R uniforms chooses the pairs
-                    swaps = swaps.reshape(-1, n_sweeps, R)[:, :, 1:]
-                with np.errstate(divide="ignore"):
-                    np.log(swaps, out=swaps)
-
-            parallel_rows(rng, noise, transform)
-
-        draw(buffers[0][: bounds[0][1]])
-        for k, (c0, c1) in enumerate(bounds):
-            noise = buffers[k % 2][: c1 - c0]
-            ahead = (
-                Ahead(draw, buffers[(k + 1) % 2][: bounds[k + 1][1] - bounds[k + 1][0]])
-                if k + 1 < len(bounds)
-                else None
-            )
-            start(noise, c0, c1)
-            s = np.ascontiguousarray(states[c0:c1])
-            t, la, co = tidx[c0:c1].copy(), last[c0:c1].copy(), counts[c0:c1].copy()
-            pt_kernel_for(n, noise.size)(
-                s,
-                w,
-                b,
-                off,
-                on,
-                betas,
-                swap_betas,
-                clamped,
-                noise,
-                HEAT_BATH if self.rule == "heat_bath" else FLIP,
-                self.scan == "random",
-                code,
-                t,
-                la,
-                co,
-            )
-            states[c0:c1], tidx[c0:c1], last[c0:c1], counts[c0:c1] = s, t, la, co
-            if ahead is not None:
-                ahead.join()
+        s = np.ascontiguousarray(states)
+        pt_kernel_for(n, n_chains * n_sweeps * R * n)(
+            s,
+            w,
+            b,
+            off,
+            on,
+            betas,
+            swap_betas,
+            clamped,
+            np.zeros((1, 1)),
+            key & 0xFFFFFFFF,
+            key >> 32,
+            0,
+            self.rule != "metropolis",
+            HEAT_BATH if self.rule == "heat_bath" else FLIP,
+            self.scan == "random",
+            code,
+            tidx,
+            last,
+            counts,
+        )
+        states[:] = s
 
     def _tune(self, model, rng) -> tuple[np.ndarray, int, np.ndarray]:
         """The adaptive ladder: (frozen ladder, spin updates spent, acceptance in the last round)."""
@@ -602,9 +567,10 @@ class ParallelTempering:
         off, on = model.convention.values
         first = [True]
 
-        def start(noise, c0, c1):
+        def start(key):
             if first[0]:
-                states[c0:c1] = np.where(noise[:, : R * n] < 0.5, float(on), float(off)).reshape(-1, R, n)
+                u = start_uniforms(key, 0, chains, R * n)
+                states[:] = np.where(u < 0.5, float(on), float(off)).reshape(-1, R, n)
 
         done, sweeps, acceptance = 0, _FIRST_TUNING_ROUND, None
         while done + sweeps <= self.tune_sweeps:
@@ -627,8 +593,8 @@ def _load_kernel(n: int) -> None:
     load from numba's cache is not counted in ``seconds``."""
     from .._kernels import DEO, HEAT_BATH, PT_KERNELS, PT_TABLE_KERNELS, TABLE_MAX_UNITS, pt_variant
 
-    tables = PT_TABLE_KERNELS.values() if n <= TABLE_MAX_UNITS else ()
-    for kernel in (*(PT_KERNELS[(*pt_variant(n), p)] for p in (False, True)), *tables):
+    tables = [PT_TABLE_KERNELS[(p, True)] for p in (False, True)] if n <= TABLE_MAX_UNITS else []
+    for kernel in (*(PT_KERNELS[(*pt_variant(n), p, True)] for p in (False, True)), *tables):
         if id(kernel) in _LOADED:
             continue
         w, b = np.zeros((n, n)), np.zeros(n)
@@ -642,7 +608,11 @@ def _load_kernel(n: int) -> None:
             np.ones((1, 2)),
             np.ones((1, 2)),
             np.zeros(n, dtype=np.bool_),
-            np.zeros((1, 4 * n + 1)),
+            np.zeros((1, 1)),
+            0,
+            0,
+            0,
+            True,
             HEAT_BATH,
             False,
             DEO,
