@@ -732,10 +732,10 @@ def _pt_kernel(
                         threshold = u[thr0 + (t * R + r) * n + i]
                         si = s[o + i]
                         if rule == HEAT_BATH:
-                            new = on if threshold < beta_of[r] * (on - off) * field[o + i] else off
-                        else:
-                            flip = on + off - si
-                            new = flip if threshold < beta_of[r] * (flip - si) * field[o + i] else si
+                            new = off + (on - off) * np.float64(threshold < beta_of[r] * (on - off) * field[o + i])
+                        else:  # (decisions as data, as in the Gibbs kernel)
+                            step = on + off - 2.0 * si
+                            new = si + step * np.float64(threshold < beta_of[r] * step * field[o + i])
                         d = new - si
                         if d != 0.0 or _BRANCHLESS:
                             s[o + i] = new
@@ -757,10 +757,10 @@ def _pt_kernel(
                     threshold = u[thr0 + base + j]
                     si = s[o + i]
                     if rule == HEAT_BATH:
-                        new = on if threshold < beta * (on - off) * field[o + i] else off
+                        new = off + (on - off) * np.float64(threshold < beta * (on - off) * field[o + i])
                     else:
-                        flip = on + off - si
-                        new = flip if threshold < beta * (flip - si) * field[o + i] else si
+                        step = on + off - 2.0 * si
+                        new = si + step * np.float64(threshold < beta * step * field[o + i])
                     d = new - si
                     if d != 0.0 or _BRANCHLESS:
                         s[o + i] = new
