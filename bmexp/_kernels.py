@@ -228,7 +228,8 @@ def _draw_pt(u, chain, sw, sweeps, R, n, seg, key0, key1, swap, random_scan, log
     row of ``noise`` whose first sweep is ``sw`` and that has room for ``seg`` sweeps: the thresholds (and
     site uniforms) of updates ``(t R + r) n + i`` from the ``UPDATES`` stream as :func:`_draw`, then the
     swaps' log-uniforms (a choosing uniform stays a uniform), number ``q`` of the chain's swap numbers
-    being half ``q % 2`` of block ``q // 2`` of its ``SWAPS`` stream."""
+    being half ``q % 2`` of block ``q // 2`` of its ``SWAPS`` stream, drawn a block at a time in a vectorised
+    loop (``u`` has room for two numbers more than the swaps of ``seg`` sweeps)."""
     per = R * n
     cap = seg * per
     thr0 = per
@@ -244,13 +245,26 @@ def _draw_pt(u, chain, sw, sweeps, R, n, seg, key0, key1, swap, random_scan, log
         random_scan,
         logistic,
     )
-    k0, k1 = np.uint64(key0), np.uint64(key1)
     q0 = _swaps_before(sw, R, swap)
-    q1 = _swaps_before(sw + sweeps, R, swap)
-    for q in range(q0, q1):
-        lo, hi = _block(q // 2, chain, _SWAPS, k0, k1)
-        x = lo if q % 2 == 0 else hi
-        u[swap0 + q - q0] = x if swap != DEO and q % R == 0 else _log(x)
+    nq = _swaps_before(sw + sweeps, R, swap) - q0
+    first = q0 % 2  # q0 is the second half of its block: drop the first number
+    _fill(
+        u[swap0 : swap0 + first + nq + 1 - (first + nq + 1) % 2],
+        q0 // 2,
+        chain,
+        _SWAPS,
+        np.uint64(key0),
+        np.uint64(key1),
+    )
+    if first:
+        for j in range(nq):
+            u[swap0 + j] = u[swap0 + j + 1]
+    if swap == DEO:
+        _to_thresholds(u[swap0 : swap0 + nq], False)
+    else:  # a choosing uniform stays a uniform
+        for j in range(nq):
+            if (q0 + j) % R != 0:
+                u[swap0 + j] = _log(u[swap0 + j])
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -682,7 +696,7 @@ def _pt_kernel(
     site0 = thr0 + n_upd
     swap0 = site0 + (n_upd if random_scan else 0)
     for c in prange(n_chains):
-        u = np.empty(swap0 + seg * R + 1) if _PHILOX else noise[c]
+        u = np.empty(swap0 + seg * R + 3) if _PHILOX else noise[c]  # (+ 3: see _draw_pt)
         s = S[c].reshape(R * n)  # replica r's units at [r n, (r + 1) n): flat, no views in the loops
         field = np.empty(R * n)
         energy = np.empty(R)
@@ -820,7 +834,7 @@ def _pt_table_kernel(
         scale_of = np.empty(_PT_GROUP * R)
         energy = np.empty(R)
         # the group's numbers: rows c0 + g of noise, or rows g of its own buffer
-        src = np.empty((_PT_GROUP, swap0 + seg * R + 1)) if _PHILOX else noise
+        src = np.empty((_PT_GROUP, swap0 + seg * R + 3)) if _PHILOX else noise
         row0 = 0 if _PHILOX else c0
         for g in range(size):
             for r in range(R):
@@ -843,10 +857,10 @@ def _pt_table_kernel(
                 for i in range(n):
                     if clamped[i]:
                         continue
+                    at = thr0 + t * R * n + i
                     for g in range(size):
-                        u = src[row0 + g]
                         for r in range(R):
-                            threshold = u[thr0 + (t * R + r) * n + i]
+                            threshold = src[row0 + g, at + r * n]
                             q = g * R + r
                             code = codes[q]
                             codes[q] = _coded_update(code, i, threshold, scale_of[q] * tab[code * n + i], rule)
