@@ -13,7 +13,15 @@ import pytest
 from bmexp import BoltzmannMachine, InputError, random_model, slide35
 from bmexp.cli import main
 from bmexp.likelihood import pseudo_log_likelihood
-from bmexp.samplers import UNKNOWN_KERNEL, GibbsSampler, Kernel, ParallelTempering, gibbs_sample
+from bmexp.samplers import (
+    UNKNOWN_KERNEL,
+    GibbsSampler,
+    Kernel,
+    ParallelTempering,
+    gibbs_sample,
+    sample_chain,
+    set_threads,
+)
 from bmexp.schedules import Schedule
 from bmexp.training import train
 from bmexp.transitions import schedule_output
@@ -939,6 +947,28 @@ API = [
         ),
         "schedule = 100000000 sweeps would need 38.4 GB of memory for the random numbers of one chain; "
         "the limit is 8.59 GB",
+    ),
+    (
+        "set_threads(0)",
+        lambda: set_threads(0),
+        "n must be an integer >= 1; received 0",
+    ),
+    (
+        "sample_chain(slide35(), burn_in=-1, ...)",
+        lambda: sample_chain(slide35(), rng=np.random.default_rng(0), n_draws=3, burn_in=-1),
+        "burn_in must be an integer in [0, 1e+08]; received -1",
+    ),
+    (
+        "sample_chain(slide35(), n_draws=10**5, sweeps_between=10**4, ...)",
+        lambda: sample_chain(slide35(), rng=np.random.default_rng(0), n_draws=10**5, sweeps_between=10**4),
+        "n_draws x sweeps_between must be at most 1e+08 sweeps; received 100000 x 10000",
+    ),
+    (
+        "gibbs_sample(slide35(), record_energy='yes', ...)",
+        lambda: gibbs_sample(
+            slide35(), rng=np.random.default_rng(0), n_chains=3, schedule=Schedule.constant(2), record_energy="yes"
+        ),
+        "record_energy must be True or False; received 'yes'",
     ),
     (
         "GibbsSampler()(slide35(), n_chains=10**12, ...)",

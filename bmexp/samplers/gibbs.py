@@ -234,8 +234,10 @@ def gibbs_sample(
     )
 
 
-def _check_args(model, rng, n_chains, schedule):
+def _check_args(model, rng, n_chains, schedule, record_energy=False):
     arguments.model(model)
+    if not isinstance(record_energy, (bool, np.bool_)):
+        raise InputError.bad("record_energy", "True or False", record_energy)
     arguments.generator(rng)
     arguments.integer(n_chains, "n_chains", low=1)
     if not isinstance(schedule, Schedule):
@@ -267,7 +269,8 @@ def set_threads(n: int) -> None:
     """Threads of the compiled kernels (at most the number of cores numba found); the numbers do not change."""
     import numba
 
-    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    arguments.integer(n, "n", low=1)
+    numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
 
 
 def _layout(n: int, n_sweeps: int, scan: str, n_free: int | None = None) -> tuple[int, int]:
@@ -280,12 +283,15 @@ def _layout(n: int, n_sweeps: int, scan: str, n_free: int | None = None) -> tupl
 def _recording(schedule: Schedule, n_chains: int, n: int, record_energy: bool, trace_every: int):
     """The kernel's per-sweep arrays: 1 / T, where to record energies, the energies (chains x
     steps), where to record states, the states (chains x records x units)."""
-    betas = 1.0 / schedule.sweep_temperatures()
-    record_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
+    betas = schedule.sweep_temperatures()  # a fresh array (np.repeat): 1 / T in place
+    np.reciprocal(betas, out=betas)
+    # a kernel that records nothing never reads where to record: 8 bytes a sweep, not 24
+    recording = record_energy or trace_every
+    record_at = np.full(schedule.total_sweeps if recording else 1, -1, dtype=np.int64)
     if record_energy:
         record_at[np.cumsum(schedule.sweeps) - 1] = np.arange(len(schedule.sweeps))
     energy = np.zeros((n_chains, len(schedule.sweeps)))
-    trace_at = np.full(schedule.total_sweeps, -1, dtype=np.int64)
+    trace_at = np.full(schedule.total_sweeps if recording else 1, -1, dtype=np.int64)
     if trace_every:
         marks = np.arange(trace_every - 1, schedule.total_sweeps, trace_every)
         trace_at[marks] = np.arange(marks.size)
@@ -385,7 +391,7 @@ def run_chains(
 
 
 def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule, scan, backend) -> SampleResult:
-    _check_args(model, rng, n_chains, schedule)
+    _check_args(model, rng, n_chains, schedule, record_energy)
     n_chains = int(n_chains)
     idx, vals = normalize_clamp(model, clamp, n_chains)
     check_init(init)
@@ -510,9 +516,19 @@ def sample_chain(
     Successive draws are correlated: test them with
     :func:`bmexp.validation.correlation.chain_gof_test`, which thins or refuses.
     """
+    from ..schedules import MAX_SWEEPS
+
     GibbsSampler(rule=rule, scan=scan, backend=backend)  # validates the names
     _check_args(model, rng, 1, Schedule.constant(1))
-    arguments.integer(n_draws, "n_draws", low=1)
+    arguments.integer(n_draws, "n_draws", low=1, high=MAX_SWEEPS)
+    arguments.integer(burn_in, "burn_in", low=0, high=MAX_SWEEPS)
+    arguments.integer(sweeps_between, "sweeps_between", low=1, high=MAX_SWEEPS)
+    if n_draws * sweeps_between > MAX_SWEEPS:
+        raise InputError.about(
+            "n_draws",
+            f"{{argument}} x sweeps_between must be at most {MAX_SWEEPS:.0e} sweeps; received {n_draws} x "
+            f"{sweeps_between}",
+        )
     n = model.n_units
     off, on = model.convention.values
     clamped = np.zeros(n, dtype=np.bool_)
@@ -521,7 +537,6 @@ def sample_chain(
     if burn_in:
         burn = Schedule.constant(burn_in, T=temperature)
         run_chains(model, state, None, burn, clamped=clamped, rule=rule, scan=scan, backend=backend, key=key, chain0=1)
-    arguments.integer(sweeps_between, "sweeps_between", low=1)
     run = Schedule.constant(n_draws * sweeps_between, T=temperature)
     arguments.within("n_draws", n_draws, memory=8.0 * n_draws * n, what="the draws")
     _, trace = run_chains(
@@ -561,6 +576,8 @@ def _numpy_sweeps(
             elif not clamped[j]:
                 s[:, j] = _decide(s[:, j], s @ w[j] + b[j], x, beta, off, on, rule)
             k += 1
+        if record_at.shape[0] < len(betas):  # records nothing (see _recording)
+            continue
         if trace_at[sw] >= 0:
             trace_out[:, trace_at[sw]] = s
         r = record_at[sw]

@@ -528,7 +528,9 @@ class ParallelTempering:
         n_sweeps = betas.shape[0]
         key = draw_key(rng)
         start(key)
-        swap_betas = np.array(self.swap_betas(betas), dtype=float, order="C")  # writable: one compiled signature
+        swap_betas = self.swap_betas(betas)
+        if swap_betas is not betas:  # (a mutant's): a writable C array, one compiled signature
+            swap_betas = np.array(swap_betas, dtype=float, order="C")
         w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
         off, on = (float(v) for v in model.convention.values)
         code = {"deo": DEO, "seo": SEO, "random_pair": RANDOM_PAIR}[self.swap]
