@@ -52,6 +52,12 @@ RULE_KERNELS = {"heat_bath": "heat_bath", "flip": "heat_bath", "metropolis": "me
 SCANS = ("sequential", "random")
 BACKENDS = ("numba", "numpy")
 _BLOCK_BYTES = 32 * 2**20  # the NumPy reference lays out the streams of a block of chains at a time
+#: updates of one compiled call at most (whole chains; about 20-80 ms here): see ``_sample``
+KERNEL_UPDATES = 2**22
+
+
+def _blocks(n_chains: int, block: int) -> list[tuple[int, int]]:
+    return [(c0, min(n_chains, c0 + block)) for c0 in range(0, n_chains, block)]
 
 
 def _readonly(a):
@@ -412,10 +418,14 @@ def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule,
     key = draw_key(rng)
     states = np.empty((n_chains, n))
     energy_rec = np.zeros((n_chains, len(schedule.sweeps)))
-    if backend == "numba":  # load (or compile) the kernels first: seconds measure sampling, not loading
-        _load_kernels(n, {n_chains * n_upd}, record_energy)
-    # (about 6 x 8 bytes a number while NumPy computes them)
-    block = n_chains if backend == "numba" else max(1, min(n_chains, _BLOCK_BYTES // (48 * per_chain)))
+    # Blocks of chains: a compiled call holds the main thread, so a signal's handler (Ctrl-C, a sweep
+    # worker told its launcher is gone) waits for it -- at most about KERNEL_UPDATES updates; the NumPy
+    # reference lays out a block's numbers at about 6 x 8 bytes a number.
+    if backend == "numba":  # (kernels loaded or compiled first: seconds measure sampling, not loading)
+        block = max(1, min(n_chains, KERNEL_UPDATES // max(1, n_upd)))
+        _load_kernels(n, {(c1 - c0) * n_upd for c0, c1 in _blocks(n_chains, block)}, record_energy)
+    else:
+        block = max(1, min(n_chains, _BLOCK_BYTES // (48 * per_chain)))
     t0 = time.perf_counter()
     for c0 in range(0, n_chains, block):
         c1 = min(n_chains, c0 + block)

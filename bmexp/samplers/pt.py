@@ -46,6 +46,7 @@ from ..schedules import Schedule
 from ..streams import draw_key
 from .contract import Kernel
 from .gibbs import (
+    KERNEL_UPDATES,
     RULE_KERNELS,
     RULES,
     SCANS,
@@ -534,29 +535,34 @@ class ParallelTempering:
         w, b = np.ascontiguousarray(model.weights), np.ascontiguousarray(model.biases)
         off, on = (float(v) for v in model.convention.values)
         code = {"deo": DEO, "seo": SEO, "random_pair": RANDOM_PAIR}[self.swap]
-        s = np.ascontiguousarray(states)
-        pt_kernel_for(n, n_chains * n_sweeps * R * n)(
-            s,
-            w,
-            b,
-            off,
-            on,
-            betas,
-            swap_betas,
-            clamped,
-            np.zeros((1, 1)),
-            key & 0xFFFFFFFF,
-            key >> 32,
-            0,
-            self.rule != "metropolis",
-            HEAT_BATH if self.rule == "heat_bath" else FLIP,
-            self.scan == "random",
-            code,
-            tidx,
-            last,
-            counts,
-        )
-        states[:] = s
+        per_chain = n_sweeps * R * n
+        block = max(1, min(n_chains, KERNEL_UPDATES // max(1, per_chain)))  # (as GibbsSampler: signals wait)
+        for c0 in range(0, n_chains, block):
+            c1 = min(n_chains, c0 + block)
+            s = np.ascontiguousarray(states[c0:c1])
+            t, la, co = tidx[c0:c1].copy(), last[c0:c1].copy(), counts[c0:c1].copy()
+            pt_kernel_for(n, (c1 - c0) * per_chain)(
+                s,
+                w,
+                b,
+                off,
+                on,
+                betas,
+                swap_betas,
+                clamped,
+                np.zeros((1, 1)),
+                key & 0xFFFFFFFF,
+                key >> 32,
+                c0,
+                self.rule != "metropolis",
+                HEAT_BATH if self.rule == "heat_bath" else FLIP,
+                self.scan == "random",
+                code,
+                t,
+                la,
+                co,
+            )
+            states[c0:c1], tidx[c0:c1], last[c0:c1], counts[c0:c1] = s, t, la, co
 
     def _tune(self, model, rng) -> tuple[np.ndarray, int, np.ndarray]:
         """The adaptive ladder: (frozen ladder, spin updates spent, acceptance in the last round)."""
