@@ -144,6 +144,10 @@ _HALF_ULP_BITS = np.uint64(0x3CA0000000000000)  # the bits of 2**-53
 _START, _UPDATES, _SWAPS = np.uint64(0), np.uint64(1), np.uint64(2)  # bmexp.streams' purposes (tested equal)
 #: numbers a chain draws at a time (even, so a block of two never straddles two fills)
 _CHUNK = 256
+#: the same for the PT kernels: a chain's swap numbers are a few per sweep, and drawn a few at a time they
+#: ran in the vectorised loop's scalar remainder (4 units, 4 replicas, one thread: 3.85 -> 3.51 ns an
+#: update with 1024; the Gibbs table kernel gained 3% from 1024, so it keeps 256, in L1 for its 8 chains)
+_PT_CHUNK = 1024
 
 
 @njit(inline="always")
@@ -189,15 +193,15 @@ def _fill(out, block0, chain, purpose, k0, k1):
 
 
 @njit(inline="always")
-def _segment(per_sweep, n_sweeps, even=False):
-    """Sweeps whose numbers a chain draws at a time: about ``_CHUNK`` numbers, an even count (a
+def _segment(per_sweep, n_sweeps, even=False, chunk=_CHUNK):
+    """Sweeps whose numbers a chain draws at a time: about ``chunk`` numbers, an even count (a
     block of two never straddles two segments), at least one sweep; ``even``: an even number of
     sweeps (parallel tempering's swap rounds alternate)."""
     if per_sweep == 0 or n_sweeps == 0:
         return 2 if even else 1
     if per_sweep % 2 == 1 or even:
-        return 2 * max(1, _CHUNK // (2 * per_sweep))
-    return min(n_sweeps, max(1, _CHUNK // per_sweep))
+        return 2 * max(1, chunk // (2 * per_sweep))
+    return min(n_sweeps, max(1, chunk // per_sweep))
 
 
 @njit(nogil=True, error_model="numpy")
@@ -609,11 +613,12 @@ DEO, SEO, RANDOM_PAIR = 0, 1, 2
 
 
 @njit(inline="always")
-def _swap_round(u, sw, t, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c):
+def _swap_round(u, row, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c):
     """After sweep ``sw``: chain c's round of swaps between neighbouring temperatures (``energy[r]``: slot r's
-    energy; ``slot_of[k]``: the slot at temperature k), then its round trips (see :func:`_pt_kernel`).  Its
-    numbers are those of sweep ``t`` (of the same parity) of the row ``u``."""
-    R = slot_of.shape[0]
+    energy; ``slot_of[g, k]``: the slot at temperature k), then its round trips (see :func:`_pt_kernel`).  Its
+    numbers are those of sweep ``t`` (of the same parity) of row ``row`` of ``u``; ``energy[g]`` and ``slot_of[g]``
+    are chain c's rows."""
+    R = slot_of.shape[1]
     # The pairs attempted, k = first, first + step, ... < stop (only those are visited: the
     # swaps and round trips cost about a fifth of a 4-unit sweep of 4 replicas).
     parity = sw % 2
@@ -623,31 +628,33 @@ def _swap_round(u, sw, t, swap, swap0, swap_betas, energy, slot_of, tidx, last, 
     else:  # a uniform choosing, then pair k reads at + 1 + k
         at = swap0 + t * R
         if swap == SEO:
-            first, stop, step = (1 if u[at] < 0.5 else 0), R - 1, 2
+            first, stop, step = (1 if u[row, at] < 0.5 else 0), R - 1, 2
         else:
-            first = min(int(u[at] * (R - 1)), R - 2)
+            first = min(int(u[row, at] * (R - 1)), R - 2)
             stop, step = first + 1, 1
-    for k in range(first, stop, step):
-        lo = slot_of[k]
-        hi = slot_of[k + 1]
+    k = first
+    while k < stop:  # (not range(first, stop, step): its length takes an integer division)
+        lo = slot_of[g, k]
+        hi = slot_of[g, k + 1]
         counts[c, k] += 1
         where = at + k // 2 if swap == DEO else at + 1 + k
         # accepted (1) or not (0) as data, not as a branch: about half the swaps are accepted, at random,
         # and a mispredicted branch cost more than the rest of the round (measured: 4.9 -> 3.9 ns per
         # update of a 4-unit model with 4 replicas)
-        a = 1 if u[where] < (swap_betas[sw, k] - swap_betas[sw, k + 1]) * (energy[lo] - energy[hi]) else 0
+        a = 1 if u[row, where] < (swap_betas[sw, k] - swap_betas[sw, k + 1]) * (energy[g, lo] - energy[g, hi]) else 0
         counts[c, R - 1 + k] += a
-        slot_of[k] = lo + a * (hi - lo)
-        slot_of[k + 1] = hi + a * (lo - hi)
+        slot_of[g, k] = lo + a * (hi - lo)
+        slot_of[g, k + 1] = hi + a * (lo - hi)
         tidx[c, lo] = k + a
         tidx[c, hi] = k + 1 - a
+        k += step
     # Round trips: only the walkers now at the bottom and at the top change what they visited last.
-    bottom, top = slot_of[0], slot_of[R - 1]
-    if last[c, bottom] == 1:
-        counts[c, 2 * (R - 1)] += 1
+    # (as data, not branches: which walkers they are is random)
+    bottom, top = slot_of[g, 0], slot_of[g, R - 1]
+    counts[c, 2 * (R - 1)] += 1 if last[c, bottom] == 1 else 0
     last[c, bottom] = 0
-    if last[c, top] == 0:
-        last[c, top] = 1
+    lt = last[c, top]
+    last[c, top] = lt + (1 if lt == 0 else 0)
 
 
 def _pt_kernel(
@@ -696,14 +703,18 @@ def _pt_kernel(
     site0 = thr0 + n_upd
     swap0 = site0 + (n_upd if random_scan else 0)
     for c in prange(n_chains):
-        u = np.empty(swap0 + seg * R + 3) if _PHILOX else noise[c]  # (+ 3: see _draw_pt)
+        buf = np.empty((1, swap0 + seg * R + 3)) if _PHILOX else noise  # (+ 3: see _draw_pt)
+        row = 0 if _PHILOX else c
+        u = buf[row]
         s = S[c].reshape(R * n)  # replica r's units at [r n, (r + 1) n): flat, no views in the loops
         field = np.empty(R * n)
-        energy = np.empty(R)
-        slot_of = np.empty(R, dtype=np.int64)
+        energy = np.empty((1, R))
+        slot_of = np.empty((1, R), dtype=np.int64)
         beta_of = np.empty(R)
+        flip_o = np.empty(R, dtype=np.int64)
+        flip_d = np.empty(R)
         for r in range(R):
-            slot_of[tidx[c, r]] = r
+            slot_of[0, tidx[c, r]] = r
             o = r * n
             for i in range(n):
                 acc = b[i]
@@ -713,7 +724,7 @@ def _pt_kernel(
             e = 0.0
             for m in range(n):
                 e -= 0.5 * s[o + m] * (field[o + m] + b[m])
-            energy[r] = e  # then updated flip by flip: a sum over units each sweep halves the speed (measured)
+            energy[0, r] = e  # then updated flip by flip: a sum over units each sweep halves the speed (measured)
         for sw in range(n_sweeps):
             t = sw % seg
             if _PHILOX and t == 0:
@@ -741,6 +752,7 @@ def _pt_kernel(
                 for i in range(n):
                     if clamped[i]:
                         continue
+                    k = 0  # replicas that flip unit i: their offsets o and changes d
                     for r in range(R):
                         o = r * n
                         threshold = u[thr0 + (t * R + r) * n + i]
@@ -751,19 +763,33 @@ def _pt_kernel(
                             step = on + off - 2.0 * si
                             new = si + step * np.float64(threshold < beta_of[r] * step * field[o + i])
                         d = new - si
-                        if d != 0.0 or _BRANCHLESS:
-                            s[o + i] = new
-                            energy[r] -= d * field[o + i]  # dE of the flip (W_ii = 0: field_i is unchanged)
+                        s[o + i] = new
+                        energy[0, r] -= d * field[o + i]  # dE of the flip (W_ii = 0: field_i is unchanged)
+                        if _BRANCHLESS:
                             if _PT_VIEW:
                                 _axpy(field[o : o + n], d, W[i], n)
                             else:
                                 for m in range(n):
                                     field[o + m] += d * W[i, m]
+                        else:  # noted without a branch; the rows added below
+                            flip_o[k] = o
+                            flip_d[k] = d
+                            k += 1 if d != 0.0 else 0
+                    # The R decisions are independent, so they are all taken before any row is added: a
+                    # branch per flip, taken after a long row update, was mispredicted at random (hot replicas
+                    # flip a third to a half of their units); measured 20.2 -> 14.3 ns an update at 256 units.
+                    for j in range(k):
+                        o = flip_o[j]
+                        if _PT_VIEW:
+                            _axpy(field[o : o + n], flip_d[j], W[i], n)
+                        else:
+                            for m in range(n):
+                                field[o + m] += flip_d[j] * W[i, m]
             for r in range(R if random_scan else 0):
                 o = r * n
                 beta = beta_of[r]
                 base = (t * R + r) * n
-                e = energy[r]
+                e = energy[0, r]
                 for j in range(n):
                     i = min(int(u[site0 + base + j] * n), n - 1)
                     if clamped[i]:
@@ -781,8 +807,8 @@ def _pt_kernel(
                         e -= d * field[o + i]  # dE of the flip (W_ii = 0: field_i is unchanged)
                         for m in range(n):  # a row view here (as in the wide Gibbs kernel) ran 1.6x slower
                             field[o + m] += d * W[i, m]
-                energy[r] = e
-            _swap_round(u, sw, t, swap, swap0, swap_betas, energy, slot_of, tidx, last, counts, c)
+                energy[0, r] = e
+            _swap_round(buf, row, sw, t, swap, swap0, swap_betas, energy, slot_of, 0, tidx, last, counts, c)
 
 
 def _pt_table_kernel(
@@ -813,7 +839,7 @@ def _pt_table_kernel(
     states, swaps and round trips with the other kernels)."""
     n_chains, R, n = S.shape
     n_sweeps = betas.shape[0]
-    seg = _segment(R * n, n_sweeps, True) if _PHILOX else n_sweeps  # sweeps whose numbers a row holds
+    seg = _segment(R * n, n_sweeps, True, _PT_CHUNK) if _PHILOX else n_sweeps  # sweeps whose numbers a row holds
     n_upd = seg * R * n
     thr0 = R * n
     site0 = thr0 + n_upd
@@ -832,12 +858,15 @@ def _pt_table_kernel(
         codes = np.zeros(_PT_GROUP * R, dtype=np.int64)  # chain c0 + g, replica r at g R + r
         slot_of = np.empty((_PT_GROUP, R), dtype=np.int64)
         scale_of = np.empty(_PT_GROUP * R)
-        energy = np.empty(R)
+        energy = np.empty((_PT_GROUP, R))
         # the group's numbers: rows c0 + g of noise, or rows g of its own buffer
         src = np.empty((_PT_GROUP, swap0 + seg * R + 3)) if _PHILOX else noise
         row0 = 0 if _PHILOX else c0
+        flat = src.reshape(src.size)
+        where_of = np.empty(_PT_GROUP * R, dtype=np.int64)  # (chain, replica) q's numbers in flat: where_of[q] + ..
         for g in range(size):
             for r in range(R):
+                where_of[g * R + r] = (row0 + g) * src.shape[1] + r * n
                 slot_of[g, tidx[c0 + g, r]] = r
                 for m in range(n):
                     if S[c0 + g, r, m] == on:
@@ -858,12 +887,10 @@ def _pt_table_kernel(
                     if clamped[i]:
                         continue
                     at = thr0 + t * R * n + i
-                    for g in range(size):
-                        for r in range(R):
-                            threshold = src[row0 + g, at + r * n]
-                            q = g * R + r
-                            code = codes[q]
-                            codes[q] = _coded_update(code, i, threshold, scale_of[q] * tab[code * n + i], rule)
+                    for q in range(size * R):
+                        threshold = flat[where_of[q] + at]
+                        code = codes[q]
+                        codes[q] = _coded_update(code, i, threshold, scale_of[q] * tab[code * n + i], rule)
             for q in range(size * R if random_scan else 0):
                 g, r = q // R, q % R
                 u = src[row0 + g]
@@ -879,9 +906,9 @@ def _pt_table_kernel(
                 codes[q] = code
             for g in range(size):
                 for r in range(R):
-                    energy[r] = etab[codes[g * R + r]]
+                    energy[g, r] = etab[codes[g * R + r]]
                 _swap_round(
-                    src[row0 + g], sw, t, swap, swap0, swap_betas, energy, slot_of[g], tidx, last, counts, c0 + g
+                    src, row0 + g, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c0 + g
                 )
         for g in range(size):
             for r in range(R):
@@ -900,14 +927,14 @@ _BRANCHLESS = False
 #: The field update through row views (``field[o : o + n]``, ``W[i]``) vectorises; the indexed
 #: loop ``field[o + m]`` does not (its wrap-around check for a negative index stops LLVM).
 _PT_VIEW = False
-#: Below this many units PT runs branchless; from PT_VIEW_MIN_UNITS on, through row views.
-#: Measured (R = 4, geometric ladder to T = 5, one thread, heat bath, sequential scan, replicas
-#: interleaved unit by unit; PT / Gibbs at T = 1 in spin updates per second, best of 5, round
-#: robin, branchless-indexed / branchless-view / branching-indexed / branching-view):
-#: 1.12 / 1.14 / 0.74 / 0.79 at 4 units, 1.19 / 1.08 / 0.87 / 0.87 at 32, 0.61 / 0.86 / 0.74 / 0.83
-#: at 48, 0.89 / 1.03 / 0.80 / 0.88 at 64, 1.01 / 0.95 / 0.83 / 0.85 at 96, 0.83 / 0.79 / 0.98 /
-#: 0.98 at 128, 0.66 / 0.59 / 0.79 / 0.83 at 256.
-PT_BRANCHLESS_MAX_UNITS = 128
+#: Below this many units PT runs branchless; from PT_VIEW_MIN_UNITS on, through row views.  The
+#: branching copies take a unit's R decisions first and then add the rows of the replicas that flipped.
+#: Measured (R = 4, geometric ladder to T = 5, one thread, heat bath, sequential scan, ns an update,
+#: best of 5, round robin, branchless-indexed / branchless-view / branching-indexed / branching-view):
+#: 4.8 / 4.8 / 10.7 / 8.7 at 16 units, 6.4 / 6.5 / 13.7 / 8.5 at 32, 6.8 / 6.8 / 18.4 / 8.4 at 64,
+#: 8.7 / 8.9 / 20.6 / 8.0 at 80, 12.8 / 12.4 / 23.1 / 9.2 at 96, 13.4 / 12.7 / 28.1 / 9.3 at 128,
+#: 22.1 / 22.2 / 45.2 / 12.4 at 256 (branchless rows cost once W outgrows L1, past about 70 units).
+PT_BRANCHLESS_MAX_UNITS = 72
 PT_VIEW_MIN_UNITS = 48
 
 

@@ -392,10 +392,11 @@ class ParallelTempering:
         """Bytes :meth:`_run` and :meth:`__call__` allocate for ``n_chains`` chains: states (twice:
         run and sorted by temperature), temperature indices and counts, inverse temperatures, and each
         thread's buffer of random numbers (a few sweeps of one chain; Python numbers: no overflow)."""
-        from .._kernels import _CHUNK
+        from .._kernels import _CHUNK, _PT_CHUNK, _PT_GROUP, TABLE_MAX_UNITS
 
         R = self.replicas
-        buffer = 8.0 * (R * n + 3 * max(2 * R * n, _CHUNK) + 1) * (os.cpu_count() or 1)
+        rows, chunk = (_PT_GROUP, _PT_CHUNK) if n <= TABLE_MAX_UNITS else (1, _CHUNK)  # (the table kernel's group)
+        buffer = 8.0 * rows * (R * n + 3 * max(2 * R * n, chunk) + 3) * (os.cpu_count() or 1)
         return 8.0 * n_chains * R * (2 * n + 4) + 16.0 * sweeps * R + buffer
 
     @property
