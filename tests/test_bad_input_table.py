@@ -1180,13 +1180,13 @@ API = [
     (
         "ParallelTempering(replicas=10**30)(slide35(), n_chains=10, ...)",
         lambda: _pt(replicas=10**30),
-        "replicas = 1000000000000000000000000000000 would need 7.04e+20 TB of memory for one chain's replicas; the "
+        "replicas = 1000000000000000000000000000000 would need 2.05e+21 TB of memory for one chain's replicas; the "
         "limit is 8.59 GB",
     ),
     (
         "ParallelTempering(replicas=10**8)(slide35(), n_chains=10, ...)",
         lambda: _pt(replicas=10**8),
-        "replicas = 100000000 would need 70.4 GB of memory for one chain's replicas; the limit is 8.59 GB",
+        "replicas = 100000000 would need 205 GB of memory for one chain's replicas; the limit is 8.59 GB",
     ),
     (
         "ParallelTempering()(slide35(), n_chains=10**13, ...)",
