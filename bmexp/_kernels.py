@@ -43,6 +43,10 @@ _WIDE = False
 _RECORD = False
 #: The chains draw their own numbers (Philox) or read them from ``noise``: see ``KERNELS``.
 _PHILOX = False
+#: chains side by side in the Gibbs row kernel, and its fewest groups (see :func:`_gibbs_kernel`)
+_ROW_GROUP, _ROW_GROUPS_MIN = 8, 16
+#: chains side by side in the PT row kernel (of R replicas each; see :func:`_pt_kernel`)
+_PT_ROW_GROUP = 2
 #: Indices as unsigned integers where a loop reads through a computed index: numba checks a signed index
 #: for wrap-around (a compare and a select each; 4 units, one thread: PT 3.45 -> 2.92, Gibbs 2.76 -> 2.46 ns
 #: an update from the table kernels' reads and the swap round)
@@ -341,17 +345,27 @@ def _gibbs_kernel(
     dense = free.shape[0] == n
     seg = _segment(per_sweep, n_sweeps) if _PHILOX else n_sweeps  # sweeps whose numbers u holds
     cap = seg * per_sweep
-    for c in prange(n_chains):
-        s = S[c]
-        u = np.empty(n + 2 * cap + 1) if _PHILOX else noise[c]
-        field = np.zeros(n)
-        for i in range(n):
-            if clamped[i] and not _RECORD:  # never read: a block of free units among thousands of
-                continue  # clamped ones costs n x free, not n x n (recording needs every field)
-            acc = b[i]
-            for m in range(n):
-                acc += W[i, m] * s[m]
-            field[i] = acc
+    # Chains side by side in groups of up to _ROW_GROUP, at least _ROW_GROUPS_MIN groups (work for every thread):
+    # in a sequential sweep unit i's decisions in every chain of the group come first, then the rows of the
+    # chains that flipped (a branch per flip, taken right after a long row update, is mispredicted at random)
+    size0 = min(_ROW_GROUP, max(1, n_chains // _ROW_GROUPS_MIN))
+    n_groups = (n_chains + size0 - 1) // size0
+    for gi in prange(n_groups):
+        c0 = gi * size0
+        size = min(size0, n_chains - c0)
+        src = np.empty((size, n + 2 * cap + 1)) if _PHILOX else noise  # the chains' numbers: row row0 + g
+        row0 = 0 if _PHILOX else c0
+        field = np.zeros((size, n))
+        flip_g = np.empty(size, dtype=np.int64)
+        flip_d = np.empty(size)
+        for g in range(size):
+            for i in range(n):
+                if clamped[i] and not _RECORD:  # never read: a block of free units among thousands of
+                    continue  # clamped ones costs n x free, not n x n (recording needs every field)
+                acc = b[i]
+                for m in range(n):
+                    acc += W[i, m] * S[c0 + g, m]
+                field[g, i] = acc
         for sw in range(n_sweeps):
             beta = betas[sw]
             t = sw
@@ -359,53 +373,89 @@ def _gibbs_kernel(
                 t = sw % seg
                 if t == 0:
                     count = min(seg, n_sweeps - sw) * per_sweep
-                    _draw(
-                        u[n : n + cap + 1],
-                        u[n + cap :],
-                        np.uint64(chain0 + c),
-                        sw * per_sweep,
-                        count,
-                        key0,
-                        key1,
-                        random_scan,
-                        logistic,
-                    )
+                    for g in range(size):
+                        u = src[g]
+                        _draw(
+                            u[n : n + cap + 1],
+                            u[n + cap :],
+                            np.uint64(chain0 + c0 + g),
+                            sw * per_sweep,
+                            count,
+                            key0,
+                            key1,
+                            random_scan,
+                            logistic,
+                        )
             base = n + t * stride
-            for j in range(per_sweep):
-                i, threshold = _update_of(
-                    u, j, t, n, cap if _PHILOX else n_upd, base, free, cols, clamped, random_scan, dense
-                )
-                if i < 0:
-                    continue
-                iu = _U(i)  # (unsigned indices: see _U)
-                si = s[iu]
-                # The decision as data, not as a branch (LLVM turned the selects into branches, which hot
-                # chains mispredict, once the kernel drew its own numbers; measured 3 ns an update at 64 units)
-                if rule == HEAT_BATH:
-                    new = off + (on - off) * np.float64(threshold < beta * (on - off) * field[iu])
-                else:
-                    step = on + off - 2.0 * si  # flip - s_i
-                    new = si + step * np.float64(threshold < beta * step * field[iu])  # -dE/T
-                d = new - si
-                if d != 0.0:
-                    s[i] = new
+            for g in range(size if random_scan else 0):  # random scan: a chain at a time
+                u = src[row0 + g]
+                s = S[c0 + g]
+                f = field[g]
+                for j in range(per_sweep):
+                    i, threshold = _update_of(
+                        u, j, t, n, cap if _PHILOX else n_upd, base, free, cols, clamped, True, dense
+                    )
+                    if i < 0:
+                        continue
+                    iu = _U(i)  # (unsigned indices: see _U)
+                    si = s[iu]
+                    # The decision as data, not as a branch (LLVM turned the selects into branches, which hot
+                    # chains mispredict, once the kernel drew its own numbers; measured 3 ns an update at 64 units)
+                    if rule == HEAT_BATH:
+                        new = off + (on - off) * np.float64(threshold < beta * (on - off) * f[iu])
+                    else:
+                        step = on + off - 2.0 * si  # flip - s_i
+                        new = si + step * np.float64(threshold < beta * step * f[iu])  # -dE/T
+                    d = new - si
+                    if d != 0.0:
+                        s[iu] = new
+                        if _WIDE:
+                            _axpy(f, d, W[i], n)
+                        else:
+                            for m in range(n):
+                                f[m] += d * W[i, m]
+            for j in range(0 if random_scan else per_sweep):  # sequential: unit i of every chain of the group
+                i, col = j, base + j
+                if not dense:
+                    i, col = free[j], base + cols[j]
+                iu = _U(i)
+                k = 0  # chains that flip unit i
+                for g in range(size):
+                    threshold = src[_U(row0 + g), _U(col)]
+                    si = S[_U(c0 + g), iu]
+                    x = field[_U(g), iu]
+                    if rule == HEAT_BATH:
+                        new = off + (on - off) * np.float64(threshold < beta * (on - off) * x)
+                    else:
+                        step = on + off - 2.0 * si  # flip - s_i
+                        new = si + step * np.float64(threshold < beta * step * x)  # -dE/T
+                    d = new - si
+                    S[_U(c0 + g), iu] = new
+                    flip_g[k] = g
+                    flip_d[k] = d
+                    k += 1 if d != 0.0 else 0
+                for q in range(k):
+                    g = flip_g[q]
+                    d = flip_d[q]
                     if _WIDE:
-                        _axpy(field, d, W[i], n)
+                        _axpy(field[g], d, W[i], n)
                     else:
                         for m in range(n):
-                            field[m] += d * W[i, m]
+                            field[g, m] += d * W[i, m]
             if not _RECORD:
                 continue
             tr = trace_at[sw]
-            if tr >= 0:
-                for m in range(n):
-                    trace_out[c, tr, m] = s[m]
             r = record_at[sw]
-            if r >= 0:
-                e = 0.0
-                for m in range(n):
-                    e -= 0.5 * s[m] * (field[m] + b[m])
-                energy_out[c, r] = e
+            for g in range(size):
+                c = c0 + g
+                if tr >= 0:
+                    for m in range(n):
+                        trace_out[c, tr, m] = S[c, m]
+                if r >= 0:
+                    e = 0.0
+                    for m in range(n):
+                        e -= 0.5 * S[c, m] * (field[g, m] + b[m])
+                    energy_out[c, r] = e
 
 
 #: The field-table kernel sweeps this many chains side by side, update by update.  A chain's updates
@@ -666,6 +716,22 @@ def _swap_round(u, row, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx
     last[cu, top] = lt + (1 if lt == 0 else 0)
 
 
+@njit(inline="always")
+def _draw_group(buf, size, chain, sw, sweeps, R, n, seg, key0, key1, swap, random_scan, logistic):
+    """Rows ``0 .. size - 1`` of ``buf``: the numbers of chains ``chain ..`` for their next ``sweeps`` sweeps."""
+    for g in range(size):
+        _draw_pt(buf[g], np.uint64(chain + g), sw, sweeps, R, n, seg, key0, key1, swap, random_scan, logistic)
+
+
+@njit(inline="always")
+def _group_betas(out, betas, sw, tidx, c0, size, scale):
+    """``out[g R + r]``: sweep ``sw``'s 1 / T of replica r of chain ``c0 + g`` (temperature ``tidx``) x ``scale``."""
+    R = tidx.shape[1]
+    for g in range(size):
+        for r in range(R):
+            out[g * R + r] = betas[_U(sw), _U(tidx[c0 + g, r])] * scale
+
+
 def _pt_kernel(
     S,
     W,
@@ -711,35 +777,49 @@ def _pt_kernel(
     thr0 = R * n
     site0 = thr0 + n_upd
     swap0 = site0 + (n_upd if random_scan else 0)
-    for c in prange(n_chains):
-        buf = np.empty((1, swap0 + seg * R + 3)) if _PHILOX else noise  # (+ 3: see _draw_pt)
-        row = 0 if _PHILOX else c
-        u = buf[row]
-        s = S[c].reshape(R * n)  # replica r's units at [r n, (r + 1) n): flat, no views in the loops
-        field = np.empty(R * n)
-        energy = np.empty((1, R))
-        slot_of = np.empty((1, R), dtype=np.int64)
-        beta_of = np.empty(R)
-        flip_o = np.empty(R, dtype=np.int64)
-        flip_d = np.empty(R)
-        for r in range(R):
-            slot_of[0, tidx[c, r]] = r
-            o = r * n
-            for i in range(n):
-                acc = b[i]
+    width = swap0 + seg * R + 3  # a chain's numbers (+ 3: see _draw_pt)
+    # Chains side by side in groups (as the Gibbs row kernel): a sequential sweep takes unit i's decisions in
+    # every replica of every chain of the group, then adds the rows of the replicas that flipped.
+    size0 = min(_PT_ROW_GROUP, max(1, n_chains // _ROW_GROUPS_MIN))
+    n_groups = (n_chains + size0 - 1) // size0
+    for gi in prange(n_groups):
+        c0 = gi * size0
+        size = min(size0, n_chains - c0)
+        nq = size * R  # replica r of chain c0 + g is q = g R + r, its units at [q n, (q + 1) n) of s and field
+        buf = np.empty((size, width)) if _PHILOX else noise  # chain c0 + g's numbers: row row0 + g
+        row0 = 0 if _PHILOX else c0
+        flat = buf.reshape(buf.size)
+        s = S[c0 : c0 + size].reshape(nq * n)  # flat, no views in the loops
+        field = np.empty(nq * n)
+        energy = np.empty((size, R))
+        e_of = energy.reshape(nq)  # (the same numbers, by q)
+        slot_of = np.empty((size, R), dtype=np.int64)
+        beta_of = np.empty(nq)
+        where_of = np.empty(nq, dtype=np.int64)  # q's numbers in flat: where_of[q] + (t R n + i)
+        flip_o = np.empty(nq, dtype=np.int64)
+        flip_d = np.empty(nq)
+        for g in range(size):
+            for r in range(R):
+                q = g * R + r
+                where_of[q] = (row0 + g) * buf.shape[1] + thr0 + r * n
+                slot_of[g, tidx[c0 + g, r]] = r
+                o = q * n
+                for i in range(n):
+                    acc = b[i]
+                    for m in range(n):
+                        acc += W[i, m] * s[o + m]
+                    field[o + i] = acc
+                e = 0.0
                 for m in range(n):
-                    acc += W[i, m] * s[o + m]
-                field[o + i] = acc
-            e = 0.0
-            for m in range(n):
-                e -= 0.5 * s[o + m] * (field[o + m] + b[m])
-            energy[0, r] = e  # then updated flip by flip: a sum over units each sweep halves the speed (measured)
+                    e -= 0.5 * s[o + m] * (field[o + m] + b[m])
+                energy[g, r] = e  # then updated flip by flip: a sum over units each sweep halves the speed (measured)
         for sw in range(n_sweeps):
             t = sw % seg
             if _PHILOX and t == 0:
-                _draw_pt(
-                    u,
-                    np.uint64(chain0 + c),
+                _draw_group(
+                    buf,
+                    size,
+                    chain0 + c0,
                     sw,
                     min(seg, n_sweeps - sw),
                     R,
@@ -751,30 +831,30 @@ def _pt_kernel(
                     random_scan,
                     logistic,
                 )
-            for r in range(R):
-                beta_of[r] = betas[sw, tidx[c, r]]
+            _group_betas(beta_of, betas, sw, tidx, c0, size, 1.0)
             if not random_scan:
                 # Unit i of every replica in turn, then unit i + 1: each replica still sweeps its
                 # units in order with its own thresholds (the same numbers, the same states), and
-                # the row W[i] its flips read stays in L1 for the R replicas (at 256 units W does
+                # the row W[i] its flips read stays in L1 for the replicas (at 256 units W does
                 # not fit in L2; measured 1.3x faster there).
                 for i in range(n):
                     if clamped[i]:
                         continue
+                    at = t * R * n + i
                     k = 0  # replicas that flip unit i: their offsets o and changes d
-                    for r in range(R):
-                        o = r * n
-                        threshold = u[_U(thr0 + (t * R + r) * n + i)]  # (unsigned indices: see _U)
+                    for q in range(nq):
+                        o = q * n
+                        threshold = flat[_U(where_of[q] + at)]  # (unsigned indices: see _U)
                         oi = _U(o + i)
                         si = s[oi]
                         if rule == HEAT_BATH:
-                            new = off + (on - off) * np.float64(threshold < beta_of[r] * (on - off) * field[oi])
+                            new = off + (on - off) * np.float64(threshold < beta_of[q] * (on - off) * field[oi])
                         else:  # (decisions as data, as in the Gibbs kernel)
                             step = on + off - 2.0 * si
-                            new = si + step * np.float64(threshold < beta_of[r] * step * field[oi])
+                            new = si + step * np.float64(threshold < beta_of[q] * step * field[oi])
                         d = new - si
                         s[oi] = new
-                        energy[0, r] -= d * field[oi]  # dE of the flip (W_ii = 0: field_i is unchanged)
+                        e_of[_U(q)] -= d * field[oi]  # dE of the flip (W_ii = 0: field_i is unchanged)
                         if _BRANCHLESS:
                             if _PT_VIEW:
                                 _axpy(field[o : o + n], d, W[i], n)
@@ -785,9 +865,9 @@ def _pt_kernel(
                             flip_o[k] = o
                             flip_d[k] = d
                             k += 1 if d != 0.0 else 0
-                    # The R decisions are independent, so they are all taken before any row is added: a
-                    # branch per flip, taken after a long row update, was mispredicted at random (hot replicas
-                    # flip a third to a half of their units); measured 20.2 -> 14.3 ns an update at 256 units.
+                    # The decisions are independent, so they are all taken before any row is added: a branch
+                    # per flip, taken after a long row update, was mispredicted at random (hot replicas flip a
+                    # third to a half of their units); measured 20.2 -> 14.3 ns an update at 256 units.
                     for j in range(k):
                         o = flip_o[j]
                         if _PT_VIEW:
@@ -795,11 +875,13 @@ def _pt_kernel(
                         else:
                             for m in range(n):
                                 field[o + m] += flip_d[j] * W[i, m]
-            for r in range(R if random_scan else 0):
-                o = r * n
-                beta = beta_of[r]
+            for q in range(nq if random_scan else 0):
+                g, r = q // R, q % R
+                u = buf[row0 + g]
+                o = q * n
+                beta = beta_of[q]
                 base = (t * R + r) * n
-                e = energy[0, r]
+                e = energy[g, r]
                 for j in range(n):
                     i = min(int(u[site0 + base + j] * n), n - 1)
                     if clamped[i]:
@@ -817,8 +899,11 @@ def _pt_kernel(
                         e -= d * field[o + i]  # dE of the flip (W_ii = 0: field_i is unchanged)
                         for m in range(n):  # a row view here (as in the wide Gibbs kernel) ran 1.6x slower
                             field[o + m] += d * W[i, m]
-                energy[0, r] = e
-            _swap_round(buf, row, sw, t, swap, swap0, swap_betas, energy, slot_of, 0, tidx, last, counts, c)
+                energy[g, r] = e
+            for g in range(size):
+                _swap_round(
+                    buf, row0 + g, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c0 + g
+                )
 
 
 def _pt_table_kernel(
@@ -884,14 +969,22 @@ def _pt_table_kernel(
         for sw in range(n_sweeps):
             t = sw % seg
             if _PHILOX and t == 0:
-                for g in range(size):
-                    chain = np.uint64(chain0 + c0 + g)
-                    _draw_pt(
-                        src[g], chain, sw, min(seg, n_sweeps - sw), R, n, seg, key0, key1, swap, random_scan, logistic
-                    )
-            for g in range(size):
-                for r in range(R):
-                    scale_of[g * R + r] = betas[_U(sw), _U(tidx[c0 + g, r])] * (on - off)
+                _draw_group(
+                    src,
+                    size,
+                    chain0 + c0,
+                    sw,
+                    min(seg, n_sweeps - sw),
+                    R,
+                    n,
+                    seg,
+                    key0,
+                    key1,
+                    swap,
+                    random_scan,
+                    logistic,
+                )
+            _group_betas(scale_of, betas, sw, tidx, c0, size, on - off)
             if not random_scan:  # unit i of every replica of every chain of the group in turn
                 for i in range(n):
                     if clamped[i]:

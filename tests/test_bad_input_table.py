@@ -973,7 +973,7 @@ API = [
     (
         "GibbsSampler()(slide35(), n_chains=10**12, ...)",
         lambda: GibbsSampler()(slide35(), rng=np.random.default_rng(0), n_chains=10**12, schedule=Schedule.constant(1)),
-        "n_chains = 1000000000000 would need 64 TB of memory for the chains' states; the limit is 8.59 GB",
+        "n_chains = 1000000000000 would need 104 TB of memory for the chains' states; the limit is 8.59 GB",
     ),
     (
         "pseudo_log_likelihood(slide35(), np.zeros((3, 5)))",
@@ -1175,6 +1175,36 @@ API = [
         lambda: _log_likelihood(np.zeros((3, 2)), 3.5),
         "log_z must be an AISResult (from ais or reverse_ais), whose error bar is carried over; an exact log Z goes "
         "in exact_log_z=; received 3.5 (float)",
+    ),
+    # ---- the samplers' memory and work, estimated before anything is allocated (outside tester, session 11)
+    (
+        "gibbs_sample(slide35(), n_chains=10**30, ...)",
+        lambda: gibbs_sample(slide35(), rng=np.random.default_rng(0), n_chains=10**30, schedule=Schedule.constant(5)),
+        "n_chains = 1000000000000000000000000000000 would need 1.04e+20 TB of memory for the chains' states; the "
+        "limit is 8.59 GB",
+    ),
+    (
+        "gibbs_sample(slide35(), n_chains=10**6, schedule=Schedule.constant(10**7), ...)",
+        lambda: gibbs_sample(
+            slide35(), rng=np.random.default_rng(0), n_chains=10**6, schedule=Schedule.constant(10**7)
+        ),
+        "n_chains = 1000000 would take 4e+13 spin updates for 10000000 sweeps each; the limit is 1e+12 (about 6 "
+        "hours here)",
+    ),
+    (
+        "ParallelTempering()(slide35(), n_chains=10**6, schedule=Schedule.constant(10**7))",
+        lambda: ParallelTempering()(
+            slide35(), rng=np.random.default_rng(0), n_chains=10**6, schedule=Schedule.constant(10**7)
+        ),
+        "n_chains = 1000000 would take 1.6e+14 spin updates for 10000000 sweeps each; the limit is 1e+12 (about 6 "
+        "hours here)",
+    ),
+    (
+        "ParallelTempering(replicas=10**5)(slide35(), n_chains=1, schedule=Schedule.constant(10**7))",
+        lambda: ParallelTempering(replicas=10**5)(
+            slide35(), rng=np.random.default_rng(0), n_chains=1, schedule=Schedule.constant(10**7)
+        ),
+        "replicas = 100000 would need 16 TB of memory for one chain's replicas; the limit is 8.59 GB",
     ),
     # ---- parallel tempering: memory and tuning estimated before anything is allocated
     (

@@ -286,7 +286,7 @@ def test_the_compiled_variants_give_the_same_states(n_visible, convention, rule,
         n_visible, n_visible, rng=np.random.default_rng(12), weight_scale=0.3, bias_scale=0.5, convention=convention
     )
     rng = np.random.default_rng(13)
-    chains, R, n, sweeps = 6, 4, model.n_units, 30
+    chains, R, n, sweeps = 37, 4, model.n_units, 30  # (the row kernel: chains side by side in groups of 2)
     random_scan = scan == "random"
     code = {"deo": DEO, "seo": SEO, "random_pair": RANDOM_PAIR}[swap]
     betas = np.tile(1 / geometric_ladder(R, 5.0), (sweeps, 1))

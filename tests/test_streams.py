@@ -170,7 +170,7 @@ def test_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on_th
     """Every Gibbs kernel that draws its own numbers (refilling its buffer many times: 60 sweeps) gives
     the states, energies and traces the explicit kernels give on the same streams laid out by NumPy."""
     model = random_model(n_visible, n_visible, rng=np.random.default_rng(5), weight_scale=0.6, bias_scale=0.4)
-    n, chains = model.n_units, 43
+    n, chains = model.n_units, 133  # the row kernel: 16 groups of 8 chains side by side and one of 5
     sched = Schedule.linear(8, 1, sweeps_per_temperature=5) if rule != "metropolis" else Schedule.constant(60)
     clamped = np.isin(np.arange(n), clamp)
     key = streams.draw_key(np.random.default_rng(6))
@@ -187,9 +187,10 @@ def test_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on_th
         np.testing.assert_array_equal(got[2], want[2], err_msg=kind)  # traces
         # energies: the table kernel sums them in another order
         np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12, err_msg=kind)
-    # the last 10 chains alone (streams 33..42): the same states
-    alone = _gibbs(kinds[0], True, model, start[33:], np.zeros((1, 1)), key, sched, rule, scan, clamped, chain0=33)
-    np.testing.assert_array_equal(alone[0], want[0][33:])
+    # the last 10 chains alone (streams 123..132; one chain a group): the same states
+    for kind in kinds:
+        alone = _gibbs(kind, True, model, start[123:], np.zeros((1, 1)), key, sched, rule, scan, clamped, chain0=123)
+        np.testing.assert_array_equal(alone[0], want[0][123:], err_msg=kind)
 
 
 def _pt_noise(key, chains, R, n, sweeps, rule, scan, swap):
@@ -224,7 +225,8 @@ def _pt(kernel, model, start, noise, key, betas, rule, scan, swap, clamped, chai
 )
 def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on_them(n_visible, rule, scan, swap):
     model = random_model(n_visible, n_visible, rng=np.random.default_rng(7), weight_scale=0.4, bias_scale=0.5)
-    chains, R, n, sweeps = 9, 5, model.n_units, 41  # odd R and sweeps: swap numbers straddle blocks and refills
+    chains, R, n, sweeps = 37, 5, model.n_units, 41  # odd R and sweeps: swap numbers straddle blocks and refills
+    # (37 chains: the row kernel's groups of 2 chains side by side, the last one alone)
     key = streams.draw_key(np.random.default_rng(8))
     betas = np.tile(1 / geometric_ladder(R, 5.0), (sweeps, 1))
     noise = _pt_noise(key, chains, R, n, sweeps, rule, scan, swap)
@@ -241,10 +243,10 @@ def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on
         got = _pt(kernel, model, start, np.zeros((1, 1)), key, betas, rule, scan, swap, clamped)
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w, err_msg=str(variant))
-    alone = _pt(
-        next(iter(kernels.values())), model, start[5:], np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, 5
-    )
-    np.testing.assert_array_equal(alone[0], want[0][5:])
+    for variant, kernel in kernels.items():  # the last 32 chains (one group of 2) and the last 5 (one chain a group)
+        for c0 in (5, 32):
+            alone = _pt(kernel, model, start[c0:], np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, c0)
+            np.testing.assert_array_equal(alone[0], want[0][c0:], err_msg=str(variant))
 
 
 @pytest.mark.parametrize("scan", ["sequential", "random"])

@@ -240,6 +240,18 @@ def gibbs_sample(
     )
 
 
+def plan_work(n_chains: int, sweeps: int, per_sweep: int, replicas: int | None = None) -> None:
+    """Refuse, before anything is allocated, a call of ``n_chains x sweeps x per_sweep`` spin updates
+    beyond :data:`bmexp.arguments.WORK_LIMIT` (``per_sweep``: every replica's updates of a sweep), naming
+    what drives it: the schedule when one chain's sweeps of one replica exceed it, then the replicas, then
+    ``n_chains``."""
+    one = float(sweeps) * (per_sweep // (replicas or 1))
+    arguments.within("schedule", f"{sweeps} sweeps", work=one, what="one chain")
+    if replicas:
+        arguments.within("replicas", replicas, work=one * replicas, what=f"one chain of {sweeps} sweeps")
+    arguments.within("n_chains", n_chains, work=float(n_chains) * sweeps * per_sweep, what=f"{sweeps} sweeps each")
+
+
 def _check_args(model, rng, n_chains, schedule, record_energy=False):
     arguments.model(model)
     if not isinstance(record_energy, (bool, np.bool_)):
@@ -398,16 +410,18 @@ def run_chains(
 
 def _sample(model, *, rng, n_chains, schedule, init, clamp, record_energy, rule, scan, backend) -> SampleResult:
     _check_args(model, rng, n_chains, schedule, record_energy)
-    n_chains = int(n_chains)
+    n_chains, n = int(n_chains), model.n_units
+    # states (twice), clamp values and the energies recorded: before anything is allocated
+    memory = 8.0 * n_chains * (3 * n + len(schedule.sweeps))
+    arguments.within("n_chains", n_chains, memory=memory, what="the chains' states")
+    plan_work(n_chains, schedule.total_sweeps, n)
     idx, vals = normalize_clamp(model, clamp, n_chains)
     check_init(init)
     if not isinstance(init, str):
         init_states = _initial(model, init, n_chains, None)  # validate before drawing anything
-    n = model.n_units
     clamped = np.zeros(n, dtype=np.bool_)
     clamped[idx] = True
     n_upd, per_chain = _layout(n, schedule.total_sweeps, scan, n - len(idx))
-    arguments.within("n_chains", n_chains, memory=8.0 * n_chains * n * 2, what="the chains' states")
     if backend == "numpy":  # the reference lays the streams out explicitly, a block of chains at a time
         arguments.within(
             "schedule",

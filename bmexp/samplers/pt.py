@@ -55,6 +55,7 @@ from .gibbs import (
     _readonly,
     check_init,
     normalize_clamp,
+    plan_work,
     start_uniforms,
 )
 
@@ -351,6 +352,7 @@ class ParallelTempering:
         R, n = self.replicas, n_units
         arguments.within("replicas", R, memory=self._memory(n, 1, sweeps), what="one chain's replicas")
         arguments.within("n_chains", n_chains, memory=self._memory(n, n_chains, sweeps), what="the chains' replicas")
+        plan_work(n_chains, sweeps, R * n, replicas=R)
 
     def plan_tuning(self, n_units: int) -> None:
         """The adaptive ladder's tuning run (nothing for fixed ladders), refused as :meth:`plan`."""
