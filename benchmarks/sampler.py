@@ -145,9 +145,13 @@ def run_floor(model, chains, sweeps):
 def round_robin(impls: dict, repeats: int) -> dict:
     """name -> (updates, median seconds), the implementations taking turns (A B C A B C ...): on a
     shared machine the load drifts, and turns spread the drift over all of them.  The post's loop
-    runs once."""
+    runs once.  An untimed round first: the parallel kernels load, and numba starts its threads, on
+    their first call (before, that landed in the first implementation's first timed turn)."""
     times = {name: [] for name in impls}
     updates = {}
+    for name, fn in impls.items():
+        if name != "post-loop":
+            fn()
     for k in range(repeats):
         for name, fn in impls.items():
             if name == "post-loop" and k > 0:
