@@ -253,6 +253,7 @@ def test_kill_9_of_the_launcher_once_every_job_finished_leaves_nothing_running(t
         "AND t.key = 'bmexp.role' GROUP BY t.value, r.status"
     )
     deadline = time.time() + 240
+    stopped = False
     while True:  # polled with plain SQL every 10 ms: MLflow's client takes longer than the window lasts
         assert proc.poll() is None and time.time() < deadline, "the sweep ended before the test saw the window"
         try:
@@ -262,12 +263,20 @@ def test_kill_9_of_the_launcher_once_every_job_finished_leaves_nothing_running(t
             counts = {}
         if counts.get(("job", "FINISHED")) == CONFIGURATIONS and counts.get(("sweep", "RUNNING")) == 1:
             break
+        last = counts.get(("job", "FINISHED")) == CONFIGURATIONS - 1 and counts.get(("job", "RUNNING")) == 1
+        if last and counts.get(("sweep", "RUNNING")) == 1 and not stopped:
+            # The last job runs: the launcher is stopped, so the window (its worker ends the job, the
+            # launcher has not yet closed the parent run) stays open until the kill.  Polling alone missed
+            # it once in CI (session 11): the launcher closed the parent run within the 10 ms.
+            os.kill(proc.pid, signal.SIGSTOP)
+            stopped = True
         time.sleep(0.01)
     workers = descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     wait_until(lambda: not any(alive(p) for p in workers), timeout=30, what="the workers to exit")
     assert runs(tmp_path, "RUNNING") == []
-    assert [r.info.status for r in parents(tmp_path)] in (["KILLED"], ["FINISHED"])  # (FINISHED: killed too late)
+    # (FINISHED: seen in the window but killed too late, when the launcher was not stopped)
+    assert [r.info.status for r in parents(tmp_path)] in ((["KILLED"],) if stopped else (["KILLED"], ["FINISHED"]))
     out, err = proc.communicate()
     assert "Traceback" not in err and "Exception ignored" not in err, err
 
