@@ -652,7 +652,7 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
         shown = lines(err)
         waiting = re.compile(
             rf"bmexp: tracking server {re.escape(uri)} does not answer \((connection refused|"
-            r"connection closed|connection reset|no connection)\); retrying every 5 s for up to "
+            r"connection closed|connection reset|timed out|no connection)\); retrying every 5 s for up to "
             r"20 s \(BMEXP_SERVER_RETRY_S\), then the sweep stops"
         )
         back = re.compile(rf"bmexp: tracking server {re.escape(uri)} answers again after \d+ s")
@@ -665,7 +665,10 @@ def test_a_tracking_server_that_goes_away_mid_sweep(tmp_path):
         # output does not say), and up to 3 "answers again" after the first outage.
         assert 2 <= sum(bool(waiting.fullmatch(x)) for x in shown) <= 6, shown
         assert 1 <= sum(bool(back.fullmatch(x)) for x in shown) <= 3, shown
-        assert all(waiting.fullmatch(x) or back.fullmatch(x) for x in shown[1:-1]), shown
+        # (every cause tracking._cause gives an unreachable server; CI once showed a line this did not
+        # match, cut short in the report: the unmatched lines are now shown whole)
+        unmatched = [x for x in shown[1:-1] if not (waiting.fullmatch(x) or back.fullmatch(x))]
+        assert not unmatched, "\n".join(unmatched)
         assert re.fullmatch(
             rf"bmexp sweep: error: tracking server {re.escape(uri)} did not answer for 20 s: "
             rf"[a-z ]+; the sweep stopped; once the store is back, resume it with: python -m bmexp "
