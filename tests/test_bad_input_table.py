@@ -1176,6 +1176,18 @@ API = [
         "log_z must be an AISResult (from ais or reverse_ais), whose error bar is carried over; an exact log Z goes "
         "in exact_log_z=; received 3.5 (float)",
     ),
+    (
+        "gibbs_sample(slide35(), clamp=([0, 3], [array of 4, 1]), ...)",
+        lambda: gibbs_sample(
+            slide35(),
+            rng=np.random.default_rng(0),
+            n_chains=4,
+            schedule=Schedule.constant(2),
+            clamp=([0, 3], [np.array([0, 1, 0, 1]), 1]),
+        ),
+        "clamp values must be numbers of shape (2,) or (4, 2) (per-unit arrays: the mapping form {unit: value(s)}); "
+        "received [array([0, 1, 0, 1]), 1]",
+    ),
     # ---- the samplers' memory and work, estimated before anything is allocated (outside tester, session 11)
     (
         "gibbs_sample(slide35(), n_chains=10**30, ...)",

@@ -125,7 +125,13 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
         vals = np.stack(cols, axis=1) if cols else np.zeros((n_chains, 0))
     elif isinstance(clamp, tuple) and len(clamp) == 2:
         units = list(np.atleast_1d(clamp[0]))
-        vals = np.asarray(clamp[1], dtype=float)
+        try:
+            vals = np.asarray(clamp[1], dtype=float)
+        except (ValueError, TypeError):  # (e.g. a number beside an array: the mapping form takes that)
+            raise InputError(
+                f"clamp values must be numbers of shape ({len(units)},) or ({n_chains}, {len(units)}) "
+                f"(per-unit arrays: the mapping form {{unit: value(s)}}); received {_shown(clamp[1])}"
+            ) from None
         if vals.ndim == 1:
             vals = np.broadcast_to(vals, (n_chains, vals.size))
         if vals.shape != (n_chains, len(units)):
