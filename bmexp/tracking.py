@@ -82,6 +82,14 @@ class StoreError(InputError):
     one line naming the store and the cause, exit code 2."""
 
 
+def _say(line: str) -> None:
+    """One line on stderr in one write.  ``print`` writes the text and its newline separately, so two
+    threads of a process saying something at once could share a line (CI once showed two of these
+    waiting lines run together): the whole line goes in a single write, flushed at once."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def _unreachable(exc: BaseException) -> bool:
     text = str(exc)
     return any(
@@ -129,12 +137,10 @@ class _Retrying:
                     now = time.monotonic()
                     if since is None:
                         since = now
-                        print(
+                        _say(
                             f"bmexp: tracking server {self._uri} does not answer ({_cause(exc)}); retrying "
                             f"every {SERVER_RETRY_EVERY_S:g} s for up to {SERVER_RETRY_S:g} s "
-                            f"(BMEXP_SERVER_RETRY_S), then the sweep stops",
-                            file=sys.stderr,
-                            flush=True,
+                            f"(BMEXP_SERVER_RETRY_S), then the sweep stops"
                         )
                     if now - since >= SERVER_RETRY_S:
                         _GAVE_UP[self._uri] = (
@@ -144,11 +150,7 @@ class _Retrying:
                     time.sleep(SERVER_RETRY_EVERY_S)
                     continue
                 if since is not None:
-                    print(
-                        f"bmexp: tracking server {self._uri} answers again after {time.monotonic() - since:.0f} s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                    _say(f"bmexp: tracking server {self._uri} answers again after {time.monotonic() - since:.0f} s")
                 return out
 
         return call
@@ -514,10 +516,9 @@ def end_orphaned_runs() -> None:
         try:
             mark_stale_runs(Store(uri, None), reason="its launcher was killed")
         except Exception as exc:
-            print(
+            _say(
                 f"bmexp worker {os.getpid()}: could not mark the dead launcher's runs KILLED in {uri} "
-                f"({type(exc).__name__}: {exc}); the next bmexp command on that store does",
-                file=sys.stderr,
+                f"({type(exc).__name__}: {exc}); the next bmexp command on that store does"
             )
 
 

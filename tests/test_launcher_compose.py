@@ -15,6 +15,11 @@ def master_and_loader(overrides):
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
 
+    from bmexp.config import register
+
+    # the schemas are in Hydra's ConfigStore only once register() has run (cli.main runs it; this test
+    # composes without it, and an earlier test in the same worker may have left a ConfigStore without them)
+    register()
     GlobalHydra.instance().clear()
     hydra = Hydra.create_main_hydra2(task_name="bmexp", config_search_path=create_config_search_path(cli.config_path()))
     master = hydra.compose_config("sweep", overrides, run_mode=RunMode.MULTIRUN, with_log_configuration=False)
