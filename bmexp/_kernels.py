@@ -796,7 +796,7 @@ def _pt_kernel(
         slot_of = np.empty((size, R), dtype=np.int64)
         beta_of = np.empty(nq)
         where_of = np.empty(nq, dtype=np.int64)  # q's numbers in flat: where_of[q] + (t R n + i)
-        flip_o = np.empty(nq, dtype=np.int64)
+        flip_q = np.empty(nq, dtype=np.int64)
         flip_d = np.empty(nq)
         for g in range(size):
             for r in range(R):
@@ -841,7 +841,7 @@ def _pt_kernel(
                     if clamped[i]:
                         continue
                     at = t * R * n + i
-                    k = 0  # replicas that flip unit i: their offsets o and changes d
+                    k = 0  # replicas that flip unit i: their q and changes d
                     for q in range(nq):
                         o = q * n
                         threshold = flat[_U(where_of[q] + at)]  # (unsigned indices: see _U)
@@ -854,27 +854,32 @@ def _pt_kernel(
                             new = si + step * np.float64(threshold < beta_of[q] * step * field[oi])
                         d = new - si
                         s[oi] = new
-                        e_of[_U(q)] -= d * field[oi]  # dE of the flip (W_ii = 0: field_i is unchanged)
                         if _BRANCHLESS:
+                            e_of[_U(q)] -= d * field[oi]  # dE of the flip (W_ii = 0: field_i is unchanged)
                             if _PT_VIEW:
                                 _axpy(field[o : o + n], d, W[i], n)
                             else:
                                 for m in range(n):
                                     field[o + m] += d * W[i, m]
                         else:  # noted without a branch; the rows added below
-                            flip_o[k] = o
+                            flip_q[k] = q
                             flip_d[k] = d
                             k += 1 if d != 0.0 else 0
                     # The decisions are independent, so they are all taken before any row is added: a branch
                     # per flip, taken after a long row update, was mispredicted at random (hot replicas flip a
-                    # third to a half of their units); measured 20.2 -> 14.3 ns an update at 256 units.
+                    # third to a half of their units); measured 20.2 -> 14.3 ns an update at 256 units.  The
+                    # energies too change only for the flips (noted as q, not as the offset q n: measured 8.1 ->
+                    # 5.8 ns an update at 64 units, 8.0 -> 5.7 at 48, 14.4 -> 12.5 at 256, one thread).
                     for j in range(k):
-                        o = flip_o[j]
+                        q = flip_q[j]
+                        o = q * n
+                        d = flip_d[j]
+                        e_of[_U(q)] -= d * field[_U(o + i)]
                         if _PT_VIEW:
-                            _axpy(field[o : o + n], flip_d[j], W[i], n)
+                            _axpy(field[o : o + n], d, W[i], n)
                         else:
                             for m in range(n):
-                                field[o + m] += flip_d[j] * W[i, m]
+                                field[o + m] += d * W[i, m]
             for q in range(nq if random_scan else 0):
                 g, r = q // R, q % R
                 u = buf[row0 + g]
@@ -1031,14 +1036,15 @@ _BRANCHLESS = False
 #: loop ``field[o + m]`` does not (its wrap-around check for a negative index stops LLVM).
 _PT_VIEW = False
 #: Below this many units PT runs branchless; from PT_VIEW_MIN_UNITS on, through row views.  The
-#: branching copies take a unit's R decisions first and then add the rows of the replicas that flipped.
-#: Measured (R = 4, geometric ladder to T = 5, one thread, heat bath, sequential scan, ns an update,
-#: best of 5, round robin, branchless-indexed / branchless-view / branching-indexed / branching-view):
-#: 4.8 / 4.8 / 10.7 / 8.7 at 16 units, 6.4 / 6.5 / 13.7 / 8.5 at 32, 6.8 / 6.8 / 18.4 / 8.4 at 64,
-#: 8.7 / 8.9 / 20.6 / 8.0 at 80, 12.8 / 12.4 / 23.1 / 9.2 at 96, 13.4 / 12.7 / 28.1 / 9.3 at 128,
-#: 22.1 / 22.2 / 45.2 / 12.4 at 256 (branchless rows cost once W outgrows L1, past about 70 units).
-PT_BRANCHLESS_MAX_UNITS = 72
-PT_VIEW_MIN_UNITS = 48
+#: branching copies take a unit's decisions in every replica of the group first and then add the rows
+#: (and the energy changes) of the replicas that flipped.  Measured after that change (R = 4, geometric
+#: ladder to T = 5, groups of 2 chains, 128 chains, one thread, heat bath, sequential scan, ns an update,
+#: best of 9, round robin; branching-indexed / branching-view / branchless-indexed / branchless-view):
+#: 6.8 / 5.2 / 4.6 / 4.6 at 16 units, 7.6 / 5.3 / 5.3 / 5.2 at 24, 8.2 / 5.4 / 5.8 / 5.7 at 28,
+#: 8.6 / 5.5 / 5.7 / 5.8 at 32, 9.9 / 5.8 / 7.6 / 7.8 at 48, 11.5 / 7.2 / 9.9 / 10.1 at 64,
+#: 15.1 / 8.1 / 12.8 / 12.6 at 96, 18.0 / 9.1 / 15.3 / 15.1 at 128, 33.5 / 13.9 / 25.5 / 25.1 at 256.
+PT_BRANCHLESS_MAX_UNITS = 26
+PT_VIEW_MIN_UNITS = 26
 
 
 def _compile_pt(branchless, view, parallel, philox):
