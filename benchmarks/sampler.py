@@ -159,7 +159,7 @@ def round_robin(impls: dict, repeats: int) -> dict:
             t0 = time.perf_counter()
             updates[name] = fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: (updates[name], statistics.median(times[name])) for name in impls}
+    return {name: (updates[name], statistics.median(times[name]), times[name]) for name in impls}
 
 
 def main() -> None:
@@ -213,7 +213,7 @@ def main() -> None:
             impls["floor"] = lambda: run_floor(model, chains, sweeps)
         measured = round_robin(impls, args.repeats)
         for name in impls:
-            updates, seconds = measured[name]
+            updates, seconds, turns = measured[name]
             work_chains, work_sweeps = (pc, ps) if name == "post-loop" else (chains, sweeps)
             if name.startswith("pt") or name == "gibbs-ladder":
                 work_chains = max(1, chains // PT_REPLICAS)  # of R replicas each
@@ -225,6 +225,7 @@ def main() -> None:
                     "sweeps": work_sweeps,
                     "seconds": seconds,
                     "updates_per_s": updates / seconds,
+                    "turn_updates_per_s": [updates / t for t in turns],
                 }
             )
     print(f"{'n':>4} {'implementation':<17} {'chains':>7} {'sweeps':>6} {'M updates/s':>12} {'vs bmexp':>9}")
@@ -235,11 +236,16 @@ def main() -> None:
             f"{r['updates_per_s'] / 1e6:>12.2f} {ref['updates_per_s'] / r['updates_per_s']:>8.2f}x"
         )
     print("\n'vs bmexp' = bmexp's rate / this rate (above 1: bmexp is faster; for floor: bmexp's share is its inverse)")
-    print("\nparallel tempering / Gibbs on the same kernel (spin updates per second, every replica counted):")
+    print("\nparallel tempering / Gibbs on the same kernel (spin updates per second, every replica counted;")
+    print("the median of the rounds' ratios (both turns in the same round), then the lowest and highest):")
     pairs = [("pt", "bmexp"), ("pt-metropolis", "bmexp-metropolis"), ("pt", "gibbs-ladder")]
     for n in sorted({r["n_units"] for r in records}):
-        rate = {r["implementation"]: r["updates_per_s"] for r in records if r["n_units"] == n}
-        shown = [f"{a} / {b}: {rate[a] / rate[b]:.2f}x" for a, b in pairs if a in rate and b in rate]
+        turns = {r["implementation"]: r["turn_updates_per_s"] for r in records if r["n_units"] == n}
+        shown = []
+        for a, b in pairs:
+            if a in turns and b in turns:
+                ratios = [x / y for x, y in zip(turns[a], turns[b])]
+                shown.append(f"{a} / {b}: {statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
         print(f"{n:>4} " + "   ".join(shown))
     if args.json:
         with open(args.json, "w") as fh:

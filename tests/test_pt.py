@@ -6,6 +6,8 @@ fails one with probability 1% (never retried); the power of each comes from an e
 asserted beside it.
 """
 
+import os
+
 import numba
 import numpy as np
 import pytest
@@ -152,6 +154,29 @@ def test_same_seed_same_states_whatever_the_number_of_chains_or_threads():
     np.testing.assert_array_equal(big.replica_states[:7], small.replica_states)
     np.testing.assert_array_equal(big.replica_states, one.replica_states)
     np.testing.assert_array_equal(big.states, big.replica_states[:, 0])
+
+
+@pytest.mark.parametrize("n_units", [4, 40])
+def test_pt_runs_numbas_threads_in_the_workqueue_layer(n_units):
+    """PT, the first sampler a process runs, launches numba's threads in the workqueue layer, as Gibbs does:
+    the OpenMP layer's threads spin after a kernel returns and starved the BLAS call after it (a 64-unit
+    model's energies took 6-8 ms instead of 0.05).  Its kernels' warm-up run once launched them first."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numba, numpy as np\n"
+        "from bmexp import random_model\n"
+        "from bmexp.samplers import ParallelTempering\n"
+        "from bmexp.schedules import Schedule\n"
+        f"m = random_model({n_units // 2}, {n_units - n_units // 2}, rng=np.random.default_rng(0))\n"
+        "ParallelTempering()(m, rng=np.random.default_rng(0), n_chains=2000, schedule=Schedule.constant(5))\n"
+        "print(numba.threading_layer())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["workqueue"]
 
 
 def test_clamps_hold_in_every_replica():

@@ -603,8 +603,9 @@ _LOADED: set = set()
 def _load_kernel(n: int) -> None:
     """Run the compiled kernels once on a dummy chain (no random numbers) so that their one-time
     load from numba's cache is not counted in ``seconds``."""
-    from .._kernels import DEO, HEAT_BATH, PT_KERNELS, PT_TABLE_KERNELS, TABLE_MAX_UNITS, pt_variant
+    from .._kernels import DEO, HEAT_BATH, PT_KERNELS, PT_TABLE_KERNELS, TABLE_MAX_UNITS, _threading_layer, pt_variant
 
+    _threading_layer()  # before the first parallel kernel runs: it launches numba's threads, in the layer chosen then
     tables = [PT_TABLE_KERNELS[(p, True)] for p in (False, True)] if n <= TABLE_MAX_UNITS else []
     for kernel in (*(PT_KERNELS[(*pt_variant(n), p, True)] for p in (False, True)), *tables):
         if id(kernel) in _LOADED:
