@@ -270,7 +270,9 @@ def _draw_pt(u, chain, sw, sweeps, R, n, seg, key0, key1, swap, random_scan, log
         logistic,
     )
     q0 = _swaps_before(sw, R, swap)
-    nq = _swaps_before(sw + sweeps, R, swap) - q0
+    # deo: whole pairs of sweeps (R - 1 numbers; a last odd sweep reads the second part of its pair when the
+    # chain's rounds started odd, parity0)
+    nq = _swaps_before(sw + sweeps + (sweeps % 2 if swap == DEO else 0), R, swap) - q0
     first = q0 % 2  # q0 is the second half of its block: drop the first number
     _fill(
         u[swap0 : swap0 + first + nq + 1 - (first + nq + 1) % 2],
@@ -681,7 +683,7 @@ DEO, SEO, RANDOM_PAIR = 0, 1, 2
 
 
 @njit(inline="always")
-def _swap_round(u, row, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c):
+def _swap_round(u, row, sw, t, swap, parity0, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c):
     """After sweep ``sw``: chain c's round of swaps between neighbouring temperatures (``energy[r]``: slot r's
     energy; ``slot_of[g, k]``: the slot at temperature k), then its round trips (see :func:`_pt_kernel`).  Its
     numbers are those of sweep ``t`` (of the same parity) of row ``row`` of ``u``; ``energy[g]`` and ``slot_of[g]``
@@ -689,8 +691,8 @@ def _swap_round(u, row, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx
     R = slot_of.shape[1]
     # The pairs attempted, k = first, first + step, ... < stop (only those are visited: the
     # swaps and round trips cost about a fifth of a 4-unit sweep of 4 replicas).
-    parity = sw % 2
-    if swap == DEO:  # pair k reads at + k // 2
+    parity = (sw + parity0) % 2  # (parity0: the sweeps a chain ran in earlier calls, mod 2: deo carries on)
+    if swap == DEO:  # pair k reads at + k // 2 (a pair of sweeps reads R - 1 numbers, the even round's first)
         at = swap0 + (t // 2) * (R - 1) + parity * (R // 2)
         first, stop, step = parity, R - 1, 2
     else:  # a uniform choosing, then pair k reads at + 1 + k
@@ -762,6 +764,7 @@ def _pt_kernel(
     rule,
     random_scan,
     swap,
+    parity0,
     tidx,
     last,
     counts,
@@ -775,7 +778,9 @@ def _pt_kernel(
     swap acceptance (the same array except in the mutant of :mod:`bmexp.testing.mutants`).
     ``noise[c]``: ``R n`` start uniforms, the thresholds (sweep, replica, update), for random scan
     the site uniforms in the same order, then the swaps: with ``deo`` one log-uniform per pair
-    attempted (``R // 2`` after an even sweep, ``(R - 1) // 2`` after an odd one); else per sweep
+    attempted, ``R - 1`` for each pair of sweeps (``R // 2`` for its even round, first, and ``(R - 1) // 2``
+    for its odd one; a round is even when ``sweep + parity0`` is, so that a chain carried on from an
+    earlier call with an odd number of sweeps goes on alternating); else per sweep
     a uniform choosing the pairs and ``R - 1`` log-uniforms.  A swap is accepted when its
     log-uniform is below ``(beta_k - beta_k+1) (E_k - E_k+1)``.  ``last[c, r]``: the extreme slot r's walker visited
     last (0 bottom, 1 top, -1 neither yet).  ``counts[c]``: attempts per pair, accepts per pair,
@@ -916,7 +921,21 @@ def _pt_kernel(
                 energy[g, r] = e
             for g in range(size):
                 _swap_round(
-                    buf, row0 + g, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c0 + g
+                    buf,
+                    row0 + g,
+                    sw,
+                    t,
+                    swap,
+                    parity0,
+                    swap0,
+                    swap_betas,
+                    energy,
+                    slot_of,
+                    g,
+                    tidx,
+                    last,
+                    counts,
+                    c0 + g,
                 )
 
 
@@ -937,6 +956,7 @@ def _pt_table_kernel(
     rule,
     random_scan,
     swap,
+    parity0,
     tidx,
     last,
     counts,
@@ -1025,7 +1045,21 @@ def _pt_table_kernel(
                 for r in range(R):
                     energy[g, r] = etab[_U(codes[g * R + r])]
                 _swap_round(
-                    src, row0 + g, sw, t, swap, swap0, swap_betas, energy, slot_of, g, tidx, last, counts, c0 + g
+                    src,
+                    row0 + g,
+                    sw,
+                    t,
+                    swap,
+                    parity0,
+                    swap0,
+                    swap_betas,
+                    energy,
+                    slot_of,
+                    g,
+                    tidx,
+                    last,
+                    counts,
+                    c0 + g,
                 )
         for g in range(size):
             for r in range(R):

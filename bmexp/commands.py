@@ -166,6 +166,8 @@ def cmd_train(cfg: DictConfig) -> None:
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     if "w_dist_teacher_unidentifiable" in shown:
         print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
+    if result.pt is not None and result.pt.calls:
+        print(f"negative phase, {result.pt.summary()}")
     if "pll_train" in shown:
         print(
             "(pll_* = mean pseudo-log-likelihood sum_i log p(v_i | v_-i), nats per vector, not a KL; "

@@ -20,7 +20,8 @@ config and hands the result to :mod:`bmexp.tracking`.  Metric names are stable (
 * ``check.lumped.tv | majority_on | majority_on_boltzmann | cost | cost_to_tv`` (exact,
   :mod:`bmexp.validation.lumped`) and, for parallel tempering, ``check.lumped.tv_by_sweep`` at step =
   sweeps;
-* with parallel tempering (:class:`bmexp.samplers.pt.PTDiagnostics`, over every call of the job):
+* with parallel tempering (:class:`bmexp.samplers.pt.PTDiagnostics`, over every call of the job: the
+  checks' with ``sampler=pt``, and ``training=pt``'s negative phase whatever the sampler):
   ``pt.swap_acceptance.<k>`` (pair T_k, T_k+1) and ``.min`` / ``.max``,
   ``pt.round_trips_per_1000_sweeps``, ``pt.temperature.<k>``, ``pt.tune_updates``.
 """
@@ -247,6 +248,8 @@ def run_experiment(
         if not computed:
             reused.append(name)
     trained = train(rng=rng, schedule=schedule, sampler=counting, **training) if training else None
+    if trained is not None and trained.pt is not None and not callable(getattr(sampler, "temperatures", None)):
+        counting.diagnostics.merge(trained.pt.state())  # training=pt's own PT (the job's sampler is not PT)
     rate = counting.updates / counting.seconds if counting.seconds > 0 else float("nan")
     extra = {"skipped": skipped, "reused": reused, "pt": counting.diagnostics.metrics()}
     return ExperimentResult(results, trained, time.perf_counter() - t0, rate, schedule, extra)

@@ -123,10 +123,11 @@ def pt_explicit_uniforms(key: int, chains, R: int, n: int, n_sweeps: int, random
     """Parallel tempering's per-chain streams laid out as the explicit uniforms of its kernels (a row per
     chain, :func:`bmexp._kernels._pt_kernel`): ``R n`` start uniforms, the threshold uniform of update
     ``(t R + r) n + i`` (every unit, clamped or not), for random scan the site uniforms in the same order,
-    then the swaps' uniforms (``swap``: "deo" draws one per pair attempted, the others ``R`` a sweep)."""
+    then the swaps' uniforms (``swap``: "deo" draws ``R - 1`` a pair of sweeps, one per pair attempted in its
+    two rounds, a last odd sweep's pair in full; the others ``R`` a sweep)."""
     chains = np.asarray(chains).reshape(-1)
     n_upd = n_sweeps * R * n
-    n_swap = (n_sweeps // 2) * (R - 1) + (n_sweeps % 2) * (R // 2) if swap == "deo" else n_sweeps * R
+    n_swap = ((n_sweeps + 1) // 2) * (R - 1) if swap == "deo" else n_sweeps * R
     parts = [philox_uniforms(key, chains, START, (R * n + 1) // 2)[:, : R * n]]
     if random_scan:
         pairs = philox_uniforms(key, chains, UPDATES, n_upd).reshape(chains.size, n_upd, 2)

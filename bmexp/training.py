@@ -15,7 +15,11 @@ Variants, by how the two expectations are estimated:
 * ``pt`` -- as ``pcd``, with persistent parallel-tempering chains in the negative phase (all their
   replicas persist; Desjardins et al. 2010): the ``sampler`` if it is a
   :class:`~bmexp.samplers.ParallelTempering`, else one with that sampler's declared kernel
-  (R = 4, geometric ladder to T = 5).  An adaptive ladder is re-tuned every epoch (its cost).
+  (R = 4, geometric ladder to T = 5).  Each epoch carries the chains on from the last one's result
+  (:class:`~bmexp.samplers.pt.PTResult` as ``init``): every replica, the round trips under way and deo's
+  alternation of even and odd rounds (with ``pcd_sweeps`` = 1, one round an epoch); an adaptive ladder
+  is tuned once, on the first epoch's model, then frozen.  ``TrainResult.pt`` holds the negative
+  phase's swap and round-trip counts (:class:`~bmexp.samplers.pt.PTDiagnostics`).
 * ``exact`` -- both expectations by enumeration: the reference for small models.
 
 Progress is measured (``measure="kl"``, up to 24 units) by the exact ``KL(p_data || p_model(v))``
@@ -60,6 +64,7 @@ from .exact import MAX_UNITS, ExactDistribution, expectations
 from .likelihood import pseudo_log_likelihood, reconstruction_error
 from .model import MAX_ENERGY, BoltzmannMachine
 from .samplers import GibbsSampler, ParallelTempering, kernel_of, sampler_argument, states_of
+from .samplers.pt import PTDiagnostics, PTResult
 from .schedules import Schedule
 
 __all__ = [
@@ -117,6 +122,7 @@ class TrainResult:
     variant: str
     eta: float
     measured_by: str = "exact KL"  # or "pseudo-log-likelihood (exact: ...)" / "(estimate: ...)"
+    pt: PTDiagnostics | None = None  # variant "pt": the negative phase's swaps and round trips over every epoch
 
     @property
     def final(self) -> dict:
@@ -348,6 +354,7 @@ def train(
     model = student
     eval_rng = np.random.default_rng(evaluation.seed) if evaluation is not None else None
     rows, persistent = [], None
+    pt_counts = PTDiagnostics() if variant == "pt" else None
     diverged, reason = False, "completed all epochs"
     t0 = time.perf_counter()
 
@@ -454,7 +461,11 @@ def train(
                         schedule=schedule if persistent is None else Schedule.constant(pcd_sweeps),
                         init="random" if persistent is None else persistent,
                     )
-                    neg, persistent = np.asarray(result.states), np.array(result.replica_states)
+                    pt_counts.add(result)
+                    neg = np.asarray(result.states)
+                    # bmexp's PT carries its chains on from its result (replicas, round trips, deo's parity, the
+                    # tuned ladder); another PT-like sampler gets its replicas
+                    persistent = result if isinstance(result, PTResult) else np.array(result.replica_states)
                 elif variant == "annealed" or persistent is None:
                     neg = states_of(
                         sampler(model, rng=rng, n_chains=n_negative, schedule=schedule),
@@ -523,6 +534,7 @@ def train(
         variant=variant if trainer == "bmexp" else "sklearn BernoulliRBM (pcd)",
         eta=float(eta),
         measured_by=measured_by[0],
+        pt=pt_counts,
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from bmexp import ExactDistribution, random_model, slide35
 from bmexp.errors import InputError
 from bmexp.samplers import Kernel, ParallelTempering, set_threads
-from bmexp.samplers.pt import equalised_ladder, geometric_ladder
+from bmexp.samplers.pt import PTResult, equalised_ladder, geometric_ladder
 from bmexp.schedules import Schedule
 from bmexp.states import all_states, indices_from_states
 from bmexp.testing.mutants import SwapMutant
@@ -225,6 +225,62 @@ def test_adaptive_ladder_equalises_swap_acceptance_and_ignores_the_number_of_cha
     np.testing.assert_array_equal(few.replica_states, r.replica_states[:3])
 
 
+@pytest.mark.parametrize("R", [3, 4, 5])
+@pytest.mark.parametrize("lengths", [[1] * 61, [7, 13, 1, 40]], ids=["one-sweep-calls", "odd-calls"])
+def test_chains_carried_on_from_a_result_swap_and_count_as_one_run(R, lengths):
+    """init = the last PTResult carries every chain on: on a zero-energy model (every swap accepted, deo moves
+    walkers deterministically) calls of one sweep, or of odd lengths, attempt every pair and complete the
+    same round trips as one run of the total length -- deo's rounds alternate across calls, and a trip
+    under way at a call's end completes in the next.  (Before: every call started with an even round, so
+    one-sweep calls never attempted the odd pairs and no walker ever made a round trip.)"""
+    zero = random_model(2, 2, rng=np.random.default_rng(0), weight_scale=0.0, bias_scale=0.0)
+    pt = ParallelTempering(replicas=R)
+    whole = pt(zero, rng=np.random.default_rng(1), n_chains=6, schedule=Schedule.constant(sum(lengths)))
+    r, trips, attempts = None, 0, 0
+    for k, sweeps in enumerate(lengths):
+        r = pt(zero, rng=np.random.default_rng(k), n_chains=6, schedule=Schedule.constant(sweeps), init=r or "random")
+        trips, attempts = trips + r.round_trips, attempts + r.swap_attempts
+    np.testing.assert_array_equal(attempts, whole.swap_attempts)
+    np.testing.assert_array_equal(trips, whole.round_trips)
+    assert whole.round_trips.min() > 0 and r.sweeps_done == sum(lengths)
+
+
+def test_a_carried_on_adaptive_sampler_keeps_its_ladder_and_its_clamps_tune_it():
+    """An adaptive ladder is tuned once: a call carried on from its result samples on the same ladder with no
+    tuning.  The tuning holds the clamped units as sampling does: with every unit clamped all replicas have
+    the same energy and every swap is accepted (the tuning on the free model measured 0.53)."""
+    model = ferromagnet(5, 5, coupling=0.3)
+    pt = ParallelTempering(ladder="adaptive", tune_sweeps=224)
+    first = pt(model, rng=np.random.default_rng(2), n_chains=8, schedule=Schedule.constant(10))
+    assert first.tune_updates > 0
+    more = pt(model, rng=np.random.default_rng(3), n_chains=8, schedule=Schedule.constant(10), init=first)
+    assert more.tune_updates == 0 and more.tuned_acceptance is None
+    np.testing.assert_array_equal(more.temperatures, first.temperatures)
+    every = {i: 1.0 for i in range(model.n_units)}
+    held = pt(model, rng=np.random.default_rng(2), n_chains=8, schedule=Schedule.constant(10), clamp=every)
+    np.testing.assert_array_equal(held.tuned_acceptance, np.ones(3))
+    np.testing.assert_array_equal(held.swap_acceptance, np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(n_chains=9), r"init \(a PTResult\) must come from a call with n_chains = 9, R = 4 replicas and 4 units"),
+        (dict(sampler=ParallelTempering(replicas=3)), r"R = 3 replicas"),
+        (dict(sampler=ParallelTempering(T_max=3.0)), r"init \(a PTResult\) ran on the ladder \[1\.0, .*; this sampler"),
+        (dict(convention="binary"), r"init \(a PTResult\) holds spin states; the model's convention is binary"),
+    ],
+)
+def test_a_result_from_another_run_is_refused_as_init(change, message):
+    model = slide35().to("spin")
+    r = ParallelTempering()(model, rng=np.random.default_rng(4), n_chains=8, schedule=Schedule.constant(3))
+    sampler = change.get("sampler", ParallelTempering())
+    target = model.to(change["convention"]) if "convention" in change else model
+    n_chains = change.get("n_chains", 8)
+    with pytest.raises(InputError, match=message):
+        sampler(target, rng=np.random.default_rng(5), n_chains=n_chains, schedule=Schedule.constant(3), init=r)
+
+
 def test_equalised_ladder_places_inverse_temperatures_at_equal_barrier_steps():
     # rejection 0.6 on the first pair, 0.2 on the second: the barrier is 0 at beta = 1, 0.6 at
     # beta = 1/2, 0.8 at 1/4; its midpoint 0.4 lies 2/3 of the way to 1/2: beta = 1 - (2/3)(1/2).
@@ -263,9 +319,12 @@ def test_the_exact_joint_output_test_is_calibrated_for_pt(rule, scan, swap):
     assert_calibrated(int(np.sum(pvalues < 0.01)), pvalues, replicates)
 
 
-def _run_kernel(kernel, model, start, noise, betas, rule, random_scan, swap, clamped, key=0, chain0=0, logistic=True):
+def _run_kernel(
+    kernel, model, start, noise, betas, rule, random_scan, swap, clamped, key=0, chain0=0, logistic=True, parity0=0
+):
     """A PT kernel run on copies: (states, temperature indices, last extremes, counts).  ``key``, ``chain0``,
-    ``logistic``: for the kernels that draw their numbers (the explicit ones read ``noise``)."""
+    ``logistic``: for the kernels that draw their numbers (the explicit ones read ``noise``); ``parity0``: deo's
+    rounds start odd (a chain carried on after an odd number of sweeps)."""
     chains, R, n = start.shape
     states, tidx = start.copy(), np.tile(np.arange(R), (chains, 1))
     last, counts = np.where(tidx == 0, 0, -1), np.zeros((chains, 2 * R - 1), dtype=np.int64)
@@ -285,6 +344,7 @@ def _run_kernel(kernel, model, start, noise, betas, rule, random_scan, swap, cla
         rule,
         random_scan,
         swap,
+        parity0,
         tidx,
         last,
         counts,
@@ -372,8 +432,8 @@ def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
 
     class Spy(ParallelTempering):
         def __call__(self, model, **kwargs):
-            if kwargs.get("clamp") is None and not isinstance(kwargs.get("init"), str):
-                shapes.append(np.shape(kwargs["init"]))
+            if kwargs.get("clamp") is None and isinstance(kwargs.get("init"), PTResult):  # carried on
+                shapes.append(np.shape(kwargs["init"].replica_states))
             return super().__call__(model, **kwargs)
 
     data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
@@ -389,6 +449,31 @@ def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
     check = result.checks["schedule"]
     assert check.extra["sampler_ok"] and "parallel tempering" in check.message
     assert shapes and all(s == (10, 3, 3) for s in shapes)
+
+
+def test_training_pts_own_sampler_reports_its_swaps_and_round_trips():
+    """training=pt with a Gibbs sampler runs its own PT for the negative phase: the job's metrics hold its
+    swap acceptance and round trips (they were missing), and only its calls (no check ran PT)."""
+    from bmexp.experiment import run_experiment
+    from bmexp.samplers import GibbsSampler
+
+    data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
+    student = random_model(2, 1, rng=np.random.default_rng(16), weight_scale=0.5)
+    result = run_experiment(
+        MODEL,
+        rng=np.random.default_rng(17),
+        schedule=Schedule.constant(2),
+        sampler=GibbsSampler(),
+        checks=("joint",),
+        check_n=500,
+        training={"student": student, "data": data, "variant": "pt", "epochs": 3, "n_negative": 10},
+    )
+    metrics = result.metrics()
+    assert result.training.pt.calls == 3  # one negative phase an epoch
+    assert metrics["pt.round_trips_per_1000_sweeps"] == pytest.approx(
+        1000.0 * result.training.pt.trips / result.training.pt.chain_sweeps
+    )
+    assert 0.0 < metrics["pt.swap_acceptance.min"] <= metrics["pt.swap_acceptance.max"] <= 1.0
 
 
 def test_the_config_defaults_are_the_samplers_so_an_ignored_key_is_told_from_its_default():

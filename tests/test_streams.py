@@ -206,24 +206,28 @@ def _pt_noise(key, chains, R, n, sweeps, rule, scan, swap):
     return noise
 
 
-def _pt(kernel, model, start, noise, key, betas, rule, scan, swap, clamped, chain0=0):
+def _pt(kernel, model, start, noise, key, betas, rule, scan, swap, clamped, chain0=0, parity0=0):
     code = {"deo": _kernels.DEO, "seo": _kernels.SEO, "random_pair": _kernels.RANDOM_PAIR}[swap]
     rule_code = _kernels.HEAT_BATH if rule == "heat_bath" else _kernels.FLIP
-    args = (rule_code, scan == "random", code, clamped, key, chain0, rule != "metropolis")
+    args = (rule_code, scan == "random", code, clamped, key, chain0, rule != "metropolis", parity0)
     return _run_kernel(kernel, model, start, noise, betas, *args)
 
 
 @pytest.mark.parametrize(
-    "n_visible, rule, scan, swap",
+    "n_visible, rule, scan, swap, parity0",
     [
-        (3, "heat_bath", "sequential", "deo"),
-        (3, "flip", "random", "seo"),
-        (3, "metropolis", "sequential", "random_pair"),
-        (10, "heat_bath", "sequential", "deo"),  # 20 units: the branching / branchless / view kernels
-        (10, "flip", "random", "random_pair"),
+        (3, "heat_bath", "sequential", "deo", 0),
+        (3, "flip", "random", "seo", 0),
+        (3, "metropolis", "sequential", "random_pair", 0),
+        (3, "heat_bath", "random", "deo", 1),  # rounds starting odd: the last (odd) sweep reads its pair's second part
+        (10, "heat_bath", "sequential", "deo", 0),  # 20 units: the branching / branchless / view kernels
+        (10, "flip", "sequential", "deo", 1),
+        (10, "flip", "random", "random_pair", 0),
     ],
 )
-def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on_them(n_visible, rule, scan, swap):
+def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on_them(
+    n_visible, rule, scan, swap, parity0
+):
     model = random_model(n_visible, n_visible, rng=np.random.default_rng(7), weight_scale=0.4, bias_scale=0.5)
     chains, R, n, sweeps = 37, 5, model.n_units, 41  # odd R and sweeps: swap numbers straddle blocks and refills
     # (37 chains: the row kernel's groups of 2 chains side by side, the last one alone)
@@ -232,20 +236,19 @@ def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on
     noise = _pt_noise(key, chains, R, n, sweeps, rule, scan, swap)
     start = np.where(noise[:, : R * n] < 0.5, 1.0, 0.0).reshape(chains, R, n)
     clamped = np.isin(np.arange(n), [1])
-    want = _pt(
-        _kernels.PT_KERNELS[(False, False, False, False)], model, start, noise, key, betas, rule, scan, swap, clamped
-    )
+    explicit = _kernels.PT_KERNELS[(False, False, False, False)]
+    want = _pt(explicit, model, start, noise, key, betas, rule, scan, swap, clamped, parity0=parity0)
     assert want[3][:, R - 1 : 2 * (R - 1)].sum() > 0 and (want[0] != start).any()
     kernels = {v: k for v, k in _kernels.PT_KERNELS.items() if v[-1]}
     if n <= _kernels.TABLE_MAX_UNITS:
         kernels.update({("table", p): k for (p, x), k in _kernels.PT_TABLE_KERNELS.items() if x})
     for variant, kernel in kernels.items():
-        got = _pt(kernel, model, start, np.zeros((1, 1)), key, betas, rule, scan, swap, clamped)
+        got = _pt(kernel, model, start, np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, parity0=parity0)
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w, err_msg=str(variant))
     for variant, kernel in kernels.items():  # the last 32 chains (one group of 2) and the last 5 (one chain a group)
         for c0 in (5, 32):
-            alone = _pt(kernel, model, start[c0:], np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, c0)
+            alone = _pt(kernel, model, start[c0:], np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, c0, parity0)
             np.testing.assert_array_equal(alone[0], want[0][c0:], err_msg=str(variant))
 
 

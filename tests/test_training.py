@@ -300,9 +300,10 @@ def test_sklearn_pcd_ignores_a_parallel_tempering_sampler_instead_of_refusing_it
 
 
 def test_pt_training_keeps_every_replica_of_its_negative_chains():
-    # training=pt: the first epoch anneals from random starts, every later one continues all R
-    # replicas of the persistent PT chains (init of shape (n_negative, R, n)) for pcd_sweeps sweeps.
-    from bmexp.samplers import ParallelTempering
+    # training=pt: the first epoch anneals from random starts, every later one carries on the last one's
+    # PTResult (all R replicas, n_negative x R x n, with their round trips and deo's parity) for pcd_sweeps
+    # sweeps, and the result's pt counts every epoch's swaps.
+    from bmexp.samplers import ParallelTempering, PTResult
 
     calls = []
 
@@ -314,7 +315,7 @@ def test_pt_training_keeps_every_replica_of_its_negative_chains():
             return result
 
     data = sample_visible(seed_target(), 50, rng=np.random.default_rng(2))
-    train(
+    result = train(
         start(),
         rng=np.random.default_rng(1),
         data=data,
@@ -324,7 +325,10 @@ def test_pt_training_keeps_every_replica_of_its_negative_chains():
         pcd_sweeps=2,
         sampler=Spy(replicas=3),
     )
-    assert isinstance(calls[0][0], str) and [np.shape(c[0]) for c in calls[1:]] == [(20, 3, 4)] * 2
-    assert [c[1] for c in calls[1:]] == [2, 2]
+    assert isinstance(calls[0][0], str) and all(isinstance(c[0], PTResult) for c in calls[1:])
+    assert [np.shape(c[0].replica_states) for c in calls[1:]] == [(20, 3, 4)] * 2
+    assert [c[1] for c in calls[1:]] == [2, 2] and [c[0].sweeps_done for c in calls[1:]] == [12, 14]
     for before, after in zip(calls, calls[1:]):  # each epoch continues where the last one stopped
-        np.testing.assert_array_equal(after[0], before[2])
+        np.testing.assert_array_equal(after[0].replica_states, before[2])
+    assert result.pt.calls == 3 and result.pt.chain_sweeps == 20 * (12 + 2 + 2)
+    assert result.pt.attempts.sum() == 20 * (12 + 2 + 2)  # R = 3: one pair a round (the post schedule: 12 sweeps)

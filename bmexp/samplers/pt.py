@@ -12,8 +12,9 @@ probability ``min(1, exp((1/T_k - 1/T_k+1) (E_k - E_k+1)))``.  Swap rounds (``sw
 * ``random_pair`` -- one neighbour pair chosen uniformly each round (reversible).
 
 Ladders: ``"geometric"`` (``T_k = T_max^((k-1)/(R-1))``), an explicit list of temperatures, or
-``"adaptive"``: starting from the geometric ladder, tuned on ``tune_chains`` chains of the free
-model at T = 1 in rounds of 32, 64, 128, ... sweeps (``tune_sweeps`` in all) so that the swap
+``"adaptive"``: starting from the geometric ladder, tuned on ``tune_chains`` chains of the model
+(its clamped units held at the first chain's values) at T = 1 in rounds of 32, 64, 128, ... sweeps
+(``tune_sweeps`` in all) so that the swap
 rejection rates of all pairs become equal (the communication-barrier rule of Syed et al.:
 ``1/T`` placed at equal steps of the cumulative rejection rate, ends fixed), then frozen: the
 sampling phase is a fixed Markov chain.  The tuning rounds draw their keys from ``rng`` first and
@@ -21,6 +22,10 @@ their number of chains is fixed, so the ladder (and every chain's states) does n
 
 The schedule scales the whole ladder: at a sweep at temperature ``T(t)`` of the schedule,
 replica k runs at ``T(t) T_k``; with ``Schedule.constant`` it is plain PT at T = 1.
+
+Persistent chains: ``init=`` a :class:`PTResult` carries its chains on -- replicas, ladder (not tuned
+again), the round trips under way and deo's alternation (a run of one sweep at a time attempts odd pairs
+every other call, as one long run does).
 
 Random streams: a run draws one Philox key from ``rng``, and chain ``c`` (all its replicas) draws its
 own numbers inside the compiled kernel from its streams under that key (:mod:`bmexp.streams`; layout in
@@ -133,7 +138,10 @@ class PTResult(SampleResult):
     replica, ordered by temperature (chains x R x units); ``swap_attempts`` / ``swap_accepts``: per
     neighbour pair, summed over chains; ``round_trips``: per chain (bottom -> top -> bottom);
     ``tune_updates``: spin updates spent tuning an adaptive ladder; ``tuned_acceptance``: the swap
-    acceptance per pair in the last tuning round (None for fixed ladders).
+    acceptance per pair in the last tuning round (None for fixed ladders).  What a later call needs to
+    carry the chains on (``init=`` this result): ``walker_last`` (chains x R, by temperature: the extreme
+    the walker now there visited last, 0 bottom, 1 top, -1 neither yet) and ``sweeps_done`` (the chains'
+    sweeps over every call so far: deo's rounds go on alternating).
     """
 
     temperatures: np.ndarray = field(default=None)
@@ -143,6 +151,8 @@ class PTResult(SampleResult):
     round_trips: np.ndarray = field(default=None)
     tune_updates: int = 0
     tuned_acceptance: np.ndarray | None = None
+    walker_last: np.ndarray = field(default=None)
+    sweeps_done: int = 0
 
     @property
     def swap_acceptance(self) -> np.ndarray:
@@ -455,7 +465,10 @@ class ParallelTempering:
         """Run ``n_chains`` chains of R replicas through ``schedule``; return the T = 1 replicas.
 
         init : "random", "off", states ``(n_units,)`` or ``(n_chains, n_units)`` (every replica
-            starts there), or ``(n_chains, R, n_units)`` (replica k at temperature k).
+            starts there), ``(n_chains, R, n_units)`` (replica k at temperature k), or the
+            :class:`PTResult` of an earlier call: its chains carry on where they stopped -- every replica,
+            its ladder (an adaptive one is not tuned again), the walkers' round trips under way and deo's
+            alternation of even and odd rounds (persistent chains, as in training).
         clamp : as GibbsSampler (see :func:`bmexp.samplers.normalize_clamp`), held in every replica.
         """
         _check_args(model, rng, n_chains, schedule)
@@ -464,21 +477,31 @@ class ParallelTempering:
             raise InputError.bad("record_energy", "False with parallel tempering", record_energy)
         n_chains, n = int(n_chains), model.n_units
         idx, vals = normalize_clamp(model, clamp, n_chains)
-        check_init(init)
-        init_states = None if isinstance(init, str) else self._initial_states(model, init, n_chains)
+        resumed = init if isinstance(init, PTResult) else None
+        if resumed is not None:
+            init_states = self._resumed_states(model, resumed, n_chains)
+        else:
+            check_init(init)
+            init_states = None if isinstance(init, str) else self._initial_states(model, init, n_chains)
         clamped = np.zeros(n, dtype=np.bool_)
         clamped[idx] = True
         n_free = n - int(clamped.sum())
         _load_kernel(n)
         ladder, tune_updates, tuned = self.temperatures(), 0, None
-        if ladder is None:
-            ladder, tune_updates, tuned = self._tune(model, rng)
+        if resumed is not None:
+            ladder = np.array(resumed.temperatures, dtype=float)  # (checked: this sampler's, or its tuned one)
+        elif ladder is None:
+            ladder, tune_updates, tuned = self._tune(model, rng, idx, vals)
         t0 = time.perf_counter()  # seconds of sampling (the tuning's cost: tune_updates)
         R = ladder.size
         betas = np.outer(1.0 / schedule.sweep_temperatures(), 1.0 / ladder)
         states = np.empty((n_chains, R, n))
         tidx = np.tile(np.arange(R, dtype=np.int64), (n_chains, 1))
         last = np.where(tidx == 0, 0, -1).astype(np.int64)
+        done = 0
+        if resumed is not None:  # (its replicas by temperature: slot k holds temperature k again)
+            last[:] = resumed.walker_last
+            done = int(resumed.sweeps_done)
         counts = np.zeros((n_chains, 2 * (R - 1) + 1), dtype=np.int64)
 
         def start(key):
@@ -492,7 +515,7 @@ class ParallelTempering:
                 states[:] = float(model.convention.values[0])
             states[:, :, idx] = vals[:, None, :]
 
-        self._run(model, states, tidx, last, counts, rng, betas, clamped, start)
+        self._run(model, states, tidx, last, counts, rng, betas, clamped, start, done % 2)
         seconds = time.perf_counter() - t0
         order = np.argsort(tidx, axis=1)  # slot holding temperature k, for each k
         by_temperature = np.take_along_axis(states, order[:, :, None], axis=1)
@@ -512,7 +535,33 @@ class ParallelTempering:
             round_trips=_readonly(counts[:, -1].copy()),
             tune_updates=tune_updates,
             tuned_acceptance=None if tuned is None else _readonly(tuned),
+            walker_last=_readonly(np.take_along_axis(last, order, axis=1)),
+            sweeps_done=done + schedule.total_sweeps,
         )
+
+    def _resumed_states(self, model, result: "PTResult", n_chains: int) -> np.ndarray:
+        """The replicas of an earlier call's result, checked against this call: the same chains, units,
+        convention and ladder (an adaptive sampler's tuned one)."""
+        states = np.asarray(result.replica_states)
+        ladder = np.asarray(result.temperatures, dtype=float)
+        want = (n_chains, self.replicas, model.n_units)
+        if result.walker_last is None or states.shape != want or ladder.shape != (self.replicas,):
+            raise InputError(
+                f"init (a PTResult) must come from a call with n_chains = {n_chains}, R = {self.replicas} replicas "
+                f"and {model.n_units} units; its replicas have shape {states.shape}"
+            )
+        if result.convention != model.convention:
+            raise InputError(
+                f"init (a PTResult) holds {result.convention.value} states; the model's convention is "
+                f"{model.convention.value} (convert the model, or start again)"
+            )
+        fixed = self.temperatures()
+        if fixed is not None and not np.array_equal(fixed, ladder):
+            raise InputError(
+                f"init (a PTResult) ran on the ladder {np.round(ladder, 6).tolist()}; this sampler's is "
+                f"{np.round(fixed, 6).tolist()}: carry chains on with the sampler that ran them"
+            )
+        return states
 
     def _initial_states(self, model, init, n_chains):
         R = self.replicas
@@ -524,9 +573,10 @@ class ParallelTempering:
             s = np.broadcast_to(s, (n_chains, model.n_units))[:, None, :]
         return np.broadcast_to(s, (n_chains, R, model.n_units))
 
-    def _run(self, model, states, tidx, last, counts, rng, betas, clamped, start) -> None:
+    def _run(self, model, states, tidx, last, counts, rng, betas, clamped, start, parity0=0) -> None:
         """Advance ``states`` (chains x R x n) through ``betas`` (sweeps x R): one key drawn from ``rng``,
-        ``start(key)`` sets the starting states, then every chain draws its own numbers in the kernel."""
+        ``start(key)`` sets the starting states, then every chain draws its own numbers in the kernel
+        (``parity0``: the chains' earlier sweeps mod 2, so that deo's rounds go on alternating)."""
         from .._kernels import DEO, FLIP, HEAT_BATH, RANDOM_PAIR, SEO, pt_kernel_for
 
         n_chains, R, n = states.shape
@@ -562,20 +612,28 @@ class ParallelTempering:
                 HEAT_BATH if self.rule == "heat_bath" else FLIP,
                 self.scan == "random",
                 code,
+                parity0,
                 t,
                 la,
                 co,
             )
             states[c0:c1], tidx[c0:c1], last[c0:c1], counts[c0:c1] = s, t, la, co
 
-    def _tune(self, model, rng) -> tuple[np.ndarray, int, np.ndarray]:
-        """The adaptive ladder: (frozen ladder, spin updates spent, acceptance in the last round)."""
+    def _tune(self, model, rng, idx=None, vals=None) -> tuple[np.ndarray, int, np.ndarray]:
+        """The adaptive ladder: (frozen ladder, spin updates spent, acceptance in the last round).  Clamped
+        units (``idx``, their values ``vals``: chains x len(idx)) are held in the tuning chains too, at the
+        first chain's values (so the ladder does not depend on ``n_chains``): the ladder is tuned for the
+        distribution that is sampled."""
         ladder = geometric_ladder(self.replicas, self.T_max)
         R, n, chains = self.replicas, model.n_units, self.tune_chains
         states = np.empty((chains, R, n))
         tidx = np.tile(np.arange(R, dtype=np.int64), (chains, 1))
         last = np.where(tidx == 0, 0, -1).astype(np.int64)
         clamped = np.zeros(n, dtype=np.bool_)
+        held = None
+        if idx is not None and len(idx):
+            clamped[idx] = True
+            held = np.asarray(vals, dtype=float)[0]
         off, on = model.convention.values
         first = [True]
 
@@ -583,6 +641,8 @@ class ParallelTempering:
             if first[0]:
                 u = start_uniforms(key, 0, chains, R * n)
                 states[:] = np.where(u < 0.5, float(on), float(off)).reshape(-1, R, n)
+                if held is not None:
+                    states[:, :, idx] = held
 
         done, sweeps, acceptance = 0, _FIRST_TUNING_ROUND, None
         while done + sweeps <= self.tune_sweeps:
@@ -629,6 +689,7 @@ def _load_kernel(n: int) -> None:
             HEAT_BATH,
             False,
             DEO,
+            0,
             np.array([[0, 1]], dtype=np.int64),
             np.array([[0, -1]], dtype=np.int64),
             np.zeros((1, 3), dtype=np.int64),
