@@ -422,11 +422,22 @@ def test_pt_follows_the_sampler_contract():
     assert_sampler_api(ParallelTempering(scan="random", swap="random_pair"))
 
 
+def _pt_training_job(sampler, **kw):
+    """A run job on MODEL: 2-sweep checks and training=pt of a 3-unit student for 3 epochs."""
+    from bmexp.experiment import run_experiment
+
+    data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
+    student = random_model(2, 1, rng=np.random.default_rng(16), weight_scale=0.5)
+    training = {"student": student, "data": data, "variant": "pt", "epochs": 3, "n_negative": 10}
+    return run_experiment(
+        MODEL, rng=np.random.default_rng(17), schedule=Schedule.constant(2), sampler=sampler, training=training, **kw
+    )
+
+
 def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
     # run_experiment wraps the sampler to count its updates: the schedule check must still find
     # PT's own exact output (a single Gibbs chain's is TV 0.073 away after 2 sweeps: it would
     # fail), and training=pt must use this PT sampler for its persistent chains.
-    from bmexp.experiment import run_experiment
 
     shapes = []
 
@@ -436,16 +447,7 @@ def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
                 shapes.append(np.shape(kwargs["init"].replica_states))
             return super().__call__(model, **kwargs)
 
-    data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
-    student = random_model(2, 1, rng=np.random.default_rng(16), weight_scale=0.5)
-    result = run_experiment(
-        MODEL,
-        rng=np.random.default_rng(17),
-        schedule=Schedule.constant(2),
-        sampler=Spy(ladder=LADDER),
-        checks=("schedule",),
-        training={"student": student, "data": data, "variant": "pt", "epochs": 3, "n_negative": 10},
-    )
+    result = _pt_training_job(Spy(ladder=LADDER), checks=("schedule",))
     check = result.checks["schedule"]
     assert check.extra["sampler_ok"] and "parallel tempering" in check.message
     assert shapes and all(s == (10, 3, 3) for s in shapes)
@@ -454,20 +456,9 @@ def test_a_run_job_hands_the_checks_and_training_the_pt_sampler_itself():
 def test_training_pts_own_sampler_reports_its_swaps_and_round_trips():
     """training=pt with a Gibbs sampler runs its own PT for the negative phase: the job's metrics hold its
     swap acceptance and round trips (they were missing), and only its calls (no check ran PT)."""
-    from bmexp.experiment import run_experiment
     from bmexp.samplers import GibbsSampler
 
-    data = all_states(3, MODEL.convention)[:, :2][np.random.default_rng(15).integers(0, 8, 40)]
-    student = random_model(2, 1, rng=np.random.default_rng(16), weight_scale=0.5)
-    result = run_experiment(
-        MODEL,
-        rng=np.random.default_rng(17),
-        schedule=Schedule.constant(2),
-        sampler=GibbsSampler(),
-        checks=("joint",),
-        check_n=500,
-        training={"student": student, "data": data, "variant": "pt", "epochs": 3, "n_negative": 10},
-    )
+    result = _pt_training_job(GibbsSampler(), checks=("joint",), check_n=500)
     metrics = result.metrics()
     assert result.training.pt.calls == 3  # one negative phase an epoch
     assert metrics["pt.round_trips_per_1000_sweeps"] == pytest.approx(
