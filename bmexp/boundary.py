@@ -678,7 +678,13 @@ def _training_work(args: dict) -> None:
         per_epoch += held.n_chains * (_betas(held.betas).size + reverse) * n_units / held.every
     if args["variant"] != "exact":  # an adaptive ladder tunes in every sampler call: at least one an epoch
         per_epoch += getattr(args.get("sampler"), "tuning_updates", lambda n_units: 0.0)(n_units)
-    if epochs > 1 or float(per_epoch) <= WORK_LIMIT:
+    if args["variant"] != "exact":  # the negative chains (every replica: states, fields and a copy), before any run
+        chains = float(args["n_negative"]) * (r_neg if args["variant"] == "pt" else r)
+        memory = 8.0 * chains * (3 * n_units + len(args["schedule"].sweeps) + 4)
+        factors = {"training.n_negative": args["n_negative"], **({"sampler.replicas": r} if r > 1 else {})}
+        key = max(factors, key=lambda k: factors[k])  # (the larger factor is blamed)
+        _within(key, factors[key], memory=memory, what="the negative chains (every replica)")
+    if float(per_epoch) <= WORK_LIMIT:
         _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
         return
     # one epoch alone is too much: name what makes it so (the largest of the keys that scale it), not epochs

@@ -541,15 +541,20 @@ CLI = [
         "run training.init_scale=-1",
         "bmexp run: error: training.init_scale must be a finite number in [0, 1e+06]; received -1.0",
     ),
-    (  # (one epoch alone is too much: it named training.epochs = 1, an outside tester)
-        "train training=pt sampler=pt training.n_negative=100000000000 training.epochs=1",
-        "bmexp train: error: training.n_negative = 100000000000 would take 1.6e+12 spin updates for one epoch of "
+    (  # (one epoch alone is too much: it named training.epochs, an outside tester, also at the default 300)
+        "train training=pt sampler=pt training.pcd_sweeps=1000000000",
+        "bmexp train: error: training.pcd_sweeps = 1000000000 would take 1.6e+12 spin updates for one epoch of "
         "training; the limit is 1e+12 (about 6 hours here)",
+    ),
+    (  # (the negative chains' memory: refused before any run; it failed each job, naming n_chains, a tester)
+        "run training=pt training.n_negative=1000000000 training.epochs=1",
+        "bmexp run: error: training.n_negative = 1000000000 would need 672 GB of memory for the negative chains "
+        "(every replica); the limit is 8.59 GB",
     ),
     (
         "train training=pt sampler=pt sampler.replicas=100000000 training.epochs=1",
-        "bmexp train: error: sampler.replicas = 100000000 would take 4.84e+12 spin updates for one epoch of "
-        "training; the limit is 1e+12 (about 6 hours here)",
+        "bmexp train: error: sampler.replicas = 100000000 would need 1.76 TB of memory for the negative chains "
+        "(every replica); the limit is 8.59 GB",
     ),
     (
         "train training.init_scale=1e6",

@@ -262,6 +262,17 @@ def test_a_carried_on_adaptive_sampler_keeps_its_ladder_and_its_clamps_tune_it()
     np.testing.assert_array_equal(held.swap_acceptance, np.ones(3))
 
 
+def test_numpy_integers_of_any_width_are_taken_as_integers():
+    # np.int8(3) replicas overflowed in the memory estimate (3 x 1024 in int8), np.int16(16) tuning chains
+    # gave -8192 tuning updates (outside tester): the sampler keeps Python numbers.
+    pt = ParallelTempering(replicas=np.int8(3))
+    assert type(pt.replicas) is int
+    r = pt(slide35(), rng=np.random.default_rng(0), n_chains=np.uint8(5), schedule=Schedule.constant(3))
+    assert r.replica_states.shape == (5, 3, 4)
+    adaptive = ParallelTempering(ladder="adaptive", tune_chains=np.int16(16), tune_sweeps=np.int16(2016))
+    assert adaptive.tuning_updates(4) == 16 * 2016 * 4 * 4 > 0
+
+
 @pytest.mark.parametrize(
     "change, message",
     [

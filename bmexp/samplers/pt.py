@@ -317,7 +317,10 @@ class ParallelTempering:
                     "an integer >= 2 (parallel tempering swaps between at least two temperatures)",
                     self.replicas,
                 )
-            arguments.number(self.T_max, "T_max", low=1.0, high=MAX_TEMPERATURE, low_open=True)
+            object.__setattr__(self, "replicas", int(self.replicas))  # (np.int8(3): no overflow in the estimates)
+            object.__setattr__(
+                self, "T_max", arguments.number(self.T_max, "T_max", low=1.0, high=MAX_TEMPERATURE, low_open=True)
+            )
         else:
             ladder = check_ladder(self.ladder)
             object.__setattr__(self, "ladder", tuple(float(t) for t in ladder))
@@ -328,8 +331,10 @@ class ParallelTempering:
                     self.replicas,
                 )
             object.__setattr__(self, "replicas", int(ladder.size))
-        arguments.integer(self.tune_chains, "tune_chains", low=1)
-        arguments.integer(self.tune_sweeps, "tune_sweeps", low=_FIRST_TUNING_ROUND)
+        object.__setattr__(self, "tune_chains", arguments.integer(self.tune_chains, "tune_chains", low=1))
+        object.__setattr__(
+            self, "tune_sweeps", arguments.integer(self.tune_sweeps, "tune_sweeps", low=_FIRST_TUNING_ROUND)
+        )
         self._refuse_ignored()
 
     def _refuse_ignored(self) -> None:
