@@ -57,12 +57,18 @@ _TEST_KEYS = {(name, test): key for name, spec in REGISTRY.items() for test, (ke
 class _CountingSampler:
     """Wraps a sampler to add up its updates and time (for ``sampler.updates_per_s``)."""
 
-    def __init__(self, sampler):
+    def __init__(self, sampler, into: "_CountingSampler | None" = None):
         from .samplers.pt import PTDiagnostics
 
         self.sampler, self.updates, self.seconds = sampler, 0, 0.0
         self.kernel = getattr(sampler, "kernel", None)  # the checks ask the wrapped sampler's kernel
         self.diagnostics = PTDiagnostics()  # parallel tempering's swap and round-trip counts
+        self.into = into or self  # (a tuned copy adds to the job's counts)
+
+    def tuned(self, model, rng, **kwargs):
+        """The wrapped sampler's :meth:`~bmexp.samplers.ParallelTempering.tuned` copy, counted with this one."""
+        self.into.diagnostics.tune_updates += int(self.sampler.tuning_updates(model.n_units))  # (its cost)
+        return _CountingSampler(self.sampler.tuned(model, rng, **kwargs), into=self.into)
 
     def __getattr__(self, name):  # what else the checks and training ask (PT: schedule_output, temperatures)
         if name == "sampler":
@@ -71,9 +77,9 @@ class _CountingSampler:
 
     def __call__(self, model, **kwargs):
         result = self.sampler(model, **kwargs)
-        self.updates += getattr(result, "n_updates", 0)
-        self.seconds += getattr(result, "seconds", 0.0)
-        self.diagnostics.add(result)
+        self.into.updates += getattr(result, "n_updates", 0)
+        self.into.seconds += getattr(result, "seconds", 0.0)
+        self.into.diagnostics.add(result)
         return result
 
 

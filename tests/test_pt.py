@@ -478,6 +478,24 @@ def test_training_pts_own_sampler_reports_its_swaps_and_round_trips():
     assert 0.0 < metrics["pt.swap_acceptance.min"] <= metrics["pt.swap_acceptance.max"] <= 1.0
 
 
+def test_checks_that_need_the_ladder_tune_an_adaptive_one_first_and_count_it():
+    """The schedule check computes PT's exact output on the tuned ladder (before: no implementation test with
+    an adaptive ladder) and the invariance check starts each replica at its tuned temperature; in a job both
+    tunings are counted (pt.tune_updates) and so are the tuned copy's sampling calls."""
+    from bmexp.experiment import _CountingSampler
+
+    adaptive = ParallelTempering(ladder="adaptive", tune_sweeps=224)
+    counting = _CountingSampler(adaptive)
+    rng = np.random.default_rng(3)
+    schedule = run_check("schedule", slide35(), counting, rng=rng, schedule=Schedule.constant(2), n=3000)
+    assert "schedule_output" in schedule.tests and schedule.passed
+    invariance = run_check("invariance", slide35(), counting, rng=rng, n=3000)
+    assert invariance.passed
+    assert counting.updates == 3000 * 4 * 4 * (2 + 1 + 2 + 8)  # 2 sweeps, then 1, 2 and 8; R = 4 of 4 units
+    metrics = counting.diagnostics.metrics()
+    assert metrics["pt.tune_updates"] == 2 * adaptive.tuning_updates(4) and counting.diagnostics.calls == 4
+
+
 def test_the_config_defaults_are_the_samplers_so_an_ignored_key_is_told_from_its_default():
     # an explicit ladder refuses T_max, tune_chains and tune_sweeps only when they differ from
     # ParallelTempering's defaults: conf/sampler/pt.yaml must hold exactly those defaults, or a

@@ -431,6 +431,21 @@ class ParallelTempering:
             return geometric_ladder(self.replicas, self.T_max)
         return None
 
+    def tuned(self, model: BoltzmannMachine, rng: np.random.Generator, clamp=None) -> "ParallelTempering":
+        """This sampler with a fixed ladder: an adaptive one tuned on ``model`` (with ``clamp``) as a call
+        tunes it, keys drawn from ``rng``; a fixed-ladder sampler is returned as it is.  What needs the
+        ladder before sampling uses it (the invariance check starts each replica at its temperature, the
+        schedule check computes the exact output)."""
+        if self.ladder != "adaptive":
+            return self
+        if not isinstance(rng, np.random.Generator):
+            raise InputError.bad("rng", "a numpy.random.Generator", type(rng).__name__)
+        self.plan_tuning(model.n_units)
+        idx, vals = normalize_clamp(model, clamp, 1)
+        _load_kernel(model.n_units)
+        ladder = self._tune(model, rng, idx, vals)[0]
+        return ParallelTempering(rule=self.rule, scan=self.scan, ladder=[float(t) for t in ladder], swap=self.swap)
+
     def schedule_output(self, model: BoltzmannMachine, schedule: Schedule, *, start="random", clamp=None):
         """Exact distribution of the T = 1 replica's final state (None when the ladder is adaptive
         or the joint chain has more than 2**16 states): see :func:`bmexp.transitions.pt_output`."""

@@ -168,6 +168,15 @@ def _prepare(model, sampler, rng, schedule, alpha):
     return (sampler or GibbsSampler()), (schedule or Schedule.default())
 
 
+def fixed_ladder(sampler, model, rng):
+    """A parallel-tempering sampler whose adaptive ladder is tuned first (its ``tuned`` copy), for checks
+    that need the ladder before sampling; any other sampler as it is."""
+    temperatures = getattr(sampler, "temperatures", None)
+    if callable(temperatures) and temperatures() is None and callable(getattr(sampler, "tuned", None)):
+        return sampler.tuned(model, rng)
+    return sampler
+
+
 def _planned(n, p, alpha):
     if n is None:
         if p.size > MAX_CELLS:
@@ -318,6 +327,7 @@ def check_schedule(
     sampler, schedule = _prepare(model, sampler, rng, schedule, alpha)
     if model.n_units > MAX_UNITS_SCHEDULE:
         raise InputError(f"check 'schedule' needs n_units <= {MAX_UNITS_SCHEDULE}; received {model.n_units}")
+    sampler = fixed_ladder(sampler, model, rng)  # (an adaptive ladder: its exact output needs the tuned one)
     kernel = kernel_of(sampler)
     p = ExactDistribution.of(model).p
     own = getattr(sampler, "schedule_output", None)  # a sampler whose chain is not one kernel's (PT)

@@ -10,11 +10,11 @@ the exact probability histogram and unit and pair marginals; Holm across ``sweep
 
 A sampler that ignores its starting states, or runs hotter than asked, fails; a sampler that does
 nothing passes this check (it is an invariance test): the joint, schedule and blocks checks see that.
-A sampler with replicas at temperatures ``sampler.temperatures()`` (parallel tempering with a fixed
-ladder) starts every replica from its own exact draw at its temperature (init of shape
-``(n, R, n_units)``): only that product is invariant under its swaps.  Its adaptive ladder is not
-known before the call: its replicas all start from the T = 1 draw, which is close to, but not
-exactly, invariant (TV 0.009 after one round on slide35, 1e-8 after 8).
+A sampler with replicas at temperatures ``sampler.temperatures()`` (parallel tempering) starts every
+replica from its own exact draw at its temperature (init of shape ``(n, R, n_units)``): only that
+product is invariant under its swaps.  An adaptive ladder is tuned first (``sampler.tuned``); before,
+its replicas all started from the T = 1 draw, which is not invariant, and a large enough ``n``
+rejected a correct sampler (an outside tester: p = 8e-05 at n = 60,000).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..exact import ExactDistribution
 from ..schedules import Schedule
 from ..states import states_from_indices
-from .checks import CheckResult, _draw, _fit, _planned, _prepare
+from .checks import CheckResult, _draw, _fit, _planned, _prepare, fixed_ladder
 from .summaries import combine
 
 __all__ = ["DEFAULT_SWEEPS", "MIN_N", "check_invariance"]
@@ -80,6 +80,7 @@ def check_invariance(
         arguments.integer(n, "n", low=MIN_N)
     n = _planned(n, p, level)
     tests, tables = {}, []
+    sampler = fixed_ladder(sampler, model, rng)
     ladder = _ladder(sampler)
     for k in sweeps:
         start = _exact_start(p, ladder, n, model, rng)
