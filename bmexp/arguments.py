@@ -31,7 +31,9 @@ WORK_LIMIT = 10**12
 
 
 def _bytes(n: float) -> str:
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+    if n >= 1e21:  # (beyond exabytes a power of ten reads better than a prefix)
+        return f"{n:.3g} bytes"
+    for unit, size in (("EB", 1e18), ("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{n:.3g} bytes"

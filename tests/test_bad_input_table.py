@@ -1197,7 +1197,7 @@ API = [
     (
         "gibbs_sample(slide35(), n_chains=10**30, ...)",
         lambda: gibbs_sample(slide35(), rng=np.random.default_rng(0), n_chains=10**30, schedule=Schedule.constant(5)),
-        "n_chains = 1000000000000000000000000000000 would need 1.04e+20 TB of memory for the chains' states; the "
+        "n_chains = 1000000000000000000000000000000 would need 1.04e+32 bytes of memory for the chains' states; the "
         "limit is 8.59 GB",
     ),
     (
@@ -1221,29 +1221,29 @@ API = [
         lambda: ParallelTempering(replicas=10**5)(
             slide35(), rng=np.random.default_rng(0), n_chains=1, schedule=Schedule.constant(10**7)
         ),
-        "replicas = 100000 would need 16 TB of memory for one chain's replicas; the limit is 8.59 GB",
+        "replicas = 100000 would need 16 TB of memory for one chain's replicas and their temperature at every sweep; the limit is 8.59 GB",
     ),
     # ---- parallel tempering: memory and tuning estimated before anything is allocated
     (
         "ParallelTempering(replicas=10**30)(slide35(), n_chains=10, ...)",
         lambda: _pt(replicas=10**30),
-        "replicas = 1000000000000000000000000000000 would need 2.05e+21 TB of memory for one chain's replicas; the "
+        "replicas = 1000000000000000000000000000000 would need 2.05e+33 bytes of memory for one chain's replicas and their temperature at every sweep; the "
         "limit is 8.59 GB",
     ),
     (
         "ParallelTempering(replicas=10**8)(slide35(), n_chains=10, ...)",
         lambda: _pt(replicas=10**8),
-        "replicas = 100000000 would need 205 GB of memory for one chain's replicas; the limit is 8.59 GB",
+        "replicas = 100000000 would need 205 GB of memory for one chain's replicas and their temperature at every sweep; the limit is 8.59 GB",
     ),
     (
         "ParallelTempering()(slide35(), n_chains=10**13, ...)",
         lambda: _pt(n_chains=10**13),
-        "n_chains = 10000000000000 would need 3.84e+03 TB of memory for the chains' replicas; the limit is 8.59 GB",
+        "n_chains = 10000000000000 would need 3.84 PB of memory for the chains' replicas; the limit is 8.59 GB",
     ),
     (
         "ParallelTempering(ladder='adaptive', tune_sweeps=10**15)(slide35(), ...)",
         lambda: _pt(ladder="adaptive", tune_sweeps=10**15),
-        "tune_sweeps = 1000000000000000 would need 1.8e+04 TB of memory for the tuning's temperatures; the limit "
+        "tune_sweeps = 1000000000000000 would need 18 PB of memory for the tuning's temperatures; the limit "
         "is 8.59 GB",
     ),
     (
