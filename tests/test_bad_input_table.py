@@ -1243,8 +1243,7 @@ API = [
     (
         "ParallelTempering(ladder='adaptive', tune_sweeps=10**15)(slide35(), ...)",
         lambda: _pt(ladder="adaptive", tune_sweeps=10**15),
-        "tune_sweeps = 1000000000000000 would need 18 PB of memory for the tuning's temperatures; the limit "
-        "is 8.59 GB",
+        "tune_sweeps = 1000000000000000 would need 18 PB of memory for the tuning's temperatures; the limit is 8.59 GB",
     ),
     (
         "ParallelTempering(ladder='adaptive', tune_chains=10**9)(slide35(), ...)",

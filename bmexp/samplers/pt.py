@@ -365,7 +365,8 @@ class ParallelTempering:
         or :data:`~bmexp.arguments.WORK_LIMIT`, naming the argument that drives it."""
         self.plan_tuning(n_units)
         R, n = self.replicas, n_units
-        arguments.within("replicas", R, memory=self._memory(n, 1, sweeps), what="one chain's replicas and their temperature at every sweep")
+        what = "one chain's replicas and their temperature at every sweep"
+        arguments.within("replicas", R, memory=self._memory(n, 1, sweeps), what=what)
         arguments.within("n_chains", n_chains, memory=self._memory(n, n_chains, sweeps), what="the chains' replicas")
         plan_work(n_chains, sweeps, R * n, replicas=R)
 
