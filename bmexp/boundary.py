@@ -740,7 +740,9 @@ def validate_run_config(cfg: DictConfig) -> dict:
         alpha = check_alpha(cfg.checks.alpha)
     if cfg.checks.n is not None:
         arguments.integer(cfg.checks.n, "checks.n", low=1)
-    arguments.integer(cfg.threads, "threads", low=0)
+    from .samplers.gibbs import check_threads
+
+    check_threads(arguments.integer(cfg.threads, "threads", low=0), "threads")  # (0: all of them)
     _seed(cfg.seed, "seed")
     validate_tracking(cfg.tracking)
     model = build_model(cfg)

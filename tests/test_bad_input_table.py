@@ -1620,3 +1620,19 @@ def test_a_refused_job_names_the_key_that_made_it_too_big(monkeypatch):
         )
     with pytest.raises(InputError, match=r"^check.n = 1000 would take "):
         boundary._check_work(lattice(8), Schedule.default(), ["energy"], 1000, 0.01, "check.n", {"temperatures": [2]})
+
+
+def test_more_threads_than_numba_has_are_refused_not_capped(workdir, capsys):
+    """set_threads and the ``threads`` key refuse more threads than the cores numba found (before: quietly
+    capped; an outside tester).  Outside the table: the bound is this machine's."""
+    from bmexp.samplers.gibbs import max_threads
+
+    most = max_threads()
+    told = f"{most + 1} is more threads than the {most} cores numba found here (NUMBA_NUM_THREADS); "
+    told += f"allowed: at most {most}"
+    with pytest.raises(InputError, match="^" + re.escape(f"n = {told}") + "$"):
+        set_threads(most + 1)
+    before = sorted(workdir.rglob("*"))
+    assert main(["run", f"threads={most + 1}"]) == 2
+    assert capsys.readouterr().err == f"bmexp run: error: threads = {told}\n"
+    assert sorted(workdir.rglob("*")) == before

@@ -289,12 +289,30 @@ def _initial(model, init, n_chains, start_uniforms):
     return np.array(np.broadcast_to(s, (n_chains, model.n_units)))
 
 
-def set_threads(n: int) -> None:
-    """Threads of the compiled kernels (at most the number of cores numba found); the numbers do not change."""
+def max_threads() -> int:
+    """The most threads the compiled kernels can run: the cores numba found (``NUMBA_NUM_THREADS``)."""
     import numba
 
-    arguments.integer(n, "n", low=1)
-    numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def set_threads(n: int) -> None:
+    """Threads of the compiled kernels, 1 to :func:`max_threads` (more is refused, not quietly capped); the
+    numbers drawn and the states do not change."""
+    import numba
+
+    numba.set_num_threads(check_threads(arguments.integer(n, "n", low=1), "n"))
+
+
+def check_threads(n: int, name: str) -> int:
+    """``n`` threads, refused (naming ``name``) when numba has fewer."""
+    if n > max_threads():
+        raise InputError(
+            f"{name} = {n} is more threads than the {max_threads()} cores numba found here (NUMBA_NUM_THREADS); "
+            f"allowed: at most {max_threads()}",
+            argument=name,
+        )
+    return n
 
 
 def _layout(n: int, n_sweeps: int, scan: str, n_free: int | None = None) -> tuple[int, int]:
