@@ -353,6 +353,19 @@ def _answers(df: pd.DataFrame, curves: dict, planned: int | None = None) -> list
             "Boltzmann distributions (Benjamini-Hochberg)"
             + ("." if off.empty else "; the others ran too short a schedule.")
         )
+        if "check.lumped.tv" in finished:  # the exact distance: what too few samples cannot see
+            short = finished["check.lumped.tv"] > SCHEDULE_TV_OK
+            unseen = int((short & finished["equilibrium_ok"].eq(True)).sum())
+            out.append(
+                f"Exactly (check.lumped.tv): {int(short.sum())} of {len(finished)} jobs end beyond TV "
+                f"{SCHEDULE_TV_OK:g} from Boltzmann"
+                + (
+                    f", {unseen} of them among those that pass the tests above (their samples are too few to "
+                    "tell; checks.n)."
+                    if unseen
+                    else "."
+                )
+            )
     keys = ["schedule.T0", "schedule.step", "schedule.sweeps_per_temperature"]
     if "schedule_adequate" in finished and len(finished.drop_duplicates(keys)) > 1:
         good = finished[finished["schedule_adequate"].eq(True)]

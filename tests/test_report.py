@@ -51,6 +51,19 @@ def test_a_run_without_tests_has_no_verdict_and_the_answers_still_count_the_othe
     assert any("in 1 job(s) the samples differ from the exact output" in a for a in answers)
 
 
+def test_the_answers_tell_the_exact_shortfall_that_the_tests_cannot_see():
+    """check.lumped.tv is the exact TV from Boltzmann: a job whose statistical tests pass (too few samples)
+    while it ends beyond TV 0.01 is counted apart (the report said "10 of 14 pass every test" next to jobs
+    that printed "lumped FAIL"; an outside tester)."""
+    df = frame()
+    df["check.lumped.tv"] = [0.5, 0.3, 0.004, 0.02]  # jobs b (rejected) and d (passing) too short; a: a bug
+    answers = _answers(add_verdicts(df, alpha=0.01), {})
+    assert (
+        "Exactly (check.lumped.tv): 3 of 4 jobs end beyond TV 0.01 from Boltzmann, 2 of them among those that "
+        "pass the tests above (their samples are too few to tell; checks.n)." in answers
+    )
+
+
 def test_a_partial_sweep_counts_the_configurations_that_finished_once_each(tmp_path):
     """A sweep of 6 configurations (its parent's bmexp.configurations tag), killed and resumed: a is KILLED then
     FINISHED, b FINISHED, c FAILED, d KILLED twice, e and f never started.  It said "4 of 6 jobs did not
