@@ -683,18 +683,24 @@ def _training_work(args: dict) -> None:
         memory = 8.0 * chains * (3 * n_units + len(args["schedule"].sweeps) + 4)
         factors = {"training.n_negative": args["n_negative"], **({"sampler.replicas": r} if r > 1 else {})}
         key = max(factors, key=lambda k: factors[k])  # (the larger factor is blamed)
-        _within(key, factors[key], memory=memory, what="the negative chains (every replica)")
-    if float(per_epoch) <= WORK_LIMIT:
-        _within("training.epochs", epochs, work=float(epochs) * per_epoch, what="training")
-        return
-    # one epoch alone is too much: name what makes it so (the largest of the keys that scale it), not epochs
-    scaling = {"training.n_negative": args["n_negative"]}
+        replicas = args["variant"] == "pt" or r > 1
+        _within(key, factors[key], memory=memory, what="the negative chains" + (" (every replica)" if replicas else ""))
+    # Too much work is blamed on the key furthest above its default (x its default), so that the message names
+    # what the user raised: epochs, or what scales one epoch (named by an outside tester: training.epochs = 300
+    # was blamed for training.pcd_sweeps = 1e8)
+    from .config import TrainingConfig
+
+    scaling = {"training.epochs": (epochs, TrainingConfig.epochs)}
+    scaling["training.n_negative"] = (args["n_negative"], TrainingConfig.n_negative)
     if args["variant"] in ("pcd", "pt"):
-        scaling["training.pcd_sweeps"] = args["pcd_sweeps"]
+        scaling["training.pcd_sweeps"] = (args["pcd_sweeps"], TrainingConfig.pcd_sweeps)
     if r > 1:
-        scaling["sampler.replicas"] = r
-    key = max(scaling, key=lambda k: scaling[k])
-    _within(key, scaling[key], work=float(per_epoch), what="one epoch of training")
+        scaling["sampler.replicas"] = (r, PT_NEGATIVE_REPLICAS)  # (4: ParallelTempering's default too)
+    key = max(scaling, key=lambda k: scaling[k][0] / max(1, scaling[k][1]))
+    if key == "training.epochs" or float(per_epoch) <= WORK_LIMIT:
+        _within(key, scaling[key][0], work=float(epochs) * per_epoch, what="training")
+    else:
+        _within(key, scaling[key][0], work=float(per_epoch), what="one epoch of training")
 
 
 def refuse_added_keys(cfg: DictConfig, prefix: str = "") -> None:

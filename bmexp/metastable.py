@@ -107,13 +107,18 @@ def answers(df: pd.DataFrame) -> list[str]:
             )
             best[name] = None
             continue
-        top = ok.sort_values([COST_TO_TV, COST], kind="stable").iloc[0]
+        # ties at the same cost go to the setting with the least tuning (an adaptive ladder's is apart from the cost)
+        tuning = ok["pt.tune_updates"].fillna(0.0) if "pt.tune_updates" in ok else pd.Series(0.0, index=ok.index)
+        ranked = ok.assign(_tuning=tuning).sort_values([COST_TO_TV, "_tuning", COST], kind="stable")
+        top = ranked.iloc[0]
         best[name] = top
         rounds = top[COST_TO_TV] / top[COST] * top.get("schedule.total_sweeps", np.nan)
+        tied = [_setting(r) for _, r in ranked.iloc[1:].iterrows() if r[COST_TO_TV] == top[COST_TO_TV]]
         out.append(
             f"Cost: the cheapest {name} setting to reach TV {SHORTFALL_TV:g} is {_setting(top)}"
             + (f" (after {rounds:.0f} round{'s' if rounds != 1 else ''})" if name == "parallel tempering" else "")
-            + f": {top[COST_TO_TV]:,.0f} spin updates per chain (every replica counted)."
+            + f": {top[COST_TO_TV]:,.0f} spin updates per chain (every replica counted)"
+            + (f"; as cheap, with as much tuning or more: {'; '.join(tied)}." if tied else ".")
         )
     a, p = best.get("annealing", "absent"), best.get("parallel tempering", "absent")
     if p is not None and not isinstance(p, str):

@@ -546,6 +546,16 @@ CLI = [
         "bmexp train: error: training.pcd_sweeps = 1000000000 would take 1.6e+12 spin updates for one epoch of "
         "training; the limit is 1e+12 (about 6 hours here)",
     ),
+    (  # (it named training.epochs = 300, the default: the key furthest above its default is named; a tester)
+        "train training=pt training.pcd_sweeps=100000000",
+        "bmexp train: error: training.pcd_sweeps = 100000000 would take 4.8e+13 spin updates for training; the "
+        "limit is 1e+12 (about 6 hours here)",
+    ),
+    (
+        "train training=pcd training.n_negative=10000000000",
+        "bmexp train: error: training.n_negative = 10000000000 would need 1.76 TB of memory for the negative "
+        "chains; the limit is 8.59 GB",
+    ),
     (  # (the negative chains' memory: refused before any run; it failed each job, naming n_chains, a tester)
         "run training=pt training.n_negative=1000000000 training.epochs=1",
         "bmexp run: error: training.n_negative = 1000000000 would need 672 GB of memory for the negative chains "

@@ -86,6 +86,19 @@ def test_the_verdict_when_both_reach_it_is_the_cost_ratio_of_the_cheapest():
     )
 
 
+def test_a_tie_goes_to_the_setting_without_tuning_and_names_the_others():
+    """An adaptive ladder listed first at the same cost to TV 0.01 as a geometric one: the verdict names the
+    geometric one (its tuning is paid besides the cost) and the tie (it named the adaptive one, an outside tester)."""
+    df = _frame([0.17, 0.13])
+    adaptive = df.iloc[[2]].assign(**{"sampler.ladder": "adaptive", "pt.tune_updates": 967_680.0})
+    said = answers(pd.concat([adaptive, df], ignore_index=True))
+    assert said[1] == (
+        "Cost: the cheapest parallel tempering setting to reach TV 0.01 is PT R = 3, geometric ladder to T = 5 "
+        "(after 53 rounds): 1,590 spin updates per chain (every replica counted); as cheap, with as much tuning "
+        "or more: PT R = 3, adaptive ladder to T = 5."
+    )
+
+
 def test_the_sweep_is_an_annealing_grid_and_a_pt_grid(tmp_path, monkeypatch):
     from bmexp import cli
 

@@ -7,6 +7,7 @@ asserted beside it.
 """
 
 import os
+import re
 
 import numba
 import numpy as np
@@ -494,6 +495,49 @@ def test_checks_that_need_the_ladder_tune_an_adaptive_one_first_and_count_it():
     assert counting.updates == 3000 * 4 * 4 * (2 + 1 + 2 + 8)  # 2 sweeps, then 1, 2 and 8; R = 4 of 4 units
     metrics = counting.diagnostics.metrics()
     assert metrics["pt.tune_updates"] == 2 * adaptive.tuning_updates(4) and counting.diagnostics.calls == 4
+
+
+def test_a_tuned_copy_is_the_same_sampler_so_an_adaptive_mutant_still_fails():
+    """tuned() copies the sampler, its class kept: an adaptive SwapMutant stays a mutant and the invariance
+    and schedule checks reject it (a plain ParallelTempering copy passed both; an outside tester)."""
+    from bmexp.validation.invariance import check_invariance
+
+    mutant = SwapMutant(replicas=3, ladder="adaptive", T_max=10.0, tune_sweeps=224)
+    copy = mutant.tuned(slide35(), np.random.default_rng(0))
+    assert type(copy) is SwapMutant and copy.temperatures()[-1] == pytest.approx(10.0) and copy.replicas == 3
+    assert not check_invariance(slide35(), mutant, rng=np.random.default_rng(1), n=60_000).passed
+    schedule = run_check("schedule", slide35(), mutant, rng=np.random.default_rng(2), schedule=Schedule.constant(30))
+    assert "schedule_output" in schedule.tests and not schedule.passed
+
+
+def test_a_result_edited_by_hand_or_from_another_sampler_is_refused_as_init():
+    from dataclasses import replace
+
+    from bmexp.samplers import GibbsSampler
+
+    model = slide35()
+    pt = ParallelTempering()
+    r = pt(model, rng=np.random.default_rng(4), n_chains=8, schedule=Schedule.constant(3))
+    kw = dict(rng=np.random.default_rng(5), n_chains=8, schedule=Schedule.constant(3))
+    bad = {
+        "init.replica_states": replace(r, replica_states=np.full((8, 4, 4), 2.0)),
+        "init.walker_last must be": replace(r, walker_last=np.full((8, 4), 7)),
+        "init.sweeps_done must be an integer >= 0": replace(r, sweeps_done=-1),
+        "init.temperatures": replace(r, temperatures=np.array([1.0, 3.0, 2.0, 5.0])),
+    }
+    for message, edited in bad.items():
+        with pytest.raises(InputError, match=re.escape(message)):
+            pt(model, init=edited, **kw)
+    adaptive = ParallelTempering(ladder="adaptive", tune_sweeps=224)
+    with pytest.raises(InputError, match=r"ran on a geometric ladder up to T = 5; this sampler tunes an adaptive"):
+        adaptive(model, init=r, **kw)
+    tuned = adaptive(model, **{**kw, "schedule": Schedule.constant(1)})
+    with pytest.raises(InputError, match=r"ran on an adaptive ladder up to T = 5; this sampler tunes .* T_max = 9"):
+        replace(adaptive, T_max=9.0)(model, init=tuned, **kw)
+    gibbs = GibbsSampler()(model, **kw)
+    for sampler, result in ((pt, gibbs), (GibbsSampler(), r)):
+        with pytest.raises(InputError, match=r"init is a (SampleResult|PTResult) \(a sampler's result\): pass its"):
+            sampler(model, init=result, **kw)
 
 
 def test_the_config_defaults_are_the_samplers_so_an_ignored_key_is_told_from_its_default():

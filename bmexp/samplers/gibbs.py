@@ -272,6 +272,11 @@ def check_init(init) -> None:
     """``init`` is "random", "off" or something array-like (whose states are checked where it is used)."""
     if (isinstance(init, str) and init not in ("random", "off")) or init is None or isinstance(init, (dict, set)):
         raise InputError(f"init must be 'random', 'off' or an array of states; received {init!r}")
+    if isinstance(init, SampleResult):  # (a PTResult is taken by parallel tempering before this check)
+        raise InputError(
+            f"init is a {type(init).__name__} (a sampler's result): pass its .states to start from them; only "
+            "ParallelTempering carries on from a result, its own PTResult"
+        )
 
 
 def _initial(model, init, n_chains, start_uniforms):

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -153,6 +153,7 @@ class PTResult(SampleResult):
     tuned_acceptance: np.ndarray | None = None
     walker_last: np.ndarray = field(default=None)
     sweeps_done: int = 0
+    ladder_kind: str = ""  # the sampler's ladder: "geometric", "adaptive" (tuned) or "explicit"
 
     @property
     def swap_acceptance(self) -> np.ndarray:
@@ -437,15 +438,17 @@ class ParallelTempering:
         tunes it, keys drawn from ``rng``; a fixed-ladder sampler is returned as it is.  What needs the
         ladder before sampling uses it (the invariance check starts each replica at its temperature, the
         schedule check computes the exact output)."""
+        arguments.model(model)
+        arguments.generator(rng)
         if self.ladder != "adaptive":
             return self
-        if not isinstance(rng, np.random.Generator):
-            raise InputError.bad("rng", "a numpy.random.Generator", type(rng).__name__)
         self.plan_tuning(model.n_units)
         idx, vals = normalize_clamp(model, clamp, 1)
         _load_kernel(model.n_units)
         ladder = self._tune(model, rng, idx, vals)[0]
-        return ParallelTempering(rule=self.rule, scan=self.scan, ladder=[float(t) for t in ladder], swap=self.swap)
+        defaults = {f.name: f.default for f in fields(self) if f.name in ("T_max", "tune_chains", "tune_sweeps")}
+        # (a copy of this sampler, its class kept: a subclass's swaps or kernel are what the checks must test)
+        return replace(self, ladder=[float(t) for t in ladder], replicas=None, **defaults)
 
     def schedule_output(self, model: BoltzmannMachine, schedule: Schedule, *, start="random", clamp=None):
         """Exact distribution of the T = 1 replica's final state (None when the ladder is adaptive
@@ -521,7 +524,7 @@ class ParallelTempering:
         last = np.where(tidx == 0, 0, -1).astype(np.int64)
         done = 0
         if resumed is not None:  # (its replicas by temperature: slot k holds temperature k again)
-            last[:] = resumed.walker_last
+            last[:] = np.asarray(resumed.walker_last)
             done = int(resumed.sweeps_done)
         counts = np.zeros((n_chains, 2 * (R - 1) + 1), dtype=np.int64)
 
@@ -558,29 +561,47 @@ class ParallelTempering:
             tuned_acceptance=None if tuned is None else _readonly(tuned),
             walker_last=_readonly(np.take_along_axis(last, order, axis=1)),
             sweeps_done=done + schedule.total_sweeps,
+            ladder_kind=self.ladder if isinstance(self.ladder, str) else "explicit",
         )
 
     def _resumed_states(self, model, result: "PTResult", n_chains: int) -> np.ndarray:
-        """The replicas of an earlier call's result, checked against this call: the same chains, units,
-        convention and ladder (an adaptive sampler's tuned one)."""
-        states = np.asarray(result.replica_states)
-        ladder = np.asarray(result.temperatures, dtype=float)
-        want = (n_chains, self.replicas, model.n_units)
-        if result.walker_last is None or states.shape != want or ladder.shape != (self.replicas,):
+        """The replicas of an earlier call's result, checked against this call as a starting array is: the
+        same chains, units, convention and ladder (an adaptive sampler's: tuned by an adaptive sampler with
+        the same replicas and T_max), states of the convention, round-trip states -1, 0 or 1, and sweeps done."""
+        R, n = self.replicas, model.n_units
+        if getattr(result.convention, "value", None) != model.convention.value:
             raise InputError(
-                f"init (a PTResult) must come from a call with n_chains = {n_chains}, R = {self.replicas} replicas "
-                f"and {model.n_units} units; its replicas have shape {states.shape}"
+                f"init (a PTResult) holds {getattr(result.convention, 'value', result.convention)} states; the model's "
+                f"convention is {model.convention.value} (convert the model, or start again)"
             )
-        if result.convention != model.convention:
+        states = check_states(result.replica_states, model.convention, name="init.replica_states")
+        ladder = check_ladder(result.temperatures, name="init.temperatures")
+        if states.shape != (n_chains, R, n) or ladder.shape != (R,):
             raise InputError(
-                f"init (a PTResult) holds {result.convention.value} states; the model's convention is "
-                f"{model.convention.value} (convert the model, or start again)"
+                f"init (a PTResult) must come from a call with n_chains = {n_chains}, R = {R} replicas and {n} units; "
+                f"its replicas have shape {states.shape}"
             )
+        last = np.asarray(result.walker_last) if result.walker_last is not None else None
+        if last is None or last.shape != (n_chains, R) or not np.isin(last, (-1, 0, 1)).all():
+            raise InputError(
+                "init.walker_last must be the result's round-trip states, (n_chains, R) of -1, 0 and 1; received "
+                + ("None" if last is None else f"shape {last.shape}")
+            )
+        arguments.integer(result.sweeps_done, "init.sweeps_done", low=0)
         fixed = self.temperatures()
         if fixed is not None and not np.array_equal(fixed, ladder):
             raise InputError(
                 f"init (a PTResult) ran on the ladder {np.round(ladder, 6).tolist()}; this sampler's is "
                 f"{np.round(fixed, 6).tolist()}: carry chains on with the sampler that ran them"
+            )
+        if fixed is None and (result.ladder_kind != "adaptive" or not np.isclose(ladder[-1], self.T_max, rtol=1e-12)):
+            kind = {"adaptive": "an adaptive", "explicit": "an explicit", "geometric": "a geometric"}.get(
+                result.ladder_kind, "a given"
+            )
+            raise InputError(
+                f"init (a PTResult) ran on {kind} ladder up to T = {ladder[-1]:g}; this "
+                f"sampler tunes an adaptive ladder up to T_max = {self.T_max:g}: carry chains on with the sampler "
+                "that ran them"
             )
         return states
 
