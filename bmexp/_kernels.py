@@ -45,8 +45,14 @@ _RECORD = False
 _PHILOX = False
 #: chains side by side in the Gibbs row kernel, and its fewest groups (see :func:`_gibbs_kernel`)
 _ROW_GROUP, _ROW_GROUPS_MIN = 8, 16
-#: chains side by side in the PT row kernel (of R replicas each; see :func:`_pt_kernel`)
+#: chains side by side in the PT row kernel (of R replicas each; see :func:`_pt_kernel`) from
+#: PT_WIDE_GROUP_MIN_UNITS units
 _PT_ROW_GROUP = 2
+#: ... and 4 below PT_WIDE_GROUP_MIN_UNITS units.  One thread, R = 4, heat bath, ns an update (groups of 2 / 3 / 4
+#: chains): 5.1 / 5.0 / 5.2 at 16 units, 5.9 / 5.3 / 5.2 at 32, 6.2 / 6.3 / 5.6 at 64, 8.3 / 10.3 / 8.8 at 128,
+#: 13.0 / 13.4 / 13.1 at 256.
+_PT_ROW_GROUP_NARROW = 4
+PT_WIDE_GROUP_MIN_UNITS = 96
 #: Indices as unsigned integers where a loop reads through a computed index: numba checks a signed index
 #: for wrap-around (a compare and a select each; 4 units, one thread: PT 3.45 -> 2.92, Gibbs 2.76 -> 2.46 ns
 #: an update from the table kernels' reads and the swap round)
@@ -798,7 +804,8 @@ def _pt_kernel(
     width = swap0 + seg * R + 3  # a chain's numbers (+ 3: see _draw_pt)
     # Chains side by side in groups (as the Gibbs row kernel): a sequential sweep takes unit i's decisions in
     # every replica of every chain of the group, then adds the rows of the replicas that flipped.
-    size0 = min(_PT_ROW_GROUP, max(1, n_chains // _ROW_GROUPS_MIN))
+    group = _PT_ROW_GROUP_NARROW if n < PT_WIDE_GROUP_MIN_UNITS else _PT_ROW_GROUP
+    size0 = min(group, max(1, n_chains // _ROW_GROUPS_MIN))
     n_groups = (n_chains + size0 - 1) // size0
     for gi in prange(n_groups):
         c0 = gi * size0

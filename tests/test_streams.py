@@ -223,14 +223,15 @@ def _pt(kernel, model, start, noise, key, betas, rule, scan, swap, clamped, chai
         (10, "heat_bath", "sequential", "deo", 0),  # 20 units: the branching / branchless / view kernels
         (10, "flip", "sequential", "deo", 1),
         (10, "flip", "random", "random_pair", 0),
+        (48, "heat_bath", "sequential", "deo", 1),  # 96 units: groups of 2 chains (of 4 below 96 units)
     ],
 )
 def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on_them(
     n_visible, rule, scan, swap, parity0
 ):
     model = random_model(n_visible, n_visible, rng=np.random.default_rng(7), weight_scale=0.4, bias_scale=0.5)
-    chains, R, n, sweeps = 37, 5, model.n_units, 41  # odd R and sweeps: swap numbers straddle blocks and refills
-    # (37 chains: the row kernel's groups of 2 chains side by side, the last one alone)
+    chains, R, n, sweeps = 70, 5, model.n_units, 41  # odd R and sweeps: swap numbers straddle blocks and refills
+    # (70 chains: the row kernel's groups of 4 chains side by side below 96 units, the last of 2; from 96, of 2)
     key = streams.draw_key(np.random.default_rng(8))
     betas = np.tile(1 / geometric_ladder(R, 5.0), (sweeps, 1))
     noise = _pt_noise(key, chains, R, n, sweeps, rule, scan, swap)
@@ -246,8 +247,9 @@ def test_pt_kernels_that_draw_their_numbers_run_what_the_explicit_kernels_run_on
         got = _pt(kernel, model, start, np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, parity0=parity0)
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w, err_msg=str(variant))
-    for variant, kernel in kernels.items():  # the last 32 chains (one group of 2) and the last 5 (one chain a group)
-        for c0 in (5, 32):
+    # the last 65 chains (groups of 4 below 96 units, the last alone), 32 (groups of 2) and 4 (one chain a group)
+    for variant, kernel in kernels.items():
+        for c0 in (5, 38, 66):
             alone = _pt(kernel, model, start[c0:], np.zeros((1, 1)), key, betas, rule, scan, swap, clamped, c0, parity0)
             np.testing.assert_array_equal(alone[0], want[0][c0:], err_msg=str(variant))
 

@@ -411,11 +411,13 @@ class ParallelTempering:
         """Bytes :meth:`_run` and :meth:`__call__` allocate for ``n_chains`` chains: states (twice:
         run and sorted by temperature), temperature indices and counts, inverse temperatures, and each
         thread's buffer of random numbers (a few sweeps of one chain; Python numbers: no overflow)."""
-        from .._kernels import _CHUNK, _PT_CHUNK, _PT_GROUP, _PT_ROW_GROUP, TABLE_MAX_UNITS
+        from .._kernels import _CHUNK, _PT_CHUNK, _PT_GROUP, _PT_ROW_GROUP, _PT_ROW_GROUP_NARROW, TABLE_MAX_UNITS
 
         R = self.replicas
         # (a group of chains' buffers: the table kernel's or the row kernel's)
-        rows, chunk = (_PT_GROUP, _PT_CHUNK) if n <= TABLE_MAX_UNITS else (_PT_ROW_GROUP, _CHUNK)
+        rows, chunk = (
+            (_PT_GROUP, _PT_CHUNK) if n <= TABLE_MAX_UNITS else (max(_PT_ROW_GROUP, _PT_ROW_GROUP_NARROW), _CHUNK)
+        )
         buffer = 8.0 * rows * (R * n + 3 * max(2 * R * n, chunk) + 3) * (os.cpu_count() or 1)
         return 8.0 * n_chains * R * (2 * n + 4) + 16.0 * sweeps * R + buffer
 
