@@ -148,10 +148,13 @@ class _Progress:
 
 
 def cmd_train(cfg: DictConfig) -> None:
+    from .experiment import _CountingSampler
     from .training import conditional_table, train
 
     args = validate_train_config(cfg)
     progress = _Progress(cfg.training.epochs)
+    if args.get("sampler") is not None:
+        args["sampler"] = _CountingSampler(args["sampler"])  # parallel tempering's swap and round-trip counts
     result = train(callback=progress, **args)
     if progress.live and result.diverged:
         sys.stderr.write("\n")
@@ -166,7 +169,10 @@ def cmd_train(cfg: DictConfig) -> None:
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     if "w_dist_teacher_unidentifiable" in shown:
         print("(w_dist_teacher_unidentifiable = the post's ||W - W_teacher||_F^2: not identifiable with hidden units)")
-    if result.pt is not None and result.pt.calls:
+    counted = getattr(args.get("sampler"), "diagnostics", None)
+    if counted is not None and counted.calls:  # sampler=pt: every call (both phases)
+        print(f"sampler calls, {counted.summary()}")
+    elif result.pt is not None and result.pt.calls:  # training=pt's own PT (the sampler is not PT)
         print(f"negative phase, {result.pt.summary()}")
     if "pll_train" in shown:
         print(

@@ -95,6 +95,24 @@ def test_train_prints_final_metrics_and_the_post_table(tmp_path, capsys):
     assert len(pd.read_csv(csv)) == 21
 
 
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (["training=pt"], "negative phase, parallel tempering: ladder [1.0, 1.71, 2.924, 5.0]"),
+        (["sampler=pt"], "sampler calls, parallel tempering: ladder [1.0, 1.71, 2.924, 5.0]"),
+        ([], None),
+    ],
+)
+def test_train_prints_parallel_temperings_swaps_and_round_trips(args, line, capsys):
+    """training=pt's own PT (the negative phase) and sampler=pt's calls (both phases, any variant) are told."""
+    assert main(["train", "training.epochs=5", *args]) == 0
+    shown = [x for x in capsys.readouterr().out.splitlines() if "parallel tempering:" in x]
+    if line is None:
+        assert shown == []
+    else:
+        assert len(shown) == 1 and shown[0].startswith(line) and "round trips per 1,000 sweeps" in shown[0]
+
+
 def test_train_exact_spin_from_file(tmp_path, capsys):
     import numpy as np
 
