@@ -963,6 +963,12 @@ API = [
         "schedule = 100000000 sweeps would need 38.4 GB of memory for the random numbers of one chain; "
         "the limit is 8.59 GB",
     ),
+    (  # (accepted before: every temperature printed as 1.0; an outside tester)
+        "ParallelTempering(replicas=10, T_max=1 + 1e-15)",
+        lambda: ParallelTempering(replicas=10, T_max=1 + 1e-15),
+        "T_max = 1.000000000000001 is too close to 1: its 10 temperatures would lie within a few float64 steps "
+        "of each other; allowed: a T_max further from 1 (1 + 1e-6 always is)",
+    ),
     (
         "set_threads(0)",
         lambda: set_threads(0),

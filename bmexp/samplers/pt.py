@@ -322,6 +322,14 @@ class ParallelTempering:
             object.__setattr__(
                 self, "T_max", arguments.number(self.T_max, "T_max", low=1.0, high=MAX_TEMPERATURE, low_open=True)
             )
+            # (T_max a few ulps above 1: the ladder's steps, all the same ratio, must be told apart in float64)
+            # (a huge R is refused on memory when called; this is T_max within 1e-6 of 1)
+            if self.T_max - 1.0 < 1e-6 and self.T_max ** (1.0 / (self.replicas - 1)) - 1.0 <= 8 * np.finfo(float).eps:
+                raise InputError.about(
+                    "T_max",
+                    f"{{argument}} = {self.T_max!r} is too close to 1: its {self.replicas} temperatures would lie "
+                    "within a few float64 steps of each other; allowed: a T_max further from 1 (1 + 1e-6 always is)",
+                )
         else:
             ladder = check_ladder(self.ladder)
             object.__setattr__(self, "ladder", tuple(float(t) for t in ladder))
