@@ -98,6 +98,7 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
                 "write a store of its own in its job directory); allowed: false",
             )
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
+        writable_dir(base.hydra.sweep.dir, "hydra.sweep.dir")  # before the parent run is opened
         if prestart and base.hydra.launcher.get("_target_") == BMEXP_LAUNCHER:
             from . import launcher
 
@@ -185,6 +186,34 @@ class _BadInput(SystemExit):
     """Raised inside a Hydra job so that Hydra does not print its own error banner."""
 
 
+def writable_dir(path, key: str) -> None:
+    """``path`` is a directory this process can create (or write): its nearest existing ancestor is a
+    directory in which a directory can be made (tried, and removed at once), or InputError naming ``key``."""
+    import tempfile
+
+    target = Path(str(path)).expanduser()
+    where = target if target.is_absolute() else Path.cwd() / target
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    problem = None if where.is_dir() else f"{where} is not a directory"
+    if problem is None:
+        try:
+            Path(tempfile.mkdtemp(dir=where, prefix=".bmexp-check-")).rmdir()
+        except OSError as exc:
+            problem = f"no directory can be made in {where} ({exc.strerror})"
+    if problem:
+        raise InputError(
+            f"{key} = {str(path)!r} cannot be created: {problem}; allowed: a directory this process can write",
+            argument=key,
+        )
+
+
+def _omegaconf_error():
+    from omegaconf.errors import OmegaConfBaseException
+
+    return OmegaConfBaseException
+
+
 def _run_hydra(command: str, argv: list[str]) -> None:
     import hydra
 
@@ -208,6 +237,9 @@ def _run_hydra(command: str, argv: list[str]) -> None:
             if isinstance(exc, StoreError) and HydraConfig.get().mode == RunMode.MULTIRUN:
                 raise  # the job's result, on which bmexp's launcher stops the sweep; the CLI prints one line
             raise _BadInput(one_line(exc)) from exc
+        except _omegaconf_error() as exc:  # an override that cannot be resolved (``${oops}``): bad input too
+            key = getattr(exc, "full_key", None)
+            raise _BadInput((f"{key}: " if key else "") + one_line(exc)) from None
 
     sys.argv = [f"bmexp {command}", *argv]
     app()
@@ -325,6 +357,18 @@ def main(argv: list[str] | None = None) -> int:
         if jobs and started and isinstance(exc, StoreError):  # the store went away mid-sweep
             message += f"; the sweep stopped; once the store is back, resume it with: {_resume_hint(command, rest)}"
         print(f"bmexp {command}: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        if _COMPOSED:  # inside a command: not about its input
+            _abort_sweep("FAILED")
+            raise
+        # Hydra making the output directory (hydra.run.dir; a sweep's is checked before it starts)
+        _abort_sweep("FAILED")
+        print(
+            f"bmexp {command}: error: the output directory cannot be made ({exc.strerror}: {exc.filename}); set "
+            "hydra.run.dir (hydra.sweep.dir for a sweep) to a directory this process can write",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _abort_sweep("KILLED")

@@ -546,6 +546,20 @@ CLI = [
         "bmexp train: error: training.pcd_sweeps = 1000000000 would take 1.6e+12 spin updates for one epoch of "
         "training; the limit is 1e+12 (about 6 hours here)",
     ),
+    (  # (a traceback, exit 1 and the sweep's parent run left RUNNING; an outside tester)
+        "sweep sweep=quick hydra.sweep.dir=/dev/null/x",
+        "bmexp sweep: error: hydra.sweep.dir = '/dev/null/x' cannot be created: /dev/null is not a directory; "
+        "allowed: a directory this process can write",
+    ),
+    (
+        "run hydra.run.dir=/dev/null/x",
+        "bmexp run: error: the output directory cannot be made (Not a directory: /dev/null/x); set hydra.run.dir "
+        "(hydra.sweep.dir for a sweep) to a directory this process can write",
+    ),
+    (  # (Hydra's own "Error executing job" line came first; an outside tester)
+        "run training.eta=${oops}",
+        "bmexp run: error: training.eta: Interpolation key 'oops' not found",
+    ),
     (  # (it named training.epochs = 300, the default: the key furthest above its default is named; a tester)
         "train training=pt training.pcd_sweeps=100000000",
         "bmexp train: error: training.pcd_sweeps = 100000000 would take 4.8e+13 spin updates for training; the "
