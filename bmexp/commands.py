@@ -331,6 +331,8 @@ def cmd_run(cfg: DictConfig) -> None:
         if k in m and m[k] == m[k]  # (NaN: not measured in this run, e.g. no teacher)
     )
     verdicts = ", ".join(f"{name} {'pass' if c.passed else 'FAIL'}" for name, c in result.checks.items())
+    if result.training is not None and result.training.diverged:  # (its final metrics are the last finite epoch's)
+        summary += f"; training DIVERGED: {result.training.reason}"
     print(f"run {run_id} [{_run_name()}]: {summary}{f'; checks: {verdicts}' if verdicts else ''}")
     for name, why in result.extra.get("skipped", {}).items():
         print(f"note: check {name} skipped: it {why} (the model has {args['model'].n_units} units)", file=sys.stderr)

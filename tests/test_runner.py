@@ -297,3 +297,11 @@ def test_a_model_beyond_enumeration_runs_the_checks_that_apply(tmp_path):
     run = runs[0]
     assert run.data.metrics["check.blocks.passed"] == 1.0 and "check.joint.p_value" not in run.data.metrics
     assert "joint (needs exact enumeration (n_units <= 24))" in run.data.tags["bmexp.skipped_checks"]
+
+
+def test_a_run_whose_training_diverged_says_so_in_its_line(tmp_path):
+    """The run's one line showed the last finite epoch's KL with no word of the divergence (an outside tester)."""
+    proc = bmexp(["run", "training.eta=1e308", "checks.names=[joint]", "checks.n=500"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stdout.strip().splitlines()[-1]
+    assert "; training DIVERGED: max |W| = " in line and "at epoch 1" in line
