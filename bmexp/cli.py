@@ -245,6 +245,11 @@ def _run_hydra(command: str, argv: list[str]) -> None:
     app()
 
 
+#: the stop signals this command took (a KeyboardInterrupt raised inside a library can come out as another
+#: error: OmegaConf wraps what interrupts its composing; CI saw a SIGTERM while planning exit 2 that way)
+SIGNALLED: list = []
+
+
 def _terminate_as_interrupt():
     """SIGTERM unwinds like Ctrl-C, so open runs end KILLED instead of staying RUNNING.  Only the first
     SIGTERM or Ctrl-C does: later ones are ignored, so that nothing interrupts the clean-up."""
@@ -262,6 +267,7 @@ def _terminate_as_interrupt():
             redeliver(signum)
             return
         seen.append(signum)
+        SIGNALLED.append(signum)
         raise KeyboardInterrupt(f"signal {signum}")
 
     if threading.current_thread() is threading.main_thread():
@@ -328,10 +334,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_BAD_INPUT
     _COMPOSED.clear()
+    SIGNALLED.clear()
     previous = _terminate_as_interrupt()
     saved = sys.argv
     jobs: list = []
     started = False
+
+    def interrupted() -> int:
+        _abort_sweep("KILLED")
+        print(
+            f"bmexp {command}: interrupted" + (f"; resume with: {_resume_hint(command, rest)}" if jobs else ""),
+            file=sys.stderr,
+        )
+        return 130
+
     try:
         early = early_signal.take()  # a SIGTERM / Ctrl-C while the CLI was importing: the same interrupt
         if early is not None:
@@ -347,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         started = True
         _run_hydra(command, rest)
     except (InputError, HydraException, OmegaConfBaseException, _BadInput, ValueError, KeyError, TypeError) as exc:
+        if SIGNALLED:  # an interrupt that a library turned into another error
+            return interrupted()
         bad = isinstance(exc, (InputError, HydraException, OmegaConfBaseException, _BadInput))
         if not bad and _COMPOSED:  # a plain error inside a command: a bug, shown as such
             _abort_sweep("FAILED")
@@ -359,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bmexp {command}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
-        if _COMPOSED:  # inside a command: not about its input
+        if SIGNALLED:
+            return interrupted()
+        if _COMPOSED or not exc.filename:  # inside a command, or not about a path: not about its input
             _abort_sweep("FAILED")
             raise
         # Hydra making the output directory (hydra.run.dir; a sweep's is checked before it starts)
@@ -371,12 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        _abort_sweep("KILLED")
-        print(
-            f"bmexp {command}: interrupted" + (f"; resume with: {_resume_hint(command, rest)}" if jobs else ""),
-            file=sys.stderr,
-        )
-        return 130
+        return interrupted()
     except BaseException:
         _abort_sweep("FAILED")
         raise

@@ -348,7 +348,7 @@ def test_sigterm_while_planning_leaves_no_worker_process(tmp_path):
     proc.wait(timeout=120)
     assert [p for p in seen if alive(p)] == [] and workers_of(proc.pid) == set()
     err = (tmp_path / "err.txt").read_text()
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert lines(err) == ["bmexp sweep: interrupted"], err
 
 
