@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from . import early_signal
+from . import arguments, early_signal
 from .boundary import refuse_added_keys, validate_launcher, validate_run_config
 from .commands import COMMANDS
 from .errors import InputError, one_line
@@ -98,7 +98,7 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
                 "write a store of its own in its job directory); allowed: false",
             )
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
-        writable_dir(base.hydra.sweep.dir, "hydra.sweep.dir")  # before the parent run is opened
+        arguments.path(str(base.hydra.sweep.dir), "hydra.sweep.dir", kind="out_dir")  # before the parent run opens
         if prestart and base.hydra.launcher.get("_target_") == BMEXP_LAUNCHER:
             from . import launcher
 
@@ -184,28 +184,6 @@ _COMPOSED: list = []
 
 class _BadInput(SystemExit):
     """Raised inside a Hydra job so that Hydra does not print its own error banner."""
-
-
-def writable_dir(path, key: str) -> None:
-    """``path`` is a directory this process can create (or write): its nearest existing ancestor is a
-    directory in which a directory can be made (tried, and removed at once), or InputError naming ``key``."""
-    import tempfile
-
-    target = Path(str(path)).expanduser()
-    where = target if target.is_absolute() else Path.cwd() / target
-    while not where.exists() and where != where.parent:
-        where = where.parent
-    problem = None if where.is_dir() else f"{where} is not a directory"
-    if problem is None:
-        try:
-            Path(tempfile.mkdtemp(dir=where, prefix=".bmexp-check-")).rmdir()
-        except OSError as exc:
-            problem = f"no directory can be made in {where} ({exc.strerror})"
-    if problem:
-        raise InputError(
-            f"{key} = {str(path)!r} cannot be created: {problem}; allowed: a directory this process can write",
-            argument=key,
-        )
 
 
 def _omegaconf_error():

@@ -548,8 +548,7 @@ CLI = [
     ),
     (  # (a traceback, exit 1 and the sweep's parent run left RUNNING; an outside tester)
         "sweep sweep=quick hydra.sweep.dir=/dev/null/x",
-        "bmexp sweep: error: hydra.sweep.dir = '/dev/null/x' cannot be created: /dev/null is not a directory; "
-        "allowed: a directory this process can write",
+        "bmexp sweep: error: hydra.sweep.dir must be a directory bmexp can create; '/dev/null/x': Not a directory",
     ),
     (
         "run hydra.run.dir=/dev/null/x",
