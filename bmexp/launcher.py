@@ -611,11 +611,16 @@ def worker_main(argv: list[str]) -> int:
                 ret._return_value = None
                 data = pickle.dumps((kind, ret))
             _send(wfd, data)
-    except KeyboardInterrupt:
+    except BrokenPipeError:
+        return 0
+    except BaseException as exc:
+        # A stop signal raises KeyboardInterrupt wherever the worker is; inside a library's clean-up it can
+        # come out as another error (OmegaConf composing the next job's config: an AttributeError from a
+        # half-restored node).  After a stop signal, whatever unwinds is that interrupt.
+        if not (isinstance(exc, KeyboardInterrupt) or _STOPPING.is_set()):
+            raise
         if _orphaned(launcher_pid):  # close what the dead launcher left open
             _end_orphaned(launcher_pid, launcher_started)
-        return 0
-    except BrokenPipeError:
         return 0
 
 

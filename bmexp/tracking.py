@@ -865,9 +865,22 @@ def job_run(
             job.flush()
             client.set_tag(job.run_id, "bmexp.error", f"{type(exc).__name__}: {exc}"[:5000])
         finally:
-            client.set_terminated(job.run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+            client.set_terminated(job.run_id, "KILLED" if interrupted(exc) else "FAILED")
         raise
     client.set_terminated(job.run_id, "FINISHED")
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C / stop signal's KeyboardInterrupt, or an error a library raised while that
+    interrupt unwound it (OmegaConf's clean-up turns one into an AttributeError): the run was stopped, it
+    did not fail."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 # ----------------------------------------------------------------------------- reading back

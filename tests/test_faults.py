@@ -820,6 +820,49 @@ def test_a_worker_closing_its_dead_launchers_runs_is_neither_interrupted_nor_kep
         assert time.monotonic() - t0 < 30
 
 
+A_LIBRARY_TURNS_THE_INTERRUPT_INTO_ANOTHER_ERROR = r"""
+import os, signal, sys, time
+from hydra.core.singleton import Singleton
+from bmexp import launcher
+
+def _execute(idx, overrides, *context):  # as OmegaConf's flag_override, composing the next job's config
+    try:
+        if sys.argv[1] == "signalled":
+            os.kill(os.getpid(), signal.SIGTERM)  # the launcher stops its workers
+        time.sleep(2)
+    finally:
+        raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'")
+
+launcher._execute = _execute
+rfd, wfd = os.pipe()
+pickle = launcher._pickler()
+launcher._send(wfd, pickle.dumps((dict(os.environ), None, None, None, Singleton.get_state())))
+launcher._send(wfd, pickle.dumps((0, [])))
+print("returned", launcher.worker_main([str(os.getppid()), str(rfd), str(wfd)]), flush=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["signalled", "a real error"])
+def test_a_worker_stopped_while_a_library_turns_the_interrupt_into_another_error_exits_quietly(how):
+    """CI once showed a joblib sweep's Ctrl-C print a worker's traceback: the launcher's SIGTERM came while
+    the worker composed a job's config, and OmegaConf's clean-up turned the KeyboardInterrupt into an
+    AttributeError.  After a stop signal, whatever unwinds the worker is the interrupt; without one, an
+    error is still an error."""
+    proc = subprocess.run(
+        [sys.executable, "-c", A_LIBRARY_TURNS_THE_INTERRUPT_INTO_ANOTHER_ERROR, how],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
+    if how == "signalled":
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "returned 0\n", "")
+    else:
+        assert proc.returncode == 1 and proc.stdout == "", proc.stdout
+        error = "AttributeError: 'NoneType' object has no attribute '_invalidate_flags_cache'"
+        assert proc.stderr.rstrip().endswith(error), proc.stderr
+
+
 INTERRUPTED_WHILE_WORKERS_STOP = r"""
 import os, signal, sys, time
 from bmexp import cli, launcher

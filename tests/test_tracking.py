@@ -51,6 +51,18 @@ def test_job_run_ends_failed_with_the_error(tmp_path):
     assert run.data.metrics["a"] == 1.0
 
 
+def test_job_run_ends_killed_when_a_library_turned_the_interrupt_into_another_error(tmp_path):
+    store = tracking.Store.default(root=tmp_path)
+    with pytest.raises(AttributeError):
+        with tracking.job_run(store, "bmexp-t", run_name="x", parent_id=None) as job:
+            try:
+                raise KeyboardInterrupt("signal 15")
+            finally:  # (as OmegaConf's flag_override, interrupted)
+                raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'")
+    run = store.client().get_run(job.run_id)
+    assert run.info.status == "KILLED" and run.data.tags["bmexp.error"].startswith("AttributeError: 'NoneType'")
+
+
 def _store_and_a_dead_owner(tmp_path):
     """A store, its client, an experiment, and the owner tag of a process that has ended."""
     store = tracking.Store.default(root=tmp_path)
