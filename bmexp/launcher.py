@@ -611,6 +611,8 @@ def worker_main(argv: list[str]) -> int:
                 ret._return_value = None
                 data = pickle.dumps((kind, ret))
             _send(wfd, data)
+            if _STOPPING.is_set():  # stopped, and a library swallowed the interrupt: its signals are now
+                raise KeyboardInterrupt("stopped")  # ignored, so it must not take another job
     except BrokenPipeError:
         return 0
     except BaseException as exc:
