@@ -913,11 +913,37 @@ def validate_train_config(cfg: DictConfig) -> dict:
     args = build_training(cfg)
     with config_keys(TRAINING_KEYS):
         check_training(**args)
+    _refuse_unused_sampler(cfg.sampler, args)
     _tuning(args["sampler"], args["student"])
     _training_work(args)
     if cfg.metrics_csv:
         arguments.path(_parent(cfg.metrics_csv), "metrics_csv", kind="out_dir")
     return args
+
+
+#: ``python -m bmexp train``'s default sampler (conf/sampler/gibbs.yaml)
+DEFAULT_SAMPLER = {"name": "gibbs", "rule": "heat_bath", "scan": "sequential", "backend": "numba"}
+
+
+def _refuse_unused_sampler(sc: DictConfig, args: dict) -> None:
+    """``train`` with a training that samples nothing with the sampler (the exact gradient; scikit-learn's
+    BernoulliRBM, which draws its own chains): a sampler other than the default would be ignored, so it is
+    refused (``run`` uses it for its checks)."""
+    if args["variant"] == "exact":
+        why = "training.variant = 'exact' (its gradient is computed exactly: nothing is sampled)"
+    elif args.get("trainer") == "sklearn":
+        why = "training.trainer = 'sklearn' (scikit-learn's BernoulliRBM draws its own chains)"
+    else:
+        return
+    given = {k: v for k, v in OmegaConf.to_container(sc).items() if v is not None}
+    changed = [k for k in given if given[k] != DEFAULT_SAMPLER.get(k)]
+    if changed:
+        key = "name" if "name" in changed else changed[0]
+        raise InputError.about(
+            f"sampler.{key}",
+            f"{{argument}} = {given[key]!r} is ignored with {why}: leave the sampler at its default "
+            "(sampler=gibbs), or use python -m bmexp run, whose checks use it",
+        )
 
 
 def validate_check_config(cfg: DictConfig) -> dict:

@@ -65,7 +65,7 @@ class SamplerConfig:
     T_max: Optional[float] = None  # top of the geometric ladder (adaptive: its start)
     swap: Optional[str] = None  # deo (non-reversible even/odd) | seo | random_pair
     tune_chains: Optional[int] = None  # adaptive: chains of the tuning run
-    tune_sweeps: Optional[int] = None  # adaptive: sweeps of the tuning run (rounds of 32, 64, ...)
+    tune_sweeps: Optional[int] = None  # adaptive: tuning sweeps (rounds 32, 64, ...; the last takes the rest)
 
 
 @dataclass

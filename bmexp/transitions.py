@@ -45,6 +45,7 @@ def start_distribution(model: BoltzmannMachine, start="random", clamp: dict | No
         refused "off" with a unit clamped on although the samplers accept it).
     """
     n = model.n_units
+    clamp = exact_clamp(model, clamp)
     if isinstance(start, str):
         if start == "random":
             p0 = np.full(2**n, 1.0 / 2**n)
@@ -71,6 +72,23 @@ def start_distribution(model: BoltzmannMachine, start="random", clamp: dict | No
             cube = moved
         p0 = cube.reshape(-1)
     return p0
+
+
+def exact_clamp(model: BoltzmannMachine, clamp) -> dict[int, float]:
+    """``clamp`` as ``{unit index: value}``, checked as the samplers check it (unit indices or names, values
+    of the model's convention: :func:`bmexp.samplers.normalize_clamp`); one value per unit, the same for
+    every chain (an exact output holds every chain at the same values)."""
+    from .samplers.gibbs import normalize_clamp
+
+    if clamp is None or (isinstance(clamp, dict) and not clamp):
+        return {}
+    idx, vals = normalize_clamp(model, clamp, 1)
+    return {int(i): float(v) for i, v in zip(idx, vals[0])}
+
+
+def _check_schedule(schedule) -> None:
+    if not isinstance(schedule, Schedule):
+        raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
 
 
 def _site_update(cube: np.ndarray, i: int, move: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
@@ -117,8 +135,7 @@ def schedule_output(
     from . import arguments
 
     n = arguments.model(model).n_units
-    if not isinstance(schedule, Schedule):
-        raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
+    _check_schedule(schedule)
     if n > max_units:
         raise InputError(
             f"schedule_output needs n_units <= max_units = {max_units}; received a model with n_units = {n}"
@@ -128,8 +145,8 @@ def schedule_output(
             f"kernel must be a declared bmexp.samplers.Kernel (rule x scan); received {kernel!r}: "
             "an unknown kernel has no exact schedule output"
         )
-    clamp = dict(clamp or {})
-    held = set(int(u) for u in fixed) | set(int(u) for u in clamp)
+    clamp = exact_clamp(model, clamp)
+    held = set(int(u) for u in fixed) | set(clamp)
     free = [i for i in range(n) if i not in held]
     p = start_distribution(model, start, clamp)
     gap_cubes = _gap_cubes(model, gaps)
@@ -193,12 +210,13 @@ def pt_output(
     from . import arguments
 
     n = arguments.model(model).n_units
+    _check_schedule(schedule)
     ladder = np.asarray(temperatures, dtype=float)
     R = ladder.size
     if n * R > MAX_JOINT_UNITS:
         raise InputError(f"pt_output needs n_units x replicas <= {MAX_JOINT_UNITS}; received {n} x {R}")
     size = 2**n
-    clamp = dict(clamp or {})
+    clamp = exact_clamp(model, clamp)
     free = [i for i in range(n) if i not in clamp]
     if isinstance(start, str):
         one = start_distribution(model, start, clamp)

@@ -24,7 +24,7 @@ from bmexp.samplers import (
 )
 from bmexp.schedules import Schedule
 from bmexp.training import train
-from bmexp.transitions import schedule_output
+from bmexp.transitions import pt_output, schedule_output
 from bmexp.validation import gof_test
 from bmexp.validation.checks import run_check
 from bmexp.zoo import random_rbm
@@ -452,6 +452,18 @@ CLI = [
     (
         "run sampler=pt sampler.tune_sweeps=10",
         "bmexp run: error: sampler.tune_sweeps must be an integer >= 32; received 10",
+    ),
+    (
+        "train training=exact data=exact sampler=pt",
+        "bmexp train: error: sampler.name = 'pt' is ignored with training.variant = 'exact' (its gradient is "
+        "computed exactly: nothing is sampled): leave the sampler at its default (sampler=gibbs), or use python -m "
+        "bmexp run, whose checks use it",
+    ),
+    (
+        "train training=sklearn model=rbm sampler.rule=metropolis",
+        "bmexp train: error: sampler.rule = 'metropolis' is ignored with training.trainer = 'sklearn' "
+        "(scikit-learn's BernoulliRBM draws its own chains): leave the sampler at its default (sampler=gibbs), or "
+        "use python -m bmexp run, whose checks use it",
     ),
     (
         "run sampler.replicas=4",
@@ -924,7 +936,7 @@ CLI = [
     # ---- parallel tempering's bad input: tuning estimated, ladders checked as given, ignored keys refused
     (
         "run sampler=pt train=false sampler.ladder=adaptive sampler.tune_sweeps=1000000000000",
-        "bmexp run: error: sampler.tune_sweeps = 1000000000000 would need 17.6 TB of memory for the tuning's "
+        "bmexp run: error: sampler.tune_sweeps = 1000000000000 would need 46.4 TB of memory for the tuning's "
         "temperatures; the limit is 8.59 GB",
     ),
     (
@@ -1272,7 +1284,7 @@ API = [
     (
         "ParallelTempering(ladder='adaptive', tune_sweeps=10**15)(slide35(), ...)",
         lambda: _pt(ladder="adaptive", tune_sweeps=10**15),
-        "tune_sweeps = 1000000000000000 would need 18 PB of memory for the tuning's temperatures; the limit is 8.59 GB",
+        "tune_sweeps = 1000000000000000 would need 46 PB of memory for the tuning's temperatures; the limit is 8.59 GB",
     ),
     (
         "ParallelTempering(ladder='adaptive', tune_chains=10**9)(slide35(), ...)",
@@ -1282,8 +1294,53 @@ API = [
     (
         "ParallelTempering(ladder='adaptive', tune_chains=10**4, tune_sweeps=10**7)(slide35(), ...)",
         lambda: _pt(ladder="adaptive", tune_chains=10**4, tune_sweeps=10**7),
-        "tune_sweeps = 10000000 would take 1.34e+12 spin updates for the adaptive ladder's tuning; the limit is 1e+12 "
+        "tune_sweeps = 10000000 would take 1.6e+12 spin updates for the adaptive ladder's tuning; the limit is 1e+12 "
         "(about 6 hours here)",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2], replicas=2.0)",
+        lambda: ParallelTempering(ladder=[1, 2], replicas=2.0),
+        "replicas must be 2 (the length of the explicit ladder) or None (taken from the ladder); received 2.0",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2]).schedule_output(slide35(), schedule, clamp={'x': 1})",
+        lambda: ParallelTempering(ladder=[1, 2]).schedule_output(slide35(), Schedule.constant(2), clamp={"x": 1}),
+        "clamp units must be indices in [0, 4) or names in ['v1', 'v2', 'h1', 'h2']; received 'x'",
+    ),
+    (
+        "ParallelTempering(ladder=[1, 2]).schedule_output(slide35(), schedule, clamp={0: 2})",
+        lambda: ParallelTempering(ladder=[1, 2]).schedule_output(slide35(), Schedule.constant(2), clamp={0: 2}),
+        "clamp values must contain only binary values {0, 1}; found 2 (1 bad entries)",
+    ),
+    (
+        "ParallelTempering(ladder='adaptive').schedule_output(slide35(), schedule, clamp={0: 2})",
+        lambda: ParallelTempering(ladder="adaptive").schedule_output(slide35(), Schedule.constant(2), clamp={0: 2}),
+        "clamp values must contain only binary values {0, 1}; found 2 (1 bad entries)",
+    ),
+    (
+        "ParallelTempering().schedule_output(None, schedule)",
+        lambda: ParallelTempering().schedule_output(None, Schedule.constant(2)),
+        "model must be a BoltzmannMachine; received NoneType",
+    ),
+    (
+        "ParallelTempering().schedule_output(slide35(), 2)",
+        lambda: ParallelTempering().schedule_output(slide35(), 2),
+        "schedule must be a bmexp Schedule; received int",
+    ),
+    (
+        "schedule_output(slide35(), schedule, clamp={9: 1})",
+        lambda: schedule_output(slide35(), Schedule.constant(2), clamp={9: 1}),
+        "clamp units must be indices in [0, 4) or names in ['v1', 'v2', 'h1', 'h2']; received 9",
+    ),
+    (
+        "pt_output(slide35(), 2, [1, 2])",
+        lambda: pt_output(slide35(), 2, [1, 2]),
+        "schedule must be a bmexp Schedule; received int",
+    ),
+    (
+        "ParallelTempering()(model, ..., init=replace(result, walker_last=np.full((5, 4), 7)))",
+        lambda: _pt_carried_on(walker_last=np.full((5, 4), 7)),
+        "init.walker_last must be the result's round-trip states, (5, 4) of -1, 0 and 1; received [7] among its values",
     ),
     (
         "ParallelTempering(ladder=[True, 2])",
@@ -1480,6 +1537,15 @@ API = [
         "give log_z (an AISResult from ais or reverse_ais) or exact_log_z (an exact number), exactly one; received log_z = <forward AISResult: log Z = 4.40607 from 4 chains>, exact_log_z = 1.0",
     ),
 ]
+
+
+def _pt_carried_on(**changes):
+    """A ParallelTempering call carried on from an earlier result with ``changes`` made to it."""
+    from dataclasses import replace
+
+    pt, rng = ParallelTempering(), np.random.default_rng(0)
+    first = pt(slide35(), rng=rng, n_chains=5, schedule=Schedule.constant(2))
+    return pt(slide35(), rng=rng, n_chains=5, schedule=Schedule.constant(2), init=replace(first, **changes))
 
 
 def _pt(n_chains=10, **kwargs):

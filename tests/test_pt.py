@@ -263,6 +263,25 @@ def test_a_carried_on_adaptive_sampler_keeps_its_ladder_and_its_clamps_tune_it()
     np.testing.assert_array_equal(held.swap_acceptance, np.ones(3))
 
 
+@pytest.mark.parametrize(
+    "tune_sweeps, rounds",
+    [(32, [32]), (63, [63]), (2016, [32, 64, 128, 256, 512, 1024]), (3000, [32, 64, 128, 256, 512, 2008])],
+)
+def test_the_tuning_runs_tune_sweeps_exactly(tune_sweeps, rounds):
+    """Rounds of 32, 64, ... while the next fits; the last takes what is left over (outside tester: 63 and 32,
+    or 4063 and 2016, tuned the same ladder: up to 2,047 of the sweeps asked for were dropped)."""
+    pt = ParallelTempering(ladder="adaptive", tune_sweeps=tune_sweeps)
+    assert pt._tuning_schedule() == rounds and sum(rounds) == tune_sweeps
+    model = ferromagnet(4, 4)
+    r = pt(model, rng=np.random.default_rng(0), n_chains=2, schedule=Schedule.constant(1))
+    assert r.tune_updates == 16 * tune_sweeps * 4 * model.n_units == pt.tuning_updates(model.n_units)
+    if tune_sweeps != 2016:  # a different tuning run: a different ladder
+        default = ParallelTempering(ladder="adaptive")(
+            model, rng=np.random.default_rng(0), n_chains=2, schedule=Schedule.constant(1)
+        )
+        assert not np.array_equal(r.temperatures, default.temperatures)
+
+
 def test_numpy_integers_of_any_width_are_taken_as_integers():
     # np.int8(3) replicas overflowed in the memory estimate (3 x 1024 in int8), np.int16(16) tuning chains
     # gave -8192 tuning updates (outside tester): the sampler keeps Python numbers.

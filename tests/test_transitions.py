@@ -177,3 +177,26 @@ def test_a_start_off_with_a_unit_clamped_on_is_what_the_samplers_do():
     counts = np.bincount(indices_from_states(out.states, m.convention), minlength=2**m.n_units)
     assert not gof_test(counts, exact, alpha=0.01).reject
     assert tv(exact, start) > 0.5
+
+
+def test_exact_outputs_take_clamps_as_the_samplers_do():
+    """Unit names and numpy values, as the samplers take them (outside tester: a name was a TypeError, and
+    a value of 2 was silently read as 'off')."""
+    from bmexp.samplers import ParallelTempering
+    from bmexp.transitions import pt_output
+
+    m, schedule = slide35(), Schedule.constant(2)
+    by_index = schedule_output(m, schedule, clamp={3: 1})
+    np.testing.assert_array_equal(schedule_output(m, schedule, clamp={"h2": np.float32(1)}), by_index)
+    np.testing.assert_array_equal(schedule_output(m, schedule, clamp=([3], [1])), by_index)
+    assert by_index.reshape(2, 2, 2, 2)[..., 0].sum() == 0  # h2 held on
+    pt = ParallelTempering(ladder=[1, 2])
+    np.testing.assert_array_equal(
+        pt.schedule_output(m, schedule, clamp={"h2": 1}), pt.schedule_output(m, schedule, clamp={3: 1})
+    )
+    np.testing.assert_array_equal(
+        pt_output(m, schedule, [1, 2], clamp={"v1": 0}), pt_output(m, schedule, [1, 2], clamp={0: 0})
+    )
+    for clamp in ({0: 2}, {"x": 1}, {0: np.array([1, 0])}):
+        with pytest.raises(InputError, match="clamp"):
+            schedule_output(m, schedule, clamp=clamp)

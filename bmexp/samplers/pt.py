@@ -14,7 +14,7 @@ probability ``min(1, exp((1/T_k - 1/T_k+1) (E_k - E_k+1)))``.  Swap rounds (``sw
 Ladders: ``"geometric"`` (``T_k = T_max^((k-1)/(R-1))``), an explicit list of temperatures, or
 ``"adaptive"``: starting from the geometric ladder, tuned on ``tune_chains`` chains of the model
 (its clamped units held at the first chain's values) at T = 1 in rounds of 32, 64, 128, ... sweeps
-(``tune_sweeps`` in all) so that the swap
+(``tune_sweeps`` in all: the last round takes what is left over) so that the swap
 rejection rates of all pairs become equal (the communication-barrier rule of Syed et al.:
 ``1/T`` placed at equal steps of the cumulative rejection rate, ends fixed), then frozen: the
 sampling phase is a fixed Markov chain.  The tuning rounds draw their keys from ``rng`` first and
@@ -333,7 +333,7 @@ class ParallelTempering:
         else:
             ladder = check_ladder(self.ladder)
             object.__setattr__(self, "ladder", tuple(float(t) for t in ladder))
-            if self.replicas is not None and self.replicas != ladder.size:
+            if self.replicas is not None and (not arguments._is_int(self.replicas) or self.replicas != ladder.size):
                 raise InputError.bad(
                     "replicas",
                     f"{ladder.size} (the length of the explicit ladder) or None (taken from the ladder)",
@@ -396,7 +396,7 @@ class ParallelTempering:
 
     def tuning_updates(self, n_units: int) -> float:
         """Spin updates of one adaptive tuning run (every call tunes one; 0 for fixed ladders):
-        ``tune_chains x (sweeps of its whole rounds) x R x n``, as ``PTResult.tune_updates``."""
+        ``tune_chains x tune_sweeps x R x n``, as ``PTResult.tune_updates``."""
         if self.ladder != "adaptive":
             return 0.0
         return float(self.tune_chains) * self._tuning_rounds()[0] * self.replicas * n_units
@@ -408,12 +408,20 @@ class ParallelTempering:
         return max(ratio, key=ratio.get)
 
     def _tuning_rounds(self) -> tuple[int, int]:
-        """(sweeps of the whole rounds 32, 64, ... that fit in ``tune_sweeps``, the last round's), as
-        :meth:`_tune` runs them."""
-        done, last, sweeps = 0, 0, _FIRST_TUNING_ROUND
-        while done + sweeps <= self.tune_sweeps:
-            done, last, sweeps = done + sweeps, sweeps, 2 * sweeps
-        return done, last
+        """(sweeps of the whole tuning, ``tune_sweeps``; the last round's), as :meth:`_tune` runs them."""
+        rounds = self._tuning_schedule()
+        return sum(rounds), rounds[-1]
+
+    def _tuning_schedule(self) -> list[int]:
+        """The tuning rounds' lengths: 32, 64, 128, ... while the next round fits in ``tune_sweeps``; the last
+        round also takes the sweeps left over (fewer than a further round would have), so that the tuning
+        runs ``tune_sweeps`` sweeps exactly (2016 = 32 + ... + 1024; 3000 = 32 + ... + 512 + 1984)."""
+        rounds, sweeps = [], _FIRST_TUNING_ROUND
+        while sum(rounds) + sweeps <= self.tune_sweeps:
+            rounds.append(sweeps)
+            sweeps *= 2
+        rounds[-1] += self.tune_sweeps - sum(rounds)
+        return rounds
 
     def _memory(self, n: int, n_chains: int, sweeps: int) -> float:
         """Bytes :meth:`_run` and :meth:`__call__` allocate for ``n_chains`` chains: states (twice:
@@ -463,8 +471,11 @@ class ParallelTempering:
     def schedule_output(self, model: BoltzmannMachine, schedule: Schedule, *, start="random", clamp=None):
         """Exact distribution of the T = 1 replica's final state (None when the ladder is adaptive
         or the joint chain has more than 2**16 states): see :func:`bmexp.transitions.pt_output`."""
-        from ..transitions import MAX_JOINT_UNITS, pt_output
+        from ..transitions import MAX_JOINT_UNITS, _check_schedule, exact_clamp, pt_output
 
+        arguments.model(model)
+        _check_schedule(schedule)
+        exact_clamp(model, clamp)  # (checked whatever the ladder: a None here must not hide a bad clamp)
         ladder = self.temperatures()
         if ladder is None or model.n_units * ladder.size > MAX_JOINT_UNITS:
             return None
@@ -593,9 +604,13 @@ class ParallelTempering:
             )
         last = np.asarray(result.walker_last) if result.walker_last is not None else None
         if last is None or last.shape != (n_chains, R) or not np.isin(last, (-1, 0, 1)).all():
+            if last is None or last.shape != (n_chains, R):
+                shown = "None" if last is None else f"shape {last.shape}"
+            else:
+                shown = f"{np.unique(last[~np.isin(last, (-1, 0, 1))])[:5].tolist()} among its values"
             raise InputError(
-                "init.walker_last must be the result's round-trip states, (n_chains, R) of -1, 0 and 1; received "
-                + ("None" if last is None else f"shape {last.shape}")
+                f"init.walker_last must be the result's round-trip states, ({n_chains}, {R}) of -1, 0 and 1; "
+                f"received {shown}"
             )
         arguments.integer(result.sweeps_done, "init.sweeps_done", low=0)
         fixed = self.temperatures()
@@ -696,8 +711,8 @@ class ParallelTempering:
                 if held is not None:
                     states[:, :, idx] = held
 
-        done, sweeps, acceptance = 0, _FIRST_TUNING_ROUND, None
-        while done + sweeps <= self.tune_sweeps:
+        done, acceptance = 0, None
+        for sweeps in self._tuning_schedule():
             counts = np.zeros((chains, 2 * (R - 1) + 1), dtype=np.int64)
             betas = np.tile(1.0 / ladder, (sweeps, 1))
             self._run(model, states, tidx, last, counts, rng, betas, clamped, start)
@@ -705,7 +720,6 @@ class ParallelTempering:
             acceptance = counts[:, R - 1 : 2 * (R - 1)].sum(axis=0) / np.maximum(1, counts[:, : R - 1].sum(axis=0))
             ladder = equalised_ladder(ladder, 1.0 - acceptance)
             done += sweeps
-            sweeps *= 2
         return ladder, chains * R * n * done, acceptance
 
 
