@@ -172,9 +172,14 @@ def model(value, name: str = "model"):
     return value
 
 
+#: The image formats plots are written in (matplotlib's, by the file's suffix)
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff")
+
+
 def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None = None) -> Path:
-    """An existing, readable file (``kind="file"``) or a writable directory (``kind="out_dir"``: an
-    existing one, or one that can be created -- not created here), named by a string or ``os.PathLike``."""
+    """An existing, readable file (``kind="file"``), a writable directory (``kind="out_dir"``: an
+    existing one, or one that can be created -- not created here) or a file to write (``kind="out_file"``:
+    not a directory, in a writable directory, with one of ``suffixes``), named by a string or ``os.PathLike``."""
     if not isinstance(value, (str, os.PathLike)) or not str(value):
         raise InputError.bad(name, "a path", value)
     p = Path(value)
@@ -214,4 +219,22 @@ def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None
         if not os.access(p if p.exists() else q, os.W_OK | os.X_OK):
             raise InputError.about(name, f"{{argument}} must be writable; {str(p)!r} is not (permission denied)")
         return p
-    raise ValueError(f"kind must be 'file' or 'out_dir'; received {kind!r}")  # a bug in bmexp, not bad input
+    if kind == "out_file":
+        if suffixes is not None and p.suffix.lower() not in set(suffixes):
+            raise InputError.about(name, "{argument} must end in " + ", ".join(suffixes) + f"; received {str(p)!r}")
+        if p.is_dir():
+            raise InputError.about(name, f"{{argument}} must be a file path; {str(p)!r} is a directory")
+        path(p.parent, name, kind="out_dir")
+        if p.parent.is_dir():  # proved by creating it (removed again unless it was there): /proc accepts nothing
+            existed = p.exists()
+            try:
+                with open(p, "ab"):
+                    pass
+            except OSError as exc:
+                raise InputError.about(
+                    name, f"{{argument}} must be a file bmexp can write; {str(p)!r}: {exc.strerror}"
+                ) from None
+            if not existed:
+                p.unlink()
+        return p
+    raise ValueError(f"kind must be 'file', 'out_dir' or 'out_file'; received {kind!r}")  # a bug in bmexp

@@ -416,6 +416,18 @@ def validate_launcher(lc: DictConfig, store_uri: str | None = None) -> None:
         return
     if not str(lc.get("_target_", "")).endswith("BmexpLauncher"):
         return  # other launchers check their own settings
+    import dataclasses
+
+    from hydra_plugins.bmexp_launcher import BmexpLauncherConf
+
+    known = [f.name for f in dataclasses.fields(BmexpLauncherConf)]
+    for key in lc:
+        if key not in known:  # (its __init__ takes **_: a key added with + would be ignored)
+            raise InputError.about(
+                f"hydra.launcher.{key}",
+                f"{{argument}} is not a setting of bmexp's launcher (a key added with '+' would be ignored); its "
+                f"settings are: {', '.join(k for k in known if k != '_target_')}",
+            )
     n_jobs = lc.get("n_jobs")
     if n_jobs != -1 and not (arguments._is_int(n_jobs) and 1 <= n_jobs <= 1024):
         raise InputError.bad("hydra.launcher.n_jobs", "-1 (one worker per core) or an integer in [1, 1024]", n_jobs)
@@ -917,7 +929,7 @@ def validate_train_config(cfg: DictConfig) -> dict:
     _tuning(args["sampler"], args["student"])
     _training_work(args)
     if cfg.metrics_csv:
-        arguments.path(_parent(cfg.metrics_csv), "metrics_csv", kind="out_dir")
+        arguments.path(cfg.metrics_csv, "metrics_csv", kind="out_file")
     return args
 
 
@@ -982,14 +994,8 @@ def validate_check_config(cfg: DictConfig) -> dict:
     if name == "conditional" and cfg.check.get("hidden") is not None:
         kwargs["hidden"] = list(cfg.check.hidden)
     if cfg.check.plot:
-        arguments.path(str(_parent(cfg.check.plot)), "check.plot", kind="out_dir")
+        arguments.path(cfg.check.plot, "check.plot", kind="out_file", suffixes=arguments.PLOT_SUFFIXES)
     return {"model": model, "sampler": sampler, "kwargs": kwargs}
-
-
-def _parent(path) -> str:
-    from pathlib import Path
-
-    return str(Path(path).parent) or "."
 
 
 def validate_table_config(cfg: DictConfig):

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from . import arguments, early_signal
 from .boundary import refuse_added_keys, validate_launcher, validate_run_config
@@ -83,10 +83,8 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
         for params in grids:
             axes = {k: parser.parse_override(f"{k}={v}") for k, v in params.items() if k not in fixed_keys}
             axes.update(cli_sweeps)
-            choices = [
-                [f"{key}={value}" for value in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
-                for key, o in axes.items()
-            ]
+            choices = [_axis_values(key, o, MAX_SWEEP_JOBS - len(jobs)) for key, o in axes.items()]
+            _count_jobs(axes, choices, len(jobs))
             jobs += [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
         tracked = "tracking" in base  # run and sweep log to a store; check, train and table do not
         uri = base.tracking.uri if tracked else None
@@ -99,6 +97,7 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
             )
         validate_launcher(base.hydra.launcher, uri)  # before the jobs: a bad launcher option costs nothing
         arguments.path(str(base.hydra.sweep.dir), "hydra.sweep.dir", kind="out_dir")  # before the parent run opens
+        _check_subdir(OmegaConf.to_container(base.hydra.sweep, resolve=False).get("subdir"), len(jobs))
         if prestart and base.hydra.launcher.get("_target_") == BMEXP_LAUNCHER:
             from . import launcher
 
@@ -116,6 +115,68 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
 
         Store.default(uri=uri).preflight()  # a store that cannot take the runs: exit 2 before any job starts
     return jobs
+
+
+#: The most jobs one sweep runs (each is composed, validated and tracked as a run of its own)
+MAX_SWEEP_JOBS = 10_000
+
+
+def _axis_values(key: str, override, most: int) -> list[str]:
+    """The ``key=value`` lines of a sweep axis (up to ``most + 1`` of them: enough to tell it is too many)."""
+    import itertools
+
+    if not override.is_sweep_override():
+        return [override.input_line]
+    try:
+        values = [f"{key}={v}" for v in itertools.islice(override.sweep_string_iterator(), max(1, most) + 1)]
+    except Exception as exc:  # (Hydra's: range(1, 2, 0), glob() outside a config group, interval() to enumerate)
+        raise InputError.about(
+            key,
+            f"{{argument}}: {override.input_line!r} cannot be swept here ({' '.join(str(exc).split())}); "
+            "allowed: a list of values a,b,c, choice(...) or range(start, stop[, step])",
+        ) from None
+    if not values:
+        raise InputError.about(
+            key, f"{{argument}}: {override.input_line!r} has no values; a sweep axis needs one or more"
+        )
+    return values
+
+
+def _count_jobs(axes: dict, choices: list[list[str]], before: int) -> None:
+    """Refuse a sweep of more than :data:`MAX_SWEEP_JOBS` jobs, naming its longest axis (before any is made)."""
+    import math
+
+    total = before + math.prod(len(c) for c in choices)
+    if total > MAX_SWEEP_JOBS:
+        key, values = max(zip(axes, choices), key=lambda kv: len(kv[1]))
+        shown = f"{len(values)}" if len(values) <= MAX_SWEEP_JOBS else f"more than {MAX_SWEEP_JOBS:,}"
+        raise InputError.about(
+            key,
+            f"{{argument}}: {axes[key].input_line!r} ({shown} values) makes a sweep of more than "
+            f"{MAX_SWEEP_JOBS:,} jobs; the limit is {MAX_SWEEP_JOBS:,} (each job is a run): sweep fewer values, or "
+            "split the sweep",
+        )
+
+
+def _check_subdir(subdir, n_jobs: int) -> None:
+    """``hydra.sweep.subdir`` (each job's directory in the sweep's, unresolved): a relative path inside it,
+    different for every job (it interpolates, as the default ``${hydra.job.num}`` does)."""
+    from pathlib import PurePath
+
+    text = str(subdir) if subdir is not None else ""
+    parts = PurePath(text).parts
+    if not text.strip() or PurePath(text).is_absolute() or ".." in parts:
+        raise InputError.about(
+            "hydra.sweep.subdir",
+            f"{{argument}} = {text!r} must be a relative path inside the sweep's directory (no '..'), such as "
+            "the default ${hydra.job.num}",
+        )
+    if n_jobs > 1 and "${" not in text:
+        raise InputError.about(
+            "hydra.sweep.subdir",
+            f"{{argument}} = {text!r} would put all {n_jobs} jobs in one directory; allowed: a path that differs by "
+            "job, such as the default ${hydra.job.num}",
+        )
 
 
 def _validator(config_name: str):

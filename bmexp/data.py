@@ -6,6 +6,8 @@ student's.  Files are read without pickle (``numpy.load(allow_pickle=False)``, `
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import arguments
@@ -106,9 +108,37 @@ def as_convention_of(vectors, n_visible: int, convention, *, source: str = "data
     return convert_states(arr, _detect(arr, source), as_convention(convention))
 
 
+def _check_npy_header(path) -> None:
+    """The array a ``.npy`` file's header claims, before it is read: its memory (as floats, converted and
+    checked: about 3 copies) within the limit, and the bytes it needs in the file (a header may claim
+    any shape: numpy would allocate it first)."""
+    from numpy.lib import format as npy
+
+    try:
+        with open(path, "rb") as f:
+            version = npy.read_magic(f)
+            read = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+            if read is None:  # (a newer format: numpy.load checks it)
+                return
+            shape, _, dtype = read(f)
+            start = f.tell()
+    except (ValueError, OSError):  # (not a .npy file, a malformed header: numpy.load says what, below)
+        return
+    size = int(np.prod(shape, dtype=object))
+    arguments.within("path", repr(str(path)), memory=24.0 * size, what=f"the {shape} array its header declares")
+    needed = size * dtype.itemsize
+    if not dtype.hasobject and os.path.getsize(path) - start < needed:
+        raise InputError(
+            f"data file {str(path)!r} is cut short: its header declares a {shape} array of {dtype} ({needed:,} "
+            f"bytes), the file holds {os.path.getsize(path) - start:,}"
+        )
+
+
 def load_vectors(path, n_visible: int, convention) -> np.ndarray:
     """Visible vectors from a ``.npy`` or ``.csv`` file (no pickle), converted to ``convention``."""
     path = arguments.path(path, "path", suffixes=(".npy", ".csv"))
+    if path.suffix == ".npy":
+        _check_npy_header(path)
     try:
         if path.suffix == ".npy":
             arr = np.load(path, allow_pickle=False)

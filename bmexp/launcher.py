@@ -493,7 +493,8 @@ class SweepConfigs:
             self.composed[key] = self.loader.load_sweep_config(self.master, list(key))
         cfg = copy.deepcopy(self.composed[key])
         ConfigLoaderImpl._apply_overrides_to_config(plain, cfg)
-        everything = self.parser.parse_overrides(list(self.master.hydra.overrides.hydra) + overrides)
+        hydra_overrides = OmegaConf.to_container(self.master.hydra.overrides.hydra)  # (unresolved, as Hydra reads them)
+        everything = self.parser.parse_overrides(list(hydra_overrides) + overrides)
         task = [o for o in everything if not o.is_hydra_override()]
         job = cfg.hydra.job
         with open_dict(cfg.hydra):

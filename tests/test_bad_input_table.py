@@ -558,6 +558,48 @@ CLI = [
         "bmexp train: error: training.pcd_sweeps = 1000000000 would take 1.6e+12 spin updates for one epoch of "
         "training; the limit is 1e+12 (about 6 hours here)",
     ),
+    (  # (a traceback after the check had run: matplotlib added .png, /proc takes no file; an outside tester)
+        "check check.plot=/proc/x.png",
+        "bmexp check: error: check.plot must be a file bmexp can write; '/proc/x.png': No such file or directory",
+    ),
+    (  # (matplotlib's "Format 'txt' is not supported", a traceback after the check had run)
+        "check check.plot=x.txt",
+        "bmexp check: error: check.plot must end in .png, .pdf, .svg, .jpg, .jpeg, .eps, .ps, .tif, .tiff; "
+        "received 'x.txt'",
+    ),
+    (  # (IsADirectoryError after training)
+        "train metrics_csv=.",
+        "bmexp train: error: metrics_csv must be a file path; '.' is a directory",
+    ),
+    (  # (composed a million jobs, 4.6 GB and counting, before it was killed)
+        "sweep sweep=quick schedule.T0=range(1,1000000)",
+        "bmexp sweep: error: schedule.T0: 'schedule.T0=range(1,1000000)' (more than 10,000 values) makes a sweep of "
+        "more than 10,000 jobs; the limit is 10,000 (each job is a run): sweep fewer values, or split the sweep",
+    ),
+    (  # (0 jobs, exit 0 and an empty parent run)
+        "sweep sweep=quick schedule.T0=range(5,5)",
+        "bmexp sweep: error: schedule.T0: 'schedule.T0=range(5,5)' has no values; a sweep axis needs one or more",
+    ),
+    (  # (Hydra's message without the key)
+        "sweep sweep=quick schedule.T0=range(5,7,0)",
+        "bmexp sweep: error: schedule.T0: 'schedule.T0=range(5,7,0)' cannot be swept here (range() arg 3 must not be "
+        "zero); allowed: a list of values a,b,c, choice(...) or range(start, stop[, step])",
+    ),
+    (  # (created /abs at the root, every job in it)
+        "sweep sweep=quick hydra.sweep.subdir=/abs",
+        "bmexp sweep: error: hydra.sweep.subdir = '/abs' must be a relative path inside the sweep's directory (no "
+        "'..'), such as the default ${hydra.job.num}",
+    ),
+    (
+        "sweep sweep=quick hydra.sweep.subdir=same",
+        "bmexp sweep: error: hydra.sweep.subdir = 'same' would put all 8 jobs in one directory; allowed: a path that "
+        "differs by job, such as the default ${hydra.job.num}",
+    ),
+    (  # (accepted and ignored)
+        "sweep sweep=quick +hydra.launcher.foo=1",
+        "bmexp sweep: error: hydra.launcher.foo is not a setting of bmexp's launcher (a key added with '+' would be "
+        "ignored); its settings are: n_jobs, grace_s",
+    ),
     (  # (a traceback, exit 1 and the sweep's parent run left RUNNING; an outside tester)
         "sweep sweep=quick hydra.sweep.dir=/dev/null/x",
         "bmexp sweep: error: hydra.sweep.dir must be a directory bmexp can create; '/dev/null/x': Not a directory",

@@ -83,3 +83,27 @@ def test_an_empty_csv_is_one_clear_error_and_no_numpy_warning(tmp_path):
         warnings.simplefilter("error")  # numpy's "input contained no data" would be a second stderr line
         with pytest.raises(InputError, match=r"must have shape \(n_vectors, 2\)"):
             load_vectors(path, 2, "binary")
+
+
+def test_a_npy_header_is_checked_before_numpy_allocates_what_it_declares(tmp_path):
+    """A 64-byte file whose header declares 10**12 x 4 int64s: numpy.load allocated 29 TiB first and failed
+    with a MemoryError (outside tester).  The declared array is now refused on memory, and a file shorter
+    than its header's array is named as cut short."""
+    from numpy.lib import format as npy
+
+    from bmexp.data import load_vectors
+
+    for name, shape in (("huge.npy", (10**12, 4)), ("short.npy", (100, 4))):
+        with open(tmp_path / name, "wb") as f:
+            npy.write_array_header_1_0(f, {"descr": "<i8", "fortran_order": False, "shape": shape})
+            f.write(b"\0" * 64)
+    with pytest.raises(
+        InputError, match=r"^path = '.*huge.npy' would need 96 TB of memory for the \(1000000000000, 4\)"
+    ):
+        load_vectors(tmp_path / "huge.npy", 4, "binary")
+    with pytest.raises(
+        InputError, match=r"is cut short: its header declares a \(100, 4\) array of int64 \(3,200 bytes\)"
+    ):
+        load_vectors(tmp_path / "short.npy", 4, "binary")
+    np.save(tmp_path / "ok.npy", np.eye(4, dtype=np.int8))
+    np.testing.assert_array_equal(load_vectors(tmp_path / "ok.npy", 4, "binary"), np.eye(4))

@@ -87,3 +87,19 @@ def test_a_bad_value_fails_as_in_full_composition(tmp_path, monkeypatch):
         with pytest.raises(type(full.value)) as fast:
             configs(job)
         assert str(fast.value) == str(full.value)
+
+
+def test_a_hydra_override_with_an_interpolation(tmp_path, monkeypatch):
+    """``hydra.sweep.subdir=j${hydra.job.num}``: the master config's hydra overrides were read resolved, and
+    hydra.job.num is set only per job, so every job failed (an outside tester).  The jobs' own overrides,
+    as the launcher gets them, hold no hydra ones (those are in the master config)."""
+    monkeypatch.chdir(tmp_path)
+    overrides = ["sweep=quick", "hydra.sweep.subdir=j${hydra.job.num}"]
+    jobs = [[o for o in job if not o.startswith("hydra.")] for job in cli.plan_sweep("sweep", overrides)]
+    master, loader = master_and_loader(overrides)
+    configs = SweepConfigs(loader, master)
+    for job in jobs:
+        got = configs(job)
+        assert composed(got) == composed(loader.load_sweep_config(master, list(job))), job
+        assert OmegaConf.to_container(got.hydra.sweep, resolve=False)["subdir"] == "j${hydra.job.num}"
+    assert len(configs.composed) < len(jobs)  # (the shared path, where the hydra overrides are read)

@@ -152,9 +152,11 @@ class CheckResult:
         return "\n".join(lines)
 
     def plot(self, path) -> None:
+        """A bar plot of the table (observed against each exact distribution) written to ``path`` (its
+        suffix names the format: :data:`bmexp.arguments.PLOT_SUFFIXES`)."""
         from .plots import bar_plot
 
-        bar_plot(self, path)
+        bar_plot(self, arguments.path(path, "path", kind="out_file", suffixes=arguments.PLOT_SUFFIXES))
 
 
 def _prepare(model, sampler, rng, schedule, alpha):
