@@ -496,6 +496,12 @@ def check_store_uri(uri: str | None, key: str = "tracking.uri") -> None:
                 f"would lose the runs)",
                 argument=key,
             )
+        if "?" in uri or "#" in uri:  # (MLflow passes them to SQLAlchemy, which warns and makes a file named so)
+            raise InputError(
+                f"{shown} must be {allowed}; received {uri!r} (query strings and fragments are not supported: "
+                "name the database file alone)",
+                argument=key,
+            )
         path = Path(uri[len("sqlite:///") :])
         if path.is_dir():
             raise InputError(f"{shown} must name a database file; {str(path)!r} is a directory", argument=key)
@@ -1008,6 +1014,15 @@ def validate_table_config(cfg: DictConfig):
             f"enumeration); received {model.n_visible} + {model.n_hidden} = {model.n_units}"
         )
     _within("max_units", max_units, memory=80.0 * 2.0**model.n_units, what=f"the table of 2**{model.n_units} states")
+    if cfg.given_hidden is not None and not (model.n_visible and model.n_hidden):
+        raise InputError.about(
+            "given_hidden",
+            f"{{argument}} = {OmegaConf.to_container(cfg.given_hidden)!r} is ignored: the table conditions on the "
+            f"hidden units only when the model has visible and hidden ones (n_visible = {model.n_visible}, "
+            f"n_hidden = {model.n_hidden}); allowed: null",
+        )
+    # (the table shows p(v | h = given_hidden): no hidden state may underflow)
+    _probabilities_representable(cfg, model, ("hidden",) if model.n_visible and model.n_hidden else ())
     return model
 
 
@@ -1030,6 +1045,12 @@ def validate_ui_config(cfg: DictConfig) -> None:
     arguments.integer(cfg.ui.workers, "ui.workers", low=1, high=64)
     if not isinstance(cfg.ui.host, str) or not cfg.ui.host:
         raise InputError.bad("ui.host", "a host name or address", cfg.ui.host)
+    try:
+        socket.getaddrinfo(cfg.ui.host, cfg.ui.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:  # (socket.gaierror: not a host name or address)
+        raise InputError.about(
+            "ui.host", f"{{argument}} = {cfg.ui.host!r} is not a host name or address here: {exc.strerror or exc}"
+        ) from None
     with socket.socket(socket.AF_INET6 if ":" in cfg.ui.host else socket.AF_INET) as probe:
         try:
             probe.bind((cfg.ui.host, cfg.ui.port))

@@ -81,7 +81,8 @@ def cmd_table(cfg: DictConfig) -> None:
         )
     )
     print(more + _fmt(full.iloc[::-1]))
-    print(f"Z = {exact.z:.2f}   (log Z = {exact.log_z:.6f})")
+    shown_z = f"{exact.z:.2f}" if np.isfinite(exact.z) else f"e^{exact.log_z:.6g} (beyond float64)"
+    print(f"Z = {shown_z}   (log Z = {exact.log_z:.6f})")
     if model.n_visible:
         print("\n# visible marginal p(v)")
         marginal = exact.visible_marginal()

@@ -558,6 +558,27 @@ CLI = [
         "bmexp train: error: training.pcd_sweeps = 1000000000 would take 1.6e+12 spin updates for one epoch of "
         "training; the limit is 1e+12 (about 6 hours here)",
     ),
+    (  # (the message named ui.port)
+        "ui 'ui.host=\"a b\"'",
+        "bmexp ui: error: ui.host = 'a b' is not a host name or address here: Name or service not known",
+    ),
+    (  # (SQLAlchemy warnings, and a file named 'x.db?mode=ro')
+        "run train=false \"tracking.uri='sqlite:///x.db?mode=ro'\"",
+        "bmexp run: error: tracking.uri (or MLFLOW_TRACKING_URI) must be sqlite:///PATH (a database file), or a "
+        "tracking server http(s)://HOST:PORT; received 'sqlite:///x.db?mode=ro' (query strings and fragments are "
+        "not supported: name the database file alone)",
+    ),
+    (  # (exit 0, given_hidden ignored)
+        "table model=random model.n_visible=4 model.n_hidden=0 given_hidden=[1]",
+        "bmexp table: error: given_hidden = [1] is ignored: the table conditions on the hidden units only when the "
+        "model has visible and hidden ones (n_visible = 4, n_hidden = 0); allowed: null",
+    ),
+    (  # (the message named neither the key nor the scale: "clamp {4: np.float64(1.0), ...} has probability 0")
+        "table model=random model.weight_scale=1e6",
+        "bmexp table: error: model.weight_scale = 1000000.0 makes exact probabilities underflow: some visible and "
+        "hidden states have probability 0 in float64, and the checks condition on them (energies span up to "
+        "1.45e+07 kT); allowed: a scale whose energy differences stay below about 700 kT",
+    ),
     (  # (a traceback after the check had run: matplotlib added .png, /proc takes no file; an outside tester)
         "check check.plot=/proc/x.png",
         "bmexp check: error: check.plot must be a file bmexp can write; '/proc/x.png': No such file or directory",
