@@ -112,6 +112,16 @@ def _log_mean_exp(lw: np.ndarray) -> float:
     return float(special.logsumexp(lw) - math.log(lw.size))
 
 
+def model_key(model: BoltzmannMachine) -> str:
+    """A fingerprint of ``model``'s distribution as an estimate depends on it: convention, sizes, weights, biases."""
+    import hashlib
+
+    h = hashlib.sha256(f"{model.convention.value}:{model.n_visible}:{model.n_units}".encode())
+    h.update(np.ascontiguousarray(model.weights, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(model.biases, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
 @dataclass(frozen=True, eq=False)
 class AISResult:
     """log Z from the log weights of ``n_chains`` independent AIS chains.
@@ -128,6 +138,7 @@ class AISResult:
     direction: str
     n_temperatures: int
     confidence: float = 0.95
+    model_key: str | None = None  # the estimated model's :func:`model_key` (log_likelihood checks it)
 
     def __post_init__(self):
         lw = np.array(self.log_weights, dtype=np.float64).reshape(-1)
@@ -165,7 +176,7 @@ class AISResult:
         """``parts`` estimates from consecutive blocks of chains (replicates from one vectorised call)."""
         parts = arguments.integer(parts, "parts", low=1, high=self.n_chains // 2)
         return [
-            AISResult(block, self.log_z_base, self.direction, self.n_temperatures, self.confidence)
+            AISResult(block, self.log_z_base, self.direction, self.n_temperatures, self.confidence, self.model_key)
             for block in np.array_split(self.log_weights, parts)
         ]
 
@@ -395,7 +406,7 @@ def ais(
         if k < betas.size - 1:
             for _ in range(sweeps):
                 x = path.step(betas[k], x, rng)
-    return AISResult(lw, path.log_z_base, "forward", int(betas.size), confidence)
+    return AISResult(lw, path.log_z_base, "forward", int(betas.size), confidence, model_key(model))
 
 
 def reverse_ais(
@@ -435,7 +446,7 @@ def reverse_ais(
         if k > 1:
             for _ in range(sweeps):
                 x = path.step(betas[k - 1], x, rng)
-    return AISResult(lw, path.log_z_base, "reverse", int(betas.size), confidence)
+    return AISResult(lw, path.log_z_base, "reverse", int(betas.size), confidence, model_key(model))
 
 
 def chain_samples(model: BoltzmannMachine, start, *, rng: np.random.Generator, sweeps: int = 1000) -> np.ndarray:
@@ -583,6 +594,12 @@ def log_likelihood(model: BoltzmannMachine, visible, log_z=None, *, exact_log_z=
         lz = arguments.number(exact_log_z, "exact_log_z")
         se, low, high = 0.0, lz, lz
     elif isinstance(log_z, AISResult):
+        if log_z.model_key is not None and log_z.model_key != model_key(model):
+            raise InputError.about(
+                "log_z",
+                "{argument} (an AISResult) estimated the log Z of another model (other weights, biases or "
+                "convention): estimate this model's log Z (ais or reverse_ais on it)",
+            )
         lz, se, (low, high) = log_z.log_z, log_z.stderr, log_z.ci
     else:
         raise InputError.bad(

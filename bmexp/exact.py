@@ -19,10 +19,11 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from . import arguments
 from .conventions import Convention, check_states
 from .errors import InputError
 from .model import BoltzmannMachine
-from .states import all_states, states_from_indices
+from .states import MAX_INDEX_UNITS, all_states, states_from_indices
 
 __all__ = [
     "MAX_UNITS",
@@ -42,6 +43,7 @@ def check_enumerable(model: BoltzmannMachine, max_units: int = MAX_UNITS) -> Non
     """Raise InputError unless ``model`` is small enough to enumerate."""
     if not isinstance(model, BoltzmannMachine):
         raise InputError(f"model must be a BoltzmannMachine; received {type(model).__name__}")
+    max_units = arguments.integer(max_units, "max_units", low=1, high=MAX_INDEX_UNITS)
     if model.n_units > max_units:
         raise InputError(
             f"model has n_units = {model.n_units} but exact enumeration is limited to "
@@ -52,6 +54,7 @@ def check_enumerable(model: BoltzmannMachine, max_units: int = MAX_UNITS) -> Non
 def energies(model: BoltzmannMachine, *, max_units: int = MAX_UNITS, block_bits: int = 14) -> np.ndarray:
     """Energies of all ``2**n`` states, in index order (see :mod:`bmexp.states`)."""
     check_enumerable(model, max_units)
+    block_bits = arguments.integer(block_bits, "block_bits", low=1, high=24)
     n = model.n_units
     m = min(n, block_bits)  # low block: the last m units
     h = n - m
@@ -103,7 +106,11 @@ def expectations(probs, n_units: int, convention: Convention | str, *, chunk: in
 
     Computed in chunks of states so that memory stays ``O(chunk * n)``.
     """
-    p = np.asarray(probs, dtype=np.float64)
+    n_units = arguments.integer(n_units, "n_units", low=1, high=MAX_INDEX_UNITS)
+    chunk = arguments.integer(chunk, "chunk", low=1)
+    from .validation.gof import check_probabilities
+
+    p = check_probabilities(probs, "probs")
     if p.shape != (2**n_units,):
         raise InputError(f"probs must have shape ({2**n_units},) for n_units = {n_units}; received {p.shape}")
     mean = np.zeros(n_units)

@@ -112,7 +112,7 @@ class BoltzmannMachine:
 
     def __post_init__(self) -> None:
         conv = as_convention(self.convention)
-        w = numeric_array(self.weights, "weights", "a numeric (n, n) array")
+        w = numeric_array(self.weights, "weights", "a numeric (n, n) array").astype(np.float64, copy=False)
         if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] < 1:
             raise InputError(f"weights must be a square (n, n) array with n >= 1; received shape {w.shape}")
         if not np.all(np.isfinite(w)):
@@ -130,7 +130,7 @@ class BoltzmannMachine:
                 f"weights must be symmetric within {tol:g}; weights[{i}, {j}] = {w[i, j].item()!r} "
                 f"but weights[{j}, {i}] = {w[j, i].item()!r}"
             )
-        b = numeric_array(self.biases, "biases", "a numeric (n,) array")
+        b = numeric_array(self.biases, "biases", "a numeric (n,) array").astype(np.float64, copy=False)
         if b.shape != (n,):
             raise InputError(f"biases must have shape ({n},) to match weights; received shape {b.shape}")
         if not np.all(np.isfinite(b)):
@@ -212,6 +212,12 @@ class BoltzmannMachine:
 
     def replace(self, **changes) -> "BoltzmannMachine":
         """A new, validated model with some fields changed (the connectivity kept unless changed)."""
+        unknown = sorted(set(changes) - {"weights", "biases", "n_visible", "convention", "connectivity"})
+        if unknown:
+            raise InputError(
+                f"{unknown[0]} is not a field of BoltzmannMachine; allowed: weights, biases, n_visible, convention, "
+                "connectivity"
+            )
         fields = dict(
             weights=self.weights,
             biases=self.biases,
@@ -287,6 +293,7 @@ def convert_model(model: BoltzmannMachine, convention: Convention | str) -> tupl
     ``c = -1^T W 1 / 8 - 1^T b / 2``.  spin -> binary: ``W = 4 W'``, ``b = 2 b' - 2 W' 1``,
     and ``c`` is minus the constant of the reverse conversion.
     """
+    arguments.model(model)
     target = as_convention(convention)
     w, b = model.weights, model.biases
     if target is model.convention:

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import arguments
 from .conventions import Convention, as_convention, check_states
 from .errors import InputError
+
+#: The most units a state index (an int64) numbers
+MAX_INDEX_UNITS = 62
 
 __all__ = ["states_from_indices", "indices_from_states", "all_states", "state_labels"]
 
@@ -20,9 +24,13 @@ __all__ = ["states_from_indices", "indices_from_states", "all_states", "state_la
 def states_from_indices(indices, n_units: int, convention: Convention | str = "binary") -> np.ndarray:
     """States (float array ``(..., n_units)``) for state indices."""
     conv = as_convention(convention)
-    idx = np.asarray(indices, dtype=np.int64)
-    if np.any(idx < 0) or np.any(idx >= 2**n_units):
-        raise InputError(f"indices must lie in [0, 2**{n_units}); received {idx.min()}..{idx.max()}")
+    n_units = arguments.integer(n_units, "n_units", low=0, high=MAX_INDEX_UNITS)
+    raw = np.asarray(indices)
+    if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(raw == np.round(raw))):
+        raise InputError(f"indices must be whole numbers; received {np.ravel(raw)[:5].tolist()}")
+    if raw.size and (np.any(raw < 0) or np.any(raw >= 2**n_units)):
+        raise InputError(f"indices must lie in [0, 2**{n_units}); received {raw.min()}..{raw.max()}")
+    idx = raw.astype(np.int64)
     shifts = np.arange(n_units - 1, -1, -1, dtype=np.int64)
     bits = ((idx[..., None] >> shifts) & 1).astype(np.float64)
     return bits if conv is Convention.BINARY else 2.0 * bits - 1.0
@@ -32,13 +40,19 @@ def indices_from_states(states, convention: Convention | str = "binary") -> np.n
     """State indices (int64) for states of shape ``(..., n_units)``."""
     conv = as_convention(convention)
     s = check_states(states, conv)
+    n = s.shape[-1] if s.ndim else 0
+    if n > MAX_INDEX_UNITS:  # (the index would not fit in an int64: it wrapped around to -1)
+        raise InputError(
+            f"states must have at most {MAX_INDEX_UNITS} units to be numbered as int64 indices; received {n}"
+        )
     bits = (s == 1).astype(np.int64)
-    n = s.shape[-1]
     return bits @ (np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64))
 
 
 def all_states(n_units: int, convention: Convention | str = "binary") -> np.ndarray:
     """All ``2**n_units`` states in index order, shape ``(2**n_units, n_units)``."""
+    n_units = arguments.integer(n_units, "n_units", low=0, high=MAX_INDEX_UNITS)
+    arguments.within("n_units", n_units, memory=16.0 * 2.0**n_units * max(1, n_units), what="every state")
     return states_from_indices(np.arange(2**n_units), n_units, convention)
 
 

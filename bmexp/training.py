@@ -106,7 +106,16 @@ METRIC_COLUMNS = (
 
 def kl_divergence(p, q) -> float:
     """``KL(p || q) = sum_{p > 0} p log(p / q)`` (infinite when q = 0 where p > 0)."""
-    p, q = np.asarray(p, float), np.asarray(q, float)
+    from .validation.gof import check_probabilities
+
+    p, q = check_probabilities(p, "p"), check_probabilities(q, "q")
+    if p.shape != q.shape:
+        raise InputError(f"p and q must be distributions over the same states; received {p.size} and {q.size}")
+    return _kl(p, q)
+
+
+def _kl(p: np.ndarray, q: np.ndarray) -> float:
+    """:func:`kl_divergence` of arrays known to be distributions over the same states (training's metrics)."""
     m = p > 0
     with np.errstate(divide="ignore"):
         return float(np.sum(p[m] * (np.log(p[m]) - np.log(q[m]))))
@@ -230,9 +239,19 @@ def check_training(
 ) -> None:
     """Validate :func:`train`'s arguments without training (the CLI calls this before writing anything)."""
     _check(student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight)
+    _check_flags(**_ignored)
     measure = _measure(student, measure, variant)
     _data(student, data, p_data, variant, measure)
     _heldout(student, heldout)
+
+
+def _check_flags(learn_biases=True, callback=None, **_ignored) -> None:
+    """The switches a typo would silently flip: ``learn_biases`` a bool (the string "no" is true), and
+    ``callback`` None or callable."""
+    if not isinstance(learn_biases, (bool, np.bool_)):
+        raise InputError.bad("learn_biases", "True or False", learn_biases)
+    if callback is not None and not callable(callback):
+        raise InputError.bad("callback", "None or a function of one epoch's metrics (a dict)", callback)
 
 
 def _heldout(student, heldout):
@@ -244,6 +263,8 @@ def _heldout(student, heldout):
 def _data(student, data, p_data, variant, measure="kl"):
     nv = student.n_visible
     vectors = None
+    if data is not None and p_data is not None:
+        raise InputError("give data (visible vectors) or p_data (a distribution over visible states), not both")
     if data is not None:
         vectors = as_convention_of(data, nv, student.convention)
         if measure == "pll":  # no 2**n_visible arrays beyond enumeration
@@ -329,6 +350,7 @@ def train(
     epochs, n_negative, pcd_sweeps = _check(
         student, teacher, eta, epochs, weight_decay, variant, n_negative, pcd_sweeps, max_weight
     )
+    _check_flags(learn_biases, callback)
     if not isinstance(rng, np.random.Generator):
         raise InputError(f"rng must be a numpy.random.Generator; received {type(rng).__name__}")
     conv = student.convention
@@ -375,8 +397,8 @@ def train(
         exact = ExactDistribution.of(model)
         p_v = exact.visible_p()
         values = {
-            "kl_data": kl_divergence(p_emp, p_v),
-            "kl_teacher": kl_divergence(p_teacher, p_v) if p_teacher is not None else np.nan,
+            "kl_data": _kl(p_emp, p_v),
+            "kl_teacher": _kl(p_teacher, p_v) if p_teacher is not None else np.nan,
             "kl_floor": floor,
             "log_likelihood": _log_likelihood(p_emp, p_v),
         }

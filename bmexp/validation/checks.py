@@ -548,6 +548,15 @@ def planned_chains(name: str, model: BoltzmannMachine, *, n=None, alpha: float =
 
 def run_check(name: str, model, sampler=None, **kwargs) -> CheckResult:
     """Run a check by name (one of :data:`CHECKS`)."""
-    if name not in CHECKS:
-        raise InputError(f"check must be one of {list(CHECKS)}; received {name!r}")
+    arguments.one_of(name, "check", CHECKS)
+    import inspect
+
+    params = inspect.signature(CHECKS[name]).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        allowed = [k for k, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        for key in kwargs:
+            if key not in allowed:
+                raise InputError.about(
+                    key, f"{{argument}} is not an option of the {name} check; its options are: {', '.join(allowed)}"
+                )
     return CHECKS[name](model, sampler, **kwargs)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
+from .. import arguments
+from ..conventions import check_states
 from ..errors import InputError
 from ..states import indices_from_states
-from .gof import GofResult, gof_test
+from .gof import GofResult, check_probabilities, gof_test
 
 __all__ = ["CorrelatedDrawsError", "ThinnedChain", "integrated_autocorrelation_time", "thin", "chain_gof_test"]
 
@@ -33,9 +35,17 @@ def integrated_autocorrelation_time(x, c: float = 5.0) -> np.ndarray:
 
     Constant columns get ``tau = 1`` (they carry no correlation to measure).
     """
-    x = np.asarray(x, dtype=float)
+    c = arguments.number(c, "c", low=0, low_open=True, high=1e6)
+    try:
+        x = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError.bad("x", "an array of numbers, shape (T,) or (T, k)", x, shown=type(x).__name__) from None
     if x.ndim == 1:
         x = x[:, None]
+    if x.ndim != 2:
+        raise InputError(f"x must have shape (T,) or (T, k); received shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise InputError("x must be finite; found nan or inf")
     t = x.shape[0]
     if t < 4:
         raise InputError(f"chain must have at least 4 draws; received {t}")
@@ -76,8 +86,14 @@ class ThinnedChain:
 def thin(
     states, convention, *, min_draws: int = 200, factor: float = 5.0, max_tau_thinned: float = 1.5
 ) -> ThinnedChain:
-    """Thin a single chain ``(T, n)`` to approximately independent draws, or refuse."""
-    s = np.asarray(states, dtype=float)
+    """Thin a single chain ``(T, n)`` to approximately independent draws, or refuse.
+
+    min_draws : the fewest draws to keep (>= 1); factor : the interval kept, in units of tau (>= 1: fewer
+    would keep correlated draws); max_tau_thinned : the largest tau the kept draws may still have (>= 1)."""
+    min_draws = arguments.integer(min_draws, "min_draws", low=1)
+    factor = arguments.number(factor, "factor", low=1, high=1e6)
+    max_tau_thinned = arguments.number(max_tau_thinned, "max_tau_thinned", low=1, high=1e6)
+    s = check_states(states, convention)
     if s.ndim != 2:
         raise InputError(f"states must be a (draws, n_units) array from one chain; received shape {s.shape}")
     tau = float(integrated_autocorrelation_time(_series(s, convention)).max())
@@ -104,7 +120,21 @@ def thin(
 def chain_gof_test(
     states, p, convention, *, alpha: float = 0.01, rng=None, **thin_kwargs
 ) -> tuple[GofResult, ThinnedChain]:
-    """Goodness of fit of one long chain's draws against ``p``, after :func:`thin`."""
+    """Goodness of fit of one long chain's draws against ``p`` (over the ``2**n_units`` states, index
+    order), after :func:`thin` (``thin_kwargs``: its ``min_draws``, ``factor``, ``max_tau_thinned``)."""
+    unknown = sorted(set(thin_kwargs) - {"min_draws", "factor", "max_tau_thinned"})
+    if unknown:
+        raise InputError(
+            f"{unknown[0]} is not an argument of chain_gof_test; allowed: alpha, rng, min_draws, factor, "
+            "max_tau_thinned"
+        )
+    p = check_probabilities(p)
+    n_units = np.shape(states)[-1] if np.ndim(states) == 2 else None
+    if n_units is not None and p.size != 2**n_units:
+        raise InputError(
+            f"p must have one probability per state of the chain's {n_units} units (2**{n_units} = {2**n_units}); "
+            f"received {p.size}"
+        )
     thinned = thin(states, convention, **thin_kwargs)
     counts = np.bincount(indices_from_states(thinned.states, convention), minlength=np.size(p))
     return gof_test(counts, p, alpha=alpha, rng=rng), thinned

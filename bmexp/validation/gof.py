@@ -59,6 +59,10 @@ def _check_counts(counts, k: int) -> np.ndarray:
         or np.any(arr != np.round(arr))
     ):
         raise InputError("counts must be non-negative whole numbers")
+    # (the total must be an int64 for numpy's multinomial and the statistics: 2**63 or 1e30 wrapped around)
+    total = sum(int(c) for c in arr.tolist())
+    if total >= 2**62:
+        raise InputError(f"counts must add up to fewer than 2**62 samples; received n = {total:.3g}")
     arr = arr.astype(np.int64)
     if arr.sum() == 0:
         raise InputError("counts must contain at least one sample; received n = 0")
@@ -146,8 +150,14 @@ def gof_test(
     p = check_probabilities(p)
     counts = _check_counts(counts, p.size)
     alpha = check_alpha(alpha)
-    if test not in STATISTICS:
-        raise InputError(f"test must be one of {list(STATISTICS)}; received {test!r}")
+    arguments.one_of(test, "test", STATISTICS)
+    min_expected = arguments.number(min_expected, "min_expected", low=0, high=1e12, low_open=True)
+    if monte_carlo is not None:
+        # (each draw is a row of k counts: memory k x 8 bytes a draw)
+        monte_carlo = arguments.integer(monte_carlo, "monte_carlo", low=1)
+        arguments.within("monte_carlo", monte_carlo, memory=16.0 * monte_carlo * p.size, what="the Monte Carlo draws")
+    if rng is not None:
+        arguments.generator(rng)
     n = int(counts.sum())
     support = p > 0
     p_hat = counts / n

@@ -12,8 +12,11 @@ __all__ = ["holm", "benjamini_hochberg"]
 
 
 def _pvalues(pvalues) -> np.ndarray:
-    p = np.asarray(pvalues, dtype=float)
-    if p.ndim != 1 or np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+    try:  # (strings, dicts, ragged lists: not numbers)
+        p = np.asarray(pvalues, dtype=float)
+    except (TypeError, ValueError):
+        p = np.full(1, np.nan)
+    if isinstance(pvalues, (str, bytes, dict)) or p.ndim != 1 or np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
         raise InputError(f"pvalues must be a 1-D array of numbers in [0, 1]; received {pvalues!r}")
     return p
 

@@ -27,9 +27,11 @@ def test_only_cells_with_positive_probability_count():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(tv=0), r"tv must be in \(0, 1\]; received 0"),
+        (dict(tv=0), r"tv must be a finite number in \[1e-09, 1\]; received 0"),
+        (dict(tv="0.1"), r"tv must be a finite number in \[1e-09, 1\]; received '0.1'"),
+        (dict(power=0.005), r"power = 0.005 must exceed alpha = 0.01"),
         (dict(alpha=1), r"alpha must be a number in \(0, 1\)"),
-        (dict(power=1.0), r"power must be in \(0, 1\); received 1.0"),
+        (dict(power=1.0), r"power must be a finite number in \(0, 1\); received 1.0"),
     ],
 )
 def test_bad_input(kwargs, message):
