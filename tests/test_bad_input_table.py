@@ -12,7 +12,9 @@ import pytest
 
 from bmexp import BoltzmannMachine, InputError, random_model, slide35
 from bmexp.cli import main
+from bmexp.exact import energies, expectations, log_partition
 from bmexp.likelihood import pseudo_log_likelihood
+from bmexp.model import convert_model
 from bmexp.samplers import (
     UNKNOWN_KERNEL,
     GibbsSampler,
@@ -23,10 +25,14 @@ from bmexp.samplers import (
     set_threads,
 )
 from bmexp.schedules import Schedule
-from bmexp.training import train
+from bmexp.states import all_states, indices_from_states, states_from_indices
+from bmexp.training import kl_divergence, train
 from bmexp.transitions import pt_output, schedule_output
 from bmexp.validation import gof_test
 from bmexp.validation.checks import run_check
+from bmexp.validation.correlation import chain_gof_test, integrated_autocorrelation_time
+from bmexp.validation.multiple import holm
+from bmexp.validation.planning import noncentrality, power_at, required_samples
 from bmexp.zoo import random_rbm
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
@@ -1043,6 +1049,172 @@ CLI = [
 ]
 
 API = [
+    # (outside tester, round 3: raw numpy / scipy errors, or silently wrong results, before)
+    (
+        "gof_test([2**63, 1, 1, 1], [0.25] * 4)",
+        lambda: gof_test([2**63, 1, 1, 1], [0.25] * 4),
+        "counts must add up to fewer than 2**62 samples; received n = 9.22e+18",
+    ),
+    (
+        "gof_test(counts, p, test=[])",
+        lambda: gof_test([5, 5, 5, 5], [0.25] * 4, test=[]),
+        "test must be one of ['cressie-read', 'pearson', 'g']; received []",
+    ),
+    (
+        "gof_test(counts, p, min_expected='5')",
+        lambda: gof_test([5, 5, 5, 5], [0.25] * 4, min_expected="5"),
+        "min_expected must be a finite number in (0, 1e+12]; received '5'",
+    ),
+    (
+        "gof_test(counts, p, monte_carlo=10**18, rng=rng)",
+        lambda: gof_test([5, 5, 5, 5], [0.25] * 4, monte_carlo=10**18, rng=np.random.default_rng(0)),
+        "monte_carlo = 1000000000000000000 would need 64 EB of memory for the Monte Carlo draws; the limit is 8.59 GB",
+    ),
+    (
+        "gof_test([1, 0, 0, 0], [0.25] * 4, rng=3)",
+        lambda: gof_test([1, 0, 0, 0], [0.25] * 4, rng=3),
+        "rng must be a numpy.random.Generator; received int",
+    ),
+    (
+        "chain_gof_test(two_unit_chain, [0.125] * 8, 'binary')",
+        lambda: chain_gof_test(np.zeros((500, 2)), [0.125] * 8, "binary"),
+        "p must have one probability per state of the chain's 2 units (2**2 = 4); received 8",
+    ),
+    (
+        "chain_gof_test(chain, p, 'binary', factor=0)",
+        lambda: chain_gof_test(np.zeros((500, 2)), [0.25] * 4, "binary", factor=0),
+        "factor must be a finite number in [1, 1e+06]; received 0",
+    ),
+    (
+        "chain_gof_test(chain, p, 'binary', max_tau_thinned=np.nan)",
+        lambda: chain_gof_test(np.zeros((500, 2)), [0.25] * 4, "binary", max_tau_thinned=np.nan),
+        "max_tau_thinned must be a finite number in [1, 1e+06]; received nan",
+    ),
+    (
+        "chain_gof_test(chain, p, 'binary', foo=1)",
+        lambda: chain_gof_test(np.zeros((500, 2)), [0.25] * 4, "binary", foo=1),
+        "foo is not an argument of chain_gof_test; allowed: alpha, rng, min_draws, factor, max_tau_thinned",
+    ),
+    (
+        "integrated_autocorrelation_time(np.ones(10), c=0)",
+        lambda: integrated_autocorrelation_time(np.ones(10), c=0),
+        "c must be a finite number in (0, 1e+06]; received 0",
+    ),
+    (
+        "integrated_autocorrelation_time(np.full(10, np.nan))",
+        lambda: integrated_autocorrelation_time(np.full(10, np.nan)),
+        "x must be finite; found nan or inf",
+    ),
+    (
+        "holm(['a'])",
+        lambda: holm(["a"]),
+        "pvalues must be a 1-D array of numbers in [0, 1]; received ['a']",
+    ),
+    (
+        "required_samples(p, tv=1e-300)",
+        lambda: required_samples([0.25] * 4, tv=1e-300),
+        "tv must be a finite number in [1e-09, 1]; received 1e-300",
+    ),
+    (
+        "required_samples(p, power=1e-12)",
+        lambda: required_samples([0.25] * 4, power=1e-12),
+        "power = 1e-12 must exceed alpha = 0.01 (the power of a test of no effect)",
+    ),
+    (
+        "noncentrality(np.inf, 0.01, 0.9)",
+        lambda: noncentrality(np.inf, 0.01, 0.9),
+        "dof must be an integer in [1, 1.09951e+12]; received inf",
+    ),
+    (
+        "power_at(0.1, 100, 0, 0.01)",
+        lambda: power_at(0.1, 100, 0, 0.01),
+        "dof must be an integer in [1, 1.09951e+12]; received 0",
+    ),
+    (
+        "all_states(40)",
+        lambda: all_states(40),
+        "n_units = 40 would need 704 TB of memory for every state; the limit is 8.59 GB",
+    ),
+    (
+        "all_states(1.5)",
+        lambda: all_states(1.5),
+        "n_units must be an integer in [0, 62]; received 1.5",
+    ),
+    (
+        "states_from_indices([1.5], 2)",
+        lambda: states_from_indices([1.5], 2),
+        "indices must be whole numbers; received [1.5]",
+    ),
+    (
+        "indices_from_states(np.ones((1, 64)))",
+        lambda: indices_from_states(np.ones((1, 64))),
+        "states must have at most 62 units to be numbered as int64 indices; received 64",
+    ),
+    (
+        "train(..., learn_biases='no')",
+        lambda: _train(learn_biases="no"),
+        "learn_biases must be True or False; received 'no'",
+    ),
+    (
+        "train(..., callback='x')",
+        lambda: _train(callback="x"),
+        "callback must be None or a function of one epoch's metrics (a dict); received 'x'",
+    ),
+    (
+        "train(..., data=vectors, p_data=p)",
+        lambda: _train(p_data=[0.25] * 4),
+        "give data (visible vectors) or p_data (a distribution over visible states), not both",
+    ),
+    (
+        "kl_divergence([0.5, 0.5], [1.0])",
+        lambda: kl_divergence([0.5, 0.5], [1.0]),
+        "p and q must be distributions over the same states; received 2 and 1",
+    ),
+    (
+        "kl_divergence([1.5, -0.5], [0.5, 0.5])",
+        lambda: kl_divergence([1.5, -0.5], [0.5, 0.5]),
+        "p must be non-negative; received -0.5",
+    ),
+    (
+        "run_check('joint', slide35(), rng=rng, hidden=[1, 1])",
+        lambda: run_check("joint", slide35(), rng=np.random.default_rng(0), hidden=[1, 1]),
+        "hidden is not an option of the joint check; its options are: rng, schedule, n, alpha",
+    ),
+    (
+        "log_likelihood(model_b, vectors, ais(model_a, ...))",
+        lambda: _log_likelihood_of_another_model(),
+        "log_z (an AISResult) estimated the log Z of another model (other weights, biases or convention): estimate this model's log Z (ais or reverse_ais on it)",
+    ),
+    (
+        "slide35().replace(foo=1)",
+        lambda: slide35().replace(foo=1),
+        "foo is not a field of BoltzmannMachine; allowed: weights, biases, n_visible, convention, connectivity",
+    ),
+    (
+        "convert_model('m', 'spin')",
+        lambda: convert_model("m", "spin"),
+        "model must be a BoltzmannMachine; received str",
+    ),
+    (
+        "energies(slide35(), block_bits=-1)",
+        lambda: energies(slide35(), block_bits=-1),
+        "block_bits must be an integer in [1, 24]; received -1",
+    ),
+    (
+        "log_partition(slide35(), max_units=4.5)",
+        lambda: log_partition(slide35(), max_units=4.5),
+        "max_units must be an integer in [1, 62]; received 4.5",
+    ),
+    (
+        "expectations(np.full(4, 0.25), 2, 'binary', chunk=0)",
+        lambda: expectations(np.full(4, 0.25), 2, "binary", chunk=0),
+        "chunk must be an integer >= 1; received 0",
+    ),
+    (
+        "expectations([1.5, -0.5, 0, 0], 2, 'binary')",
+        lambda: expectations([1.5, -0.5, 0, 0], 2, "binary"),
+        "probs must be non-negative; received -0.5",
+    ),
     (
         "GibbsSampler(scan='random', backend='numpy')(slide35(), n_chains=10, schedule=Schedule.constant(10**8), ...)",
         lambda: GibbsSampler(scan="random", backend="numpy")(
@@ -1600,6 +1772,20 @@ API = [
         "give log_z (an AISResult from ais or reverse_ais) or exact_log_z (an exact number), exactly one; received log_z = <forward AISResult: log Z = 4.40607 from 4 chains>, exact_log_z = 1.0",
     ),
 ]
+
+
+def _train(**kwargs):
+    """A one-epoch training call on slide35 (refused before it trains)."""
+    return train(slide35(), rng=np.random.default_rng(0), data=np.eye(2), epochs=1, **kwargs)
+
+
+def _log_likelihood_of_another_model():
+    """The held-out log-likelihood of one RBM with another one's AIS estimate of log Z."""
+    from bmexp.estimate import ais, log_likelihood
+
+    rng = np.random.default_rng(0)
+    a, b = random_rbm(6, 3, rng=rng), random_rbm(3, 3, rng=rng)
+    return log_likelihood(b, np.eye(3), ais(a, rng=rng, n_chains=10, betas=10))
 
 
 def _pt_carried_on(**changes):
