@@ -342,6 +342,7 @@ def build_training(cfg: DictConfig) -> dict:
             )
         kwargs["measure"] = measure = _measure(student, tc.measure, tc.variant)
         source = arguments.one_of(dc.source, "source", DATA_SOURCES)
+        _refuse_ignored_data_keys(dc, source)
         kwargs["trainer"] = _trainer(tc.get("trainer", "bmexp"), tc.variant, teacher, source, cfg.model.name)
         if source == "digits":  # before anything else about the data: the model must hold 8 x 8 pixels
             from .data import check_digits_model
@@ -406,6 +407,23 @@ def build_training(cfg: DictConfig) -> dict:
                 kwargs["data"], fraction, rng=np.random.default_rng([data_seed, 1])
             )
     return {"student": student, "rng": np.random.default_rng(student_seed + 1), **kwargs}
+
+
+def _refuse_ignored_data_keys(dc: DictConfig, source: str) -> None:
+    """A data key the source does not read, given other than its default, is refused rather than ignored:
+    ``n`` (teacher and digits), ``threshold`` (digits), ``path`` (file)."""
+    from .config import DataConfig
+
+    default = DataConfig()
+    reads = {"n": ("teacher", "digits"), "threshold": ("digits",), "path": ("file",)}
+    for key, sources in reads.items():
+        value = dc.get(key)
+        if source not in sources and value is not None and value != getattr(default, key):
+            raise InputError.about(
+                key,
+                f"{{argument}} = {value!r} is ignored with data.source = {source!r} (only {' and '.join(sources)} "
+                f"read it): leave it at its default ({getattr(default, key)!r})",
+            )
 
 
 # ----------------------------------------------------------------------------- validators

@@ -36,6 +36,7 @@ DIGITS_PIXELS = 64
 def sample_visible(teacher: BoltzmannMachine, n: int, *, rng: np.random.Generator) -> np.ndarray:
     """``n`` visible vectors drawn i.i.d. from the teacher's exact visible marginal (teacher's convention)."""
     n = arguments.integer(n, "n", low=1)
+    arguments.within("n", n, memory=16.0 * n * max(1, teacher.n_visible), what="the visible vectors")
     arguments.generator(rng)
     p_v = ExactDistribution.of(teacher).visible_p()
     idx = rng.choice(p_v.size, size=int(n), p=p_v)

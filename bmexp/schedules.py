@@ -138,7 +138,8 @@ class Schedule:
     @classmethod
     def explicit(cls, temperatures: Sequence[float], *, sweeps_per_temperature: int | Sequence[int] = 1) -> "Schedule":
         """Given temperatures (repeats allowed), each for ``sweeps_per_temperature`` sweeps."""
-        if isinstance(temperatures, (str, bytes)) or not hasattr(temperatures, "__len__") or len(temperatures) == 0:
+        bad_type = isinstance(temperatures, (str, bytes, dict, set)) or not hasattr(temperatures, "__len__")
+        if bad_type or len(temperatures) == 0:  # (a dict's keys, a set's order: not a sequence of temperatures)
             raise InputError.bad("temperatures", "a non-empty list of numbers > 0", temperatures)
         temps = [_temperature(t, "temperatures") for t in temperatures]
         if any(b > a for a, b in zip(temps, temps[1:])):

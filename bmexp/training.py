@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -577,8 +577,21 @@ def hidden_means(model: BoltzmannMachine, vectors: np.ndarray) -> np.ndarray:
 
 
 def conditional_table(models: dict[str, BoltzmannMachine], hidden=None) -> pd.DataFrame:
-    """``p(v | h)`` (default: every hidden unit on) and ``p(v)`` of several models, side by side."""
+    """``p(v | h)`` (default: every hidden unit on) and ``p(v)`` of several models, side by side (models of
+    the same numbers of visible and hidden units)."""
+    if not isinstance(models, Mapping) or not models:
+        raise InputError.bad(
+            "models", "a non-empty mapping name -> BoltzmannMachine", models, shown=type(models).__name__
+        )
+    for name, m in models.items():
+        arguments.model(m, f"models[{name!r}]")
     first = next(iter(models.values()))
+    for name, m in models.items():
+        if (m.n_visible, m.n_hidden) != (first.n_visible, first.n_hidden):
+            raise InputError(
+                f"models must have the same units to be shown side by side; models[{name!r}] has "
+                f"{m.n_visible} visible and {m.n_hidden} hidden, the first {first.n_visible} and {first.n_hidden}"
+            )
     out = None
     for name, m in models.items():
         exact = ExactDistribution.of(m)

@@ -12,6 +12,7 @@ import pytest
 
 from bmexp import BoltzmannMachine, InputError, random_model, slide35
 from bmexp.cli import main
+from bmexp.data import sample_visible
 from bmexp.exact import energies, expectations, log_partition
 from bmexp.likelihood import pseudo_log_likelihood
 from bmexp.model import convert_model
@@ -26,7 +27,7 @@ from bmexp.samplers import (
 )
 from bmexp.schedules import Schedule
 from bmexp.states import all_states, indices_from_states, states_from_indices
-from bmexp.training import kl_divergence, train
+from bmexp.training import conditional_table, kl_divergence, train
 from bmexp.transitions import pt_output, schedule_output
 from bmexp.validation import gof_test
 from bmexp.validation.checks import run_check
@@ -564,6 +565,16 @@ CLI = [
         "bmexp train: error: training.pcd_sweeps = 1000000000 would take 1.6e+12 spin updates for one epoch of "
         "training; the limit is 1e+12 (about 6 hours here)",
     ),
+    (  # (accepted and ignored)
+        "train data=exact data.n=5",
+        "bmexp train: error: data.n = 5 is ignored with data.source = 'exact' (only teacher and digits read it): "
+        "leave it at its default (1000)",
+    ),
+    (
+        "train data.threshold=0",
+        "bmexp train: error: data.threshold = 0 is ignored with data.source = 'teacher' (only digits read it): leave "
+        "it at its default (8)",
+    ),
     (  # (the message named ui.port)
         "ui 'ui.host=\"a b\"'",
         "bmexp ui: error: ui.host = 'a b' is not a host name or address here: Name or service not known",
@@ -1049,7 +1060,42 @@ CLI = [
 ]
 
 API = [
-    # (outside tester, round 3: raw numpy / scipy errors, or silently wrong results, before)
+    # (outside tester, round 3: raw numpy / scipy errors, memory errors, or silently wrong results, before)
+    (
+        "pseudo_log_likelihood(slide35(), vectors, max_exact_hidden=0, n_samples=10**12, rng=rng)",
+        lambda: pseudo_log_likelihood(
+            slide35(), np.eye(2), max_exact_hidden=0, n_samples=10**12, rng=np.random.default_rng(0)
+        ),
+        "n_samples = 1000000000000 would need 192 TB of memory for the hidden samples; the limit is 8.59 GB",
+    ),
+    (
+        "pseudo_log_likelihood(slide35(), vectors, max_exact_hidden=0, sampler='gibbs', rng=rng)",
+        lambda: pseudo_log_likelihood(
+            slide35(), np.eye(2), max_exact_hidden=0, sampler="gibbs", rng=np.random.default_rng(0)
+        ),
+        "sampler must be a callable sampler (see bmexp.samplers.Sampler); received str",
+    ),
+    (
+        "sample_visible(slide35(), 10**12, rng=rng)",
+        lambda: sample_visible(slide35(), 10**12, rng=np.random.default_rng(0)),
+        "n = 1000000000000 would need 32 TB of memory for the visible vectors; the limit is 8.59 GB",
+    ),
+    (
+        "conditional_table({})",
+        lambda: conditional_table({}),
+        "models must be a non-empty mapping name -> BoltzmannMachine; received dict",
+    ),
+    (
+        "conditional_table({'a': slide35(), 'b': random_model(3, 2, ...)})",
+        lambda: conditional_table({"a": slide35(), "b": random_model(3, 2, rng=np.random.default_rng(0))}),
+        "models must have the same units to be shown side by side; models['b'] has 3 visible and 2 hidden, the "
+        "first 2 and 2",
+    ),
+    (
+        "Schedule.explicit({5: 1})",
+        lambda: Schedule.explicit({5: 1}),
+        "temperatures must be a non-empty list of numbers > 0; received {5: 1}",
+    ),
     (
         "gof_test([2**63, 1, 1, 1], [0.25] * 4)",
         lambda: gof_test([2**63, 1, 1, 1], [0.25] * 4),
