@@ -222,8 +222,12 @@ def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None
     if kind == "out_file":
         if suffixes is not None and p.suffix.lower() not in set(suffixes):
             raise InputError.about(name, "{argument} must end in " + ", ".join(suffixes) + f"; received {str(p)!r}")
-        if p.is_dir():
-            raise InputError.about(name, f"{{argument}} must be a file path; {str(p)!r} is a directory")
+        if p.is_dir() or str(value).endswith(("/", os.sep)):
+            raise InputError.about(name, f"{{argument}} must be a file path; {str(value)!r} is a directory")
+        if p.is_symlink() and not p.exists():  # (writing would create its target; the probe would remove the link)
+            raise InputError.about(name, f"{{argument}} must be a file path; {str(p)!r} is a dangling symbolic link")
+        if p.exists() and not p.is_file():  # (a FIFO would block the write, a device would swallow it)
+            raise InputError.about(name, f"{{argument}} must be a regular file; {str(p)!r} is not")
         path(p.parent, name, kind="out_dir")
         if p.parent.is_dir():  # proved by creating it (removed again unless it was there): /proc accepts nothing
             existed = p.exists()

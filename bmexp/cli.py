@@ -79,12 +79,14 @@ def plan_sweep(config_name: str, overrides: list[str], prestart: bool = False) -
                     f"replace its values (received {o.input_line!r}, which Hydra would run as a second axis of the "
                     "same key)",
                 )
-        jobs = []
+        products = []  # each grid's axes and their values (an axis past the limit: cut at MAX_SWEEP_JOBS + 1)
         for params in grids:
             axes = {k: parser.parse_override(f"{k}={v}") for k, v in params.items() if k not in fixed_keys}
             axes.update(cli_sweeps)
-            choices = [_axis_values(key, o, MAX_SWEEP_JOBS - len(jobs)) for key, o in axes.items()]
-            _count_jobs(axes, choices, len(jobs))
+            products.append((axes, [_axis_values(key, o, MAX_SWEEP_JOBS) for key, o in axes.items()]))
+        _count_jobs(products)
+        jobs = []
+        for axes, choices in products:
             jobs += [fixed + list(combo) for combo in itertools.product(*choices)] if choices else [fixed]
         tracked = "tracking" in base  # run and sweep log to a store; check, train and table do not
         uri = base.tracking.uri if tracked else None
@@ -142,20 +144,29 @@ def _axis_values(key: str, override, most: int) -> list[str]:
     return values
 
 
-def _count_jobs(axes: dict, choices: list[list[str]], before: int) -> None:
-    """Refuse a sweep of more than :data:`MAX_SWEEP_JOBS` jobs, naming its longest axis (before any is made)."""
+def _count_jobs(products: list) -> None:
+    """Refuse a sweep of more than :data:`MAX_SWEEP_JOBS` jobs (its grids' products of axes, added up), naming
+    its longest axis, before any job is made."""
     import math
 
-    total = before + math.prod(len(c) for c in choices)
-    if total > MAX_SWEEP_JOBS:
-        key, values = max(zip(axes, choices), key=lambda kv: len(kv[1]))
-        shown = f"{len(values)}" if len(values) <= MAX_SWEEP_JOBS else f"more than {MAX_SWEEP_JOBS:,}"
-        raise InputError.about(
-            key,
-            f"{{argument}}: {axes[key].input_line!r} ({shown} values) makes a sweep of more than "
-            f"{MAX_SWEEP_JOBS:,} jobs; the limit is {MAX_SWEEP_JOBS:,} (each job is a run): sweep fewer values, or "
-            "split the sweep",
-        )
+    total = sum(math.prod(len(c) for c in choices) for _, choices in products)
+    if total <= MAX_SWEEP_JOBS:
+        return
+    capped = any(len(c) > MAX_SWEEP_JOBS for _, choices in products for c in choices)
+    key, override, values = max(
+        ((k, axes[k], c) for axes, choices in products for k, c in zip(axes, choices)), key=lambda a: len(a[2])
+    )
+    count = f"more than {MAX_SWEEP_JOBS:,}" if len(values) > MAX_SWEEP_JOBS else f"{len(values):,}"
+    size = f"more than {MAX_SWEEP_JOBS:,}" if capped else f"{total:,}"
+    raise InputError.about(
+        key,
+        f"{{argument}}: {override.input_line!r} ({count} values; its longest axis) makes a sweep of {size} jobs; "
+        f"the limit is {MAX_SWEEP_JOBS:,} (each job is a run): sweep fewer values, or split the sweep",
+    )
+
+
+#: What ``hydra.sweep.subdir`` may interpolate: the job's own names
+SUBDIR_INTERPOLATIONS = ("hydra.job.num", "hydra.job.id", "hydra.job.name", "hydra.job.override_dirname")
 
 
 def _check_subdir(subdir, n_jobs: int) -> None:
@@ -171,11 +182,23 @@ def _check_subdir(subdir, n_jobs: int) -> None:
             f"{{argument}} = {text!r} must be a relative path inside the sweep's directory (no '..'), such as "
             "the default ${hydra.job.num}",
         )
-    if n_jobs > 1 and "${" not in text:
+    import re
+
+    # Only the job's own interpolations: others resolve anywhere (${oc.env:PWD}: an absolute path), or the
+    # same for every job (${now:%Y}, ${hydra.runtime.cwd}); the job's number or id tells every job apart.
+    used = re.findall(r"\$\{([^}]*)\}", text)
+    foreign = [u for u in used if u not in SUBDIR_INTERPOLATIONS]
+    if foreign:
         raise InputError.about(
             "hydra.sweep.subdir",
-            f"{{argument}} = {text!r} would put all {n_jobs} jobs in one directory; allowed: a path that differs by "
-            "job, such as the default ${hydra.job.num}",
+            f"{{argument}} = {text!r} interpolates ${{{foreign[0]}}}; allowed: text and "
+            + ", ".join("${" + u + "}" for u in SUBDIR_INTERPOLATIONS),
+        )
+    if n_jobs > 1 and not {"hydra.job.num", "hydra.job.id"} & set(used):
+        raise InputError.about(
+            "hydra.sweep.subdir",
+            f"{{argument}} = {text!r} could put several of the {n_jobs} jobs in one directory; allowed: a path "
+            "with ${hydra.job.num} or ${hydra.job.id} (the default is ${hydra.job.num})",
         )
 
 

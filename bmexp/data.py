@@ -123,7 +123,7 @@ def _check_npy_header(path) -> None:
                 return
             shape, _, dtype = read(f)
             start = f.tell()
-    except (ValueError, OSError):  # (not a .npy file, a malformed header: numpy.load says what, below)
+    except (ValueError, OSError, EOFError):  # (not a .npy file, a malformed header: numpy.load says what, below)
         return
     size = int(np.prod(shape, dtype=object))
     arguments.within("path", repr(str(path)), memory=24.0 * size, what=f"the {shape} array its header declares")
@@ -149,7 +149,7 @@ def load_vectors(path, n_visible: int, convention) -> np.ndarray:
             with warnings.catch_warnings():  # an empty file: its shape error below is the one line, not numpy's warning
                 warnings.simplefilter("ignore", UserWarning)
                 arr = np.loadtxt(path, delimiter=",", ndmin=2)
-    except ValueError as exc:  # pickled objects, malformed numbers, ragged rows
+    except (ValueError, EOFError) as exc:  # pickled objects, malformed numbers, ragged rows, an empty .npy
         raise InputError(f"data file {str(path)!r} could not be read as numbers without pickle: {exc}") from None
     except OSError as exc:
         raise InputError(f"data file {str(path)!r} could not be read: {exc.strerror or exc}") from None

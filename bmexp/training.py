@@ -250,8 +250,20 @@ def _check_flags(learn_biases=True, callback=None, **_ignored) -> None:
     ``callback`` None or callable."""
     if not isinstance(learn_biases, (bool, np.bool_)):
         raise InputError.bad("learn_biases", "True or False", learn_biases)
-    if callback is not None and not callable(callback):
-        raise InputError.bad("callback", "None or a function of one epoch's metrics (a dict)", callback)
+    if callback is not None:
+        import inspect
+
+        try:
+            takes_one = callable(callback) and (inspect.signature(callback).bind(None) is not None)
+        except TypeError:  # (it cannot be called with one argument)
+            takes_one = False
+        except ValueError:  # (a builtin without a signature: trusted)
+            takes_one = True
+        if not takes_one:
+            shown = getattr(callback, "__name__", type(callback).__name__) if callable(callback) else repr(callback)
+            raise InputError.bad(
+                "callback", "None or a function of one epoch's metrics (a dict)", callback, shown=shown
+            )
 
 
 def _heldout(student, heldout):
@@ -597,7 +609,10 @@ def conditional_table(models: dict[str, BoltzmannMachine], hidden=None) -> pd.Da
         exact = ExactDistribution.of(m)
         on = m.convention.values[1]
         h = [on] * m.n_hidden if hidden is None else hidden
-        cond = exact.p_visible_given_hidden(h) if m.n_hidden else exact.visible_marginal()
+        try:
+            cond = exact.p_visible_given_hidden(h) if m.n_hidden else exact.visible_marginal()
+        except InputError as exc:  # (its argument is called h there)
+            raise (exc.renamed("hidden") if exc.argument == "h" else exc) from None
         if out is None:
             out = cond.drop(columns="p").copy()
         out[f"p(v|h) {name}"] = cond["p"].to_numpy()

@@ -86,6 +86,24 @@ def exact_clamp(model: BoltzmannMachine, clamp) -> dict[int, float]:
     return {int(i): float(v) for i, v in zip(idx, vals[0])}
 
 
+def _units(model: BoltzmannMachine, units, name: str) -> set[int]:
+    """``units`` (indices or names of the model's units) as a set of indices, else InputError naming ``name``."""
+    if isinstance(units, (str, bytes)) or not isinstance(units, Iterable):
+        raise InputError.bad(name, "a list of unit indices or names", units, shown=type(units).__name__)
+    out = set()
+    for u in units:
+        if isinstance(u, str) and u in model.unit_names:
+            out.add(model.unit_names.index(u))
+        elif isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)) and 0 <= u < model.n_units:
+            out.add(int(u))
+        else:
+            raise InputError(
+                f"{name} units must be indices in [0, {model.n_units}) or names in {list(model.unit_names)}; "
+                f"received {u!r}"
+            )
+    return out
+
+
 def _check_schedule(schedule) -> None:
     if not isinstance(schedule, Schedule):
         raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
@@ -146,7 +164,7 @@ def schedule_output(
             "an unknown kernel has no exact schedule output"
         )
     clamp = exact_clamp(model, clamp)
-    held = set(int(u) for u in fixed) | set(clamp)
+    held = _units(model, fixed, "fixed") | set(clamp)
     free = [i for i in range(n) if i not in held]
     p = start_distribution(model, start, clamp)
     gap_cubes = _gap_cubes(model, gaps)

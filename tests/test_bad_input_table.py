@@ -575,6 +575,10 @@ CLI = [
         "bmexp train: error: data.threshold = 0 is ignored with data.source = 'teacher' (only digits read it): leave "
         "it at its default (8)",
     ),
+    (  # (EOFError, a traceback)
+        "train data=file data.path=empty.npy",
+        "bmexp train: error: data file 'empty.npy' could not be read as numbers without pickle: No data left in file",
+    ),
     (  # (the message named ui.port)
         "ui 'ui.host=\"a b\"'",
         "bmexp ui: error: ui.host = 'a b' is not a host name or address here: Name or service not known",
@@ -611,8 +615,24 @@ CLI = [
     ),
     (  # (composed a million jobs, 4.6 GB and counting, before it was killed)
         "sweep sweep=quick schedule.T0=range(1,1000000)",
-        "bmexp sweep: error: schedule.T0: 'schedule.T0=range(1,1000000)' (more than 10,000 values) makes a sweep of "
-        "more than 10,000 jobs; the limit is 10,000 (each job is a run): sweep fewer values, or split the sweep",
+        "bmexp sweep: error: schedule.T0: 'schedule.T0=range(1,1000000)' (more than 10,000 values; its longest axis) "
+        "makes a sweep of more than 10,000 jobs; the limit is 10,000 (each job is a run): sweep fewer values, or split "
+        "the sweep",
+    ),
+    (  # (the counts were cut at the limit left, or named the last grid's one-value axis)
+        "sweep sweep=quick hydra/sweeper=bmexp \"hydra.sweeper.grids=[{schedule.T0:'range(1,6001)'},"
+        "{schedule.T0:'range(1,6001)',training.eta:'0.05'}]\"",
+        "bmexp sweep: error: schedule.T0: 'schedule.T0=range(1,6001)' (6,000 values; its longest axis) makes a sweep "
+        "of 36,000 jobs; the limit is 10,000 (each job is a run): sweep fewer values, or split the sweep",
+    ),
+    (  # (jobs outside the sweep's directory: ${oc.env:PWD} is absolute)
+        "sweep sweep=quick hydra.sweep.subdir='${oc.env:PWD}/${hydra.job.num}'",
+        "bmexp sweep: error: hydra.sweep.subdir = '${oc.env:PWD}/${hydra.job.num}' interpolates ${oc.env:PWD}; "
+        "allowed: text and ${hydra.job.num}, ${hydra.job.id}, ${hydra.job.name}, ${hydra.job.override_dirname}",
+    ),
+    (  # (a dangling symbolic link: the probe created its target and removed the link)
+        "check check.plot=dangling.png",
+        "bmexp check: error: check.plot must be a file path; 'dangling.png' is a dangling symbolic link",
     ),
     (  # (0 jobs, exit 0 and an empty parent run)
         "sweep sweep=quick schedule.T0=range(5,5)",
@@ -630,8 +650,8 @@ CLI = [
     ),
     (
         "sweep sweep=quick hydra.sweep.subdir=same",
-        "bmexp sweep: error: hydra.sweep.subdir = 'same' would put all 8 jobs in one directory; allowed: a path that "
-        "differs by job, such as the default ${hydra.job.num}",
+        "bmexp sweep: error: hydra.sweep.subdir = 'same' could put several of the 8 jobs in one directory; allowed: "
+        "a path with ${hydra.job.num} or ${hydra.job.id} (the default is ${hydra.job.num})",
     ),
     (  # (accepted and ignored)
         "sweep sweep=quick +hydra.launcher.foo=1",
@@ -1090,6 +1110,26 @@ API = [
         lambda: conditional_table({"a": slide35(), "b": random_model(3, 2, rng=np.random.default_rng(0))}),
         "models must have the same units to be shown side by side; models['b'] has 3 visible and 2 hidden, the "
         "first 2 and 2",
+    ),
+    (  # (silently ignored, truncated to unit 1, or a raw ValueError / TypeError)
+        "schedule_output(slide35(), schedule, fixed=[1.5])",
+        lambda: schedule_output(slide35(), Schedule.default(), fixed=[1.5]),
+        "fixed units must be indices in [0, 4) or names in ['v1', 'v2', 'h1', 'h2']; received 1.5",
+    ),
+    (
+        "schedule_output(slide35(), schedule, fixed=None)",
+        lambda: schedule_output(slide35(), Schedule.default(), fixed=None),
+        "fixed must be a list of unit indices or names; received NoneType",
+    ),
+    (  # (a raw TypeError from inside training)
+        "train(..., callback=lambda: None)",
+        lambda: _train(callback=lambda: None),
+        "callback must be None or a function of one epoch's metrics (a dict); received <lambda>",
+    ),
+    (  # (named h)
+        "conditional_table({'a': slide35()}, hidden=[2, 0])",
+        lambda: conditional_table({"a": slide35()}, hidden=[2, 0]),
+        "hidden must contain only binary values {0, 1}; found 2 (1 bad entries)",
     ),
     (
         "Schedule.explicit({5: 1})",
@@ -1910,6 +1950,8 @@ def workdir(tmp_path, monkeypatch):
     (tmp_path / "data.txt").write_text("0,1\n")
     (tmp_path / "adir.csv").mkdir()
     (tmp_path / "notdb.db").write_text("a,b\n1,2\n")
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "nowhere" / "x.png")
+    (tmp_path / "empty.npy").write_bytes(b"")
     return tmp_path
 
 

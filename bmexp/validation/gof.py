@@ -32,6 +32,10 @@ _TV_NULL_DRAWS = 2000
 
 
 def check_probabilities(p, name: str = "p") -> np.ndarray:
+    """``p`` as float64 probabilities: 1-D, finite, non-negative, summing to 1 within 1e-9 -- or, given in a
+    coarser float type (float32, float16), within what its rounding allows, then renormalised in float64."""
+    given = np.asarray(p)
+    coarse = given.dtype.kind == "f" and given.dtype.itemsize < 8
     arr = np.asarray(p, dtype=float)
     if arr.ndim != 1 or arr.size < 1:
         raise InputError.about(name, f"{{argument}} must be a 1-D array of probabilities; received shape {arr.shape}")
@@ -39,9 +43,13 @@ def check_probabilities(p, name: str = "p") -> np.ndarray:
         raise InputError.about(name, f"{{argument}} must be finite; received {arr[~np.isfinite(arr)][0].item()!r}")
     if np.any(arr < 0):
         raise InputError.about(name, f"{{argument}} must be non-negative; received {arr[arr < 0][0].item()!r}")
-    if not abs(arr.sum() - 1.0) <= 1e-9:
-        raise InputError.about(name, f"{{argument}} must sum to 1 (within 1e-9); sums to {float(arr.sum())!r}")
-    return arr
+    tol = 1e-9
+    if coarse:  # (each entry rounded by up to half an ulp of its type: a sum off by up to size x eps / 2)
+        tol = max(tol, float(np.finfo(given.dtype).eps) * max(1, arr.size))
+    if not abs(arr.sum() - 1.0) <= tol:
+        within = "1e-9" if tol == 1e-9 else f"{tol:.3g}"
+        raise InputError.about(name, f"{{argument}} must sum to 1 (within {within}); sums to {float(arr.sum())!r}")
+    return arr / arr.sum() if coarse else arr
 
 
 def check_alpha(alpha) -> float:

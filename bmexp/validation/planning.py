@@ -67,4 +67,7 @@ def power_at(w: float, n: int, dof: int, alpha: float) -> float:
     n = arguments.integer(n, "n", low=1)
     dof = arguments.integer(dof, "dof", low=1, high=MAX_DOF)
     crit = stats.chi2.isf(check_alpha(alpha), dof)
-    return float(stats.ncx2.sf(crit, dof, n * w**2))
+    nc = float(n) * w**2
+    if nc > 1e3 * (crit + dof):  # (scipy's ncx2 returns nan this far out; the power is 1 to double precision)
+        return 1.0
+    return float(stats.ncx2.sf(crit, dof, nc))

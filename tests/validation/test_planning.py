@@ -42,3 +42,18 @@ def test_bad_input(kwargs, message):
 def test_one_cell_cannot_be_planned():
     with pytest.raises(InputError, match="at least two cells"):
         required_samples([1.0, 0.0])
+
+
+def test_power_at_a_huge_noncentrality_is_one_not_nan():
+    # scipy's ncx2.sf gave nan at n = 1e30 (outside tester); the power there is 1 to double precision
+    assert power_at(0.1, 10**30, 3, 0.01) == 1.0
+    assert power_at(0.1, 10**6, 3, 0.01) == pytest.approx(1.0)
+    assert 0.5 < power_at(0.1, 1000, 3, 0.01) < 0.6  # (an ordinary value, unchanged)
+
+
+def test_float32_probabilities_are_taken_within_their_rounding():
+    """np.full(3, 1/3, float32) sums to 1 + 3e-8: refused by the float64 tolerance (1e-9) before."""
+    p32 = np.full(3, 1 / 3, np.float32)
+    assert required_samples(p32) == required_samples(np.full(3, 1 / 3))
+    with pytest.raises(InputError, match="must sum to 1"):
+        required_samples(np.array([0.4, 0.4, 0.4], np.float32))
