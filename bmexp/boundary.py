@@ -340,6 +340,7 @@ def build_training(cfg: DictConfig) -> dict:
                 "replica, so parallel tempering would restart its ladder every epoch; use training=pt "
                 "(persistent parallel tempering with sampler=pt's settings), or training=pcd with sampler=gibbs",
             )
+        _refuse_ignored_training_keys(tc)
         kwargs["measure"] = measure = _measure(student, tc.measure, tc.variant)
         source = arguments.one_of(dc.source, "source", DATA_SOURCES)
         _refuse_ignored_data_keys(dc, source)
@@ -407,6 +408,32 @@ def build_training(cfg: DictConfig) -> dict:
                 kwargs["data"], fraction, rng=np.random.default_rng([data_seed, 1])
             )
     return {"student": student, "rng": np.random.default_rng(student_seed + 1), **kwargs}
+
+
+def _refuse_ignored_training_keys(tc: DictConfig) -> None:
+    """bmexp's training keys a variant does not read, given other than their defaults, are refused rather
+    than ignored: ``n_negative`` and ``batch_size`` (the sampled variants: not exact), ``pcd_sweeps``
+    (pcd and pt).  (scikit-learn's trainer reads its own: not checked here.)"""
+    from .config import TrainingConfig
+
+    if tc.get("trainer", "bmexp") != "bmexp":
+        return
+    default = TrainingConfig()
+    reads = {
+        "n_negative": ("annealed", "pcd", "pt"),
+        "pcd_sweeps": ("pcd", "pt"),
+        "batch_size": ("annealed", "pcd", "pt"),
+    }
+    for key, variants in reads.items():
+        value = tc.get(key)
+        if value is not None:  # (a bad value is named as bad first, whatever the variant)
+            arguments.integer(value, f"training.{key}", low=1)
+        if tc.variant not in variants and value != getattr(default, key):
+            raise InputError.about(
+                f"training.{key}",
+                f"{{argument}} = {value!r} is ignored with training.variant = {tc.variant!r} (only "
+                f"{', '.join(variants)} read it): leave it at its default ({getattr(default, key)!r})",
+            )
 
 
 def _refuse_ignored_data_keys(dc: DictConfig, source: str) -> None:

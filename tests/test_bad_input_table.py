@@ -575,6 +575,16 @@ CLI = [
         "bmexp train: error: data.threshold = 0 is ignored with data.source = 'teacher' (only digits read it): leave "
         "it at its default (8)",
     ),
+    (  # (accepted and ignored: the exact gradient samples nothing)
+        "train training=exact data=exact training.n_negative=7",
+        "bmexp train: error: training.n_negative = 7 is ignored with training.variant = 'exact' (only annealed, pcd, "
+        "pt read it): leave it at its default (100)",
+    ),
+    (
+        "run training=annealed training.pcd_sweeps=5",
+        "bmexp run: error: training.pcd_sweeps = 5 is ignored with training.variant = 'annealed' (only pcd, pt read "
+        "it): leave it at its default (1)",
+    ),
     (  # (EOFError, a traceback)
         "train data=file data.path=empty.npy",
         "bmexp train: error: data file 'empty.npy' could not be read as numbers without pickle: No data left in file",
