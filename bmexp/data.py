@@ -148,12 +148,30 @@ def load_vectors(path, n_visible: int, convention) -> np.ndarray:
 
             with warnings.catch_warnings():  # an empty file: its shape error below is the one line, not numpy's warning
                 warnings.simplefilter("ignore", UserWarning)
-                arr = np.loadtxt(path, delimiter=",", ndmin=2)
+                # (utf-8-sig: a byte-order mark, as spreadsheets write, is not part of the first number; a first
+                # line of names, such as "v1,v2", is a header: skipped)
+                arr = np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig", skiprows=_csv_header(path))
     except (ValueError, EOFError) as exc:  # pickled objects, malformed numbers, ragged rows, an empty .npy
         raise InputError(f"data file {str(path)!r} could not be read as numbers without pickle: {exc}") from None
     except OSError as exc:
         raise InputError(f"data file {str(path)!r} could not be read: {exc.strerror or exc}") from None
     return as_convention_of(arr, n_visible, convention, source=f"data file {str(path)!r}")
+
+
+def _csv_header(path) -> int:
+    """1 when the CSV file's first line is a header (a cell that is not a number, e.g. "v1,v2"), else 0."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            first = f.readline()
+    except (OSError, UnicodeError):
+        return 0  # (numpy.loadtxt reports it)
+    cells = [c.strip() for c in first.split(",")]
+    for cell in cells:
+        try:
+            float(cell)
+        except ValueError:
+            return 1 if all(c and not c[0].isdigit() and c[0] not in "+-." for c in cells) else 0
+    return 0
 
 
 def empirical_distribution(vectors: np.ndarray, convention) -> np.ndarray:

@@ -107,3 +107,16 @@ def test_a_npy_header_is_checked_before_numpy_allocates_what_it_declares(tmp_pat
         load_vectors(tmp_path / "short.npy", 4, "binary")
     np.save(tmp_path / "ok.npy", np.eye(4, dtype=np.int8))
     np.testing.assert_array_equal(load_vectors(tmp_path / "ok.npy", 4, "binary"), np.eye(4))
+
+
+def test_a_csv_header_row_and_a_byte_order_mark_are_read_as_such(tmp_path):
+    """A first line of names ("v1,v2") and a spreadsheet's UTF-8 byte-order mark were refused as 'not numbers'
+    (outside tester); a bad cell, or a first line mixing names and numbers, still is."""
+    (tmp_path / "header.csv").write_text("v1,v2\n0,1\n1,0\n")
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf0,1\n1,0\n")
+    (tmp_path / "mixed.csv").write_text("v1,2\n1,0\n")
+    expected = np.array([[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(load_vectors(tmp_path / "header.csv", 2, "binary"), expected)
+    np.testing.assert_array_equal(load_vectors(tmp_path / "bom.csv", 2, "binary"), expected)
+    with pytest.raises(InputError, match="could not be read as numbers"):
+        load_vectors(tmp_path / "mixed.csv", 2, "binary")
