@@ -176,6 +176,18 @@ def model(value, name: str = "model"):
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff")
 
 
+def schedule(value, name: str = "schedule", *, optional: bool = False):
+    """A :class:`bmexp.schedules.Schedule` (or None when ``optional``)."""
+    from .schedules import Schedule
+
+    if value is None and optional:
+        return None
+    if not isinstance(value, Schedule):
+        wanted = "a bmexp Schedule or None" if optional else "a bmexp Schedule"
+        raise InputError.bad(name, wanted, value, shown=type(value).__name__)
+    return value
+
+
 def path(value, name: str, *, kind: str = "file", suffixes: Iterable[str] | None = None) -> Path:
     """An existing, readable file (``kind="file"``), a writable directory (``kind="out_dir"``: an
     existing one, or one that can be created -- not created here) or a file to write (``kind="out_file"``:

@@ -157,8 +157,7 @@ def pseudo_log_likelihood(
             from .samplers.contract import sampler_argument
 
             sampler_argument(sampler)
-        if schedule is not None and not isinstance(schedule, Schedule):
-            raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
+        arguments.schedule(schedule, optional=True)
         # (a chain per vector and sample, its states and fields: about 3 float64 copies of n units each)
         chains = float(n_samples) * v.shape[0]
         arguments.within("n_samples", n_samples, memory=24.0 * chains * model.n_units, what="the hidden samples")

@@ -88,25 +88,11 @@ def exact_clamp(model: BoltzmannMachine, clamp) -> dict[int, float]:
 
 def _units(model: BoltzmannMachine, units, name: str) -> set[int]:
     """``units`` (indices or names of the model's units) as a set of indices, else InputError naming ``name``."""
+    from .samplers.gibbs import unit_indices
+
     if isinstance(units, (str, bytes)) or not isinstance(units, Iterable):
         raise InputError.bad(name, "a list of unit indices or names", units, shown=type(units).__name__)
-    out = set()
-    for u in units:
-        if isinstance(u, str) and u in model.unit_names:
-            out.add(model.unit_names.index(u))
-        elif isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)) and 0 <= u < model.n_units:
-            out.add(int(u))
-        else:
-            raise InputError(
-                f"{name} units must be indices in [0, {model.n_units}) or names in {list(model.unit_names)}; "
-                f"received {u!r}"
-            )
-    return out
-
-
-def _check_schedule(schedule) -> None:
-    if not isinstance(schedule, Schedule):
-        raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
+    return set(unit_indices(model, units, name))
 
 
 def _site_update(cube: np.ndarray, i: int, move: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
@@ -153,7 +139,7 @@ def schedule_output(
     from . import arguments
 
     n = arguments.model(model).n_units
-    _check_schedule(schedule)
+    arguments.schedule(schedule)
     if n > max_units:
         raise InputError(
             f"schedule_output needs n_units <= max_units = {max_units}; received a model with n_units = {n}"
@@ -228,7 +214,7 @@ def pt_output(
     from . import arguments
 
     n = arguments.model(model).n_units
-    _check_schedule(schedule)
+    arguments.schedule(schedule)
     ladder = np.asarray(temperatures, dtype=float)
     R = ladder.size
     if n * R > MAX_JOINT_UNITS:

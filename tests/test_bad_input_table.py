@@ -1121,6 +1121,11 @@ API = [
         "models must have the same units to be shown side by side; models['b'] has 3 visible and 2 hidden, the "
         "first 2 and 2",
     ),
+    (  # (a raw TypeError: check_joint() missing 1 required keyword-only argument)
+        "run_check('joint', slide35())",
+        lambda: run_check("joint", slide35()),
+        "rng is required by the joint check (run_check('joint', model, rng=...))",
+    ),
     (  # (silently ignored, truncated to unit 1, or a raw ValueError / TypeError)
         "schedule_output(slide35(), schedule, fixed=[1.5])",
         lambda: schedule_output(slide35(), Schedule.default(), fixed=[1.5]),

@@ -143,6 +143,15 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
         raise InputError(
             f"clamp must be None, a mapping unit -> value(s) or a pair (units, values); received {_shown(clamp)}"
         )
+    idx = unit_indices(model, units, "clamp")
+    if len(set(idx)) != len(idx):
+        raise InputError(f"clamp units must not repeat; received {_shown(units)}")
+    vals = check_states(vals, model.convention, name="clamp values")
+    return np.array(idx, dtype=np.int64), np.ascontiguousarray(vals)
+
+
+def unit_indices(model: BoltzmannMachine, units, name: str) -> list[int]:
+    """``units`` (indices or names of ``model``'s units) as indices, else InputError naming ``name``."""
     names = model.unit_names
     idx = []
     for u in units:
@@ -152,12 +161,9 @@ def normalize_clamp(model: BoltzmannMachine, clamp, n_chains: int) -> tuple[np.n
             idx.append(int(u))
         else:
             raise InputError(
-                f"clamp units must be indices in [0, {model.n_units}) or names in {list(names)}; received {u!r}"
+                f"{name} units must be indices in [0, {model.n_units}) or names in {list(names)}; received {u!r}"
             )
-    if len(set(idx)) != len(idx):
-        raise InputError(f"clamp units must not repeat; received {_shown(units)}")
-    vals = check_states(vals, model.convention, name="clamp values")
-    return np.array(idx, dtype=np.int64), np.ascontiguousarray(vals)
+    return idx
 
 
 def _shown(value) -> str:
@@ -264,8 +270,7 @@ def _check_args(model, rng, n_chains, schedule, record_energy=False):
         raise InputError.bad("record_energy", "True or False", record_energy)
     arguments.generator(rng)
     arguments.integer(n_chains, "n_chains", low=1)
-    if not isinstance(schedule, Schedule):
-        raise InputError.bad("schedule", "a bmexp Schedule", schedule, shown=type(schedule).__name__)
+    arguments.schedule(schedule)
 
 
 def check_init(init) -> None:

@@ -471,10 +471,10 @@ class ParallelTempering:
     def schedule_output(self, model: BoltzmannMachine, schedule: Schedule, *, start="random", clamp=None):
         """Exact distribution of the T = 1 replica's final state (None when the ladder is adaptive
         or the joint chain has more than 2**16 states): see :func:`bmexp.transitions.pt_output`."""
-        from ..transitions import MAX_JOINT_UNITS, _check_schedule, exact_clamp, pt_output
+        from ..transitions import MAX_JOINT_UNITS, exact_clamp, pt_output
 
         arguments.model(model)
-        _check_schedule(schedule)
+        arguments.schedule(schedule)
         exact_clamp(model, clamp)  # (checked whatever the ladder: a None here must not hide a bad clamp)
         ladder = self.temperatures()
         if ladder is None or model.n_units * ladder.size > MAX_JOINT_UNITS:

@@ -163,8 +163,7 @@ def _prepare(model, sampler, rng, schedule, alpha):
     arguments.model(model)
     arguments.generator(rng)
     check_alpha(alpha)
-    if schedule is not None and not isinstance(schedule, Schedule):
-        raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
+    arguments.schedule(schedule, optional=True)
     if sampler is not None:
         sampler_argument(sampler)
     return (sampler or GibbsSampler()), (schedule or Schedule.default())
@@ -559,4 +558,7 @@ def run_check(name: str, model, sampler=None, **kwargs) -> CheckResult:
                 raise InputError.about(
                     key, f"{{argument}} is not an option of the {name} check; its options are: {', '.join(allowed)}"
                 )
+    for key, p in params.items():  # (rng: a raw TypeError before)
+        if p.kind is p.KEYWORD_ONLY and p.default is p.empty and key not in kwargs:
+            raise InputError(f"{key} is required by the {name} check (run_check({name!r}, model, {key}=...))")
     return CHECKS[name](model, sampler, **kwargs)

@@ -205,8 +205,7 @@ def check_energy(
     arguments.model(model)
     arguments.generator(rng)
     alpha = check_alpha(alpha)
-    if schedule is not None and not isinstance(schedule, Schedule):
-        raise InputError.bad("schedule", "a bmexp Schedule or None", schedule, shown=type(schedule).__name__)
+    arguments.schedule(schedule, optional=True)
     sampler = GibbsSampler() if sampler is None else sampler_argument(sampler)
     params = lattice_parameters(model)
     if params is None:
